@@ -1,0 +1,39 @@
+/* The OCF actions, in the project's own return codes. */
+#ifndef R53_ACTIONS_H
+#define R53_ACTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "params.h"
+#include "rc.h"
+
+struct action_env {
+    const struct params *p;  /* NULL for stop when parameters are invalid */
+    const char *state_path;
+    const char *node;        /* this node's name, for the change comment */
+    int64_t deadline_ms;     /* monotonic; every wait and request ends before it */
+};
+
+enum monitor_result {
+    MONITOR_RUNNING,   /* the record holds our address */
+    MONITOR_STOPPED,   /* not active on this node */
+    MONITOR_FAILED,    /* the record is elsewhere or gone (reason set) */
+    MONITOR_DEGRADED,  /* Route 53 unreadable after the retries (reason set) */
+};
+
+/* UPSERT the record and wait for INSYNC, then record the state. */
+r53_rc action_start(const struct action_env *e);
+
+/* Forget the state; with stop_action=delete also delete the record while
+ * it still holds our value.  Fails only if the state cannot be removed. */
+r53_rc action_stop(const struct action_env *e);
+
+/* probe: answer from the state file alone. */
+r53_rc action_monitor(const struct action_env *e, bool probe, enum monitor_result *out);
+
+/* Parameters and this host; with check_level >= 10 also credentials and
+ * the hosted zone against the API. */
+r53_rc action_validate(const struct action_env *e, int check_level);
+
+#endif

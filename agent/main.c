@@ -1,0 +1,168 @@
+/* route53: the OCF resource agent.  Dispatches the action and maps the
+ * project's return codes to OCF exit codes, here and nowhere else. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "actions.h"
+#include "http.h"
+#include "log.h"
+#include "metadata.h"
+#include "ocf.h"
+#include "params.h"
+#include "state.h"
+
+#define DEFAULT_RSCTMP "/run/resource-agents"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: route53 {start|stop|monitor|validate-all|meta-data|usage}\n"
+                 "Keeps an Amazon Route 53 record pointing at this node; parameters come\n"
+                 "from OCF_RESKEY_* as Pacemaker passes them.  See 'route53 meta-data'.\n");
+}
+
+static enum ocf_exit ocf_for(r53_rc rc)
+{
+    switch (rc) {
+    case R53_OK:
+        return OCF_SUCCESS;
+    case R53_ERR_CONFIG:
+    case R53_ERR_NO_ZONE:
+        return OCF_ERR_CONFIGURED;
+    case R53_ERR_HOST:
+        return OCF_ERR_ARGS;
+    case R53_ERR_NOT_INSTALLED:
+    case R53_ERR_NO_CREDENTIALS:
+        return OCF_ERR_INSTALLED;
+    case R53_ERR_AUTH:
+        return OCF_ERR_PERM;
+    default:
+        return OCF_ERR_GENERIC;
+    }
+}
+
+static const char *env_or(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+
+    return (v != NULL && v[0] != '\0') ? v : fallback;
+}
+
+/* The action's budget: Pacemaker's timeout (ms) less a margin to exit
+ * in, else the meta-data's default for the action. */
+static int64_t deadline_for(const char *action)
+{
+    const char *t = getenv("OCF_RESKEY_CRM_meta_timeout");
+    long timeout = strcmp(action, "start") == 0 ? 60000 : strcmp(action, "stop") == 0 ? 30000
+                                                                                      : 30000;
+    long margin = 0;
+
+    if (t != NULL && strspn(t, "0123456789") == strlen(t) && t[0] != '\0' && strlen(t) < 10) {
+        timeout = strtol(t, NULL, 10);
+    }
+    margin = timeout / 10 < 2000 ? timeout / 10 : 2000;
+    return http_now_ms() + timeout - margin;
+}
+
+static bool is_probe(const char *action)
+{
+    const char *interval = getenv("OCF_RESKEY_CRM_meta_interval");
+
+    return strcmp(action, "monitor") == 0 &&
+           (interval == NULL || strspn(interval, "0") == strlen(interval));
+}
+
+static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc params_rc)
+{
+    r53_rc rc = R53_OK;
+    enum monitor_result mon = MONITOR_STOPPED;
+    const char *level = getenv("OCF_CHECK_LEVEL");
+
+    if (strcmp(action, "stop") == 0) {
+        /* Stop even with parameters that no longer parse. */
+        return ocf_for(action_stop(e));
+    }
+    if (strcmp(action, "monitor") == 0) {
+        if (params_rc != R53_OK && !is_probe(action)) {
+            return ocf_for(params_rc);
+        }
+        /* A probe never reports configuration errors: local state only. */
+        rc = action_monitor(e, is_probe(action), &mon);
+        if (rc != R53_OK) {
+            return ocf_for(rc);
+        }
+        switch (mon) {
+        case MONITOR_RUNNING:
+            return OCF_SUCCESS;
+        case MONITOR_STOPPED:
+            return OCF_NOT_RUNNING;
+        case MONITOR_DEGRADED:
+            return OCF_DEGRADED;
+        case MONITOR_FAILED:
+            return OCF_ERR_GENERIC;
+        }
+    }
+    if (params_rc != R53_OK) {
+        return ocf_for(params_rc);
+    }
+    if (strcmp(action, "start") == 0) {
+        return ocf_for(action_start(e));
+    }
+    if (strcmp(action, "validate-all") == 0) {
+        return ocf_for(action_validate(e, level != NULL ? atoi(level) : 0));
+    }
+    return OCF_ERR_UNIMPLEMENTED;
+}
+
+int main(int argc, char **argv)
+{
+    const char *action = argc > 1 ? argv[1] : NULL;
+    const char *instance = env_or("OCF_RESOURCE_INSTANCE", "route53");
+    struct params p;
+    struct action_env e = {0};
+    struct utsname uts;
+    char path[600];
+    r53_rc params_rc = R53_OK;
+    enum ocf_exit code = OCF_SUCCESS;
+
+    if (action == NULL) {
+        usage(stderr);
+        return OCF_ERR_ARGS;
+    }
+    if (strcmp(action, "meta-data") == 0) {
+        fputs(route53_metadata_xml, stdout);
+        return fflush(stdout) == 0 ? OCF_SUCCESS : OCF_ERR_GENERIC;
+    }
+    if (strcmp(action, "usage") == 0 || strcmp(action, "help") == 0) {
+        usage(stdout);
+        return OCF_SUCCESS;
+    }
+    if (strcmp(action, "start") != 0 && strcmp(action, "stop") != 0 &&
+        strcmp(action, "monitor") != 0 && strcmp(action, "validate-all") != 0) {
+        usage(stderr);
+        return OCF_ERR_UNIMPLEMENTED;
+    }
+
+    log_open(instance);
+    params_rc = params_load(params_getenv, &p);
+    state_path(env_or("HA_RSCTMP", DEFAULT_RSCTMP), instance, path, sizeof(path));
+    e.p = params_rc == R53_OK ? &p : NULL;
+    e.state_path = path;
+    e.node = env_or("OCF_RESKEY_CRM_meta_on_node", uname(&uts) == 0 ? uts.nodename : "?");
+    e.deadline_ms = deadline_for(action);
+    if (params_rc != R53_OK) {
+        qb_log(LOG_ERR, "%s", r53_last_error());
+    }
+
+    code = run(action, &e, params_rc);
+    if (code != OCF_SUCCESS && code != OCF_NOT_RUNNING) {
+        const char *reason = r53_last_error();
+
+        log_exit_reason(reason[0] != '\0' ? reason : "failed");
+    }
+    qb_log(LOG_INFO, "%s: exit %d", action, (int)code);
+    log_close();
+    return (int)code;
+}

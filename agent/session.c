@@ -1,0 +1,105 @@
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+void session_init(struct session *s, const struct params *p, int64_t deadline_ms)
+{
+    memset(s, 0, sizeof(*s));
+    s->p = p;
+    s->deadline_ms = deadline_ms;
+}
+
+r53_rc session_imds(struct session *s, struct imds **out)
+{
+    if (s->imds == NULL) {
+        /* IMDS is link-local: no proxy, no private CA. */
+        struct http_options o = {NULL, NULL, s->p->connect_timeout_ms,
+                                 s->p->request_timeout_ms, s->deadline_ms};
+
+        if (s->p->imds_disabled) {
+            return r53_fail(R53_ERR_CONFIG,
+                            "instance metadata is disabled (AWS_EC2_METADATA_DISABLED)");
+        }
+        s->imds_http = http_client_new(&o);
+        s->imds = s->imds_http != NULL ? imds_new(s->p->imds_endpoint, s->imds_http) : NULL;
+        if (s->imds == NULL) {
+            return r53_fail(R53_ERR_NOMEM, "out of memory");
+        }
+    }
+    *out = s->imds;
+    return R53_OK;
+}
+
+static r53_rc load_credentials(struct session *s)
+{
+    const struct params *p = s->p;
+    struct imds *imds = NULL;
+    r53_rc rc = R53_ERR_NOT_FOUND;
+
+    /* A profile named by the user beats keys in the environment. */
+    if (!p->profile_explicit) {
+        rc = credentials_from_env(params_getenv, &s->creds);
+    }
+    if (rc == R53_ERR_NOT_FOUND) {
+        rc = credentials_from_file(p->credentials_file, p->profile, false, &s->creds);
+    }
+    if (rc == R53_ERR_NOT_FOUND) {
+        rc = credentials_from_file(p->config_file, p->profile, true, &s->creds);
+    }
+    if (rc == R53_ERR_NOT_FOUND && p->profile_explicit) {
+        return r53_fail(R53_ERR_NO_CREDENTIALS, "profile '%s' has no keys in %s or %s",
+                        p->profile, p->credentials_file, p->config_file);
+    }
+    if (rc == R53_ERR_NOT_FOUND) {
+        if (p->imds_disabled) {
+            return r53_fail(R53_ERR_NO_CREDENTIALS,
+                            "no credentials: none in the environment, in %s or %s, and "
+                            "instance metadata is disabled",
+                            p->credentials_file, p->config_file);
+        }
+        if ((rc = session_imds(s, &imds)) == R53_OK) {
+            rc = imds_role_credentials(imds, &s->creds);
+        }
+    }
+    if (rc == R53_OK) {
+        qb_log(LOG_DEBUG, "credentials from %s, key %.4s...", s->creds.source,
+               s->creds.access_key_id);
+    }
+    return rc;
+}
+
+r53_rc session_route53(struct session *s, struct r53_client **out)
+{
+    r53_rc rc = R53_OK;
+
+    if (s->r53 == NULL) {
+        struct http_options o = {s->p->ca_bundle, s->p->proxy, s->p->connect_timeout_ms,
+                                 s->p->request_timeout_ms, s->deadline_ms};
+
+        if ((rc = load_credentials(s)) != R53_OK) {
+            return rc;
+        }
+        s->api_http = http_client_new(&o);
+        if (s->api_http == NULL) {
+            return r53_fail(R53_ERR_NOMEM, "out of memory");
+        }
+        if ((rc = r53_client_new(s->p->endpoint, s->api_http, &s->creds, &s->r53)) != R53_OK) {
+            return rc;
+        }
+    }
+    *out = s->r53;
+    return R53_OK;
+}
+
+void session_close(struct session *s)
+{
+    r53_client_free(s->r53);
+    credentials_wipe(&s->creds);
+    imds_free(s->imds);
+    http_client_free(s->api_http);
+    http_client_free(s->imds_http);
+    memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,37 @@
+/* What an action needs to talk to AWS, built from the parameters:
+ * HTTP clients, instance metadata, credentials and the Route 53 client. */
+#ifndef R53_SESSION_H
+#define R53_SESSION_H
+
+#include <stdint.h>
+
+#include "credentials.h"
+#include "http.h"
+#include "imds.h"
+#include "params.h"
+#include "route53.h"
+
+struct session {
+    const struct params *p;
+    int64_t deadline_ms;
+    struct http_client *api_http;  /* https, ca_bundle, proxy */
+    struct http_client *imds_http; /* instance metadata: direct, plain */
+    struct imds *imds;
+    struct credentials creds;
+    struct r53_client *r53;
+};
+
+/* Prepare s; nothing is contacted yet.  deadline_ms bounds every request. */
+void session_init(struct session *s, const struct params *p, int64_t deadline_ms);
+
+/* Instance metadata, opened on first use. */
+r53_rc session_imds(struct session *s, struct imds **out);
+
+/* Credentials (first found: environment, profile in the credentials
+ * file, then in the config file, instance role) and the Route 53 client. */
+r53_rc session_route53(struct session *s, struct r53_client **out);
+
+/* Wipe credentials and free everything.  Safe on a partly opened s. */
+void session_close(struct session *s);
+
+#endif

@@ -1,0 +1,161 @@
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STATE_MAX 2048
+
+void state_path(const char *rsctmp, const char *instance, char *out, size_t outlen)
+{
+    char name[256];
+
+    snprintf(name, sizeof(name), "%s", instance);
+    for (char *p = name; *p != '\0'; p++) {
+        if (*p == '/') {
+            *p = '_';
+        }
+    }
+    snprintf(out, outlen, "%s/route53-%s.state", rsctmp, name);
+}
+
+static r53_rc make_parent(const char *path)
+{
+    char dir[512];
+
+    snprintf(dir, sizeof(dir), "%s", path);
+    if (mkdir(dirname(dir), 0755) != 0 && errno != EEXIST) {
+        return r53_fail(R53_ERR_IO, "cannot create state directory for %s: %s", path,
+                        strerror(errno));
+    }
+    return R53_OK;
+}
+
+static void fsync_parent(const char *path)
+{
+    char dir[512];
+    int fd = -1;
+
+    snprintf(dir, sizeof(dir), "%s", path);
+    fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+r53_rc state_write(const char *path, const struct state *s)
+{
+    r53_rc rc = R53_OK;
+    char tmp[600];
+    char text[STATE_MAX];
+    int fd = -1;
+    int n = 0;
+
+    if ((rc = make_parent(path)) != R53_OK) {
+        return rc;
+    }
+    n = snprintf(text, sizeof(text), "zone_id=%s\nfqdn=%s\ntype=%s\nvalue=%s\nttl=%ld\n",
+                 s->zone_id, s->fqdn, s->type, s->value, s->ttl);
+    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+    fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        return r53_fail(R53_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+    }
+    if (write(fd, text, (size_t)n) != n || fsync(fd) != 0) {
+        rc = r53_fail(R53_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+        goto cleanup;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        rc = r53_fail(R53_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+        goto cleanup;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        rc = r53_fail(R53_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        goto cleanup;
+    }
+    fsync_parent(path);
+
+cleanup:
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (rc != R53_OK) {
+        unlink(tmp);
+    }
+    return rc;
+}
+
+static r53_rc copy_field(const char *path, const char *key, const char *value, char *out,
+                         size_t outlen)
+{
+    if (strlen(value) >= outlen) {
+        return r53_fail(R53_ERR_IO, "state file %s has an over-long %s", path, key);
+    }
+    memcpy(out, value, strlen(value) + 1);
+    return R53_OK;
+}
+
+r53_rc state_read(const char *path, struct state *out)
+{
+    r53_rc rc = R53_OK;
+    char text[STATE_MAX + 1];
+    ssize_t n = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    char *save = NULL;
+
+    memset(out, 0, sizeof(*out));
+    out->ttl = -1;
+    if (fd < 0) {
+        if (errno == ENOENT) {
+            return r53_fail(R53_ERR_NOT_FOUND, "no state file %s", path);
+        }
+        return r53_fail(R53_ERR_IO, "cannot open state file %s: %s", path, strerror(errno));
+    }
+    n = read(fd, text, sizeof(text));
+    close(fd);
+    if (n < 0 || n > STATE_MAX) {
+        return r53_fail(R53_ERR_IO, "cannot read state file %s", path);
+    }
+    text[n] = '\0';
+    for (char *line = strtok_r(text, "\n", &save); line != NULL && rc == R53_OK;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *eq = strchr(line, '=');
+
+        if (eq == NULL) {
+            continue;
+        }
+        *eq++ = '\0';
+        if (strcmp(line, "zone_id") == 0) {
+            rc = copy_field(path, line, eq, out->zone_id, sizeof(out->zone_id));
+        } else if (strcmp(line, "fqdn") == 0) {
+            rc = copy_field(path, line, eq, out->fqdn, sizeof(out->fqdn));
+        } else if (strcmp(line, "type") == 0) {
+            rc = copy_field(path, line, eq, out->type, sizeof(out->type));
+        } else if (strcmp(line, "value") == 0) {
+            rc = copy_field(path, line, eq, out->value, sizeof(out->value));
+        } else if (strcmp(line, "ttl") == 0) {
+            out->ttl = strtol(eq, NULL, 10);
+        }
+    }
+    if (rc == R53_OK && (out->zone_id[0] == '\0' || out->fqdn[0] == '\0' ||
+                         out->type[0] == '\0' || out->value[0] == '\0' || out->ttl < 0)) {
+        rc = r53_fail(R53_ERR_IO, "state file %s is incomplete", path);
+    }
+    return rc;
+}
+
+r53_rc state_remove(const char *path)
+{
+    if (unlink(path) != 0 && errno != ENOENT) {
+        return r53_fail(R53_ERR_IO, "cannot remove state file %s: %s", path, strerror(errno));
+    }
+    return R53_OK;
+}

@@ -1,0 +1,34 @@
+/* The local record that the resource is active on this node: one small
+ * file per resource instance under $HA_RSCTMP, replaced atomically. */
+#ifndef R53_STATE_H
+#define R53_STATE_H
+
+#include <stddef.h>
+
+#include "rc.h"
+
+struct state {
+    char zone_id[64];
+    char fqdn[256];
+    char type[8];
+    char value[64];
+    long ttl;
+};
+
+/* "$HA_RSCTMP/route53-<instance>.state" (HA_RSCTMP defaults to
+ * /run/resource-agents); '/' in the instance becomes '_'. */
+void state_path(const char *rsctmp, const char *instance, char *out, size_t outlen);
+
+/* Write s to path: a temp file in the same directory, fsync, rename,
+ * fsync of the directory; the directory is created if missing.  Readers
+ * see the old file or the new one, never a part. */
+r53_rc state_write(const char *path, const struct state *s);
+
+/* R53_ERR_NOT_FOUND if there is no state file; R53_ERR_IO if it cannot
+ * be read or is not one of ours. */
+r53_rc state_read(const char *path, struct state *out);
+
+/* Remove the state file; no file is success. */
+r53_rc state_remove(const char *path);
+
+#endif
