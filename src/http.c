@@ -178,8 +178,13 @@ r53_rc http_perform(struct http_client *c, const struct http_request *req,
                         where);
     }
 
-    /* Expect: 100-continue would cost a round trip on every POST. */
+    /* Expect: 100-continue would cost a round trip on every POST, and
+     * libcurl's default form Content-Type is wrong for XML bodies (the
+     * AWS CLI sends none). */
     headers = curl_slist_append(headers, "Expect:");
+    if (headers != NULL) {
+        headers = curl_slist_append(headers, "Content-Type:");
+    }
     for (size_t i = 0; i < req->n_headers && headers != NULL; i++) {
         snprintf(line, sizeof(line), "%s: %s", req->headers[i].name, req->headers[i].value);
         headers = curl_slist_append(headers, line);
