@@ -1,0 +1,274 @@
+#!/usr/bin/env bash
+# Every action and exit code of the agent, against the project's Route 53
+# simulator (HTTPS with a test CA, every signature checked).
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+: "${AGENT:?AGENT must name the built agent}"
+[ -x "$AGENT" ] || fail "agent $AGENT not built"
+
+sim_start "$TEST_TMP/sim" --pending-seconds 1
+ZONE=$(sim_ctl POST /_sim/zone '{"name":"example.com"}' | sim_json_field - id) \
+    || fail "cannot create zone"
+ZONE=${ZONE#/hostedzone/}
+RUN=$TEST_TMP/run
+ALL_OUTPUT=$TEST_TMP/all-output.txt
+: >"$ALL_OUTPUT"
+
+# The environment Pacemaker would give, plus the simulator's endpoint.
+base_env=(
+    OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=dns HA_RSCTMP="$RUN"
+    OCF_RESKEY_hostname=www OCF_RESKEY_zone=example.com OCF_RESKEY_ip=192.0.2.10
+    OCF_RESKEY_endpoint="$SIM_URL" OCF_RESKEY_ca_bundle="$SIM_CA"
+    OCF_RESKEY_change_try_interval=0.2 OCF_RESKEY_change_try_count=50
+    AWS_ACCESS_KEY_ID="$SIM_AKID" AWS_SECRET_ACCESS_KEY="$SIM_SECRET"
+    AWS_EC2_METADATA_DISABLED=true HOME="$TEST_TMP" PATH="$PATH"
+    AWS_SHARED_CREDENTIALS_FILE=/nonexistent AWS_CONFIG_FILE=/nonexistent
+)
+
+# run_agent ACTION [VAR=VALUE...]: run the agent with base_env plus the
+# given variables; sets RC, OUT (stdout+stderr), REASON, SECS.
+run_agent()
+{
+    local action=$1 t0 t1
+    shift
+    t0=$(date +%s.%N)
+    OUT=$(env -i "${base_env[@]}" "$@" "$AGENT" "$action" 2>&1)
+    RC=$?
+    t1=$(date +%s.%N)
+    SECS=$(echo "$t1 - $t0" | bc)
+    REASON=$(printf '%s\n' "$OUT" | sed -n 's/^ocf-exit-reason://p' | tail -n 1)
+    printf '%s\n' "$OUT" >>"$ALL_OUTPUT"
+}
+
+# expect DESC RC [REASON-SUBSTRING]: check the last run.
+expect()
+{
+    local desc=$1 want=$2 words=${3:-}
+    if [ "$RC" != "$want" ]; then
+        not_ok "$desc (exit $RC, want $want)" "$OUT"
+    elif [ -n "$words" ] && [[ "$REASON" != *"$words"* ]]; then
+        not_ok "$desc (reason '$REASON' lacks '$words')" "$OUT"
+    else
+        ok "$desc"
+    fi
+}
+
+record() { sim_ctl GET "/_sim/record?zone=$ZONE&name=${1:-www.example.com.}&type=${2:-A}"; }
+record_values() { record "$@" | sim_json_field - values; }
+set_record() {
+    sim_ctl POST /_sim/record "{\"zone\":\"$ZONE\",\"name\":\"$1\",\"type\":\"$2\",\"ttl\":10,\"values\":$3}" >/dev/null
+}
+api_calls() {
+    sim_ctl GET /_sim/stats | "$PYTHON3" -c '
+import json, sys
+r = json.load(sys.stdin)["requests"]
+print(sum(n for op, n in r.items() if op != "imds"))'
+}
+op_calls() { sim_ctl GET /_sim/stats | sim_json_field - requests "$1" 2>/dev/null || echo 0; }
+reset_stats() { sim_ctl POST /_sim/reset-stats >/dev/null; }
+
+MON=(OCF_RESKEY_CRM_meta_interval=10000)
+
+# ---- actions that need nothing --------------------------------------------
+run_agent meta-data; expect "meta-data exits 0" 0
+run_agent usage; expect "usage exits 0" 0
+run_agent reload-agent; expect "unknown action exits 3" 3
+run_agent validate-all; expect "validate-all with good parameters" 0
+
+# ---- probes and monitors before start make no call -------------------------
+reset_stats
+run_agent monitor; expect "probe before start is not running" 7
+run_agent monitor "${MON[@]}"; expect "monitor before start is not running" 7
+[ "$(api_calls)" = 0 ] && ok "no Route 53 call before start" || not_ok "calls before start: $(api_calls)"
+
+# ---- start publishes and waits for INSYNC ----------------------------------
+reset_stats
+run_agent start; expect "start publishes" 0
+[ "$(record_values)" = '["192.0.2.10"]' ] && ok "record holds 192.0.2.10" \
+    || not_ok "record after start: $(record)"
+[ "$(record | sim_json_field - ttl)" = 10 ] && ok "default TTL 10" || not_ok "ttl: $(record)"
+[ "$(op_calls GetChange)" -ge 1 ] && ok "start polled GetChange ($(op_calls GetChange)x)" \
+    || not_ok "start did not poll GetChange"
+[ "$(echo "$SECS >= 1.0" | bc)" = 1 ] && ok "start returned after the 1 s pending time (${SECS}s)" \
+    || not_ok "start returned before INSYNC (${SECS}s)"
+[ -f "$RUN/route53-dns.state" ] && ok "state file written" || not_ok "no state file"
+run_agent start; expect "second start is a success" 0
+
+# ---- monitor ----------------------------------------------------------------
+reset_stats
+run_agent monitor "${MON[@]}"; expect "monitor when the record is ours" 0
+[ "$(api_calls)" = 1 ] && ok "monitor makes exactly one call" || not_ok "monitor calls: $(api_calls)"
+reset_stats
+run_agent monitor; expect "probe after start answers running from local state" 0
+[ "$(api_calls)" = 0 ] && ok "probe makes no call" || not_ok "probe calls: $(api_calls)"
+
+set_record www.example.com. A '["198.51.100.7"]'
+run_agent monitor "${MON[@]}"; expect "monitor when the record moved" 1 "198.51.100.7"
+[[ "$REASON" == *192.0.2.10* ]] && ok "reason names both values" || not_ok "reason: $REASON"
+set_record www.example.com. A '[]'
+run_agent monitor "${MON[@]}"; expect "monitor when the record is gone" 1 "gone"
+run_agent start; expect "start republishes" 0
+[ "$(record_values)" = '["192.0.2.10"]' ] && ok "record republished" || not_ok "$(record)"
+
+# ---- Route 53 unreadable ----------------------------------------------------
+sim_ctl POST /_sim/config '{"down":"503"}' >/dev/null
+reset_stats
+run_agent monitor "${MON[@]}" OCF_RESKEY_monitor_retries=2 OCF_RESKEY_monitor_retry_interval=0.1
+expect "monitor with Route 53 down is degraded" 190 "unreadable after 3 tries"
+[ "$(api_calls)" = 3 ] && ok "monitor read 1 + 2 retries" || not_ok "reads: $(api_calls)"
+run_agent monitor "${MON[@]}" OCF_RESKEY_monitor_retries=0 OCF_RESKEY_monitor_api_failure=fail
+expect "monitor_api_failure=fail turns degraded into failure" 1 "ServiceUnavailable"
+sim_ctl POST /_sim/config '{"down":"reset"}' >/dev/null
+run_agent monitor "${MON[@]}" OCF_RESKEY_monitor_retries=1 OCF_RESKEY_monitor_retry_interval=0
+expect "monitor with connections reset is degraded" 190
+run_agent start; expect "start with Route 53 down fails" 1
+sim_ctl POST /_sim/config '{"down":null}' >/dev/null
+run_agent monitor "${MON[@]}"; expect "monitor recovers by itself" 0
+
+# ---- stop keeps, stop deletes -----------------------------------------------
+run_agent stop; expect "stop" 0
+[ ! -e "$RUN/route53-dns.state" ] && ok "stop removed the state file" || not_ok "state left"
+[ "$(record_values)" = '["192.0.2.10"]' ] && ok "stop_action=keep keeps the record" || not_ok "$(record)"
+run_agent monitor; expect "probe after stop is not running" 7
+run_agent monitor "${MON[@]}"; expect "monitor after stop is not running" 7
+run_agent stop; expect "second stop is a success" 0
+
+run_agent start; expect "start (for delete)" 0
+run_agent stop OCF_RESKEY_stop_action=delete; expect "stop with delete" 0
+record >/dev/null 2>&1 && not_ok "record still there after delete" || ok "stop_action=delete deleted it"
+run_agent start; expect "start (for guarded delete)" 0
+set_record www.example.com. A '["198.51.100.9"]'
+run_agent stop OCF_RESKEY_stop_action=delete; expect "stop with delete of a moved record" 0
+[ "$(record_values)" = '["198.51.100.9"]' ] && ok "a record that moved on is left alone" \
+    || not_ok "$(record)"
+run_agent start; expect "start" 0
+sim_ctl POST /_sim/config '{"down":"503"}' >/dev/null
+run_agent stop OCF_RESKEY_stop_action=delete; expect "stop with delete while Route 53 is down still succeeds" 0
+sim_ctl POST /_sim/config '{"down":null}' >/dev/null
+
+# ---- addresses: IPv6, instance metadata, IP resource, interface -------------
+run_agent start OCF_RESKEY_ip=2001:DB8::0:10; expect "start with IPv6" 0
+[ "$(record_values www.example.com. AAAA)" = '["2001:db8::10"]' ] && ok "AAAA record published" \
+    || not_ok "$(record www.example.com. AAAA)"
+run_agent monitor "${MON[@]}" OCF_RESKEY_ip=2001:db8::10; expect "IPv6 monitor, any spelling" 0
+run_agent stop OCF_RESKEY_ip=2001:db8::10; expect "stop" 0
+
+sim_ctl POST /_sim/config '{"local_ipv4":"10.1.2.3","public_ipv4":"203.0.113.5","role":"ha-dns"}' >/dev/null
+imds_env=(OCF_RESKEY_imds_endpoint="$SIM_IMDS_URL" AWS_EC2_METADATA_DISABLED=false
+          AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY=)
+reset_stats
+run_agent start OCF_RESKEY_ip=local "${imds_env[@]}"
+expect "ip=local with instance-role credentials over IMDSv2" 0
+[ "$(record_values)" = '["10.1.2.3"]' ] && ok "record holds the instance's local IPv4" \
+    || not_ok "$(record)"
+[ "$(op_calls imds)" -ge 3 ] && ok "IMDS answered token, role and address" || not_ok "imds: $(op_calls imds)"
+run_agent monitor "${MON[@]}" OCF_RESKEY_ip=local "${imds_env[@]}"; expect "monitor ip=local" 0
+run_agent start OCF_RESKEY_ip=public "${imds_env[@]}"; expect "ip=public" 0
+[ "$(record_values)" = '["203.0.113.5"]' ] && ok "record holds the public IPv4" || not_ok "$(record)"
+run_agent stop; expect "stop" 0
+
+if command -v crm_resource >/dev/null || [ -x /usr/sbin/crm_resource ]; then
+    cat >"$TEST_TMP/cib.xml" <<'EOF'
+<cib crm_feature_set="3.16.2" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
+  <configuration><crm_config/><nodes/><resources>
+    <primitive id="vip" class="ocf" provider="heartbeat" type="IPaddr2">
+      <instance_attributes id="vip-ia"><nvpair id="vip-ip" name="ip" value="192.0.2.77"/></instance_attributes>
+    </primitive>
+  </resources><constraints/></configuration><status/>
+</cib>
+EOF
+    rsc_env=(OCF_RESKEY_ip= OCF_RESKEY_ip_resource=vip CIB_file="$TEST_TMP/cib.xml")
+    run_agent validate-all "${rsc_env[@]}"; expect "validate-all with ip_resource" 0
+    run_agent start "${rsc_env[@]}"; expect "start with ip_resource" 0
+    [ "$(record_values)" = '["192.0.2.77"]' ] && ok "record holds the IP resource's ip" \
+        || not_ok "$(record)"
+    run_agent monitor "${MON[@]}" "${rsc_env[@]}"; expect "monitor with ip_resource" 0
+    run_agent start OCF_RESKEY_ip= OCF_RESKEY_ip_resource=novip CIB_file="$TEST_TMP/cib.xml"
+    expect "ip_resource naming no resource" 6 "novip"
+    run_agent stop; expect "stop" 0
+else
+    echo "SKIP: crm_resource not installed; ip_resource cases not run" >&2
+fi
+
+run_agent start OCF_RESKEY_ip= OCF_RESKEY_interface=lo; expect "start with interface=lo" 0
+[ "$(record_values)" = '["127.0.0.1"]' ] && ok "record holds lo's address" || not_ok "$(record)"
+run_agent stop; expect "stop" 0
+
+# ---- zones and names ----------------------------------------------------------
+run_agent start OCF_RESKEY_zone= OCF_RESKEY_zone_id="/hostedzone/$ZONE" OCF_RESKEY_hostname=app
+expect "zone_id with /hostedzone/ and a single label" 0
+[ "$(record_values app.example.com.)" = '["192.0.2.10"]' ] && ok "app.example.com. published" \
+    || not_ok "$(record app.example.com.)"
+run_agent stop; expect "stop" 0
+run_agent start OCF_RESKEY_hostname=db.Example.COM.; expect "FQDN hostname, any case" 0
+[ "$(record_values db.example.com.)" = '["192.0.2.10"]' ] && ok "db.example.com. published" \
+    || not_ok "$(record db.example.com.)"
+run_agent stop; expect "stop" 0
+run_agent start OCF_RESKEY_hostname=www.example.org; expect "hostname outside the zone" 6 "not inside zone"
+run_agent start OCF_RESKEY_zone=nowhere.example; expect "unknown zone" 6 "nowhere.example"
+run_agent validate-all OCF_CHECK_LEVEL=10 OCF_RESKEY_zone=nowhere.example
+expect "validate-all level 10 finds the unknown zone" 6 "nowhere.example"
+run_agent validate-all OCF_CHECK_LEVEL=10; expect "validate-all level 10 with good credentials" 0
+run_agent start OCF_RESKEY_zone= OCF_RESKEY_zone_id=ZNOSUCHZONE; expect "unknown zone id" 6 "NoSuchHostedZone"
+sim_ctl POST /_sim/zone '{"name":"twin.example","private":false}' >/dev/null
+sim_ctl POST /_sim/zone '{"name":"twin.example","private":true}' >/dev/null
+run_agent start OCF_RESKEY_zone=twin.example; expect "public and private zone of one name" 6 "zone_id"
+
+# ---- waiting for INSYNC, within limits ------------------------------------------
+sim_ctl POST /_sim/config '{"pending_seconds":30}' >/dev/null
+reset_stats
+run_agent start OCF_RESKEY_wait_insync=false; expect "wait_insync=false returns at once" 0
+[ "$(op_calls GetChange)" = 0 ] && ok "no GetChange with wait_insync=false" || not_ok "polled"
+[ "$(echo "$SECS < 5" | bc)" = 1 ] && ok "returned in ${SECS}s" || not_ok "took ${SECS}s"
+run_agent start OCF_RESKEY_change_try_count=2
+expect "still PENDING after change_try_count polls" 1 "raise change_try_count"
+run_agent start OCF_RESKEY_CRM_meta_timeout=3000
+expect "start gives up before its timeout" 1 "timeout"
+[ "$(echo "$SECS < 3" | bc)" = 1 ] && ok "start ended inside its 3 s timeout (${SECS}s)" \
+    || not_ok "start overran its timeout (${SECS}s)"
+sim_ctl POST /_sim/config '{"pending_seconds":0}' >/dev/null
+run_agent stop; expect "stop" 0
+
+# ---- bad parameters ------------------------------------------------------------
+run_agent validate-all OCF_RESKEY_hostname=; expect "missing hostname" 6 "hostname"
+run_agent validate-all OCF_RESKEY_ip=192.0.2.300; expect "malformed ip" 6 "192.0.2.300"
+run_agent validate-all OCF_RESKEY_ttl=10s; expect "non-numeric ttl" 6 "ttl"
+run_agent validate-all OCF_RESKEY_interface=eth0; expect "two IP sources" 6 "exactly one of ip"
+run_agent validate-all OCF_RESKEY_ip= OCF_RESKEY_interface=nosuch0; expect "missing interface" 2 "nosuch0"
+run_agent validate-all OCF_RESKEY_endpoint=http://127.0.0.1:1; expect "plain http endpoint" 6 "https"
+run_agent start OCF_RESKEY_hostname=; expect "start with bad parameters" 6 "hostname"
+run_agent monitor OCF_RESKEY_hostname=; expect "probe never answers 6" 7
+
+# ---- credentials and TLS --------------------------------------------------------
+run_agent start AWS_SECRET_ACCESS_KEY=wrongwrongwrong; expect "wrong secret key" 4 "SignatureDoesNotMatch"
+run_agent start AWS_ACCESS_KEY_ID=AKIDUNKNOWN; expect "unknown access key" 4 "InvalidClientTokenId"
+run_agent start AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY=; expect "no credentials anywhere" 5 "no credentials"
+printf '[ha]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$SIM_AKID" "$SIM_SECRET" \
+    >"$TEST_TMP/credentials"
+run_agent start AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= OCF_RESKEY_profile=ha \
+    AWS_SHARED_CREDENTIALS_FILE="$TEST_TMP/credentials"
+expect "credentials from a profile in the shared credentials file" 0
+run_agent stop; expect "stop" 0
+make_ca "$TEST_TMP/otherca" || fail "make_ca"
+run_agent start OCF_RESKEY_ca_bundle="$TEST_TMP/otherca/ca.pem"; expect "wrong CA is refused" 1 "certificate"
+run_agent start OCF_RESKEY_ca_bundle=; expect "system store does not trust the test CA" 1 "certificate"
+
+# ---- no secret in any output, even at debug level --------------------------------
+run_agent start HA_debug=1; expect "start at debug level" 0
+run_agent monitor "${MON[@]}" HA_debug=1; expect "monitor at debug level" 0
+run_agent start HA_debug=1 OCF_RESKEY_ip=local "${imds_env[@]}"; expect "start with role credentials at debug level" 0
+run_agent stop HA_debug=1 OCF_RESKEY_stop_action=delete; expect "stop at debug level" 0
+tokens=$(sim_ctl GET /_sim/stats | "$PYTHON3" -c '
+import json, sys
+for k in json.load(sys.stdin).get("issued_secrets", []): print(k)' 2>/dev/null)
+leaked=0
+for s in "$SIM_SECRET" $tokens; do
+    [ -n "$s" ] && grep -qF -- "$s" "$ALL_OUTPUT" && leaked=1
+done
+grep -qi "Signature=" "$ALL_OUTPUT" && leaked=1
+[ "$leaked" = 0 ] && ok "no secret key, token or signature in $(wc -l <"$ALL_OUTPUT") lines of output" \
+    || not_ok "a secret appeared in the agent's output"
+grep -q ": debug: " "$ALL_OUTPUT" && ok "HA_debug=1 adds debug lines" || not_ok "no debug output"
+
+finish

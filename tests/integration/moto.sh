@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The agent against moto's Route 53, an implementation nobody here wrote:
+# start, monitor, stop, and the record as moto holds it (read with the AWS CLI).
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+: "${AGENT:?AGENT must name the built agent}"
+MOTO_PY=
+for py in "${MOTO_PYTHON:-}" "$PYTHON3" python3 /usr/bin/python3; do
+    [ -n "$py" ] && "$py" -c 'import moto.server' 2>/dev/null && { MOTO_PY=$py; break; }
+done
+[ -n "$MOTO_PY" ] || skip_test "no python3 with moto (set MOTO_PYTHON); moto conformance not run"
+AWS=/usr/bin/aws
+[ -x "$AWS" ] || skip_test "AWS CLI not installed (Debian: awscli)"
+
+make_ca "$TEST_TMP/tls" || fail "make_ca"
+PORT=$("$PYTHON3" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$MOTO_PY" -m moto.server -H 127.0.0.1 -p "$PORT" -c "$TEST_TMP/tls/server.pem" \
+    -k "$TEST_TMP/tls/server.key" >"$TEST_TMP/moto.log" 2>&1 &
+MOTO_PID=$!
+trap 'kill $MOTO_PID 2>/dev/null; wait $MOTO_PID 2>/dev/null; lib_cleanup' EXIT
+URL=https://127.0.0.1:$PORT
+for _ in $(seq 100); do
+    curl -s --cacert "$TEST_TMP/tls/ca.pem" -o /dev/null "$URL/moto-api/" && break
+    sleep 0.1
+done
+
+export AWS_ACCESS_KEY_ID=AKIDMOTOTEST AWS_SECRET_ACCESS_KEY=motosecret AWS_DEFAULT_REGION=us-east-1
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER="" HOME=$TEST_TMP
+export AWS_EC2_METADATA_DISABLED=true
+aws_() { "$AWS" --endpoint-url "$URL" --ca-bundle "$TEST_TMP/tls/ca.pem" "$@"; }
+ZONE=$(aws_ route53 create-hosted-zone --name example.com --caller-reference r53test \
+    --query HostedZone.Id --output text) || fail "moto: create-hosted-zone failed"
+ok "moto zone $ZONE created with the AWS CLI"
+moto_record() {
+    aws_ route53 list-resource-record-sets --hosted-zone-id "$ZONE" \
+        --query "ResourceRecordSets[?Name=='www.example.com.' && Type=='A'].[TTL, ResourceRecords[0].Value]" \
+        --output text
+}
+
+agent() {
+    env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=dns HA_RSCTMP="$TEST_TMP/run" \
+        OCF_RESKEY_hostname=www OCF_RESKEY_zone=example.com OCF_RESKEY_ip=192.0.2.44 \
+        OCF_RESKEY_ttl=30 OCF_RESKEY_endpoint="$URL" OCF_RESKEY_ca_bundle="$TEST_TMP/tls/ca.pem" \
+        "$@" "$AGENT" "${ACTION}" >"$TEST_TMP/out" 2>&1
+}
+run() { ACTION=$1; shift; agent "$@"; echo $?; }
+
+[ "$(run validate-all OCF_CHECK_LEVEL=10)" = 0 ] && ok "validate-all level 10 finds moto's zone" \
+    || not_ok "validate-all" "$(cat "$TEST_TMP/out")"
+[ "$(run start)" = 0 ] && ok "start against moto" || not_ok "start" "$(cat "$TEST_TMP/out")"
+[ "$(moto_record)" = "$(printf '30\t192.0.2.44')" ] && ok "moto holds www A 192.0.2.44 TTL 30" \
+    || not_ok "record in moto: $(moto_record)"
+[ "$(run monitor OCF_RESKEY_CRM_meta_interval=10000)" = 0 ] && ok "monitor against moto" \
+    || not_ok "monitor" "$(cat "$TEST_TMP/out")"
+cat >"$TEST_TMP/move.json" <<'J'
+{"Changes":[{"Action":"UPSERT","ResourceRecordSet":{"Name":"www.example.com.","Type":"A","TTL":30,"ResourceRecords":[{"Value":"198.51.100.1"}]}}]}
+J
+aws_ route53 change-resource-record-sets --hosted-zone-id "$ZONE" --change-batch "file://$TEST_TMP/move.json" >/dev/null
+[ "$(run monitor OCF_RESKEY_CRM_meta_interval=10000)" = 1 ] && ok "monitor sees the record moved" \
+    || not_ok "monitor after move" "$(cat "$TEST_TMP/out")"
+[ "$(run start)" = 0 ] && [ "$(moto_record)" = "$(printf '30\t192.0.2.44')" ] \
+    && ok "start puts it back" || not_ok "restart" "$(cat "$TEST_TMP/out")"
+[ "$(run stop OCF_RESKEY_stop_action=delete)" = 0 ] && ok "stop with delete" \
+    || not_ok "stop" "$(cat "$TEST_TMP/out")"
+[ -z "$(moto_record)" ] && ok "moto no longer has the record" || not_ok "left: $(moto_record)"
+[ "$(run monitor OCF_RESKEY_CRM_meta_interval=10000)" = 7 ] && ok "monitor after stop" \
+    || not_ok "monitor after stop" "$(cat "$TEST_TMP/out")"
+finish

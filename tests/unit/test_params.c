@@ -1,0 +1,288 @@
+/* Parameter parsing and validation: every parameter's defaults, its
+ * accepted forms, and the reason given for each kind of bad value. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "params.h"
+
+/* The environment a test sees: name=value pairs, NULL-terminated. */
+static const char *const *test_env;
+
+static const char *fake_getenv(const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char *const *e = test_env; *e != NULL; e++) {
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=') {
+            return *e + n + 1;
+        }
+    }
+    return NULL;
+}
+
+#define BASE "OCF_RESKEY_hostname=www", "OCF_RESKEY_zone=example.com"
+
+static r53_rc load(const char *const *env, struct params *p)
+{
+    test_env = env;
+    return params_load(fake_getenv, p);
+}
+
+/* Loading env must fail with R53_ERR_CONFIG and a reason containing word. */
+static void expect_config_error(const char *const *env, const char *word)
+{
+    struct params p;
+
+    assert_int_equal(load(env, &p), R53_ERR_CONFIG);
+    assert_non_null(strstr(r53_last_error(), word));
+}
+
+static void test_defaults(void **state)
+{
+    const char *env[] = {BASE, "OCF_RESKEY_ip=192.0.2.10", "HOME=/home/x", NULL};
+    struct params p;
+
+    (void)state;
+    assert_int_equal(load(env, &p), R53_OK);
+    assert_string_equal(p.hostname, "www");
+    assert_string_equal(p.zone, "example.com");
+    assert_null(p.zone_id);
+    assert_int_equal(p.ip_source, IP_LITERAL);
+    assert_int_equal(p.ttl, 10);
+    assert_int_equal(p.change_try_count, 5);
+    assert_int_equal(p.change_try_interval_ms, 1000);
+    assert_true(p.wait_insync);
+    assert_int_equal(p.monitor_retries, 3);
+    assert_int_equal(p.monitor_retry_interval_ms, 2000);
+    assert_false(p.monitor_api_failure_fail);
+    assert_false(p.stop_action_delete);
+    assert_string_equal(p.profile, "default");
+    assert_false(p.profile_explicit);
+    assert_string_equal(p.endpoint, "https://route53.amazonaws.com");
+    assert_null(p.ca_bundle);
+    assert_string_equal(p.imds_endpoint, "http://169.254.169.254");
+    assert_null(p.proxy);
+    assert_int_equal(p.connect_timeout_ms, 3000);
+    assert_int_equal(p.request_timeout_ms, 10000);
+    assert_string_equal(p.credentials_file, "/home/x/.aws/credentials");
+    assert_string_equal(p.config_file, "/home/x/.aws/config");
+}
+
+static void test_every_value_set(void **state)
+{
+    const char *env[] = {"OCF_RESKEY_hostname=db.example.com.",
+                         "OCF_RESKEY_zone_id=/hostedzone/Z1D633PJN98FT9",
+                         "OCF_RESKEY_interface=eth0",
+                         "OCF_RESKEY_ttl=300",
+                         "OCF_RESKEY_change_try_count=60",
+                         "OCF_RESKEY_change_try_interval=0.25",
+                         "OCF_RESKEY_wait_insync=false",
+                         "OCF_RESKEY_monitor_retries=0",
+                         "OCF_RESKEY_monitor_retry_interval=1.5",
+                         "OCF_RESKEY_monitor_api_failure=fail",
+                         "OCF_RESKEY_stop_action=delete",
+                         "OCF_RESKEY_profile=ha",
+                         "OCF_RESKEY_endpoint=https://route53.amazonaws.com.cn",
+                         "OCF_RESKEY_ca_bundle=/etc/ca.pem",
+                         "OCF_RESKEY_imds_endpoint=http://[fd00:ec2::254]",
+                         "OCF_RESKEY_proxy=http://proxy:3128",
+                         "OCF_RESKEY_connect_timeout=2",
+                         "OCF_RESKEY_request_timeout=7.5",
+                         "AWS_SHARED_CREDENTIALS_FILE=/etc/ha/creds",
+                         "AWS_CONFIG_FILE=/etc/ha/config",
+                         NULL};
+    struct params p;
+
+    (void)state;
+    assert_int_equal(load(env, &p), R53_OK);
+    assert_string_equal(p.zone_id, "Z1D633PJN98FT9");
+    assert_null(p.zone);
+    assert_int_equal(p.ip_source, IP_INTERFACE);
+    assert_string_equal(p.interface, "eth0");
+    assert_int_equal(p.ttl, 300);
+    assert_int_equal(p.change_try_count, 60);
+    assert_int_equal(p.change_try_interval_ms, 250);
+    assert_false(p.wait_insync);
+    assert_int_equal(p.monitor_retries, 0);
+    assert_int_equal(p.monitor_retry_interval_ms, 1500);
+    assert_true(p.monitor_api_failure_fail);
+    assert_true(p.stop_action_delete);
+    assert_string_equal(p.profile, "ha");
+    assert_true(p.profile_explicit);
+    assert_string_equal(p.endpoint, "https://route53.amazonaws.com.cn");
+    assert_string_equal(p.ca_bundle, "/etc/ca.pem");
+    assert_string_equal(p.imds_endpoint, "http://[fd00:ec2::254]");
+    assert_string_equal(p.proxy, "http://proxy:3128");
+    assert_int_equal(p.connect_timeout_ms, 2000);
+    assert_int_equal(p.request_timeout_ms, 7500);
+    assert_string_equal(p.credentials_file, "/etc/ha/creds");
+    assert_string_equal(p.config_file, "/etc/ha/config");
+}
+
+static void test_ip_sources(void **state)
+{
+    const char *local[] = {BASE, "OCF_RESKEY_ip=local", NULL};
+    const char *pub[] = {BASE, "OCF_RESKEY_ip=public", NULL};
+    const char *v6[] = {BASE, "OCF_RESKEY_ip=2001:DB8::10", NULL};
+    const char *rsc[] = {BASE, "OCF_RESKEY_ip_resource=vip", NULL};
+    struct params p;
+
+    (void)state;
+    assert_int_equal(load(local, &p), R53_OK);
+    assert_int_equal(p.ip_source, IP_LOCAL);
+    assert_int_equal(load(pub, &p), R53_OK);
+    assert_int_equal(p.ip_source, IP_PUBLIC);
+    assert_int_equal(load(v6, &p), R53_OK);
+    assert_int_equal(p.ip_source, IP_LITERAL);
+    assert_int_equal(load(rsc, &p), R53_OK);
+    assert_int_equal(p.ip_source, IP_RESOURCE);
+    assert_string_equal(p.ip_resource, "vip");
+}
+
+static void test_environment_fallbacks(void **state)
+{
+    const char *from_env[] = {BASE,
+                              "OCF_RESKEY_ip=192.0.2.1",
+                              "AWS_PROFILE=envprofile",
+                              "AWS_ENDPOINT_URL=https://generic.example",
+                              "AWS_ENDPOINT_URL_ROUTE_53=https://r53.example:8443",
+                              "AWS_CA_BUNDLE=/ca.pem",
+                              "AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:9",
+                              NULL};
+    const char *generic[] = {BASE, "OCF_RESKEY_ip=192.0.2.1",
+                             "AWS_ENDPOINT_URL=https://generic.example", NULL};
+    const char *param_wins[] = {BASE,
+                                "OCF_RESKEY_ip=192.0.2.1",
+                                "OCF_RESKEY_profile=mine",
+                                "OCF_RESKEY_endpoint=https://mine.example",
+                                "AWS_PROFILE=envprofile",
+                                "AWS_ENDPOINT_URL_ROUTE_53=https://r53.example",
+                                NULL};
+    const char *empty_is_unset[] = {BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_ttl=",
+                                    "OCF_RESKEY_zone_id=", NULL};
+    struct params p;
+
+    (void)state;
+    assert_int_equal(load(from_env, &p), R53_OK);
+    assert_string_equal(p.profile, "envprofile");
+    assert_true(p.profile_explicit);
+    assert_string_equal(p.endpoint, "https://r53.example:8443");
+    assert_string_equal(p.ca_bundle, "/ca.pem");
+    assert_string_equal(p.imds_endpoint, "http://127.0.0.1:9");
+    assert_int_equal(load(generic, &p), R53_OK);
+    assert_string_equal(p.endpoint, "https://generic.example");
+    assert_int_equal(load(param_wins, &p), R53_OK);
+    assert_string_equal(p.profile, "mine");
+    assert_string_equal(p.endpoint, "https://mine.example");
+    assert_int_equal(load(empty_is_unset, &p), R53_OK);
+    assert_int_equal(p.ttl, 10);
+}
+
+static void test_bad_values(void **state)
+{
+    (void)state;
+    expect_config_error((const char *[]){"OCF_RESKEY_zone=example.com", "OCF_RESKEY_ip=192.0.2.1",
+                                         NULL},
+                        "hostname is required");
+    expect_config_error((const char *[]){"OCF_RESKEY_hostname=www", "OCF_RESKEY_ip=192.0.2.1",
+                                         NULL},
+                        "exactly one of zone");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_zone_id=Z1", "OCF_RESKEY_ip=192.0.2.1",
+                                         NULL},
+                        "exactly one of zone");
+    expect_config_error((const char *[]){BASE, NULL}, "exactly one of ip");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                         "OCF_RESKEY_interface=eth0", NULL},
+                        "exactly one of ip");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2", NULL}, "192.0.2");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.256", NULL}, "192.0.2.256");
+    expect_config_error((const char *[]){"OCF_RESKEY_hostname=bad name", "OCF_RESKEY_zone=x.com",
+                                         "OCF_RESKEY_ip=192.0.2.1", NULL},
+                        "hostname");
+    expect_config_error((const char *[]){"OCF_RESKEY_hostname=a..b", "OCF_RESKEY_zone=x.com",
+                                         "OCF_RESKEY_ip=192.0.2.1", NULL},
+                        "empty or over-long");
+    expect_config_error((const char *[]){"OCF_RESKEY_hostname=www",
+                                         "OCF_RESKEY_zone_id=/hostedzone/z1;rm", "OCF_RESKEY_ip=192.0.2.1",
+                                         NULL},
+                        "zone_id");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_ttl=ten",
+                                         NULL},
+                        "ttl='ten' is not a whole number");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_ttl=-1",
+                                         NULL},
+                        "ttl");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                         "OCF_RESKEY_ttl=2147483648", NULL},
+                        "out of range");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                         "OCF_RESKEY_change_try_count=0", NULL},
+                        "change_try_count");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                         "OCF_RESKEY_change_try_interval=1.2345", NULL},
+                        "change_try_interval");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                         "OCF_RESKEY_change_try_interval=1,5", NULL},
+                        "change_try_interval");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                         "OCF_RESKEY_wait_insync=maybe", NULL},
+                        "wait_insync");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                         "OCF_RESKEY_monitor_api_failure=ignore", NULL},
+                        "monitor_api_failure");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                         "OCF_RESKEY_stop_action=purge", NULL},
+                        "stop_action");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                         "OCF_RESKEY_endpoint=http://route53.amazonaws.com", NULL},
+                        "https");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                         "AWS_ENDPOINT_URL_ROUTE_53=ftp://x", NULL},
+                        "https");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                         "OCF_RESKEY_proxy=proxy:3128", NULL},
+                        "proxy");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=local",
+                                         "AWS_EC2_METADATA_DISABLED=true", NULL},
+                        "AWS_EC2_METADATA_DISABLED");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip_resource=vip;reboot", NULL},
+                        "ip_resource");
+    expect_config_error((const char *[]){BASE, "OCF_RESKEY_interface=a/b", NULL}, "interface");
+}
+
+static void test_host_checks(void **state)
+{
+    const char *lo[] = {BASE, "OCF_RESKEY_interface=lo", NULL};
+    const char *missing_if[] = {BASE, "OCF_RESKEY_interface=nosuchif0", NULL};
+    const char *missing_ca[] = {BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                "OCF_RESKEY_ca_bundle=/nonexistent/ca.pem", NULL};
+    struct params p;
+
+    (void)state;
+    assert_int_equal(load(lo, &p), R53_OK);
+    assert_int_equal(params_check_host(&p), R53_OK);
+    assert_int_equal(load(missing_if, &p), R53_OK);
+    assert_int_equal(params_check_host(&p), R53_ERR_HOST);
+    assert_non_null(strstr(r53_last_error(), "nosuchif0"));
+    assert_int_equal(load(missing_ca, &p), R53_OK);
+    assert_int_equal(params_check_host(&p), R53_ERR_HOST);
+    assert_non_null(strstr(r53_last_error(), "ca_bundle"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_every_value_set),
+        cmocka_unit_test(test_ip_sources),
+        cmocka_unit_test(test_environment_fallbacks),
+        cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_host_checks),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
