@@ -301,10 +301,13 @@ r53_rc action_monitor(const struct action_env *e, bool probe, enum monitor_resul
     }
 
     session_init(&s, e->p, e->deadline_ms);
-    if ((rc = resolve_address(e, &s, &addr)) != R53_OK) {
+    rc = resolve_address(e, &s, &addr);
+    if (rc == R53_ERR_CONFIG || rc == R53_ERR_HOST || rc == R53_ERR_NOT_INSTALLED) {
         goto cleanup;
     }
-    if ((rc = session_route53(&s, &r53)) != R53_OK) {
+    /* Instance metadata or crm_resource unreachable is like Route 53
+     * unreachable: nothing a failover would fix. */
+    if (rc != R53_OK || (rc = session_route53(&s, &r53)) != R53_OK) {
         goto degraded;
     }
     rc = read_record(e, r53, &st, addr.ipv6 ? "AAAA" : "A", &rr);
