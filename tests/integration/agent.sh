@@ -259,11 +259,14 @@ run_agent start HA_debug=1; expect "start at debug level" 0
 run_agent monitor "${MON[@]}" HA_debug=1; expect "monitor at debug level" 0
 run_agent start HA_debug=1 OCF_RESKEY_ip=local "${imds_env[@]}"; expect "start with role credentials at debug level" 0
 run_agent stop HA_debug=1 OCF_RESKEY_stop_action=delete; expect "stop at debug level" 0
-tokens=$(sim_ctl GET /_sim/stats | "$PYTHON3" -c '
+issued=$(sim_ctl GET /_sim/issued | "$PYTHON3" -c '
 import json, sys
-for k in json.load(sys.stdin).get("issued_secrets", []): print(k)' 2>/dev/null)
+d = json.load(sys.stdin)
+for k in d["secrets"] + d["tokens"]: print(k)')
+[ "$(printf '%s\n' "$issued" | grep -c .)" -ge 2 ] && ok "the simulator issued role credentials to check for" \
+    || not_ok "no issued credentials to look for"
 leaked=0
-for s in "$SIM_SECRET" $tokens; do
+for s in "$SIM_SECRET" $issued; do
     [ -n "$s" ] && grep -qF -- "$s" "$ALL_OUTPUT" && leaked=1
 done
 grep -qi "Signature=" "$ALL_OUTPUT" && leaked=1

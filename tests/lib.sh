@@ -1,0 +1,209 @@
+# tests/lib.sh: helpers for the integration tests (bash; source it).
+#
+#   make_ca DIR            test CA + server cert for 127.0.0.1/localhost
+#   sim_start DIR [ARGS]   start tests/sim/r53sim.py, export SIM_* variables
+#   sim_stop               stop it (also done on exit)
+#   sim_ctl METHOD PATH [JSON]   call the simulator's control API
+#   ok / check / fail / skip_test / finish   TAP-like reporting
+#
+# Exit codes follow automake: 0 pass, 1 fail, 77 skip.
+
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${PYTHON3:=python3}"
+SIM_PY="$LIB_DIR/sim/r53sim.py"
+
+TESTS_RUN=0
+TESTS_FAILED=0
+SIM_PID=
+
+# ---- reporting --------------------------------------------------------------
+
+# ok DESCRIPTION: record a passing check.
+ok()
+{
+    TESTS_RUN=$((TESTS_RUN + 1))
+    echo "ok $TESTS_RUN - $*"
+}
+
+# not_ok DESCRIPTION [DETAIL]: record a failing check and go on.
+not_ok()
+{
+    TESTS_RUN=$((TESTS_RUN + 1))
+    TESTS_FAILED=$((TESTS_FAILED + 1))
+    echo "not ok $TESTS_RUN - $1"
+    if [ -n "${2:-}" ]; then
+        printf '%s\n' "$2" | sed 's/^/#   /'
+    fi
+}
+
+# check DESCRIPTION COMMAND...: run COMMAND, ok if it exits 0.
+check()
+{
+    local desc=$1 out
+    shift
+    if out=$("$@" 2>&1); then
+        ok "$desc"
+    else
+        not_ok "$desc" "$out"
+    fi
+}
+
+# fail MESSAGE: a fatal failure; exits 1 (cleanup runs from the trap).
+fail()
+{
+    echo "FAIL: $*" >&2
+    if [ -n "${SIM_DIR:-}" ] && [ -s "$SIM_DIR/sim.log" ]; then
+        echo "--- last lines of $SIM_DIR/sim.log:" >&2
+        tail -n 20 "$SIM_DIR/sim.log" >&2
+    fi
+    exit 1
+}
+
+# skip_test MESSAGE: the test cannot run here; exits 77.
+skip_test()
+{
+    echo "" >&2
+    echo "SKIP: $*" >&2
+    echo "" >&2
+    exit 77
+}
+
+# finish: print the plan and exit 0 if every check passed, else 1.
+finish()
+{
+    echo "1..$TESTS_RUN"
+    if [ "$TESTS_FAILED" -ne 0 ]; then
+        echo "# $TESTS_FAILED of $TESTS_RUN checks failed" >&2
+        if [ -n "${SIM_DIR:-}" ] && [ -s "$SIM_DIR/sim.log" ]; then
+            echo "--- last lines of $SIM_DIR/sim.log:" >&2
+            tail -n 30 "$SIM_DIR/sim.log" >&2
+        fi
+        exit 1
+    fi
+    exit 0
+}
+
+# ---- cleanup ------------------------------------------------------------------
+
+# Work files go in one temporary directory, removed on exit unless
+# KEEP_TMP=1 (then its path is printed).
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/r53test.XXXXXX") || exit 1
+
+lib_cleanup()
+{
+    local rc=$?
+    sim_stop
+    if [ "${KEEP_TMP:-0}" = 1 ]; then
+        echo "# kept $TEST_TMP" >&2
+    else
+        rm -rf "$TEST_TMP"
+    fi
+    exit "$rc"
+}
+trap lib_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- TLS ----------------------------------------------------------------------------
+
+# make_ca DIR: DIR/ca.pem (+ ca.key) and DIR/server.pem + DIR/server.key for
+# IP:127.0.0.1 and DNS:localhost, signed by that CA.
+make_ca()
+{
+    local dir=$1
+    mkdir -p "$dir" || return 1
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=r53sim test CA" \
+        -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" \
+        -keyout "$dir/ca.key" -out "$dir/ca.pem" >/dev/null 2>&1 \
+        || { echo "make_ca: cannot create the CA" >&2; return 1; }
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$dir/server.key" -out "$dir/server.csr" >/dev/null 2>&1 \
+        || { echo "make_ca: cannot create the server key" >&2; return 1; }
+    printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+        "basicConstraints=CA:FALSE" "extendedKeyUsage=serverAuth" > "$dir/server.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+        -CAcreateserial -days 2 -extfile "$dir/server.ext" \
+        -out "$dir/server.pem" >/dev/null 2>&1 \
+        || { echo "make_ca: cannot sign the server cert" >&2; return 1; }
+}
+
+# ---- simulator -----------------------------------------------------------------
+
+# sim_start DIR [EXTRA ARGS]: start the simulator with a fresh test key pair
+# (and a CA in DIR unless DIR/ca.pem exists); wait at most 10 s for it.
+# Exports SIM_PORT SIM_IMDS_PORT SIM_URL SIM_IMDS_URL SIM_CA SIM_AKID
+# SIM_SECRET SIM_PID; its log is DIR/sim.log.
+sim_start()
+{
+    local dir=$1 _
+    shift
+    SIM_DIR=$dir
+    [ -f "$dir/ca.pem" ] || make_ca "$dir" || fail "make_ca failed"
+    SIM_AKID=AKIDSIM$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F)
+    SIM_SECRET=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+    rm -f "$dir/ready.json"
+    "$PYTHON3" "$SIM_PY" --host 127.0.0.1 --port 0 --imds-port 0 \
+        --cert "$dir/server.pem" --key "$dir/server.key" \
+        --ready-file "$dir/ready.json" --key "$SIM_AKID:$SIM_SECRET" "$@" \
+        >"$dir/sim.log" 2>&1 &
+    SIM_PID=$!
+    for _ in $(seq 100); do
+        [ -s "$dir/ready.json" ] && break
+        kill -0 "$SIM_PID" 2>/dev/null || { SIM_PID=; fail "simulator exited at start"; }
+        sleep 0.1
+    done
+    [ -s "$dir/ready.json" ] || fail "simulator not ready within 10 s"
+    SIM_PORT=$(sim_json_field "$dir/ready.json" port)
+    SIM_IMDS_PORT=$(sim_json_field "$dir/ready.json" imds_port)
+    SIM_URL=https://127.0.0.1:$SIM_PORT
+    SIM_IMDS_URL=http://127.0.0.1:$SIM_IMDS_PORT
+    SIM_CA=$dir/ca.pem
+    export SIM_PORT SIM_IMDS_PORT SIM_URL SIM_IMDS_URL SIM_CA SIM_AKID SIM_SECRET SIM_PID
+}
+
+# sim_stop: stop the simulator we started (TERM, then KILL after 3 s).
+sim_stop()
+{
+    local _
+    [ -n "${SIM_PID:-}" ] || return 0
+    kill "$SIM_PID" 2>/dev/null
+    for _ in $(seq 30); do
+        kill -0 "$SIM_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$SIM_PID" 2>/dev/null
+    wait "$SIM_PID" 2>/dev/null
+    SIM_PID=
+}
+
+# sim_ctl METHOD PATH [JSON]: call the control API, print the body.  Fails
+# (status 1) on an HTTP error; the body is printed either way.
+sim_ctl()
+{
+    local method=$1 path=$2 data=${3:-}
+    local args=(-sS --max-time 10 --cacert "$SIM_CA" -X "$method"
+                -w '\n%{http_code}' -H 'Content-Type: application/json')
+    [ -n "$data" ] && args+=(--data-binary "$data")
+    local out code
+    out=$(curl "${args[@]}" "$SIM_URL$path") || return 1
+    code=${out##*$'\n'}
+    out=${out%$'\n'*}
+    printf '%s\n' "${out%$'\n'}"
+    [ "$code" -ge 200 ] && [ "$code" -lt 300 ]
+}
+
+# sim_json_field FILE|- KEY...: print json[KEY][KEY]... (python, no jq).
+sim_json_field()
+{
+    local src=$1
+    shift
+    "$PYTHON3" -c '
+import json, sys
+src = sys.argv[1]
+v = json.load(sys.stdin if src == "-" else open(src))
+for k in sys.argv[2:]:
+    v = v[int(k)] if isinstance(v, list) else v[k]
+print(v if not isinstance(v, (dict, list)) else json.dumps(v))
+' "$src" "$@"
+}
