@@ -21,7 +21,7 @@ static int64_t time_left(const struct action_env *e)
 /* Sleep ms, or fail if that would leave less than reserve_ms of budget. */
 static r53_rc pause_within_budget(const struct action_env *e, long ms, long reserve_ms)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
     if (time_left(e) < ms + reserve_ms) {
         return R53_ERR_TIMEOUT;
@@ -39,7 +39,8 @@ static r53_rc resolve_record_name(const struct params *p, struct r53_client *r53
     size_t zlen = 0;
     size_t hlen = strlen(p->hostname);
 
-    rc = p->zone_id != NULL ? r53_get_zone(r53, p->zone_id, zone) : r53_find_zone(r53, p->zone, zone);
+    rc = p->zone_id != NULL ? r53_get_zone(r53, p->zone_id, zone)
+                            : r53_find_zone(r53, p->zone, zone);
     if (rc != R53_OK) {
         return rc;
     }
@@ -58,8 +59,8 @@ static r53_rc resolve_record_name(const struct params *p, struct r53_client *r53
         if (!(hlen == zlen && strncasecmp(p->hostname, zone->name, zlen) == 0) &&
             !(hlen > zlen && p->hostname[hlen - zlen - 1] == '.' &&
               strncasecmp(p->hostname + hlen - zlen, zone->name, zlen) == 0)) {
-            return r53_fail(R53_ERR_CONFIG, "hostname '%s' is not inside zone '%.*s'",
-                            p->hostname, (int)zlen, zone->name);
+            return r53_fail(R53_ERR_CONFIG, "hostname '%s' is not inside zone '%.*s'", p->hostname,
+                            (int)zlen, zone->name);
         }
         snprintf(fqdn, fqdn_len, "%.*s.", (int)hlen, p->hostname);
     }
@@ -72,8 +73,7 @@ static r53_rc resolve_record_name(const struct params *p, struct r53_client *r53
 }
 
 /* The address to publish, from whichever source the parameters name. */
-static r53_rc resolve_address(const struct action_env *e, struct session *s,
-                              struct address *out)
+static r53_rc resolve_address(const struct action_env *e, struct session *s, struct address *out)
 {
     r53_rc rc = R53_OK;
     const struct params *p = e->p;
@@ -153,10 +153,10 @@ r53_rc action_start(const struct action_env *e)
     const struct params *p = e->p;
     struct session s;
     struct r53_client *r53 = NULL;
-    struct r53_zone zone = {0};
-    struct address addr = {0};
-    struct r53_change_info info = {0};
-    struct state st = {0};
+    struct r53_zone zone = { 0 };
+    struct address addr = { 0 };
+    struct r53_change_info info = { 0 };
+    struct state st = { 0 };
     char comment[200];
 
     session_init(&s, p, e->deadline_ms);
@@ -172,10 +172,10 @@ r53_rc action_start(const struct action_env *e)
     st.ttl = p->ttl;
     snprintf(comment, sizeof(comment), "route53 resource agent: active on %s", e->node);
     {
-        struct r53_change change = {"UPSERT", st.fqdn, st.type, st.ttl, st.value, comment};
+        struct r53_change change = { "UPSERT", st.fqdn, st.type, st.ttl, st.value, comment };
 
-        qb_log(LOG_INFO, "publishing %s %s %s (TTL %ld) in zone %s", st.fqdn, st.type,
-               st.value, st.ttl, st.zone_id);
+        qb_log(LOG_INFO, "publishing %s %s %s (TTL %ld) in zone %s", st.fqdn, st.type, st.value,
+               st.ttl, st.zone_id);
         if ((rc = r53_change(r53, st.zone_id, &change, &info)) != R53_OK) {
             goto cleanup;
         }
@@ -215,13 +215,12 @@ static r53_rc delete_own_record(const struct action_env *e, const struct state *
         goto cleanup;
     }
     {
-        struct r53_change change = {"DELETE", st->fqdn, st->type, rr.ttl, rr.values[0], NULL};
+        struct r53_change change = { "DELETE", st->fqdn, st->type, rr.ttl, rr.values[0], NULL };
 
         rc = r53_change(r53, st->zone_id, &change, &info);
     }
     if (rc == R53_OK) {
-        qb_log(LOG_INFO, "deleted %s %s %s (change %s)", st->fqdn, st->type, st->value,
-               info.id);
+        qb_log(LOG_INFO, "deleted %s %s %s (change %s)", st->fqdn, st->type, st->value, info.id);
     }
 
 cleanup:
@@ -266,8 +265,7 @@ static r53_rc read_record(const struct action_env *e, struct r53_client *r53,
             rc == R53_ERR_NO_ZONE) {
             return rc;
         }
-        qb_log(LOG_WARNING, "read %ld of %s failed: %s", attempt + 1, st->fqdn,
-               r53_last_error());
+        qb_log(LOG_WARNING, "read %ld of %s failed: %s", attempt + 1, st->fqdn, r53_last_error());
         if (attempt == e->p->monitor_retries ||
             pause_within_budget(e, e->p->monitor_retry_interval_ms, 1000) != R53_OK) {
             return r53_fail(rc, "Route 53 unreadable after %ld tries: %s", attempt + 1,
@@ -282,7 +280,7 @@ r53_rc action_monitor(const struct action_env *e, bool probe, enum monitor_resul
     struct state st;
     struct session s;
     struct r53_client *r53 = NULL;
-    struct address addr = {0};
+    struct address addr = { 0 };
     struct r53_rrset rr;
 
     *out = MONITOR_STOPPED;
@@ -313,8 +311,8 @@ r53_rc action_monitor(const struct action_env *e, bool probe, enum monitor_resul
     rc = read_record(e, r53, &st, addr.ipv6 ? "AAAA" : "A", &rr);
     if (rc == R53_ERR_NOT_FOUND || rc == R53_ERR_CONFIG || rc == R53_ERR_NO_ZONE) {
         *out = MONITOR_FAILED;
-        rc = r53_fail(R53_OK, "%s %s is gone (%s); expected %s", st.fqdn,
-                      addr.ipv6 ? "AAAA" : "A", r53_last_error(), addr.text);
+        rc = r53_fail(R53_OK, "%s %s is gone (%s); expected %s", st.fqdn, addr.ipv6 ? "AAAA" : "A",
+                      r53_last_error(), addr.text);
         goto cleanup;
     }
     if (rc != R53_OK) {
@@ -354,8 +352,8 @@ r53_rc action_validate(const struct action_env *e, int check_level)
     session_init(&s, e->p, e->deadline_ms);
     if ((rc = session_route53(&s, &r53)) == R53_OK &&
         (rc = resolve_record_name(e->p, r53, &zone, fqdn, sizeof(fqdn))) == R53_OK) {
-        qb_log(LOG_INFO, "credentials (%s) and zone %s (%s) are usable; record %s",
-               s.creds.source, zone.name, zone.id, fqdn);
+        qb_log(LOG_INFO, "credentials (%s) and zone %s (%s) are usable; record %s", s.creds.source,
+               zone.name, zone.id, fqdn);
     }
     session_close(&s);
     return rc;

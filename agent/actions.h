@@ -9,17 +9,17 @@
 #include "rc.h"
 
 struct action_env {
-    const struct params *p;  /* NULL for stop when parameters are invalid */
+    const struct params *p; /* NULL for stop when parameters are invalid */
     const char *state_path;
-    const char *node;        /* this node's name, for the change comment */
-    int64_t deadline_ms;     /* monotonic; every wait and request ends before it */
+    const char *node;    /* this node's name, for the change comment */
+    int64_t deadline_ms; /* monotonic; every wait and request ends before it */
 };
 
 enum monitor_result {
-    MONITOR_RUNNING,   /* the record holds our address */
-    MONITOR_STOPPED,   /* not active on this node */
-    MONITOR_FAILED,    /* the record is elsewhere or gone (reason set) */
-    MONITOR_DEGRADED,  /* Route 53 unreadable after the retries (reason set) */
+    MONITOR_RUNNING,  /* the record holds our address */
+    MONITOR_STOPPED,  /* not active on this node */
+    MONITOR_FAILED,   /* the record is elsewhere or gone (reason set) */
+    MONITOR_DEGRADED, /* Route 53 unreadable after the retries (reason set) */
 };
 
 /* UPSERT the record and wait for INSYNC, then record the state. */

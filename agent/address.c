@@ -24,10 +24,10 @@
 extern char **environ;
 
 #define ADDRESS_RSC_ID_MAX 256
-#define ADDRESS_OUT_MAX 4096    /* an address is < 50 bytes: plenty */
+#define ADDRESS_OUT_MAX 4096 /* an address is < 50 bytes: plenty */
 #define ADDRESS_ERR_MAX 1024
-#define ADDRESS_QUOTE_MAX 80    /* longest untrusted text put in a reason */
-#define CRM_EX_NOSUCH 105       /* Pacemaker's "no such object" exit code */
+#define ADDRESS_QUOTE_MAX 80 /* longest untrusted text put in a reason */
+#define CRM_EX_NOSUCH 105    /* Pacemaker's "no such object" exit code */
 
 /* Copy untrusted text into a reason: printable ASCII only, bounded, with
  * "..." when cut, so odd bytes never reach a log line. */
@@ -50,9 +50,9 @@ static void address_quote(char *dst, size_t dstlen, const char *src)
 
 r53_rc address_parse(const char *text, struct address *out)
 {
-    struct in_addr v4 = {0};
-    struct in6_addr v6 = {0};
-    char quoted[ADDRESS_QUOTE_MAX] = {0};
+    struct in_addr v4 = { 0 };
+    struct in6_addr v6 = { 0 };
+    char quoted[ADDRESS_QUOTE_MAX] = { 0 };
 
     memset(out, 0, sizeof(*out));
     if (text == NULL || text[0] == '\0') {
@@ -76,14 +76,13 @@ r53_rc address_parse(const char *text, struct address *out)
                         "cannot carry one; give a global address",
                         quoted);
     }
-    return r53_fail(R53_ERR_CONFIG, "ip '%s' is not an IPv4 or IPv6 address",
-                    quoted);
+    return r53_fail(R53_ERR_CONFIG, "ip '%s' is not an IPv4 or IPv6 address", quoted);
 }
 
 bool address_equal(const char *a, const char *b)
 {
-    struct address pa = {0};
-    struct address pb = {0};
+    struct address pa = { 0 };
+    struct address pb = { 0 };
 
     if (address_parse(a, &pa) != R53_OK || address_parse(b, &pb) != R53_OK) {
         return false;
@@ -93,8 +92,7 @@ bool address_equal(const char *a, const char *b)
 
 static bool address_ifname_ok(const char *ifname)
 {
-    return ifname != NULL && ifname[0] != '\0'
-           && strlen(ifname) < IFNAMSIZ;
+    return ifname != NULL && ifname[0] != '\0' && strlen(ifname) < IFNAMSIZ;
 }
 
 bool address_interface_exists(const char *ifname)
@@ -102,22 +100,20 @@ bool address_interface_exists(const char *ifname)
     return address_ifname_ok(ifname) && if_nametoindex(ifname) != 0;
 }
 
-r53_rc address_pick_from_ifaddrs(const struct ifaddrs *list,
-                                 const char *ifname, struct address *out)
+r53_rc address_pick_from_ifaddrs(const struct ifaddrs *list, const char *ifname,
+                                 struct address *out)
 {
     const struct ifaddrs *ifa = NULL;
     const struct in6_addr *v6 = NULL;
-    char quoted[ADDRESS_QUOTE_MAX] = {0};
+    char quoted[ADDRESS_QUOTE_MAX] = { 0 };
 
     memset(out, 0, sizeof(*out));
     for (ifa = list; ifa != NULL; ifa = ifa->ifa_next) {
-        if (ifa->ifa_addr == NULL || ifa->ifa_name == NULL
-            || strcmp(ifa->ifa_name, ifname) != 0) {
+        if (ifa->ifa_addr == NULL || ifa->ifa_name == NULL || strcmp(ifa->ifa_name, ifname) != 0) {
             continue;
         }
         if (ifa->ifa_addr->sa_family == AF_INET) {
-            const struct sockaddr_in *sin =
-                (const struct sockaddr_in *)(const void *)ifa->ifa_addr;
+            const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)ifa->ifa_addr;
 
             inet_ntop(AF_INET, &sin->sin_addr, out->text, sizeof(out->text));
             out->ipv6 = false;
@@ -128,8 +124,8 @@ r53_rc address_pick_from_ifaddrs(const struct ifaddrs *list,
                 (const struct sockaddr_in6 *)(const void *)ifa->ifa_addr;
 
             /* Neither is reachable from anywhere else. */
-            if (!IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr)
-                && !IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr)) {
+            if (!IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr) &&
+                !IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr)) {
                 v6 = &sin6->sin6_addr;
             }
         }
@@ -140,26 +136,23 @@ r53_rc address_pick_from_ifaddrs(const struct ifaddrs *list,
         return R53_OK;
     }
     address_quote(quoted, sizeof(quoted), ifname);
-    return r53_fail(R53_ERR_HOST,
-                    "interface '%s' has no IPv4 or global IPv6 address",
-                    quoted);
+    return r53_fail(R53_ERR_HOST, "interface '%s' has no IPv4 or global IPv6 address", quoted);
 }
 
 r53_rc address_from_interface(const char *ifname, struct address *out)
 {
     struct ifaddrs *list = NULL;
-    char quoted[ADDRESS_QUOTE_MAX] = {0};
+    char quoted[ADDRESS_QUOTE_MAX] = { 0 };
     r53_rc rc = R53_OK;
 
     memset(out, 0, sizeof(*out));
     address_quote(quoted, sizeof(quoted), ifname != NULL ? ifname : "");
     if (!address_interface_exists(ifname)) {
-        return r53_fail(R53_ERR_HOST,
-                        "interface '%s' does not exist on this node", quoted);
+        return r53_fail(R53_ERR_HOST, "interface '%s' does not exist on this node", quoted);
     }
     if (getifaddrs(&list) != 0) {
-        return r53_fail(R53_ERR_IO, "cannot list the addresses of '%s': %s",
-                        quoted, strerror(errno));
+        return r53_fail(R53_ERR_IO, "cannot list the addresses of '%s': %s", quoted,
+                        strerror(errno));
     }
     rc = address_pick_from_ifaddrs(list, ifname, out);
     freeifaddrs(list);
@@ -170,13 +163,11 @@ static bool address_is_executable(const char *path)
 {
     struct stat st;
 
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode)
-           && access(path, X_OK) == 0;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
 /* Look for crm_resource in one directory; fills buf on success. */
-static bool address_try_dir(const char *dir, size_t dirlen, char *buf,
-                            size_t buflen)
+static bool address_try_dir(const char *dir, size_t dirlen, char *buf, size_t buflen)
 {
     int n = 0;
 
@@ -191,7 +182,7 @@ static bool address_try_dir(const char *dir, size_t dirlen, char *buf,
 const char *address_find_crm_resource(void)
 {
     /* Pacemaker may run us with a PATH lacking the sbin directories. */
-    static const char *const fallback[] = {"/usr/sbin", "/usr/bin", "/sbin"};
+    static const char *const fallback[] = { "/usr/sbin", "/usr/bin", "/sbin" };
     static char found[PATH_MAX];
     const char *path = getenv("PATH");
     size_t i = 0;
@@ -206,8 +197,7 @@ const char *address_find_crm_resource(void)
         path = colon != NULL ? colon + 1 : NULL;
     }
     for (i = 0; i < sizeof(fallback) / sizeof(fallback[0]); i++) {
-        if (address_try_dir(fallback[i], strlen(fallback[i]), found,
-                            sizeof(found))) {
+        if (address_try_dir(fallback[i], strlen(fallback[i]), found, sizeof(found))) {
             return found;
         }
     }
@@ -225,9 +215,8 @@ static int64_t address_now_ms(void)
 
 static bool address_env_wanted(const char *entry)
 {
-    static const char *const exact[] = {"CIB_file=", "CIB_shadow=",
-                                        "CIB_user="};
-    static const char *const prefix[] = {"PCMK_", "HA_"};
+    static const char *const exact[] = { "CIB_file=", "CIB_shadow=", "CIB_user=" };
+    static const char *const prefix[] = { "PCMK_", "HA_" };
     size_t i = 0;
 
     if (strchr(entry, '=') == NULL) {
@@ -277,9 +266,8 @@ static char **address_env_build(void)
 
 /* Runs in the forked child: only async-signal-safe calls until execve.
  * On failure before or at execve, the errno goes down exec_w. */
-static void __attribute__((noreturn))
-address_child(const char *const argv[], char *const envp[], int out_w,
-              int err_w, int exec_w, long max_fd)
+static void __attribute__((noreturn)) address_child(const char *const argv[], char *const envp[],
+                                                    int out_w, int err_w, int exec_w, long max_fd)
 {
     struct sigaction dfl;
     sigset_t none;
@@ -313,13 +301,12 @@ address_child(const char *const argv[], char *const envp[], int out_w,
         goto fail;
     }
     devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_hi, 1) < 0
-        || dup2(err_hi, 2) < 0) {
+    if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_hi, 1) < 0 || dup2(err_hi, 2) < 0) {
         goto fail;
     }
     /* Close every other fd but exec_w, which closes itself on execve. */
-    if ((exec_w > 3 && close_range(3, (unsigned)exec_w - 1, 0) != 0)
-        || close_range((unsigned)exec_w + 1, ~0U, 0) != 0) {
+    if ((exec_w > 3 && close_range(3, (unsigned)exec_w - 1, 0) != 0) ||
+        close_range((unsigned)exec_w + 1, ~0U, 0) != 0) {
         for (fd = 3; fd < max_fd; fd++) {
             if (fd != exec_w) {
                 close((int)fd);
@@ -373,13 +360,12 @@ static const char *address_basename(const char *path)
     return slash != NULL ? slash + 1 : path;
 }
 
-r53_rc address_spawn_capture(const char *const argv[], long timeout_ms,
-                             char *out, size_t outlen, char *err,
-                             size_t errlen, int *status)
+r53_rc address_spawn_capture(const char *const argv[], long timeout_ms, char *out, size_t outlen,
+                             char *err, size_t errlen, int *status)
 {
-    int out_p[2] = {-1, -1};
-    int err_p[2] = {-1, -1};
-    int exec_p[2] = {-1, -1};
+    int out_p[2] = { -1, -1 };
+    int err_p[2] = { -1, -1 };
+    int exec_p[2] = { -1, -1 };
     char **envp = NULL;
     pid_t pid = -1;
     pid_t w = 0;
@@ -404,16 +390,14 @@ r53_rc address_spawn_capture(const char *const argv[], long timeout_ms,
         rc = r53_fail(R53_ERR_NOMEM, "out of memory running %s", name);
         goto cleanup;
     }
-    if (pipe2(out_p, O_CLOEXEC) != 0 || pipe2(err_p, O_CLOEXEC) != 0
-        || pipe2(exec_p, O_CLOEXEC) != 0) {
-        rc = r53_fail(R53_ERR_IO, "cannot create a pipe to run %s: %s", name,
-                      strerror(errno));
+    if (pipe2(out_p, O_CLOEXEC) != 0 || pipe2(err_p, O_CLOEXEC) != 0 ||
+        pipe2(exec_p, O_CLOEXEC) != 0) {
+        rc = r53_fail(R53_ERR_IO, "cannot create a pipe to run %s: %s", name, strerror(errno));
         goto cleanup;
     }
     pid = fork();
     if (pid < 0) {
-        rc = r53_fail(R53_ERR_IO, "cannot start %s: %s", name,
-                      strerror(errno));
+        rc = r53_fail(R53_ERR_IO, "cannot start %s: %s", name, strerror(errno));
         goto cleanup;
     }
     if (pid == 0) {
@@ -433,8 +417,7 @@ r53_rc address_spawn_capture(const char *const argv[], long timeout_ms,
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
         }
         pid = -1;
-        rc = r53_fail(exec_errno == ENOENT || exec_errno == EACCES
-                              || exec_errno == ENOEXEC
+        rc = r53_fail(exec_errno == ENOENT || exec_errno == EACCES || exec_errno == ENOEXEC
                           ? R53_ERR_NOT_INSTALLED
                           : R53_ERR_IO,
                       "cannot run %s: %s", argv[0], strerror(exec_errno));
@@ -444,8 +427,8 @@ r53_rc address_spawn_capture(const char *const argv[], long timeout_ms,
     fcntl(out_p[0], F_SETFL, O_NONBLOCK);
     fcntl(err_p[0], F_SETFL, O_NONBLOCK);
     while (out_p[0] >= 0 || err_p[0] >= 0) {
-        struct pollfd pfd[2] = {{.fd = out_p[0], .events = POLLIN},
-                                {.fd = err_p[0], .events = POLLIN}};
+        struct pollfd pfd[2] = { { .fd = out_p[0], .events = POLLIN },
+                                 { .fd = err_p[0], .events = POLLIN } };
         int64_t left = deadline - address_now_ms();
         int ready = 0;
 
@@ -456,26 +439,23 @@ r53_rc address_spawn_capture(const char *const argv[], long timeout_ms,
         /* poll ignores negative fds: closed pipes drop out by themselves. */
         ready = poll(pfd, 2, left > INT_MAX ? INT_MAX : (int)left);
         if (ready < 0 && errno != EINTR) {
-            rc = r53_fail(R53_ERR_IO, "cannot wait for %s: %s", name,
-                          strerror(errno));
+            rc = r53_fail(R53_ERR_IO, "cannot wait for %s: %s", name, strerror(errno));
             goto cleanup;
         }
         if (ready <= 0) {
             continue;
         }
-        if (pfd[0].revents != 0
-            && !address_drain(out_p[0], out, outlen, &out_used)) {
+        if (pfd[0].revents != 0 && !address_drain(out_p[0], out, outlen, &out_used)) {
             address_close(&out_p[0]);
         }
-        if (pfd[1].revents != 0
-            && !address_drain(err_p[0], err, errlen, &err_used)) {
+        if (pfd[1].revents != 0 && !address_drain(err_p[0], err, errlen, &err_used)) {
             address_close(&err_p[0]);
         }
     }
 
     /* Output is closed; the process may still be running. */
     for (;;) {
-        struct timespec pause = {0, 5 * 1000 * 1000};
+        struct timespec pause = { 0, 5 * 1000 * 1000 };
 
         w = waitpid(pid, &st, WNOHANG);
         if (w == pid) {
@@ -485,8 +465,7 @@ r53_rc address_spawn_capture(const char *const argv[], long timeout_ms,
         }
         if (w < 0 && errno != EINTR) {
             pid = -1; /* ECHILD: someone else reaped it; nothing to kill */
-            rc = r53_fail(R53_ERR_IO, "cannot wait for %s: %s", name,
-                          strerror(errno));
+            rc = r53_fail(R53_ERR_IO, "cannot wait for %s: %s", name, strerror(errno));
             goto cleanup;
         }
         if (address_now_ms() >= deadline) {
@@ -531,9 +510,8 @@ static bool address_rsc_id_ok(const char *id)
         if (i >= ADDRESS_RSC_ID_MAX) {
             return false;
         }
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':'
-              || c == '-')) {
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == ':' || c == '-')) {
             return false;
         }
     }
@@ -545,7 +523,7 @@ static bool address_rsc_id_ok(const char *id)
 static void address_first_err_line(const char *err, char *dst, size_t dstlen)
 {
     static const char prefix[] = "crm_resource: ";
-    char line[ADDRESS_ERR_MAX] = {0};
+    char line[ADDRESS_ERR_MAX] = { 0 };
     size_t len = 0;
 
     while (*err == '\n' || *err == '\r' || *err == ' ' || *err == '\t') {
@@ -568,8 +546,8 @@ static char *address_last_line(char *text)
     char *end = text + strlen(text);
     char *start = NULL;
 
-    while (end > text && (end[-1] == '\n' || end[-1] == '\r'
-                          || end[-1] == ' ' || end[-1] == '\t')) {
+    while (end > text &&
+           (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t')) {
         end--;
     }
     *end = '\0';
@@ -583,15 +561,15 @@ static char *address_last_line(char *text)
     return start;
 }
 
-r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path,
-                             long timeout_ms, struct address *out)
+r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path, long timeout_ms,
+                             struct address *out)
 {
     char *outbuf = NULL;
-    char errbuf[ADDRESS_ERR_MAX] = {0};
-    char why[ADDRESS_QUOTE_MAX * 2] = {0};
-    char quoted[ADDRESS_QUOTE_MAX] = {0};
+    char errbuf[ADDRESS_ERR_MAX] = { 0 };
+    char why[ADDRESS_QUOTE_MAX * 2] = { 0 };
+    char quoted[ADDRESS_QUOTE_MAX] = { 0 };
     const char *tool = crm_resource_path;
-    const char *argv[6] = {NULL};
+    const char *argv[6] = { NULL };
     const char *value = NULL;
     int status = 0;
     r53_rc rc = R53_OK;
@@ -614,8 +592,7 @@ r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path,
         }
     }
     if (timeout_ms <= 0) {
-        return r53_fail(R53_ERR_TIMEOUT,
-                        "no time left to ask crm_resource for '%s'", quoted);
+        return r53_fail(R53_ERR_TIMEOUT, "no time left to ask crm_resource for '%s'", quoted);
     }
     outbuf = calloc(1, ADDRESS_OUT_MAX);
     if (outbuf == NULL) {
@@ -627,15 +604,14 @@ r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path,
     argv[3] = "--get-parameter";
     argv[4] = "ip";
     argv[5] = NULL;
-    rc = address_spawn_capture(argv, timeout_ms, outbuf, ADDRESS_OUT_MAX,
-                               errbuf, sizeof(errbuf), &status);
+    rc = address_spawn_capture(argv, timeout_ms, outbuf, ADDRESS_OUT_MAX, errbuf, sizeof(errbuf),
+                               &status);
     if (rc != R53_OK) {
         goto cleanup;
     }
     address_first_err_line(errbuf, why, sizeof(why));
     if (WIFSIGNALED(status)) {
-        rc = r53_fail(R53_ERR_IO, "crm_resource -r %s died of signal %d",
-                      quoted, WTERMSIG(status));
+        rc = r53_fail(R53_ERR_IO, "crm_resource -r %s died of signal %d", quoted, WTERMSIG(status));
         goto cleanup;
     }
     /* 2.1.5 also exits 105 when CIB_file names a missing file: tell a
@@ -648,9 +624,8 @@ r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path,
         goto cleanup;
     }
     if (WEXITSTATUS(status) == CRM_EX_NOSUCH) {
-        rc = r53_fail(R53_ERR_CONFIG,
-                      "resource '%s' does not exist (crm_resource: %s)",
-                      quoted, why);
+        rc = r53_fail(R53_ERR_CONFIG, "resource '%s' does not exist (crm_resource: %s)", quoted,
+                      why);
         goto cleanup;
     }
     if (WEXITSTATUS(status) != 0) {
@@ -671,13 +646,12 @@ r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path,
     value = address_last_line(outbuf);
     if (value[0] == '\0') {
         /* Exit 0 with nothing: "Attribute 'ip' not found for 'x'". */
-        rc = r53_fail(R53_ERR_CONFIG,
-                      "resource '%s' has no 'ip' parameter (crm_resource: %s)",
+        rc = r53_fail(R53_ERR_CONFIG, "resource '%s' has no 'ip' parameter (crm_resource: %s)",
                       quoted, why);
         goto cleanup;
     }
     if (address_parse(value, out) != R53_OK) {
-        char vq[ADDRESS_QUOTE_MAX] = {0};
+        char vq[ADDRESS_QUOTE_MAX] = { 0 };
 
         address_quote(vq, sizeof(vq), value);
         rc = r53_fail(R53_ERR_CONFIG,

@@ -36,8 +36,8 @@ bool address_interface_exists(const char *ifname);
  * R53_ERR_NOT_INSTALLED if crm_resource is missing, R53_ERR_CONFIG if the
  * resource or parameter does not exist or is not an address,
  * R53_ERR_TIMEOUT if it does not answer in time. */
-r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path,
-                             long timeout_ms, struct address *out);
+r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path, long timeout_ms,
+                             struct address *out);
 
 /* Full path of crm_resource on PATH (static buffer), or NULL. */
 const char *address_find_crm_resource(void);

@@ -10,8 +10,8 @@ static char log_name[128];
 void log_open(const char *instance)
 {
     const char *debug = getenv("HA_debug");
-    int level = (debug != NULL && strcmp(debug, "0") != 0 && debug[0] != '\0') ? LOG_DEBUG
-                                                                              : LOG_INFO;
+    int level =
+        (debug != NULL && strcmp(debug, "0") != 0 && debug[0] != '\0') ? LOG_DEBUG : LOG_INFO;
 
     snprintf(log_name, sizeof(log_name), "route53(%s)", instance);
     qb_log_init(log_name, LOG_DAEMON, level);

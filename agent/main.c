@@ -55,8 +55,9 @@ static const char *env_or(const char *name, const char *fallback)
 static int64_t deadline_for(const char *action)
 {
     const char *t = getenv("OCF_RESKEY_CRM_meta_timeout");
-    long timeout = strcmp(action, "start") == 0 ? 60000 : strcmp(action, "stop") == 0 ? 30000
-                                                                                      : 30000;
+    long timeout = strcmp(action, "start") == 0  ? 60000
+                   : strcmp(action, "stop") == 0 ? 30000
+                                                 : 30000;
     long margin = 0;
 
     if (t != NULL && strspn(t, "0123456789") == strlen(t) && t[0] != '\0' && strlen(t) < 10) {
@@ -121,7 +122,7 @@ int main(int argc, char **argv)
     const char *action = argc > 1 ? argv[1] : NULL;
     const char *instance = env_or("OCF_RESOURCE_INSTANCE", "route53");
     struct params p;
-    struct action_env e = {0};
+    struct action_env e = { 0 };
     struct utsname uts;
     char path[600];
     r53_rc params_rc = R53_OK;

@@ -47,8 +47,7 @@ static r53_rc parse_long(const char *name, const char *text, long def, long min,
     }
     v = strtol(text, NULL, 10);
     if (v < min || v > max) {
-        return r53_fail(R53_ERR_CONFIG, "%s=%s is out of range (%ld to %ld)", name, text, min,
-                        max);
+        return r53_fail(R53_ERR_CONFIG, "%s=%s is out of range (%ld to %ld)", name, text, min, max);
     }
     *out = v;
     return R53_OK;
@@ -74,16 +73,16 @@ static r53_rc parse_seconds(const char *name, const char *text, long def_ms, lon
     if (whole == 0 || whole > 6 || frac > 3 ||
         strlen(text) != whole + (text[whole] == '.' ? frac + 1 : 0) ||
         (text[whole] == '.' && frac == 0)) {
-        return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a number of seconds (e.g. 2 or 0.5)",
-                        name, text);
+        return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a number of seconds (e.g. 2 or 0.5)", name,
+                        text);
     }
     ms = strtol(text, NULL, 10) * 1000;
     for (size_t i = 0; i < 3; i++) {
         ms += (i < frac ? text[whole + 1 + i] - '0' : 0) * (i == 0 ? 100 : i == 1 ? 10 : 1);
     }
     if (ms < min_ms || ms > max_ms) {
-        return r53_fail(R53_ERR_CONFIG, "%s=%s is out of range (%ld.%03ld to %ld s)", name,
-                        text, min_ms / 1000, min_ms % 1000, max_ms / 1000);
+        return r53_fail(R53_ERR_CONFIG, "%s=%s is out of range (%ld.%03ld to %ld s)", name, text,
+                        min_ms / 1000, min_ms % 1000, max_ms / 1000);
     }
     *out_ms = ms;
     return R53_OK;
@@ -92,8 +91,8 @@ static r53_rc parse_seconds(const char *name, const char *text, long def_ms, lon
 /* The OCF convention (ocf_is_true): yes/true/1/on, no/false/0/off. */
 static r53_rc parse_bool(const char *name, const char *text, bool def, bool *out)
 {
-    static const char *const yes[] = {"yes", "true", "1", "on"};
-    static const char *const no[] = {"no", "false", "0", "off"};
+    static const char *const yes[] = { "yes", "true", "1", "on" };
+    static const char *const no[] = { "no", "false", "0", "off" };
 
     *out = def;
     if (text == NULL) {
@@ -112,8 +111,8 @@ static r53_rc parse_bool(const char *name, const char *text, bool def, bool *out
     return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a boolean (true or false)", name, text);
 }
 
-static r53_rc parse_choice(const char *name, const char *text, const char *def,
-                           const char *other, bool *is_other)
+static r53_rc parse_choice(const char *name, const char *text, const char *def, const char *other,
+                           bool *is_other)
 {
     *is_other = false;
     if (text == NULL || strcmp(text, def) == 0) {
@@ -138,24 +137,24 @@ static r53_rc check_dns_name(const char *name, const char *value)
         len--;
     }
     if (len == 0 || len > 253) {
-        return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a DNS name (1 to 253 characters)",
-                        name, value);
+        return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a DNS name (1 to 253 characters)", name,
+                        value);
     }
     for (size_t i = 0; i <= len; i++) {
         char ch = i < len ? value[i] : '.';
 
         if (ch == '.') {
             if (label == 0 || label > 63) {
-                return r53_fail(R53_ERR_CONFIG,
-                                "%s='%s' has an empty or over-long (>63) label", name, value);
+                return r53_fail(R53_ERR_CONFIG, "%s='%s' has an empty or over-long (>63) label",
+                                name, value);
             }
             label = 0;
         } else if (isalnum((unsigned char)ch) || ch == '-' || ch == '_') {
             label++;
         } else {
             return r53_fail(R53_ERR_CONFIG,
-                            "%s='%s' contains '%c'; use letters, digits, '-' and '_'", name,
-                            value, ch);
+                            "%s='%s' contains '%c'; use letters, digits, '-' and '_'", name, value,
+                            ch);
         }
     }
     return R53_OK;
@@ -169,11 +168,11 @@ static r53_rc check_url(const char *name, const char *value, bool https_only)
     if (https_only && !https) {
         return r53_fail(R53_ERR_CONFIG,
                         "%s='%s' must be an https:// URL; the agent never talks to Route 53 "
-                        "unencrypted", name, value);
+                        "unencrypted",
+                        name, value);
     }
     if (!https && !http) {
-        return r53_fail(R53_ERR_CONFIG, "%s='%s' must be an http:// or https:// URL", name,
-                        value);
+        return r53_fail(R53_ERR_CONFIG, "%s='%s' must be an http:// or https:// URL", name, value);
     }
     if (strpbrk(value, " \t\r\n") != NULL) {
         return r53_fail(R53_ERR_CONFIG, "%s='%s' contains white space", name, value);
@@ -249,7 +248,8 @@ static r53_rc load_ip_source(params_getenv_fn get, struct params *p)
         if (p->imds_disabled) {
             return r53_fail(R53_ERR_CONFIG,
                             "ip=%s reads instance metadata, but AWS_EC2_METADATA_DISABLED is "
-                            "set", p->ip);
+                            "set",
+                            p->ip);
         }
     } else if (p->ip_resource != NULL) {
         p->ip_source = IP_RESOURCE;
@@ -276,22 +276,22 @@ static r53_rc load_tunables(params_getenv_fn get, struct params *p)
     if ((rc = parse_long("ttl", param(get, "ttl"), 10, 0, 2147483647L, &p->ttl)) != R53_OK ||
         (rc = parse_long("change_try_count", param(get, "change_try_count"), 5, 1, 10000,
                          &p->change_try_count)) != R53_OK ||
-        (rc = parse_seconds("change_try_interval", param(get, "change_try_interval"), 1000,
-                            100, 60000, &p->change_try_interval_ms)) != R53_OK ||
+        (rc = parse_seconds("change_try_interval", param(get, "change_try_interval"), 1000, 100,
+                            60000, &p->change_try_interval_ms)) != R53_OK ||
         (rc = parse_bool("wait_insync", param(get, "wait_insync"), true, &p->wait_insync)) !=
             R53_OK ||
         (rc = parse_long("monitor_retries", param(get, "monitor_retries"), 3, 0, 100,
                          &p->monitor_retries)) != R53_OK ||
-        (rc = parse_seconds("monitor_retry_interval", param(get, "monitor_retry_interval"),
-                            2000, 0, 60000, &p->monitor_retry_interval_ms)) != R53_OK ||
-        (rc = parse_choice("monitor_api_failure", param(get, "monitor_api_failure"),
-                           "degraded", "fail", &p->monitor_api_failure_fail)) != R53_OK ||
+        (rc = parse_seconds("monitor_retry_interval", param(get, "monitor_retry_interval"), 2000, 0,
+                            60000, &p->monitor_retry_interval_ms)) != R53_OK ||
+        (rc = parse_choice("monitor_api_failure", param(get, "monitor_api_failure"), "degraded",
+                           "fail", &p->monitor_api_failure_fail)) != R53_OK ||
         (rc = parse_choice("stop_action", param(get, "stop_action"), "keep", "delete",
                            &p->stop_action_delete)) != R53_OK ||
-        (rc = parse_seconds("connect_timeout", param(get, "connect_timeout"), 3000, 100,
-                            60000, &p->connect_timeout_ms)) != R53_OK ||
-        (rc = parse_seconds("request_timeout", param(get, "request_timeout"), 10000, 100,
-                            300000, &p->request_timeout_ms)) != R53_OK) {
+        (rc = parse_seconds("connect_timeout", param(get, "connect_timeout"), 3000, 100, 60000,
+                            &p->connect_timeout_ms)) != R53_OK ||
+        (rc = parse_seconds("request_timeout", param(get, "request_timeout"), 10000, 100, 300000,
+                            &p->request_timeout_ms)) != R53_OK) {
         return rc;
     }
     return R53_OK;
@@ -355,15 +355,14 @@ static r53_rc load_aws(params_getenv_fn get, struct params *p)
     if (file != NULL) {
         snprintf(p->credentials_file_buf, sizeof(p->credentials_file_buf), "%s", file);
     } else {
-        snprintf(p->credentials_file_buf, sizeof(p->credentials_file_buf),
-                 "%s/.aws/credentials", home_dir(get));
+        snprintf(p->credentials_file_buf, sizeof(p->credentials_file_buf), "%s/.aws/credentials",
+                 home_dir(get));
     }
     file = env(get, "AWS_CONFIG_FILE");
     if (file != NULL) {
         snprintf(p->config_file_buf, sizeof(p->config_file_buf), "%s", file);
     } else {
-        snprintf(p->config_file_buf, sizeof(p->config_file_buf), "%s/.aws/config",
-                 home_dir(get));
+        snprintf(p->config_file_buf, sizeof(p->config_file_buf), "%s/.aws/config", home_dir(get));
     }
     p->credentials_file = p->credentials_file_buf;
     p->config_file = p->config_file_buf;
@@ -395,8 +394,7 @@ r53_rc params_load(params_getenv_fn get, struct params *out)
 r53_rc params_check_host(const struct params *p)
 {
     if (p->ip_source == IP_INTERFACE && !address_interface_exists(p->interface)) {
-        return r53_fail(R53_ERR_HOST, "interface '%s' does not exist on this node",
-                        p->interface);
+        return r53_fail(R53_ERR_HOST, "interface '%s' does not exist on this node", p->interface);
     }
     if (p->ip_source == IP_RESOURCE && address_find_crm_resource() == NULL) {
         return r53_fail(R53_ERR_NOT_INSTALLED,

@@ -10,11 +10,11 @@
 enum ip_source { IP_LITERAL, IP_LOCAL, IP_PUBLIC, IP_RESOURCE, IP_INTERFACE };
 
 struct params {
-    const char *hostname;      /* as given */
-    const char *zone;          /* domain name, or NULL */
-    const char *zone_id;       /* bare id (no "/hostedzone/"), or NULL */
+    const char *hostname; /* as given */
+    const char *zone;     /* domain name, or NULL */
+    const char *zone_id;  /* bare id (no "/hostedzone/"), or NULL */
     enum ip_source ip_source;
-    const char *ip;            /* literal, for IP_LITERAL */
+    const char *ip; /* literal, for IP_LITERAL */
     const char *ip_resource;
     const char *interface;
     long ttl;
@@ -26,17 +26,17 @@ struct params {
     bool monitor_api_failure_fail; /* monitor_api_failure=fail */
     bool stop_action_delete;       /* stop_action=delete */
     const char *profile;
-    bool profile_explicit;     /* set by parameter or AWS_PROFILE */
+    bool profile_explicit; /* set by parameter or AWS_PROFILE */
     const char *endpoint;
-    const char *ca_bundle;     /* NULL: system store */
+    const char *ca_bundle; /* NULL: system store */
     const char *imds_endpoint;
-    bool imds_disabled;        /* AWS_EC2_METADATA_DISABLED=true */
-    const char *proxy;         /* NULL: none */
+    bool imds_disabled; /* AWS_EC2_METADATA_DISABLED=true */
+    const char *proxy;  /* NULL: none */
     long connect_timeout_ms;
     long request_timeout_ms;
     const char *credentials_file;
     const char *config_file;
-    char zone_id_buf[64];      /* storage for zone_id after stripping */
+    char zone_id_buf[64]; /* storage for zone_id after stripping */
     char credentials_file_buf[512];
     char config_file_buf[512];
 };

@@ -16,8 +16,8 @@ r53_rc session_imds(struct session *s, struct imds **out)
 {
     if (s->imds == NULL) {
         /* IMDS is link-local: no proxy, no private CA. */
-        struct http_options o = {NULL, NULL, s->p->connect_timeout_ms,
-                                 s->p->request_timeout_ms, s->deadline_ms};
+        struct http_options o = { NULL, NULL, s->p->connect_timeout_ms, s->p->request_timeout_ms,
+                                  s->deadline_ms };
 
         if (s->p->imds_disabled) {
             return r53_fail(R53_ERR_CONFIG,
@@ -50,8 +50,8 @@ static r53_rc load_credentials(struct session *s)
         rc = credentials_from_file(p->config_file, p->profile, true, &s->creds);
     }
     if (rc == R53_ERR_NOT_FOUND && p->profile_explicit) {
-        return r53_fail(R53_ERR_NO_CREDENTIALS, "profile '%s' has no keys in %s or %s",
-                        p->profile, p->credentials_file, p->config_file);
+        return r53_fail(R53_ERR_NO_CREDENTIALS, "profile '%s' has no keys in %s or %s", p->profile,
+                        p->credentials_file, p->config_file);
     }
     if (rc == R53_ERR_NOT_FOUND) {
         if (p->imds_disabled) {
@@ -76,8 +76,8 @@ r53_rc session_route53(struct session *s, struct r53_client **out)
     r53_rc rc = R53_OK;
 
     if (s->r53 == NULL) {
-        struct http_options o = {s->p->ca_bundle, s->p->proxy, s->p->connect_timeout_ms,
-                                 s->p->request_timeout_ms, s->deadline_ms};
+        struct http_options o = { s->p->ca_bundle, s->p->proxy, s->p->connect_timeout_ms,
+                                  s->p->request_timeout_ms, s->deadline_ms };
 
         if ((rc = load_credentials(s)) != R53_OK) {
             return rc;

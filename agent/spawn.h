@@ -20,8 +20,7 @@
  * it has not finished within timeout_ms, after killing its whole process
  * group and reaping it; R53_ERR_IO / R53_ERR_NOMEM otherwise.  No child is
  * ever left unreaped. */
-r53_rc address_spawn_capture(const char *const argv[], long timeout_ms,
-                             char *out, size_t outlen, char *err,
-                             size_t errlen, int *status);
+r53_rc address_spawn_capture(const char *const argv[], long timeout_ms, char *out, size_t outlen,
+                             char *err, size_t errlen, int *status);
 
 #endif

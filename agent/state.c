@@ -145,8 +145,8 @@ r53_rc state_read(const char *path, struct state *out)
             out->ttl = strtol(eq, NULL, 10);
         }
     }
-    if (rc == R53_OK && (out->zone_id[0] == '\0' || out->fqdn[0] == '\0' ||
-                         out->type[0] == '\0' || out->value[0] == '\0' || out->ttl < 0)) {
+    if (rc == R53_OK && (out->zone_id[0] == '\0' || out->fqdn[0] == '\0' || out->type[0] == '\0' ||
+                         out->value[0] == '\0' || out->ttl < 0)) {
         rc = r53_fail(R53_ERR_IO, "state file %s is incomplete", path);
     }
     return rc;

@@ -242,8 +242,8 @@ static r53_rc ini_scan_text(struct ini_scan *s, const char *text, size_t len)
     unsigned lineno = 0;
     bool in_section = false;
     enum ini_layer layer = LAYER_NONE;
-    bool have_opt = false;  /* a key line is open for continuation */
-    size_t opt_indent = 0;  /* indentation of the last non-continuation line */
+    bool have_opt = false; /* a key line is open for continuation */
+    size_t opt_indent = 0; /* indentation of the last non-continuation line */
     struct ini_value *opt = NULL;
 
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
@@ -264,8 +264,8 @@ static r53_rc ini_scan_text(struct ini_scan *s, const char *text, size_t len)
         }
         lineno++;
         if (n > CRED_MAX_LINE) {
-            return r53_fail(R53_ERR_CONFIG, "%s line %u is longer than %d bytes", s->label,
-                            lineno, CRED_MAX_LINE);
+            return r53_fail(R53_ERR_CONFIG, "%s line %u is longer than %d bytes", s->label, lineno,
+                            CRED_MAX_LINE);
         }
         if (memchr(line, '\0', n) != NULL) {
             return r53_fail(R53_ERR_CONFIG, "%s line %u contains a NUL byte; is it a text file?",
@@ -357,21 +357,21 @@ static const struct ini_value *ini_pick(const struct ini_scan *s, enum ini_key k
 static r53_rc ini_credentials(const char *text, size_t len, const char *profile, bool in_config,
                               const char *label, struct credentials *out)
 {
-    struct ini_scan s = {0};
-    struct credentials c = {0};
+    struct ini_scan s = { 0 };
+    struct credentials c = { 0 };
     const struct ini_value *id = NULL;
     const struct ini_value *secret = NULL;
     const struct ini_value *token = NULL;
-    const struct ini_value *check[3] = {NULL};
-    const char *names[3] = {NULL};
+    const struct ini_value *check[3] = { NULL };
+    const char *names[3] = { NULL };
     r53_rc rc = R53_OK;
 
     if (profile == NULL || profile[0] == '\0') {
         return r53_fail(R53_ERR_CONFIG, "no profile name given for %s", label);
     }
     if (len > CRED_MAX_FILE) {
-        return r53_fail(R53_ERR_CONFIG, "%s is larger than %d bytes; is it the right file?",
-                        label, CRED_MAX_FILE);
+        return r53_fail(R53_ERR_CONFIG, "%s is larger than %d bytes; is it the right file?", label,
+                        CRED_MAX_FILE);
     }
     s.profile = profile;
     s.in_config = in_config;
@@ -443,7 +443,7 @@ r53_rc credentials_from_file(const char *path, const char *profile, bool in_conf
 {
     r53_rc rc = R53_OK;
     int fd = -1;
-    struct stat st = {0};
+    struct stat st = { 0 };
     char *buf = NULL;
     size_t cap = 0;
     size_t got = 0;
@@ -469,8 +469,10 @@ r53_rc credentials_from_file(const char *path, const char *profile, bool in_conf
         goto cleanup;
     }
     if (st.st_size > CRED_MAX_FILE) {
-        rc = r53_fail(R53_ERR_CONFIG, "%s is %lld bytes, more than the %d allowed; "
-                      "is it the right file?", path, (long long)st.st_size, CRED_MAX_FILE);
+        rc = r53_fail(R53_ERR_CONFIG,
+                      "%s is %lld bytes, more than the %d allowed; "
+                      "is it the right file?",
+                      path, (long long)st.st_size, CRED_MAX_FILE);
         goto cleanup;
     }
     /* One byte more than the size, to notice a file growing under us. */
@@ -531,7 +533,7 @@ static const char *real_getenv(const char *name)
 
 r53_rc credentials_from_env(const char *(*getenv_fn)(const char *), struct credentials *out)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     const char *id = NULL;
     const char *secret = NULL;
     const char *token = NULL;
@@ -556,8 +558,8 @@ r53_rc credentials_from_env(const char *(*getenv_fn)(const char *), struct crede
                         id != NULL ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
                         id != NULL ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
     }
-    rc = fill(&c, id, strlen(id), secret, strlen(secret), token,
-              token != NULL ? strlen(token) : 0, "environment");
+    rc = fill(&c, id, strlen(id), secret, strlen(secret), token, token != NULL ? strlen(token) : 0,
+              "environment");
     if (rc == R53_OK) {
         *out = c;
     }
@@ -625,8 +627,7 @@ static r53_rc json_field(struct json_object *root, const char *name, const char 
         return r53_fail(R53_ERR_PARSE, "instance metadata credentials lack %s", name);
     }
     if (!json_object_is_type(v, json_type_string)) {
-        return r53_fail(R53_ERR_PARSE, "instance metadata credentials: %s is not a string",
-                        name);
+        return r53_fail(R53_ERR_PARSE, "instance metadata credentials: %s is not a string", name);
     }
     *value = json_object_get_string(v);
     *len = (size_t)json_object_get_string_len(v);
@@ -634,8 +635,7 @@ static r53_rc json_field(struct json_object *root, const char *name, const char 
         return r53_fail(R53_ERR_PARSE, "instance metadata credentials: %s is empty", name);
     }
     if (strlen(*value) != *len) {
-        return r53_fail(R53_ERR_PARSE, "instance metadata credentials: %s contains a NUL",
-                        name);
+        return r53_fail(R53_ERR_PARSE, "instance metadata credentials: %s contains a NUL", name);
     }
     return R53_OK;
 }
@@ -646,7 +646,7 @@ r53_rc credentials_from_imds_json(const char *json, size_t len, struct credentia
     struct json_tokener *tok = NULL;
     struct json_object *root = NULL;
     struct json_object *code = NULL;
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     const char *id = NULL;
     const char *secret = NULL;
     const char *token = NULL;
@@ -703,8 +703,7 @@ r53_rc credentials_from_imds_json(const char *json, size_t len, struct credentia
             message_text[0] = '\0';
             if (json_object_object_get_ex(root, "Message", &message) &&
                 json_object_is_type(message, json_type_string)) {
-                printable_copy(message_text, sizeof(message_text),
-                               json_object_get_string(message));
+                printable_copy(message_text, sizeof(message_text), json_object_get_string(message));
             }
             rc = r53_fail(R53_ERR_AUTH,
                           "instance metadata has no credentials for the role: Code \"%s\"%s%s",

@@ -106,17 +106,16 @@ static void url_for_message(const char *url, char *out, size_t outlen)
     out[n] = '\0';
 }
 
-static r53_rc curl_failure(const struct http_client *c, CURLcode code,
-                           const char *errbuf, const char *url,
-                           const struct body_buffer *buf)
+static r53_rc curl_failure(const struct http_client *c, CURLcode code, const char *errbuf,
+                           const char *url, const struct body_buffer *buf)
 {
     char where[256];
     const char *detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(code);
 
     url_for_message(url, where, sizeof(where));
     if (buf->too_big) {
-        return r53_fail(R53_ERR_HTTP, "answer from %s is larger than %d bytes; refused",
-                        where, HTTP_MAX_BODY);
+        return r53_fail(R53_ERR_HTTP, "answer from %s is larger than %d bytes; refused", where,
+                        HTTP_MAX_BODY);
     }
     switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
@@ -130,7 +129,8 @@ static r53_rc curl_failure(const struct http_client *c, CURLcode code,
     case CURLE_SSL_CERTPROBLEM:
         return r53_fail(R53_ERR_NETWORK,
                         "TLS certificate of %s not trusted (%s); check the endpoint "
-                        "or set ca_bundle", where, detail);
+                        "or set ca_bundle",
+                        where, detail);
     case CURLE_UNSUPPORTED_PROTOCOL:
         return r53_fail(R53_ERR_NETWORK, "%s: protocol not allowed (%s)", where, detail);
     default:
@@ -163,7 +163,7 @@ r53_rc http_perform(struct http_client *c, const struct http_request *req,
     r53_rc rc = R53_OK;
     CURL *curl = c->curl;
     struct curl_slist *headers = NULL;
-    struct body_buffer buf = {0};
+    struct body_buffer buf = { 0 };
     char errbuf[CURL_ERROR_SIZE] = "";
     char line[2048];
     long timeout = request_timeout_ms(c);
@@ -174,8 +174,7 @@ r53_rc http_perform(struct http_client *c, const struct http_request *req,
         char where[256];
 
         url_for_message(req->url, where, sizeof(where));
-        return r53_fail(R53_ERR_TIMEOUT, "no time left in the action's timeout to call %s",
-                        where);
+        return r53_fail(R53_ERR_TIMEOUT, "no time left in the action's timeout to call %s", where);
     }
 
     /* Expect: 100-continue would cost a round trip on every POST, and
@@ -246,8 +245,8 @@ r53_rc http_perform(struct http_client *c, const struct http_request *req,
     resp->body = buf.data;
     resp->body_len = buf.len;
     buf.data = NULL;
-    qb_log(LOG_DEBUG, "%s %.*s -> HTTP %ld, %zu bytes", req->method,
-           (int)strcspn(req->url, "?"), req->url, resp->status, resp->body_len);
+    qb_log(LOG_DEBUG, "%s %.*s -> HTTP %ld, %zu bytes", req->method, (int)strcspn(req->url, "?"),
+           req->url, resp->status, resp->body_len);
 
 cleanup:
     /* Headers may carry a signature or session token. */

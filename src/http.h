@@ -12,12 +12,12 @@
 #define HTTP_MAX_BODY (1024 * 1024) /* larger answers are refused */
 
 struct http_options {
-    const char *ca_bundle;     /* NULL: system store */
-    const char *proxy;         /* NULL: none (environment proxies ignored) */
+    const char *ca_bundle; /* NULL: system store */
+    const char *proxy;     /* NULL: none (environment proxies ignored) */
     long connect_timeout_ms;
-    long request_timeout_ms;   /* whole request */
-    int64_t deadline_ms;       /* monotonic ms (http_now_ms); 0: none.
-                                  Requests are cut to end before it. */
+    long request_timeout_ms; /* whole request */
+    int64_t deadline_ms;     /* monotonic ms (http_now_ms); 0: none.
+                                Requests are cut to end before it. */
 };
 
 struct http_header {
@@ -26,17 +26,17 @@ struct http_header {
 };
 
 struct http_request {
-    const char *method;        /* "GET", "POST", "PUT" */
+    const char *method; /* "GET", "POST", "PUT" */
     const char *url;
     const struct http_header *headers;
     size_t n_headers;
-    const char *body;          /* NULL for none */
+    const char *body; /* NULL for none */
     size_t body_len;
 };
 
 struct http_response {
     long status;
-    char *body;                /* NUL-terminated, malloc'd */
+    char *body; /* NUL-terminated, malloc'd */
     size_t body_len;
 };
 

@@ -45,8 +45,8 @@ void imds_free(struct imds *m)
 
 static void trim_end(char *s, size_t *len)
 {
-    while (*len > 0 && (s[*len - 1] == '\n' || s[*len - 1] == '\r' ||
-                        s[*len - 1] == ' ' || s[*len - 1] == '\t')) {
+    while (*len > 0 && (s[*len - 1] == '\n' || s[*len - 1] == '\r' || s[*len - 1] == ' ' ||
+                        s[*len - 1] == '\t')) {
         s[--*len] = '\0';
     }
 }
@@ -55,9 +55,9 @@ static r53_rc fetch_token(struct imds *m)
 {
     r53_rc rc = R53_OK;
     char url[512];
-    struct http_header hdr = {"X-aws-ec2-metadata-token-ttl-seconds", IMDS_TOKEN_TTL};
-    struct http_request req = {"PUT", url, &hdr, 1, "", 0};
-    struct http_response resp = {0};
+    struct http_header hdr = { "X-aws-ec2-metadata-token-ttl-seconds", IMDS_TOKEN_TTL };
+    struct http_request req = { "PUT", url, &hdr, 1, "", 0 };
+    struct http_response resp = { 0 };
 
     snprintf(url, sizeof(url), "%s/latest/api/token", m->endpoint);
     rc = http_perform(m->http, &req, &resp);
@@ -67,8 +67,7 @@ static r53_rc fetch_token(struct imds *m)
     }
     trim_end(resp.body, &resp.body_len);
     if (resp.status != 200 || resp.body_len == 0 || resp.body_len >= sizeof(m->token)) {
-        rc = r53_fail(R53_ERR_HTTP,
-                      "instance metadata refused an IMDSv2 token (HTTP %ld) at %s",
+        rc = r53_fail(R53_ERR_HTTP, "instance metadata refused an IMDSv2 token (HTTP %ld) at %s",
                       resp.status, m->endpoint);
         goto cleanup;
     }
@@ -86,9 +85,9 @@ r53_rc imds_get(struct imds *m, const char *path, char **out)
 {
     r53_rc rc = R53_OK;
     char url[1024];
-    struct http_header hdr = {"X-aws-ec2-metadata-token", m->token};
-    struct http_request req = {"GET", url, &hdr, 1, NULL, 0};
-    struct http_response resp = {0};
+    struct http_header hdr = { "X-aws-ec2-metadata-token", m->token };
+    struct http_request req = { "GET", url, &hdr, 1, NULL, 0 };
+    struct http_response resp = { 0 };
 
     *out = NULL;
     if (m->token[0] == '\0') {
@@ -107,8 +106,8 @@ r53_rc imds_get(struct imds *m, const char *path, char **out)
         goto cleanup;
     }
     if (resp.status != 200) {
-        rc = r53_fail(R53_ERR_HTTP, "instance metadata answered HTTP %ld for %s",
-                      resp.status, path);
+        rc =
+            r53_fail(R53_ERR_HTTP, "instance metadata answered HTTP %ld for %s", resp.status, path);
         goto cleanup;
     }
     trim_end(resp.body, &resp.body_len);

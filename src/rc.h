@@ -6,24 +6,24 @@
 
 typedef enum {
     R53_OK = 0,
-    R53_ERR_NOMEM,        /* allocation failed */
-    R53_ERR_CONFIG,       /* a parameter is inherently invalid */
-    R53_ERR_HOST,         /* a parameter is invalid on this host */
-    R53_ERR_NOT_INSTALLED,/* a tool or file needed is missing */
-    R53_ERR_IO,           /* local file or process failure */
-    R53_ERR_NETWORK,      /* connect, TLS, timeout, reset */
-    R53_ERR_HTTP,         /* an HTTP answer that is not a Route 53 answer */
-    R53_ERR_PARSE,        /* a body we cannot read */
-    R53_ERR_AUTH,         /* credentials refused (AccessDenied, signature...) */
+    R53_ERR_NOMEM,         /* allocation failed */
+    R53_ERR_CONFIG,        /* a parameter is inherently invalid */
+    R53_ERR_HOST,          /* a parameter is invalid on this host */
+    R53_ERR_NOT_INSTALLED, /* a tool or file needed is missing */
+    R53_ERR_IO,            /* local file or process failure */
+    R53_ERR_NETWORK,       /* connect, TLS, timeout, reset */
+    R53_ERR_HTTP,          /* an HTTP answer that is not a Route 53 answer */
+    R53_ERR_PARSE,         /* a body we cannot read */
+    R53_ERR_AUTH,          /* credentials refused (AccessDenied, signature...) */
     R53_ERR_NO_CREDENTIALS,
-    R53_ERR_THROTTLED,    /* Throttling, PriorRequestNotComplete */
-    R53_ERR_SERVER,       /* Route 53 5xx */
-    R53_ERR_NO_ZONE,      /* NoSuchHostedZone, unknown zone name */
-    R53_ERR_CHANGE,       /* InvalidChangeBatch, InvalidInput */
-    R53_ERR_API,          /* any other Route 53 error */
-    R53_ERR_PENDING,      /* change not INSYNC after the allowed polls */
-    R53_ERR_TIMEOUT,      /* the action's time budget ran out */
-    R53_ERR_NOT_FOUND,    /* the thing asked for does not exist */
+    R53_ERR_THROTTLED, /* Throttling, PriorRequestNotComplete */
+    R53_ERR_SERVER,    /* Route 53 5xx */
+    R53_ERR_NO_ZONE,   /* NoSuchHostedZone, unknown zone name */
+    R53_ERR_CHANGE,    /* InvalidChangeBatch, InvalidInput */
+    R53_ERR_API,       /* any other Route 53 error */
+    R53_ERR_PENDING,   /* change not INSYNC after the allowed polls */
+    R53_ERR_TIMEOUT,   /* the action's time budget ran out */
+    R53_ERR_NOT_FOUND, /* the thing asked for does not exist */
     R53_RC_COUNT
 } r53_rc;
 
@@ -33,8 +33,7 @@ const char *r53_rc_str(r53_rc rc);
 /* Record a human-readable message for the failure being returned, and
  * return rc so callers can write `return r53_fail(rc, "...", ...)`.
  * The message must never contain a secret. */
-r53_rc r53_fail(r53_rc rc, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+r53_rc r53_fail(r53_rc rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The last message recorded by r53_fail (empty string if none). */
 const char *r53_last_error(void);

@@ -35,11 +35,10 @@ r53_rc r53_client_new(const char *endpoint, struct http_client *http,
     }
     host = endpoint + 8;
     host_len = strcspn(host, "/?#");
-    if (host_len == 0 || host_len >= sizeof(c->authority) ||
-        memchr(host, '@', host_len) != NULL || strspn(host + host_len, "/") != strlen(host + host_len)) {
+    if (host_len == 0 || host_len >= sizeof(c->authority) || memchr(host, '@', host_len) != NULL ||
+        strspn(host + host_len, "/") != strlen(host + host_len)) {
         return r53_fail(R53_ERR_CONFIG,
-                        "endpoint '%s' must be https://HOST[:PORT] with no path or user",
-                        endpoint);
+                        "endpoint '%s' must be https://HOST[:PORT] with no path or user", endpoint);
     }
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
@@ -94,14 +93,24 @@ static void xml_escape(const char *in, char *out, size_t outlen)
 
     for (; *in != '\0'; in++) {
         const char *rep = NULL;
-        char one[2] = {*in, '\0'};
+        char one[2] = { *in, '\0' };
 
         switch (*in) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        default: rep = one; break;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        default:
+            rep = one;
+            break;
         }
         if (o + strlen(rep) + 1 > outlen) {
             break;
@@ -119,21 +128,21 @@ static r53_rc rc_for_api_error(long status, const char *code)
         const char *code;
         r53_rc rc;
     } table[] = {
-        {"Throttling", R53_ERR_THROTTLED},
-        {"ThrottlingException", R53_ERR_THROTTLED},
-        {"PriorRequestNotComplete", R53_ERR_THROTTLED},
-        {"AccessDenied", R53_ERR_AUTH},
-        {"AccessDeniedException", R53_ERR_AUTH},
-        {"InvalidClientTokenId", R53_ERR_AUTH},
-        {"SignatureDoesNotMatch", R53_ERR_AUTH},
-        {"ExpiredToken", R53_ERR_AUTH},
-        {"IncompleteSignature", R53_ERR_AUTH},
-        {"MissingAuthenticationToken", R53_ERR_AUTH},
-        {"UnrecognizedClientException", R53_ERR_AUTH},
-        {"NoSuchHostedZone", R53_ERR_NO_ZONE},
-        {"InvalidChangeBatch", R53_ERR_CHANGE},
-        {"InvalidInput", R53_ERR_CHANGE},
-        {"NoSuchChange", R53_ERR_NOT_FOUND},
+        { "Throttling", R53_ERR_THROTTLED },
+        { "ThrottlingException", R53_ERR_THROTTLED },
+        { "PriorRequestNotComplete", R53_ERR_THROTTLED },
+        { "AccessDenied", R53_ERR_AUTH },
+        { "AccessDeniedException", R53_ERR_AUTH },
+        { "InvalidClientTokenId", R53_ERR_AUTH },
+        { "SignatureDoesNotMatch", R53_ERR_AUTH },
+        { "ExpiredToken", R53_ERR_AUTH },
+        { "IncompleteSignature", R53_ERR_AUTH },
+        { "MissingAuthenticationToken", R53_ERR_AUTH },
+        { "UnrecognizedClientException", R53_ERR_AUTH },
+        { "NoSuchHostedZone", R53_ERR_NO_ZONE },
+        { "InvalidChangeBatch", R53_ERR_CHANGE },
+        { "InvalidInput", R53_ERR_CHANGE },
+        { "NoSuchChange", R53_ERR_NOT_FOUND },
     };
 
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
@@ -159,24 +168,23 @@ static void body_excerpt(const char *body, size_t len, char *out, size_t outlen)
 
 static r53_rc api_failure(const char *op, const struct http_response *resp)
 {
-    struct r53_api_error err = {0};
+    struct r53_api_error err = { 0 };
     char excerpt[81];
 
     if (r53_xml_error(resp->body, resp->body_len, &err) != R53_OK) {
         body_excerpt(resp->body, resp->body_len, excerpt, sizeof(excerpt));
         return r53_fail(resp->status >= 500 ? R53_ERR_SERVER : R53_ERR_HTTP,
-                        "%s: HTTP %ld that is not a Route 53 error: '%s'", op,
-                        resp->status, excerpt);
+                        "%s: HTTP %ld that is not a Route 53 error: '%s'", op, resp->status,
+                        excerpt);
     }
-    return r53_fail(rc_for_api_error(resp->status, err.code), "%s: %s (HTTP %ld): %s", op,
-                    err.code, resp->status, err.message);
+    return r53_fail(rc_for_api_error(resp->status, err.code), "%s: %s (HTTP %ld): %s", op, err.code,
+                    resp->status, err.message);
 }
 
 /* Sign and send one request; R53_OK only for a 2xx answer, whose body
  * the caller then owns in *resp. */
-static r53_rc call(struct r53_client *c, const char *op, const char *method,
-                   const char *path, const char *query, const char *body,
-                   struct http_response *resp)
+static r53_rc call(struct r53_client *c, const char *op, const char *method, const char *path,
+                   const char *query, const char *body, struct http_response *resp)
 {
     r53_rc rc = R53_OK;
     char amz_date[17];
@@ -188,16 +196,17 @@ static r53_rc call(struct r53_client *c, const char *op, const char *method,
     size_t body_len = body != NULL ? strlen(body) : 0;
 
     sigv4_amz_date(time(NULL), amz_date);
-    sig_headers[n++] = (struct sigv4_header){"host", c->authority};
-    sig_headers[n++] = (struct sigv4_header){"x-amz-date", amz_date};
+    sig_headers[n++] = (struct sigv4_header){ "host", c->authority };
+    sig_headers[n++] = (struct sigv4_header){ "x-amz-date", amz_date };
     if (c->creds->session_token != NULL) {
-        sig_headers[n++] = (struct sigv4_header){"x-amz-security-token", c->creds->session_token};
+        sig_headers[n++] = (struct sigv4_header){ "x-amz-security-token", c->creds->session_token };
     }
     {
-        struct sigv4_request sreq = {method, path, query, sig_headers, n,
-                                     (const unsigned char *)body, body_len};
-        struct sigv4_key key = {c->creds->access_key_id, c->creds->secret_access_key};
-        struct sigv4_scope scope = {amz_date, c->region, "route53"};
+        struct sigv4_request sreq = { method,      path, query,
+                                      sig_headers, n,    (const unsigned char *)body,
+                                      body_len };
+        struct sigv4_key key = { c->creds->access_key_id, c->creds->secret_access_key };
+        struct sigv4_scope scope = { amz_date, c->region, "route53" };
 
         rc = sigv4_authorization(&sreq, &key, &scope, &authorization);
         if (rc != R53_OK) {
@@ -205,14 +214,14 @@ static r53_rc call(struct r53_client *c, const char *op, const char *method,
         }
     }
     for (size_t i = 0; i < n; i++) {
-        headers[i] = (struct http_header){sig_headers[i].name, sig_headers[i].value};
+        headers[i] = (struct http_header){ sig_headers[i].name, sig_headers[i].value };
     }
-    headers[n] = (struct http_header){"Authorization", authorization};
+    headers[n] = (struct http_header){ "Authorization", authorization };
 
     snprintf(url, sizeof(url), "%s%s%s%s", c->base, path, query != NULL ? "?" : "",
              query != NULL ? query : "");
     {
-        struct http_request req = {method, url, headers, n + 1, body, body_len};
+        struct http_request req = { method, url, headers, n + 1, body, body_len };
 
         c->requests++;
         rc = http_perform(c->http, &req, resp);
@@ -243,9 +252,10 @@ static r53_rc bare_id(const char *id, const char *prefix, char *out, size_t outl
     if (strncmp(id, prefix, plen) == 0) {
         id += plen;
     }
-    if (id[0] == '\0' || strlen(id) >= outlen || strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                           "abcdefghijklmnopqrstuvwxyz"
-                                                           "0123456789_-") != strlen(id)) {
+    if (id[0] == '\0' || strlen(id) >= outlen ||
+        strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "abcdefghijklmnopqrstuvwxyz"
+                   "0123456789_-") != strlen(id)) {
         return r53_fail(R53_ERR_CONFIG, "'%s' is not a valid Route 53 id", id);
     }
     memcpy(out, id, strlen(id) + 1);
@@ -272,10 +282,10 @@ r53_rc r53_find_zone(struct r53_client *c, const char *dns_name, struct r53_zone
     r53_rc rc = R53_OK;
     char query[600];
     char name[300];
-    struct http_response resp = {0};
+    struct http_response resp = { 0 };
     struct r53_zone_page *page = NULL;
     size_t matches = 0;
-    const struct r53_zone *found[2] = {NULL, NULL};
+    const struct r53_zone *found[2] = { NULL, NULL };
 
     page = calloc(1, sizeof(*page));
     if (page == NULL) {
@@ -323,7 +333,7 @@ r53_rc r53_get_zone(struct r53_client *c, const char *zone_id, struct r53_zone *
     r53_rc rc = R53_OK;
     char id[64];
     char path[128];
-    struct http_response resp = {0};
+    struct http_response resp = { 0 };
 
     rc = bare_id(zone_id, "/hostedzone/", id, sizeof(id));
     if (rc != R53_OK) {
@@ -341,15 +351,15 @@ r53_rc r53_get_zone(struct r53_client *c, const char *zone_id, struct r53_zone *
     return rc;
 }
 
-r53_rc r53_get_record(struct r53_client *c, const char *zone_id, const char *fqdn,
-                      const char *type, struct r53_rrset *out)
+r53_rc r53_get_record(struct r53_client *c, const char *zone_id, const char *fqdn, const char *type,
+                      struct r53_rrset *out)
 {
     r53_rc rc = R53_OK;
     char id[64];
     char path[128];
     char name[600];
     char query[800];
-    struct http_response resp = {0};
+    struct http_response resp = { 0 };
     struct r53_rrset_page *page = NULL;
     const struct r53_rrset *first = NULL;
 
@@ -382,8 +392,8 @@ r53_rc r53_get_record(struct r53_client *c, const char *zone_id, const char *fqd
     }
     if (first->set_identifier[0] != '\0' || first->alias) {
         rc = r53_fail(R53_ERR_CONFIG,
-                      "%s %s is an %s record; this agent manages only simple records",
-                      fqdn, type, first->alias ? "alias" : "routing-policy");
+                      "%s %s is an %s record; this agent manages only simple records", fqdn, type,
+                      first->alias ? "alias" : "routing-policy");
         goto cleanup;
     }
     *out = *first;
@@ -404,7 +414,7 @@ r53_rc r53_change(struct r53_client *c, const char *zone_id, const struct r53_ch
     char name[300];
     char value[300];
     char body[2048];
-    struct http_response resp = {0};
+    struct http_response resp = { 0 };
     int n = 0;
 
     rc = bare_id(zone_id, "/hostedzone/", id, sizeof(id));
@@ -446,7 +456,7 @@ r53_rc r53_get_change(struct r53_client *c, const char *change_id, struct r53_ch
     r53_rc rc = R53_OK;
     char id[64];
     char path[128];
-    struct http_response resp = {0};
+    struct http_response resp = { 0 };
 
     rc = bare_id(change_id, "/change/", id, sizeof(id));
     if (rc != R53_OK) {

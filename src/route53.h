@@ -25,17 +25,14 @@ unsigned r53_client_requests(const struct r53_client *c);
 /* The hosted zone named dns_name ("example.com" or "example.com.").
  * R53_ERR_NO_ZONE if none; R53_ERR_CONFIG if a public and a private zone
  * share the name (the caller must then ask for zone_id). */
-r53_rc r53_find_zone(struct r53_client *c, const char *dns_name,
-                     struct r53_zone *out);
+r53_rc r53_find_zone(struct r53_client *c, const char *dns_name, struct r53_zone *out);
 
 /* GetHostedZone; zone_id with or without "/hostedzone/". */
-r53_rc r53_get_zone(struct r53_client *c, const char *zone_id,
-                    struct r53_zone *out);
+r53_rc r53_get_zone(struct r53_client *c, const char *zone_id, struct r53_zone *out);
 
 /* The record set exactly named fqdn (with trailing dot) of type, without
  * set identifier.  R53_ERR_NOT_FOUND when there is none. */
-r53_rc r53_get_record(struct r53_client *c, const char *zone_id,
-                      const char *fqdn, const char *type,
+r53_rc r53_get_record(struct r53_client *c, const char *zone_id, const char *fqdn, const char *type,
                       struct r53_rrset *out);
 
 /* One change: action "UPSERT" or "DELETE" of a record set with a single
@@ -46,14 +43,12 @@ struct r53_change {
     const char *type;
     long ttl;
     const char *value;
-    const char *comment;  /* may be NULL */
+    const char *comment; /* may be NULL */
 };
-r53_rc r53_change(struct r53_client *c, const char *zone_id,
-                  const struct r53_change *change,
+r53_rc r53_change(struct r53_client *c, const char *zone_id, const struct r53_change *change,
                   struct r53_change_info *out);
 
 /* GetChange; change_id with or without "/change/". */
-r53_rc r53_get_change(struct r53_client *c, const char *change_id,
-                      struct r53_change_info *out);
+r53_rc r53_get_change(struct r53_client *c, const char *change_id, struct r53_change_info *out);
 
 #endif

@@ -89,9 +89,8 @@ static void sbuf_free(struct sbuf *b)
 static bool is_unreserved(unsigned char c)
 {
     /* explicit ranges: isalnum() depends on the locale */
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-           (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-           c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~';
 }
 
 static void hex_lower(const unsigned char *in, size_t n, char *out)
@@ -146,8 +145,7 @@ static void query_component(struct sbuf *b, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
 
-        if (c == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 &&
-            hex_value(s[i + 2]) >= 0) {
+        if (c == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
             c = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
             i += 2;
         }
@@ -370,8 +368,7 @@ static bool valid_header_name(const char *name)
     return true;
 }
 
-r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out,
-                               char **signed_headers)
+r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char **signed_headers)
 {
     r53_rc rc = R53_OK;
     struct sbuf cr = { 0 };
@@ -386,8 +383,7 @@ r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out,
     *out = NULL;
     *signed_headers = NULL;
     if (req == NULL || req->method == NULL || req->method[0] == '\0' ||
-        (req->n_headers > 0 && req->headers == NULL) ||
-        (req->body_len > 0 && req->body == NULL)) {
+        (req->n_headers > 0 && req->headers == NULL) || (req->body_len > 0 && req->body == NULL)) {
         return r53_fail(R53_ERR_CONFIG, "sigv4: incomplete request to sign");
     }
 
@@ -401,8 +397,7 @@ r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out,
         struct sbuf v = { 0 };
 
         if (h->name == NULL || !valid_header_name(h->name)) {
-            rc = r53_fail(R53_ERR_CONFIG, "sigv4: header %zu has an invalid name",
-                          nh + 1);
+            rc = r53_fail(R53_ERR_CONFIG, "sigv4: header %zu has an invalid name", nh + 1);
             goto cleanup;
         }
         hs[nh].order = nh;
@@ -454,8 +449,7 @@ r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out,
     sbuf_putc(&cr, '\n');
     sbuf_append(&cr, sh.data ? sh.data : "", sh.len);
     sbuf_putc(&cr, '\n');
-    sigv4_sha256_hex(req->body ? (const void *)req->body : "", req->body_len,
-                     body_hash);
+    sigv4_sha256_hex(req->body ? (const void *)req->body : "", req->body_len, body_hash);
     sbuf_puts(&cr, body_hash);
 
     *out = sbuf_take(&cr);
@@ -493,22 +487,20 @@ static r53_rc check_scope(const struct sigv4_scope *scope)
         return r53_fail(R53_ERR_CONFIG, "sigv4: incomplete signing scope");
     }
     d = scope->amz_date;
-    if (strlen(d) != 16 || d[8] != 'T' || d[15] != 'Z' ||
-        strspn(d, "0123456789") != 8 || strspn(d + 9, "0123456789") != 6) {
-        return r53_fail(R53_ERR_CONFIG,
-                        "sigv4: date '%.32s' is not YYYYMMDDTHHMMSSZ", d);
+    if (strlen(d) != 16 || d[8] != 'T' || d[15] != 'Z' || strspn(d, "0123456789") != 8 ||
+        strspn(d + 9, "0123456789") != 6) {
+        return r53_fail(R53_ERR_CONFIG, "sigv4: date '%.32s' is not YYYYMMDDTHHMMSSZ", d);
     }
     if (scope->region[0] == '\0' || strpbrk(scope->region, "/ \t\r\n") ||
         scope->service[0] == '\0' || strpbrk(scope->service, "/ \t\r\n")) {
-        return r53_fail(R53_ERR_CONFIG,
-                        "sigv4: region '%.64s' or service '%.64s' is not usable",
+        return r53_fail(R53_ERR_CONFIG, "sigv4: region '%.64s' or service '%.64s' is not usable",
                         scope->region, scope->service);
     }
     return R53_OK;
 }
 
-r53_rc sigv4_string_to_sign(const struct sigv4_scope *scope,
-                            const char *canonical_request, char **out)
+r53_rc sigv4_string_to_sign(const struct sigv4_scope *scope, const char *canonical_request,
+                            char **out)
 {
     r53_rc rc = R53_OK;
     struct sbuf b = { 0 };
@@ -540,16 +532,14 @@ r53_rc sigv4_string_to_sign(const struct sigv4_scope *scope,
     return R53_OK;
 }
 
-static int hmac_sha256(const unsigned char *key, size_t key_len,
-                       const void *msg, size_t msg_len,
+static int hmac_sha256(const unsigned char *key, size_t key_len, const void *msg, size_t msg_len,
                        unsigned char out[SIGV4_HASH_LEN])
 {
-    return mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), key,
-                           key_len, msg, msg_len, out);
+    return mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), key, key_len, msg, msg_len,
+                           out);
 }
 
-r53_rc sigv4_signature(const struct sigv4_key *key,
-                       const struct sigv4_scope *scope,
+r53_rc sigv4_signature(const struct sigv4_key *key, const struct sigv4_scope *scope,
                        const char *string_to_sign, char out[65])
 {
     r53_rc rc = R53_OK;
@@ -561,8 +551,7 @@ r53_rc sigv4_signature(const struct sigv4_key *key,
     unsigned char k_signing[SIGV4_HASH_LEN] = { 0 };
     unsigned char sig[SIGV4_HASH_LEN] = { 0 };
 
-    if (out == NULL || string_to_sign == NULL || key == NULL ||
-        key->secret_access_key == NULL) {
+    if (out == NULL || string_to_sign == NULL || key == NULL || key->secret_access_key == NULL) {
         return r53_fail(R53_ERR_CONFIG, "sigv4: no key or nothing to sign");
     }
     out[0] = '\0';
@@ -581,14 +570,13 @@ r53_rc sigv4_signature(const struct sigv4_key *key,
     memcpy(secret + 4, key->secret_access_key, secret_len - 4);
 
     if (hmac_sha256(secret, secret_len, scope->amz_date, 8, k_date) != 0 ||
-        hmac_sha256(k_date, sizeof(k_date), scope->region,
-                    strlen(scope->region), k_region) != 0 ||
-        hmac_sha256(k_region, sizeof(k_region), scope->service,
-                    strlen(scope->service), k_service) != 0 ||
-        hmac_sha256(k_service, sizeof(k_service), SIGV4_TERMINATOR,
-                    strlen(SIGV4_TERMINATOR), k_signing) != 0 ||
-        hmac_sha256(k_signing, sizeof(k_signing), string_to_sign,
-                    strlen(string_to_sign), sig) != 0) {
+        hmac_sha256(k_date, sizeof(k_date), scope->region, strlen(scope->region), k_region) != 0 ||
+        hmac_sha256(k_region, sizeof(k_region), scope->service, strlen(scope->service),
+                    k_service) != 0 ||
+        hmac_sha256(k_service, sizeof(k_service), SIGV4_TERMINATOR, strlen(SIGV4_TERMINATOR),
+                    k_signing) != 0 ||
+        hmac_sha256(k_signing, sizeof(k_signing), string_to_sign, strlen(string_to_sign), sig) !=
+            0) {
         rc = r53_fail(R53_ERR_NOMEM, "sigv4: HMAC-SHA256 failed");
         goto cleanup;
     }
@@ -607,8 +595,7 @@ cleanup:
     return rc;
 }
 
-r53_rc sigv4_authorization(const struct sigv4_request *req,
-                           const struct sigv4_key *key,
+r53_rc sigv4_authorization(const struct sigv4_request *req, const struct sigv4_key *key,
                            const struct sigv4_scope *scope, char **out)
 {
     r53_rc rc = R53_OK;
@@ -622,8 +609,7 @@ r53_rc sigv4_authorization(const struct sigv4_request *req,
         return r53_fail(R53_ERR_CONFIG, "sigv4: no place for the result");
     }
     *out = NULL;
-    if (key == NULL || key->access_key_id == NULL ||
-        key->access_key_id[0] == '\0' ||
+    if (key == NULL || key->access_key_id == NULL || key->access_key_id[0] == '\0' ||
         strpbrk(key->access_key_id, "/ ,\t\r\n")) {
         return r53_fail(R53_ERR_CONFIG, "sigv4: unusable access key id");
     }
@@ -673,8 +659,7 @@ void sigv4_amz_date(time_t t, char out[17])
     /* Out of gmtime's range, or past year 9999: give the epoch rather
      * than a truncated date; the server will answer with a clear skew
      * error. */
-    if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 ||
-        tm.tm_year > 9999 - 1900) {
+    if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
         memcpy(out, "19700101T000000Z", 17);
         return;
     }
@@ -752,8 +737,7 @@ const char *sigv4_region_for_endpoint(const char *url)
     }
 
     if (host_has_suffix(host, len, ".amazonaws.com.cn") ||
-        (len == strlen("amazonaws.com.cn") &&
-         host_has_suffix(host, len, "amazonaws.com.cn"))) {
+        (len == strlen("amazonaws.com.cn") && host_has_suffix(host, len, "amazonaws.com.cn"))) {
         return "cn-northwest-1";
     }
     if (host_contains(host, len, "us-gov")) {

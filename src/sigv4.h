@@ -16,9 +16,9 @@ struct sigv4_header {
 };
 
 struct sigv4_request {
-    const char *method;  /* "GET", "POST" */
-    const char *path;    /* path as sent on the wire, e.g. "/2013-04-01/change/C1" */
-    const char *query;   /* query string without '?', or NULL */
+    const char *method;                 /* "GET", "POST" */
+    const char *path;                   /* path as sent on the wire, e.g. "/2013-04-01/change/C1" */
+    const char *query;                  /* query string without '?', or NULL */
     const struct sigv4_header *headers; /* every header to sign, incl. host */
     size_t n_headers;
     const unsigned char *body;
@@ -41,23 +41,20 @@ void sigv4_amz_date(time_t t, char out[17]);
 
 /* Canonical request of req.  *out and *signed_headers (e.g.
  * "host;x-amz-date") are malloc'd; the caller frees both. */
-r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out,
-                               char **signed_headers);
+r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char **signed_headers);
 
 /* String to sign for a canonical request.  *out is malloc'd; caller frees. */
-r53_rc sigv4_string_to_sign(const struct sigv4_scope *scope,
-                            const char *canonical_request, char **out);
+r53_rc sigv4_string_to_sign(const struct sigv4_scope *scope, const char *canonical_request,
+                            char **out);
 
 /* Lowercase hex HMAC signature of string_to_sign into out[65].  Every
  * derived key is wiped before return. */
-r53_rc sigv4_signature(const struct sigv4_key *key,
-                       const struct sigv4_scope *scope,
+r53_rc sigv4_signature(const struct sigv4_key *key, const struct sigv4_scope *scope,
                        const char *string_to_sign, char out[65]);
 
 /* The whole chain: the value of the Authorization header.  *out is
  * malloc'd; caller frees (it holds no secret, only the signature). */
-r53_rc sigv4_authorization(const struct sigv4_request *req,
-                           const struct sigv4_key *key,
+r53_rc sigv4_authorization(const struct sigv4_request *req, const struct sigv4_key *key,
                            const struct sigv4_scope *scope, char **out);
 
 /* Lowercase hex SHA-256 of data into out[65]. */

@@ -24,22 +24,22 @@ typedef r53_rc (*xml_event_fn)(struct xml_ctx *c, const char *path);
 
 struct xml_ctx {
     XML_Parser parser;
-    const char *const *roots;  /* accepted root local names, NULL-ended */
-    xml_event_fn on_start;     /* may be NULL */
+    const char *const *roots; /* accepted root local names, NULL-ended */
+    xml_event_fn on_start;    /* may be NULL */
     xml_event_fn on_end;
-    void *out;                 /* the reader's result struct */
-    void *cur;                 /* the reader's current item, or NULL */
-    bool cut;                  /* error message already cut short */
-    r53_rc rc;                 /* first failure met inside a handler */
+    void *out; /* the reader's result struct */
+    void *cur; /* the reader's current item, or NULL */
+    bool cut;  /* error message already cut short */
+    r53_rc rc; /* first failure met inside a handler */
     bool root_seen;
-    size_t root_index;         /* which of roots[] the body has */
-    bool truncated_seen;       /* an IsTruncated element was read */
-    int depth;                 /* elements open, root included */
+    size_t root_index;   /* which of roots[] the body has */
+    bool truncated_seen; /* an IsTruncated element was read */
+    int depth;           /* elements open, root included */
     size_t path_len[XML_MAX_DEPTH + 1];
     char path[XML_MAX_DEPTH * (XML_MAX_NAME + 1) + 1];
     char text[XML_TEXT_MAX + 1];
     size_t text_len;
-    bool text_over;            /* the element's text exceeded text[] */
+    bool text_over; /* the element's text exceeded text[] */
 };
 
 /* Copy untrusted s into buf for an error message: bounded, and control
@@ -68,15 +68,15 @@ static void xml_abort(struct xml_ctx *c, r53_rc rc)
 /* Split an expat "uri local" name; *local points into name. */
 static bool xml_in_ns(const char *name, const char **local)
 {
-    const char *sep = strrchr(name, ' ');  /* local names have no space */
+    const char *sep = strrchr(name, ' '); /* local names have no space */
 
     if (sep == NULL) {
         *local = name;
         return false;
     }
     *local = sep + 1;
-    return (size_t)(sep - name) == strlen(R53_XML_NS)
-        && strncmp(name, R53_XML_NS, strlen(R53_XML_NS)) == 0;
+    return (size_t)(sep - name) == strlen(R53_XML_NS) &&
+           strncmp(name, R53_XML_NS, strlen(R53_XML_NS)) == 0;
 }
 
 static r53_rc xml_check_root(struct xml_ctx *c, const char *name)
@@ -89,14 +89,15 @@ static r53_rc xml_check_root(struct xml_ctx *c, const char *name)
     size_t i = 0;
 
     for (i = 0; c->roots[i] != NULL; i++) {
-        snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s<%s>",
-                 i == 0 ? "" : " or ", c->roots[i]);
+        snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s<%s>", i == 0 ? "" : " or ",
+                 c->roots[i]);
     }
     xml_printable(local, found, sizeof(found));
     if (local == name) {
         return r53_fail(R53_ERR_PARSE,
                         "response root element <%s> has no namespace, "
-                        "expected %s in %s", found, want, R53_XML_NS);
+                        "expected %s in %s",
+                        found, want, R53_XML_NS);
     }
     if (!ours) {
         size_t ns_len = (size_t)(local - 1 - name);
@@ -105,8 +106,8 @@ static r53_rc xml_check_root(struct xml_ctx *c, const char *name)
         memcpy(raw, name, ns_len < sizeof(raw) - 1 ? ns_len : sizeof(raw) - 1);
         return r53_fail(R53_ERR_PARSE,
                         "response root element <%s> is in namespace %s, "
-                        "expected %s", found,
-                        xml_printable(raw, ns, sizeof(ns)), R53_XML_NS);
+                        "expected %s",
+                        found, xml_printable(raw, ns, sizeof(ns)), R53_XML_NS);
     }
     for (i = 0; c->roots[i] != NULL; i++) {
         if (strcmp(local, c->roots[i]) == 0) {
@@ -114,13 +115,10 @@ static r53_rc xml_check_root(struct xml_ctx *c, const char *name)
             return R53_OK;
         }
     }
-    return r53_fail(R53_ERR_PARSE,
-                    "response root element is <%s>, expected %s",
-                    found, want);
+    return r53_fail(R53_ERR_PARSE, "response root element is <%s>, expected %s", found, want);
 }
 
-static void XMLCALL xml_start(void *data, const XML_Char *name,
-                              const XML_Char **atts)
+static void XMLCALL xml_start(void *data, const XML_Char *name, const XML_Char **atts)
 {
     struct xml_ctx *c = data;
     const char *local = NULL;
@@ -146,8 +144,7 @@ static void XMLCALL xml_start(void *data, const XML_Char *name,
         return;
     }
     if (c->depth >= XML_MAX_DEPTH) {
-        xml_abort(c, r53_fail(R53_ERR_PARSE,
-                              "response elements nest deeper than %d levels",
+        xml_abort(c, r53_fail(R53_ERR_PARSE, "response elements nest deeper than %d levels",
                               XML_MAX_DEPTH));
         return;
     }
@@ -212,9 +209,8 @@ static void XMLCALL xml_chars(void *data, const XML_Char *s, int len)
 
 /* Internal DTD subsets are where entity bombs live: Route 53 never
  * sends a DOCTYPE, so any body with one is refused outright. */
-static void XMLCALL xml_doctype(void *data, const XML_Char *name,
-                                const XML_Char *sysid, const XML_Char *pubid,
-                                int has_internal_subset)
+static void XMLCALL xml_doctype(void *data, const XML_Char *name, const XML_Char *sysid,
+                                const XML_Char *pubid, int has_internal_subset)
 {
     struct xml_ctx *c = data;
 
@@ -222,14 +218,12 @@ static void XMLCALL xml_doctype(void *data, const XML_Char *name,
     (void)sysid;
     (void)pubid;
     (void)has_internal_subset;
-    xml_abort(c, r53_fail(R53_ERR_PARSE,
-                          "response has a DOCTYPE declaration, which Route 53 "
-                          "never sends; refused"));
+    xml_abort(c, r53_fail(R53_ERR_PARSE, "response has a DOCTYPE declaration, which Route 53 "
+                                         "never sends; refused"));
 }
 
-static void XMLCALL xml_entity(void *data, const XML_Char *name,
-                               int is_parameter_entity, const XML_Char *value,
-                               int value_length, const XML_Char *base,
+static void XMLCALL xml_entity(void *data, const XML_Char *name, int is_parameter_entity,
+                               const XML_Char *value, int value_length, const XML_Char *base,
                                const XML_Char *sysid, const XML_Char *pubid,
                                const XML_Char *notation)
 {
@@ -243,8 +237,7 @@ static void XMLCALL xml_entity(void *data, const XML_Char *name,
     (void)sysid;
     (void)pubid;
     (void)notation;
-    xml_abort(c, r53_fail(R53_ERR_PARSE,
-                          "response declares an entity; refused"));
+    xml_abort(c, r53_fail(R53_ERR_PARSE, "response declares an entity; refused"));
 }
 
 /* Run expat over body with c's callbacks.  Returns R53_OK or
@@ -285,24 +278,19 @@ static r53_rc xml_run(struct xml_ctx *c, const char *body, size_t len)
         goto cleanup;
     }
     if (c->rc != R53_OK) {
-        rc = c->rc;  /* a handler said why */
+        rc = c->rc; /* a handler said why */
         goto cleanup;
     }
     err = XML_GetErrorCode(c->parser);
     /* These arise only at the end of the input: a body cut short. */
-    if ((err == XML_ERROR_NO_ELEMENTS && c->root_seen)
-        || err == XML_ERROR_UNCLOSED_TOKEN
-        || err == XML_ERROR_UNCLOSED_CDATA_SECTION
-        || err == XML_ERROR_PARTIAL_CHAR) {
-        rc = r53_fail(R53_ERR_PARSE,
-                      "response ends in the middle of its XML (line %lu: %s)",
-                      (unsigned long)XML_GetCurrentLineNumber(c->parser),
-                      XML_ErrorString(err));
+    if ((err == XML_ERROR_NO_ELEMENTS && c->root_seen) || err == XML_ERROR_UNCLOSED_TOKEN ||
+        err == XML_ERROR_UNCLOSED_CDATA_SECTION || err == XML_ERROR_PARTIAL_CHAR) {
+        rc = r53_fail(R53_ERR_PARSE, "response ends in the middle of its XML (line %lu: %s)",
+                      (unsigned long)XML_GetCurrentLineNumber(c->parser), XML_ErrorString(err));
         goto cleanup;
     }
     rc = r53_fail(R53_ERR_PARSE, "response is not XML (line %lu: %s)",
-                  (unsigned long)XML_GetCurrentLineNumber(c->parser),
-                  XML_ErrorString(err));
+                  (unsigned long)XML_GetCurrentLineNumber(c->parser), XML_ErrorString(err));
 
 cleanup:
     XML_ParserFree(c->parser);
@@ -313,13 +301,10 @@ cleanup:
 /* ---- Field helpers, used from on_end with the element's text. ---- */
 
 /* Copy the current text into dst[cap]; too long is an error, not a cut. */
-static r53_rc xml_take(struct xml_ctx *c, char *dst, size_t cap,
-                       const char *field)
+static r53_rc xml_take(struct xml_ctx *c, char *dst, size_t cap, const char *field)
 {
     if (c->text_over || c->text_len >= cap) {
-        return r53_fail(R53_ERR_PARSE,
-                        "response field %s longer than %zu bytes",
-                        field, cap - 1);
+        return r53_fail(R53_ERR_PARSE, "response field %s longer than %zu bytes", field, cap - 1);
     }
     memcpy(dst, c->text, c->text_len + 1);
     return R53_OK;
@@ -337,9 +322,8 @@ static r53_rc xml_take_bool(struct xml_ctx *c, bool *dst, const char *field)
         *dst = false;
         return R53_OK;
     }
-    return r53_fail(R53_ERR_PARSE,
-                    "response field %s is \"%s\", expected true or false",
-                    field, xml_printable(c->text, shown, sizeof(shown)));
+    return r53_fail(R53_ERR_PARSE, "response field %s is \"%s\", expected true or false", field,
+                    xml_printable(c->text, shown, sizeof(shown)));
 }
 
 /* A TTL is 0..2147483647 written in plain decimal digits. */
@@ -358,10 +342,8 @@ static r53_rc xml_take_ttl(struct xml_ctx *c, long *dst)
         v = v * 10 + d;
     }
     if (c->text_len == 0 || c->text_over || i < c->text_len) {
-        return r53_fail(R53_ERR_PARSE,
-                        "response TTL \"%s\" is not a number from 0 to %d",
-                        xml_printable(c->text, shown, sizeof(shown)),
-                        INT_MAX);
+        return r53_fail(R53_ERR_PARSE, "response TTL \"%s\" is not a number from 0 to %d",
+                        xml_printable(c->text, shown, sizeof(shown)), INT_MAX);
     }
     *dst = v;
     return R53_OK;
@@ -373,7 +355,7 @@ static r53_rc xml_take_ttl(struct xml_ctx *c, long *dst)
  * whole answer into a parse failure. */
 static void xml_append_message(struct xml_ctx *c, char *dst, size_t cap)
 {
-    char add[XML_TEXT_MAX + 3] = "";  /* "; " + text */
+    char add[XML_TEXT_MAX + 3] = ""; /* "; " + text */
     size_t add_len = 0;
     size_t have = strlen(dst);
     size_t keep = cap - 1 - strlen(XML_CUT_MARK);
@@ -381,8 +363,7 @@ static void xml_append_message(struct xml_ctx *c, char *dst, size_t cap)
     if (c->cut) {
         return;
     }
-    add_len = (size_t)snprintf(add, sizeof(add), "%s%s",
-                               have > 0 ? "; " : "", c->text);
+    add_len = (size_t)snprintf(add, sizeof(add), "%s%s", have > 0 ? "; " : "", c->text);
     if (!c->text_over && have + add_len < cap) {
         memcpy(dst + have, add, add_len + 1);
         return;
@@ -409,19 +390,16 @@ static r53_rc change_end(struct xml_ctx *c, const char *path)
         return xml_take(c, out->id, sizeof(out->id), "ChangeInfo/Id");
     }
     if (strcmp(path, "ChangeInfo/Status") == 0) {
-        return xml_take(c, out->status, sizeof(out->status),
-                        "ChangeInfo/Status");
+        return xml_take(c, out->status, sizeof(out->status), "ChangeInfo/Status");
     }
     return R53_OK;
 }
 
-r53_rc r53_xml_change_info(const char *body, size_t len,
-                           struct r53_change_info *out)
+r53_rc r53_xml_change_info(const char *body, size_t len, struct r53_change_info *out)
 {
-    static const char *const roots[] = {
-        "ChangeResourceRecordSetsResponse", "GetChangeResponse", NULL
-    };
-    struct xml_ctx c = {0};
+    static const char *const roots[] = { "ChangeResourceRecordSetsResponse", "GetChangeResponse",
+                                         NULL };
+    struct xml_ctx c = { 0 };
     r53_rc rc = R53_OK;
     char shown[40] = "";
 
@@ -441,8 +419,7 @@ r53_rc r53_xml_change_info(const char *body, size_t len,
         rc = r53_fail(R53_ERR_PARSE, "response has no ChangeInfo/Status");
         goto cleanup;
     }
-    if (strcmp(out->status, "PENDING") != 0
-        && strcmp(out->status, "INSYNC") != 0) {
+    if (strcmp(out->status, "PENDING") != 0 && strcmp(out->status, "INSYNC") != 0) {
         rc = r53_fail(R53_ERR_PARSE,
                       "response ChangeInfo/Status is \"%s\", expected "
                       "PENDING or INSYNC",
@@ -466,8 +443,7 @@ static r53_rc error_end(struct xml_ctx *c, const char *path)
     if (strcmp(path, "Error/Code") == 0) {
         return xml_take(c, out->code, sizeof(out->code), "Error/Code");
     }
-    if (strcmp(path, "Error/Message") == 0
-        || strcmp(path, "Messages/Message") == 0) {
+    if (strcmp(path, "Error/Message") == 0 || strcmp(path, "Messages/Message") == 0) {
         xml_append_message(c, out->message, sizeof(out->message));
     }
     return R53_OK;
@@ -475,10 +451,8 @@ static r53_rc error_end(struct xml_ctx *c, const char *path)
 
 r53_rc r53_xml_error(const char *body, size_t len, struct r53_api_error *out)
 {
-    static const char *const roots[] = {
-        "ErrorResponse", "InvalidChangeBatch", NULL
-    };
-    struct xml_ctx c = {0};
+    static const char *const roots[] = { "ErrorResponse", "InvalidChangeBatch", NULL };
+    struct xml_ctx c = { 0 };
     r53_rc rc = R53_OK;
 
     memset(out, 0, sizeof(*out));
@@ -540,36 +514,30 @@ static r53_rc rrset_end(struct xml_ctx *c, const char *path)
         return xml_take_bool(c, &out->is_truncated, "IsTruncated");
     }
     if (strcmp(path, "NextRecordName") == 0) {
-        return xml_take(c, out->next_name, sizeof(out->next_name),
-                        "NextRecordName");
+        return xml_take(c, out->next_name, sizeof(out->next_name), "NextRecordName");
     }
     if (strcmp(path, "NextRecordType") == 0) {
-        return xml_take(c, out->next_type, sizeof(out->next_type),
-                        "NextRecordType");
+        return xml_take(c, out->next_type, sizeof(out->next_type), "NextRecordType");
     }
     if (strncmp(path, RRSET, strlen(RRSET)) != 0 || rr == NULL) {
-        return R53_OK;  /* not a record set, or one past the cap */
+        return R53_OK; /* not a record set, or one past the cap */
     }
     path += strlen(RRSET);
     if (strcmp(path, "") == 0) {
         c->cur = NULL;
         if (rr->name[0] == '\0') {
-            return r53_fail(R53_ERR_PARSE,
-                            "response ResourceRecordSet has no Name");
+            return r53_fail(R53_ERR_PARSE, "response ResourceRecordSet has no Name");
         }
         if (rr->type[0] == '\0') {
-            return r53_fail(R53_ERR_PARSE,
-                            "response ResourceRecordSet has no Type");
+            return r53_fail(R53_ERR_PARSE, "response ResourceRecordSet has no Type");
         }
         return R53_OK;
     }
     if (strcmp(path, "/Name") == 0) {
-        return xml_take(c, rr->name, sizeof(rr->name),
-                        "ResourceRecordSet/Name");
+        return xml_take(c, rr->name, sizeof(rr->name), "ResourceRecordSet/Name");
     }
     if (strcmp(path, "/Type") == 0) {
-        return xml_take(c, rr->type, sizeof(rr->type),
-                        "ResourceRecordSet/Type");
+        return xml_take(c, rr->type, sizeof(rr->type), "ResourceRecordSet/Type");
     }
     if (strcmp(path, "/SetIdentifier") == 0) {
         return xml_take(c, rr->set_identifier, sizeof(rr->set_identifier),
@@ -581,21 +549,18 @@ static r53_rc rrset_end(struct xml_ctx *c, const char *path)
     if (strcmp(path, "/ResourceRecords/ResourceRecord/Value") == 0) {
         rr->n_values++;
         if (rr->n_values > R53_MAX_VALUES) {
-            return R53_OK;  /* counted, not kept */
+            return R53_OK; /* counted, not kept */
         }
-        return xml_take(c, rr->values[rr->n_values - 1],
-                        sizeof(rr->values[0]), "ResourceRecord/Value");
+        return xml_take(c, rr->values[rr->n_values - 1], sizeof(rr->values[0]),
+                        "ResourceRecord/Value");
     }
     return R53_OK;
 }
 
-r53_rc r53_xml_rrset_page(const char *body, size_t len,
-                          struct r53_rrset_page *out)
+r53_rc r53_xml_rrset_page(const char *body, size_t len, struct r53_rrset_page *out)
 {
-    static const char *const roots[] = {
-        "ListResourceRecordSetsResponse", NULL
-    };
-    struct xml_ctx c = {0};
+    static const char *const roots[] = { "ListResourceRecordSetsResponse", NULL };
+    struct xml_ctx c = { 0 };
     r53_rc rc = R53_OK;
 
     memset(out, 0, sizeof(*out));
@@ -614,9 +579,8 @@ r53_rc r53_xml_rrset_page(const char *body, size_t len,
         goto cleanup;
     }
     if (out->is_truncated && out->next_name[0] == '\0') {
-        rc = r53_fail(R53_ERR_PARSE,
-                      "response IsTruncated is true but has no "
-                      "NextRecordName");
+        rc = r53_fail(R53_ERR_PARSE, "response IsTruncated is true but has no "
+                                     "NextRecordName");
         goto cleanup;
     }
 
@@ -630,8 +594,7 @@ cleanup:
 /* ---- Hosted zones ---- */
 
 /* Store a HostedZone child; path is below the HostedZone element. */
-static r53_rc zone_field(struct xml_ctx *c, struct r53_zone *z,
-                         const char *path)
+static r53_rc zone_field(struct xml_ctx *c, struct r53_zone *z, const char *path)
 {
     if (strcmp(path, "") == 0) {
         c->cur = NULL;
@@ -650,8 +613,7 @@ static r53_rc zone_field(struct xml_ctx *c, struct r53_zone *z,
         return xml_take(c, z->name, sizeof(z->name), "HostedZone/Name");
     }
     if (strcmp(path, "/Config/PrivateZone") == 0) {
-        return xml_take_bool(c, &z->private_zone,
-                             "HostedZone/Config/PrivateZone");
+        return xml_take_bool(c, &z->private_zone, "HostedZone/Config/PrivateZone");
     }
     return R53_OK;
 }
@@ -664,8 +626,7 @@ static r53_rc zones_start(struct xml_ctx *c, const char *path)
 
     if (strcmp(path, ZONE) == 0) {
         out->n_zones++;
-        c->cur = out->n_zones <= R53_MAX_ZONES
-            ? &out->zones[out->n_zones - 1] : NULL;
+        c->cur = out->n_zones <= R53_MAX_ZONES ? &out->zones[out->n_zones - 1] : NULL;
     }
     return R53_OK;
 }
@@ -679,12 +640,10 @@ static r53_rc zones_end(struct xml_ctx *c, const char *path)
         return xml_take_bool(c, &out->is_truncated, "IsTruncated");
     }
     if (strcmp(path, "NextDNSName") == 0) {
-        return xml_take(c, out->next_dns_name, sizeof(out->next_dns_name),
-                        "NextDNSName");
+        return xml_take(c, out->next_dns_name, sizeof(out->next_dns_name), "NextDNSName");
     }
     if (strcmp(path, "NextHostedZoneId") == 0) {
-        return xml_take(c, out->next_zone_id, sizeof(out->next_zone_id),
-                        "NextHostedZoneId");
+        return xml_take(c, out->next_zone_id, sizeof(out->next_zone_id), "NextHostedZoneId");
     }
     if (strncmp(path, ZONE, strlen(ZONE)) != 0 || c->cur == NULL) {
         return R53_OK;
@@ -692,13 +651,10 @@ static r53_rc zones_end(struct xml_ctx *c, const char *path)
     return zone_field(c, c->cur, path + strlen(ZONE));
 }
 
-r53_rc r53_xml_zone_page(const char *body, size_t len,
-                         struct r53_zone_page *out)
+r53_rc r53_xml_zone_page(const char *body, size_t len, struct r53_zone_page *out)
 {
-    static const char *const roots[] = {
-        "ListHostedZonesByNameResponse", NULL
-    };
-    struct xml_ctx c = {0};
+    static const char *const roots[] = { "ListHostedZonesByNameResponse", NULL };
+    struct xml_ctx c = { 0 };
     r53_rc rc = R53_OK;
 
     memset(out, 0, sizeof(*out));
@@ -713,8 +669,7 @@ r53_rc r53_xml_zone_page(const char *body, size_t len,
     /* IsTruncated may be absent (moto 5.2.1 omits it here): a missing
      * one reads as false.  A true one must say where to go on. */
     if (out->is_truncated && out->next_dns_name[0] == '\0') {
-        rc = r53_fail(R53_ERR_PARSE,
-                      "response IsTruncated is true but has no NextDNSName");
+        rc = r53_fail(R53_ERR_PARSE, "response IsTruncated is true but has no NextDNSName");
         goto cleanup;
     }
 
@@ -735,8 +690,7 @@ static r53_rc hosted_zone_start(struct xml_ctx *c, const char *path)
 
 static r53_rc hosted_zone_end(struct xml_ctx *c, const char *path)
 {
-    if (strncmp(path, "HostedZone", strlen("HostedZone")) != 0
-        || c->cur == NULL) {
+    if (strncmp(path, "HostedZone", strlen("HostedZone")) != 0 || c->cur == NULL) {
         return R53_OK;
     }
     return zone_field(c, c->cur, path + strlen("HostedZone"));
@@ -745,7 +699,7 @@ static r53_rc hosted_zone_end(struct xml_ctx *c, const char *path)
 r53_rc r53_xml_hosted_zone(const char *body, size_t len, struct r53_zone *out)
 {
     static const char *const roots[] = { "GetHostedZoneResponse", NULL };
-    struct xml_ctx c = {0};
+    struct xml_ctx c = { 0 };
     r53_rc rc = R53_OK;
 
     memset(out, 0, sizeof(*out));

@@ -15,17 +15,16 @@
 
 #define R53_XML_NS "https://route53.amazonaws.com/doc/2013-04-01/"
 
-#define R53_MAX_VALUES 8  /* values kept per record set (n_values counts all) */
-#define R53_MAX_RRSETS 8  /* record sets kept per page */
-#define R53_MAX_ZONES 8   /* zones kept per page */
+#define R53_MAX_VALUES 8 /* values kept per record set (n_values counts all) */
+#define R53_MAX_RRSETS 8 /* record sets kept per page */
+#define R53_MAX_ZONES 8  /* zones kept per page */
 
 /* ChangeResourceRecordSetsResponse or GetChangeResponse. */
 struct r53_change_info {
-    char id[128];     /* as given: "/change/C2682N5HXP0BZ4" */
-    char status[16];  /* "PENDING" or "INSYNC" */
+    char id[128];    /* as given: "/change/C2682N5HXP0BZ4" */
+    char status[16]; /* "PENDING" or "INSYNC" */
 };
-r53_rc r53_xml_change_info(const char *body, size_t len,
-                           struct r53_change_info *out);
+r53_rc r53_xml_change_info(const char *body, size_t len, struct r53_change_info *out);
 
 /* ErrorResponse/Error (Code, Message) or the older
  * <InvalidChangeBatch><Messages><Message>...</Messages> shape (code is
@@ -37,42 +36,40 @@ struct r53_api_error {
 r53_rc r53_xml_error(const char *body, size_t len, struct r53_api_error *out);
 
 struct r53_rrset {
-    char name[256];          /* as returned, e.g. "www.example.com." */
-    char type[8];            /* "A", "AAAA", ... */
-    char set_identifier[128];/* empty unless a routing policy is set */
-    long ttl;                /* -1 if absent (alias records) */
-    bool alias;              /* an AliasTarget record */
-    size_t n_values;         /* total values seen, may exceed R53_MAX_VALUES */
+    char name[256];           /* as returned, e.g. "www.example.com." */
+    char type[8];             /* "A", "AAAA", ... */
+    char set_identifier[128]; /* empty unless a routing policy is set */
+    long ttl;                 /* -1 if absent (alias records) */
+    bool alias;               /* an AliasTarget record */
+    size_t n_values;          /* total values seen, may exceed R53_MAX_VALUES */
     char values[R53_MAX_VALUES][256];
 };
 
 /* ListResourceRecordSetsResponse. */
 struct r53_rrset_page {
-    size_t n_rrsets;         /* total seen, may exceed R53_MAX_RRSETS */
+    size_t n_rrsets; /* total seen, may exceed R53_MAX_RRSETS */
     struct r53_rrset rrsets[R53_MAX_RRSETS];
     bool is_truncated;
     char next_name[256];
     char next_type[8];
 };
-r53_rc r53_xml_rrset_page(const char *body, size_t len,
-                          struct r53_rrset_page *out);
+r53_rc r53_xml_rrset_page(const char *body, size_t len, struct r53_rrset_page *out);
 
 struct r53_zone {
-    char id[128];    /* as returned: "/hostedzone/Z1D633PJN98FT9" */
-    char name[256];  /* "example.com." */
+    char id[128];   /* as returned: "/hostedzone/Z1D633PJN98FT9" */
+    char name[256]; /* "example.com." */
     bool private_zone;
 };
 
 /* ListHostedZonesByNameResponse. */
 struct r53_zone_page {
-    size_t n_zones;  /* total seen, may exceed R53_MAX_ZONES */
+    size_t n_zones; /* total seen, may exceed R53_MAX_ZONES */
     struct r53_zone zones[R53_MAX_ZONES];
     bool is_truncated;
     char next_dns_name[256];
     char next_zone_id[128];
 };
-r53_rc r53_xml_zone_page(const char *body, size_t len,
-                         struct r53_zone_page *out);
+r53_rc r53_xml_zone_page(const char *body, size_t len, struct r53_zone_page *out);
 
 /* GetHostedZoneResponse (HostedZone only). */
 r53_rc r53_xml_hosted_zone(const char *body, size_t len, struct r53_zone *out);

@@ -43,7 +43,7 @@ static void assert_error_contains(const char *needle)
 
 static void check_parse(const char *in, const char *want, bool ipv6)
 {
-    struct address a = {0};
+    struct address a = { 0 };
 
     r53_clear_error();
     if (address_parse(in, &a) != R53_OK) {
@@ -61,8 +61,7 @@ static void test_parse_good(void **state)
     check_parse("255.255.255.255", "255.255.255.255", false);
     check_parse("::1", "::1", true);
     check_parse("2001:DB8::0:1", "2001:db8::1", true);
-    check_parse("2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1",
-                true);
+    check_parse("2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1", true);
     check_parse("FD00:0:0:0:0:0:0:2", "fd00::2", true);
     check_parse("::ffff:192.0.2.1", "::ffff:192.0.2.1", true);
     check_parse("2001:db8:1:2:3:4:5:6", "2001:db8:1:2:3:4:5:6", true);
@@ -70,7 +69,7 @@ static void test_parse_good(void **state)
 
 static void check_bad(const char *in, const char *needle)
 {
-    struct address a = {0};
+    struct address a = { 0 };
 
     memset(a.text, 'x', sizeof(a.text) - 1);
     r53_clear_error();
@@ -130,7 +129,7 @@ static void test_equal(void **state)
 
 static void test_interface_lo(void **state)
 {
-    struct address a = {0};
+    struct address a = { 0 };
 
     (void)state;
     assert_true(address_interface_exists("lo"));
@@ -141,7 +140,7 @@ static void test_interface_lo(void **state)
 
 static void test_interface_missing(void **state)
 {
-    struct address a = {0};
+    struct address a = { 0 };
 
     (void)state;
     assert_false(address_interface_exists("r53nosuch0"));
@@ -161,8 +160,7 @@ struct fake_if {
     struct sockaddr_storage ss;
 };
 
-static void fake_set(struct fake_if *f, struct fake_if *next,
-                     const char *name, const char *addr)
+static void fake_set(struct fake_if *f, struct fake_if *next, const char *name, const char *addr)
 {
     memset(f, 0, sizeof(*f));
     f->ifa.ifa_name = (char *)name;
@@ -187,7 +185,7 @@ static void fake_set(struct fake_if *f, struct fake_if *next,
 static void test_pick_prefers_ipv4(void **state)
 {
     struct fake_if f[5];
-    struct address a = {0};
+    struct address a = { 0 };
 
     (void)state;
     fake_set(&f[0], &f[1], "eth0", NULL);
@@ -195,8 +193,7 @@ static void test_pick_prefers_ipv4(void **state)
     fake_set(&f[2], &f[3], "eth0", "2001:db8::5");
     fake_set(&f[3], &f[4], "eth0", "192.0.2.4");
     fake_set(&f[4], NULL, "eth0", "192.0.2.5");
-    assert_int_equal(address_pick_from_ifaddrs(&f[0].ifa, "eth0", &a),
-                     R53_OK);
+    assert_int_equal(address_pick_from_ifaddrs(&f[0].ifa, "eth0", &a), R53_OK);
     assert_string_equal(a.text, "192.0.2.4");
     assert_false(a.ipv6);
 }
@@ -204,7 +201,7 @@ static void test_pick_prefers_ipv4(void **state)
 static void test_pick_global_ipv6(void **state)
 {
     struct fake_if f[5];
-    struct address a = {0};
+    struct address a = { 0 };
 
     (void)state;
     fake_set(&f[0], &f[1], "eth0", "fe80::fc:ff:fe00:1");
@@ -212,8 +209,7 @@ static void test_pick_global_ipv6(void **state)
     fake_set(&f[2], &f[3], "eth1", "2001:db8::99");
     fake_set(&f[3], &f[4], "eth0", "2001:DB8:0::7");
     fake_set(&f[4], NULL, "eth0", "2001:db8::8");
-    assert_int_equal(address_pick_from_ifaddrs(&f[0].ifa, "eth0", &a),
-                     R53_OK);
+    assert_int_equal(address_pick_from_ifaddrs(&f[0].ifa, "eth0", &a), R53_OK);
     assert_string_equal(a.text, "2001:db8::7");
     assert_true(a.ipv6);
 }
@@ -221,44 +217,38 @@ static void test_pick_global_ipv6(void **state)
 static void test_pick_none(void **state)
 {
     struct fake_if f[3];
-    struct address a = {0};
+    struct address a = { 0 };
 
     (void)state;
     fake_set(&f[0], &f[1], "eth0", "fe80::1");
     fake_set(&f[1], &f[2], "eth1", "192.0.2.1");
     fake_set(&f[2], NULL, "eth0", NULL);
     r53_clear_error();
-    assert_int_equal(address_pick_from_ifaddrs(&f[0].ifa, "eth0", &a),
-                     R53_ERR_HOST);
+    assert_int_equal(address_pick_from_ifaddrs(&f[0].ifa, "eth0", &a), R53_ERR_HOST);
     assert_error_contains("interface 'eth0' has no IPv4 or global IPv6 "
                           "address");
-    assert_int_equal(address_pick_from_ifaddrs(NULL, "eth0", &a),
-                     R53_ERR_HOST);
+    assert_int_equal(address_pick_from_ifaddrs(NULL, "eth0", &a), R53_ERR_HOST);
 }
 
 /* ---- address_spawn_capture ---- */
 
-static r53_rc run(const char *const argv[], long timeout_ms, char *out,
-                  size_t outlen, int *status)
+static r53_rc run(const char *const argv[], long timeout_ms, char *out, size_t outlen, int *status)
 {
     char err[512];
 
-    return address_spawn_capture(argv, timeout_ms, out, outlen, err,
-                                 sizeof(err), status);
+    return address_spawn_capture(argv, timeout_ms, out, outlen, err, sizeof(err), status);
 }
 
 static void test_spawn_output_and_status(void **state)
 {
-    const char *const argv[] = {"/bin/sh", "-c",
-                                "echo to-out; echo to-err >&2; exit 3", NULL};
+    const char *const argv[] = { "/bin/sh", "-c", "echo to-out; echo to-err >&2; exit 3", NULL };
     char out[64];
     char err[64];
     int status = 0;
 
     (void)state;
-    assert_int_equal(address_spawn_capture(argv, 10000, out, sizeof(out), err,
-                                           sizeof(err), &status),
-                     R53_OK);
+    assert_int_equal(
+        address_spawn_capture(argv, 10000, out, sizeof(out), err, sizeof(err), &status), R53_OK);
     assert_string_equal(out, "to-out\n");
     assert_string_equal(err, "to-err\n");
     assert_true(WIFEXITED(status));
@@ -270,18 +260,17 @@ static void test_spawn_bounds_output(void **state)
 {
     /* 1 MB: far past the buffer and past a pipe's capacity, so the child
      * blocks unless the excess is drained. */
-    const char *const argv[] = {"/bin/sh", "-c",
-                                "head -c 1000000 /dev/zero | tr '\\0' a; "
-                                "head -c 1000000 /dev/zero | tr '\\0' b >&2",
-                                NULL};
+    const char *const argv[] = { "/bin/sh", "-c",
+                                 "head -c 1000000 /dev/zero | tr '\\0' a; "
+                                 "head -c 1000000 /dev/zero | tr '\\0' b >&2",
+                                 NULL };
     char out[16];
     char err[8];
     int status = 0;
 
     (void)state;
-    assert_int_equal(address_spawn_capture(argv, 20000, out, sizeof(out), err,
-                                           sizeof(err), &status),
-                     R53_OK);
+    assert_int_equal(
+        address_spawn_capture(argv, 20000, out, sizeof(out), err, sizeof(err), &status), R53_OK);
     assert_string_equal(out, "aaaaaaaaaaaaaaa");
     assert_string_equal(err, "bbbbbbb");
     assert_int_equal(WEXITSTATUS(status), 0);
@@ -290,27 +279,25 @@ static void test_spawn_bounds_output(void **state)
 
 static void test_spawn_missing_program(void **state)
 {
-    const char *const argv[] = {"/nonexistent/r53-program", NULL};
+    const char *const argv[] = { "/nonexistent/r53-program", NULL };
     char out[16];
     int status = 0;
 
     (void)state;
     r53_clear_error();
-    assert_int_equal(run(argv, 1000, out, sizeof(out), &status),
-                     R53_ERR_NOT_INSTALLED);
+    assert_int_equal(run(argv, 1000, out, sizeof(out), &status), R53_ERR_NOT_INSTALLED);
     assert_error_contains("/nonexistent/r53-program");
     assert_no_children();
 }
 
 static void test_spawn_environment(void **state)
 {
-    const char *const argv[] = {"/usr/bin/env", NULL};
+    const char *const argv[] = { "/usr/bin/env", NULL };
     char out[8192];
     int status = 0;
 
     (void)state;
-    setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-           1);
+    setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", 1);
     setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
     setenv("OCF_RESKEY_secret", "s3cr3t", 1);
     setenv("R53_TEST_OTHER", "other", 1);
@@ -353,13 +340,13 @@ static void test_spawn_environment(void **state)
 static void test_spawn_fds_stdin_group(void **state)
 {
     /* fd 3 is the one ls opens on /proc/self/fd itself. */
-    const char *const ls_argv[] = {"/bin/ls", "/proc/self/fd", NULL};
-    const char *const in_argv[] = {"/bin/readlink", "/proc/self/fd/0", NULL};
+    const char *const ls_argv[] = { "/bin/ls", "/proc/self/fd", NULL };
+    const char *const in_argv[] = { "/bin/readlink", "/proc/self/fd/0", NULL };
     /* Fields 1 and 5 of /proc/PID/stat: pid and process group. */
-    const char *const pg_argv[] = {"/bin/sh", "-c",
-                                   "read -r pid comm state ppid pgrp rest "
-                                   "< /proc/$$/stat; echo $pid $pgrp",
-                                   NULL};
+    const char *const pg_argv[] = { "/bin/sh", "-c",
+                                    "read -r pid comm state ppid pgrp rest "
+                                    "< /proc/$$/stat; echo $pid $pgrp",
+                                    NULL };
     char out[256];
     unsigned long pid = 0;
     unsigned long pgrp = 0;
@@ -395,7 +382,7 @@ static double now_s(void)
 
 static void test_spawn_timeout(void **state)
 {
-    const char *const argv[] = {"/bin/sleep", "5", NULL};
+    const char *const argv[] = { "/bin/sleep", "5", NULL };
     char out[16];
     int status = 0;
     double t0 = now_s();
@@ -403,8 +390,7 @@ static void test_spawn_timeout(void **state)
 
     (void)state;
     r53_clear_error();
-    assert_int_equal(run(argv, 200, out, sizeof(out), &status),
-                     R53_ERR_TIMEOUT);
+    assert_int_equal(run(argv, 200, out, sizeof(out), &status), R53_ERR_TIMEOUT);
     took = now_s() - t0;
     assert_true(took >= 0.19);
     assert_true(took < 1.0);
@@ -416,7 +402,7 @@ static void test_spawn_timeout(void **state)
 static bool process_gone(long pid)
 {
     char path[64];
-    char st[256] = {0};
+    char st[256] = { 0 };
     FILE *f = NULL;
     size_t n = 0;
 
@@ -452,13 +438,12 @@ static void test_spawn_timeout_kills_group(void **state)
     (void)state;
     assert_non_null(mkdtemp(dir));
     snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
-    const char *const argv[] = {"/bin/sh", "-c",
-                                "exec >/dev/null 2>&1; /bin/sleep 30 & "
-                                "echo $! > \"$0\"; wait",
-                                pidfile, NULL};
+    const char *const argv[] = { "/bin/sh", "-c",
+                                 "exec >/dev/null 2>&1; /bin/sleep 30 & "
+                                 "echo $! > \"$0\"; wait",
+                                 pidfile, NULL };
     t0 = now_s();
-    assert_int_equal(address_spawn_capture(argv, 300, out, sizeof(out), err,
-                                           sizeof(err), &status),
+    assert_int_equal(address_spawn_capture(argv, 300, out, sizeof(out), err, sizeof(err), &status),
                      R53_ERR_TIMEOUT);
     assert_true(now_s() - t0 < 1.5);
     assert_no_children();
@@ -628,7 +613,7 @@ static void need_crm_resource(void)
 
 static void test_resource_ipv4(void **state)
 {
-    struct address a = {0};
+    struct address a = { 0 };
 
     (void)state;
     need_crm_resource();
@@ -643,7 +628,7 @@ static void test_resource_ipv4(void **state)
 
 static void test_resource_ipv6(void **state)
 {
-    struct address a = {0};
+    struct address a = { 0 };
 
     (void)state;
     need_crm_resource();
@@ -656,13 +641,12 @@ static void test_resource_ipv6(void **state)
 
 static void test_resource_missing(void **state)
 {
-    struct address a = {0};
+    struct address a = { 0 };
 
     (void)state;
     need_crm_resource();
     r53_clear_error();
-    assert_int_equal(address_from_resource("nosuch", NULL, 20000, &a),
-                     R53_ERR_CONFIG);
+    assert_int_equal(address_from_resource("nosuch", NULL, 20000, &a), R53_ERR_CONFIG);
     assert_error_contains("resource 'nosuch' does not exist (crm_resource: ");
     assert_error_contains("not found");
     assert_no_children();
@@ -670,25 +654,23 @@ static void test_resource_missing(void **state)
 
 static void test_resource_without_ip(void **state)
 {
-    struct address a = {0};
+    struct address a = { 0 };
 
     (void)state;
     need_crm_resource();
     r53_clear_error();
-    assert_int_equal(address_from_resource("noip", NULL, 20000, &a),
-                     R53_ERR_CONFIG);
+    assert_int_equal(address_from_resource("noip", NULL, 20000, &a), R53_ERR_CONFIG);
     assert_error_contains("resource 'noip' has no 'ip' parameter");
 }
 
 static void test_resource_not_an_address(void **state)
 {
-    struct address a = {0};
+    struct address a = { 0 };
 
     (void)state;
     need_crm_resource();
     r53_clear_error();
-    assert_int_equal(address_from_resource("bad", NULL, 20000, &a),
-                     R53_ERR_CONFIG);
+    assert_int_equal(address_from_resource("bad", NULL, 20000, &a), R53_ERR_CONFIG);
     assert_error_contains("'not-an-ip'");
     assert_error_contains("not an IPv4 or IPv6 address");
 }
@@ -697,14 +679,13 @@ static void test_resource_unreadable_cib(void **state)
 {
     struct cib_fixture *fx = *state;
     char missing[96];
-    struct address a = {0};
+    struct address a = { 0 };
 
     need_crm_resource();
     snprintf(missing, sizeof(missing), "%s/missing.xml", fx->dir);
     setenv("CIB_file", missing, 1);
     r53_clear_error();
-    assert_int_equal(address_from_resource("vip", NULL, 20000, &a),
-                     R53_ERR_IO);
+    assert_int_equal(address_from_resource("vip", NULL, 20000, &a), R53_ERR_IO);
     setenv("CIB_file", fx->file, 1);
     assert_error_contains("cannot read the cluster configuration");
 }
@@ -712,41 +693,35 @@ static void test_resource_unreadable_cib(void **state)
 static void test_resource_bad_ids(void **state)
 {
     char longid[300];
-    struct address a = {0};
+    struct address a = { 0 };
 
     (void)state;
     memset(longid, 'a', sizeof(longid) - 1);
     longid[sizeof(longid) - 1] = '\0';
     /* Refused before anything runs: the tool path is never looked at. */
-    const char *bad[] = {"", "a b", "-x", "vip;rm", "vip\n", "v/ip", longid};
+    const char *bad[] = { "", "a b", "-x", "vip;rm", "vip\n", "v/ip", longid };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         r53_clear_error();
-        assert_int_equal(address_from_resource(bad[i], "/nonexistent", 1000,
-                                               &a),
-                         R53_ERR_CONFIG);
+        assert_int_equal(address_from_resource(bad[i], "/nonexistent", 1000, &a), R53_ERR_CONFIG);
         assert_error_contains("is not a Pacemaker resource id");
     }
-    assert_int_equal(address_from_resource(NULL, "/nonexistent", 1000, &a),
-                     R53_ERR_CONFIG);
+    assert_int_equal(address_from_resource(NULL, "/nonexistent", 1000, &a), R53_ERR_CONFIG);
     /* 256 characters is still allowed: it gets as far as running. */
     longid[256] = '\0';
-    assert_int_equal(address_from_resource(longid, "/nonexistent/crm", 1000,
-                                           &a),
+    assert_int_equal(address_from_resource(longid, "/nonexistent/crm", 1000, &a),
                      R53_ERR_NOT_INSTALLED);
 }
 
 static void test_resource_tool_missing(void **state)
 {
-    struct address a = {0};
+    struct address a = { 0 };
 
     (void)state;
     r53_clear_error();
-    assert_int_equal(address_from_resource("vip", "/nonexistent/crm_resource",
-                                           1000, &a),
+    assert_int_equal(address_from_resource("vip", "/nonexistent/crm_resource", 1000, &a),
                      R53_ERR_NOT_INSTALLED);
     assert_error_contains("/nonexistent/crm_resource");
-    assert_int_equal(address_from_resource("vip", "/nonexistent/crm_resource",
-                                           0, &a),
+    assert_int_equal(address_from_resource("vip", "/nonexistent/crm_resource", 0, &a),
                      R53_ERR_TIMEOUT);
     assert_no_children();
 }
@@ -772,18 +747,12 @@ int main(void)
         cmocka_unit_test(test_spawn_timeout_kills_group),
         cmocka_unit_test(test_find_crm_resource_on_path),
         cmocka_unit_test(test_find_crm_resource_sbin_fallback),
-        cmocka_unit_test_setup_teardown(test_resource_ipv4, cib_setup,
-                                        cib_teardown),
-        cmocka_unit_test_setup_teardown(test_resource_ipv6, cib_setup,
-                                        cib_teardown),
-        cmocka_unit_test_setup_teardown(test_resource_missing, cib_setup,
-                                        cib_teardown),
-        cmocka_unit_test_setup_teardown(test_resource_without_ip, cib_setup,
-                                        cib_teardown),
-        cmocka_unit_test_setup_teardown(test_resource_not_an_address,
-                                        cib_setup, cib_teardown),
-        cmocka_unit_test_setup_teardown(test_resource_unreadable_cib,
-                                        cib_setup, cib_teardown),
+        cmocka_unit_test_setup_teardown(test_resource_ipv4, cib_setup, cib_teardown),
+        cmocka_unit_test_setup_teardown(test_resource_ipv6, cib_setup, cib_teardown),
+        cmocka_unit_test_setup_teardown(test_resource_missing, cib_setup, cib_teardown),
+        cmocka_unit_test_setup_teardown(test_resource_without_ip, cib_setup, cib_teardown),
+        cmocka_unit_test_setup_teardown(test_resource_not_an_address, cib_setup, cib_teardown),
+        cmocka_unit_test_setup_teardown(test_resource_unreadable_cib, cib_setup, cib_teardown),
         cmocka_unit_test(test_resource_bad_ids),
         cmocka_unit_test(test_resource_tool_missing),
     };

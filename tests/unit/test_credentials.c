@@ -66,7 +66,7 @@ static void assert_creds(const struct credentials *c, const char *id, const char
 /* A failing call leaves *out untouched and names no secret. */
 static void assert_ini_fails(const char *text, const char *profile, bool in_config, r53_rc want)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
 
     assert_int_equal(ini(text, profile, in_config, &c), want);
     assert_null(c.access_key_id);
@@ -80,7 +80,7 @@ static void assert_ini_fails(const char *text, const char *profile, bool in_conf
 
 static void test_wipe(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
 
     (void)state;
     c.access_key_id = strdup(AKID);
@@ -100,7 +100,7 @@ static void test_wipe(void **state)
 
 static void test_ini_basic_profiles(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     const char *text = "[default]\n"
                        "aws_access_key_id = AKIDDEFAULT\n"
                        "aws_secret_access_key = defaultsecret\n"
@@ -122,7 +122,7 @@ static void test_ini_basic_profiles(void **state)
 
 static void test_ini_syntax_variants(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     /* BOM, CRLF, comments with '#' and ';' (indented too), no spaces
      * around '=', tabs, ':' delimiter, upper-case key names, blank lines.
      * (A tab before a key would make it continue the key above.) */
@@ -146,7 +146,7 @@ static void test_ini_syntax_variants(void **state)
 
 static void test_ini_bom_on_section_line(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
 
     (void)state;
     assert_int_equal(ini("\xEF\xBB\xBF[default]\naws_access_key_id=A\naws_secret_access_key=S\n",
@@ -158,7 +158,7 @@ static void test_ini_bom_on_section_line(void **state)
 
 static void test_ini_lone_cr_and_no_final_newline(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
 
     (void)state;
     assert_int_equal(ini("[x]\raws_access_key_id=A\raws_secret_access_key=S", "x", false, &c),
@@ -169,21 +169,21 @@ static void test_ini_lone_cr_and_no_final_newline(void **state)
 
 static void test_ini_value_keeps_inner_characters(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
 
     (void)state;
     /* No inline comments in configparser: "# x" is part of the value;
      * '=' and ':' after the first delimiter belong to the value. */
-    assert_int_equal(ini("[x]\naws_access_key_id = a b # x\naws_secret_access_key = s:t=u=\n",
-                         "x", false, &c),
-                     R53_OK);
+    assert_int_equal(
+        ini("[x]\naws_access_key_id = a b # x\naws_secret_access_key = s:t=u=\n", "x", false, &c),
+        R53_OK);
     assert_creds(&c, "a b # x", "s:t=u=", NULL);
     credentials_wipe(&c);
 }
 
 static void test_ini_session_and_legacy_token(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
 
     (void)state;
     assert_int_equal(ini("[x]\naws_access_key_id=A\naws_secret_access_key=S\n"
@@ -212,7 +212,7 @@ static void test_ini_session_and_legacy_token(void **state)
 
 static void test_ini_later_duplicate_wins(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     const char *text = "[x]\naws_access_key_id=OLD\naws_secret_access_key=OLDS\n"
                        "[y]\naws_access_key_id=Y\n"
                        "[x]\naws_access_key_id=NEW\n"
@@ -226,7 +226,7 @@ static void test_ini_later_duplicate_wins(void **state)
 
 static void test_ini_nested_block_is_not_keys(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     const char *text = "[x]\n"
                        "s3 =\n"
                        "  max_concurrent_requests = 10\n"
@@ -249,15 +249,15 @@ static void test_ini_nested_block_is_not_keys(void **state)
 
 static void test_ini_indented_key_lines(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
 
     (void)state;
     /* Indentation alone is no continuation: the first key after a header
      * may be indented, and a later key less indented than the previous one
      * starts a new key. */
-    assert_int_equal(ini("[x]\n    aws_access_key_id = A\n  aws_secret_access_key = S\n", "x",
-                         false, &c),
-                     R53_OK);
+    assert_int_equal(
+        ini("[x]\n    aws_access_key_id = A\n  aws_secret_access_key = S\n", "x", false, &c),
+        R53_OK);
     assert_creds(&c, "A", "S", NULL);
     credentials_wipe(&c);
 }
@@ -280,7 +280,7 @@ static void test_ini_our_value_continued_is_refused(void **state)
 
 static void test_ini_default_section_applies(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     const char *text = "[DEFAULT]\naws_secret_access_key = FROMDEFAULT\n"
                        "aws_access_key_id = DEFID\n"
                        "[x]\naws_access_key_id = A\n";
@@ -295,13 +295,12 @@ static void test_ini_default_section_applies(void **state)
 
 static void test_ini_section_header_forms(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
 
     (void)state;
     /* Text after the last ']' is ignored, as configparser's regex does. */
-    assert_int_equal(ini("[x] ; note\naws_access_key_id=A\naws_secret_access_key=S\n", "x",
-                         false, &c),
-                     R53_OK);
+    assert_int_equal(
+        ini("[x] ; note\naws_access_key_id=A\naws_secret_access_key=S\n", "x", false, &c), R53_OK);
     assert_creds(&c, "A", "S", NULL);
     credentials_wipe(&c);
     /* The name is not trimmed: "[ x ]" is profile " x ", not "x". */
@@ -351,20 +350,19 @@ static void test_ini_empty_values(void **state)
 
 static void test_ini_nul_byte(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     static const char text[] = "[p]\naws_access_key_id=A\naws_secret_access_key=S\0X\n";
 
     (void)state;
     r53_clear_error();
-    assert_int_equal(credentials_from_ini(text, sizeof(text) - 1, "p", false, &c),
-                     R53_ERR_CONFIG);
+    assert_int_equal(credentials_from_ini(text, sizeof(text) - 1, "p", false, &c), R53_ERR_CONFIG);
     assert_error_has("line 3");
     assert_null(c.access_key_id);
 }
 
 static void test_ini_line_length_limit(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     char *text = malloc(8192 + 256);
     size_t n = 0;
     size_t prefix = 0;
@@ -395,7 +393,7 @@ static void test_ini_line_length_limit(void **state)
 
 static void test_config_profiles(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     const char *text = "[default]\nregion = us-east-1\naws_access_key_id = DEF\n"
                        "aws_secret_access_key = DEFS\n"
                        "[profile prod]\naws_access_key_id = " AKID "\n"
@@ -423,7 +421,7 @@ static void test_config_profiles(void **state)
 
 static void test_config_profile_default(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
 
     (void)state;
     assert_int_equal(ini("[profile default]\naws_access_key_id=A\naws_secret_access_key=S\n",
@@ -492,7 +490,7 @@ static const char *write_file(const char *name, const char *data, size_t len)
 
 static void test_file_reads_profile(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     const char *text = "[default]\naws_access_key_id = " AKID "\n"
                        "aws_secret_access_key = " SECRET "\naws_session_token = " TOKEN "\n";
     const char *path = write_file("credentials", text, strlen(text));
@@ -513,7 +511,7 @@ static void test_file_reads_profile(void **state)
 
 static void test_file_errors_name_the_file(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     const char *text = "[p]\naws_access_key_id = " AKID "\n";
     const char *path = write_file("partial", text, strlen(text));
     char copy[256];
@@ -537,7 +535,7 @@ static void test_file_errors_name_the_file(void **state)
 
 static void test_file_missing(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     char path[256];
     const char *regular = write_file("plainfile", "x", 1);
 
@@ -553,7 +551,7 @@ static void test_file_missing(void **state)
 
 static void test_file_not_regular(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     char path[256];
 
     (void)state;
@@ -571,7 +569,7 @@ static void test_file_not_regular(void **state)
 
 static void test_file_unreadable(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     const char *text = "[default]\naws_access_key_id=A\naws_secret_access_key=S\n";
     const char *path = write_file("locked", text, strlen(text));
 
@@ -585,7 +583,7 @@ static void test_file_unreadable(void **state)
 
 static void test_file_size_limit(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     const char *head = "[default]\naws_access_key_id=A\naws_secret_access_key=S\n";
     char *text = malloc(MAX_FILE + 1);
     size_t n = strlen(head);
@@ -640,14 +638,14 @@ static r53_rc env(const char *const *vars, struct credentials *c)
 
 static void test_env_keys(void **state)
 {
-    struct credentials c = {0};
-    const char *const plain[] = {"AWS_ACCESS_KEY_ID=" AKID, "AWS_SECRET_ACCESS_KEY=" SECRET,
-                                 NULL};
-    const char *const with_token[] = {"AWS_ACCESS_KEY_ID=" AKID, "AWS_SECRET_ACCESS_KEY=" SECRET,
-                                      "AWS_SECURITY_TOKEN=LEGACY", "AWS_SESSION_TOKEN=" TOKEN,
-                                      NULL};
-    const char *const legacy[] = {"AWS_ACCESS_KEY_ID=" AKID, "AWS_SECRET_ACCESS_KEY=" SECRET,
-                                  "AWS_SECURITY_TOKEN=LEGACY", NULL};
+    struct credentials c = { 0 };
+    const char *const plain[] = { "AWS_ACCESS_KEY_ID=" AKID, "AWS_SECRET_ACCESS_KEY=" SECRET,
+                                  NULL };
+    const char *const with_token[] = { "AWS_ACCESS_KEY_ID=" AKID, "AWS_SECRET_ACCESS_KEY=" SECRET,
+                                       "AWS_SECURITY_TOKEN=LEGACY", "AWS_SESSION_TOKEN=" TOKEN,
+                                       NULL };
+    const char *const legacy[] = { "AWS_ACCESS_KEY_ID=" AKID, "AWS_SECRET_ACCESS_KEY=" SECRET,
+                                   "AWS_SECURITY_TOKEN=LEGACY", NULL };
 
     (void)state;
     assert_int_equal(env(plain, &c), R53_OK);
@@ -664,13 +662,13 @@ static void test_env_keys(void **state)
 
 static void test_env_absent_or_partial(void **state)
 {
-    struct credentials c = {0};
-    const char *const none[] = {"HOME=/root", NULL};
-    const char *const empty[] = {"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", NULL};
-    const char *const only_id[] = {"AWS_ACCESS_KEY_ID=" AKID, "AWS_SESSION_TOKEN=" TOKEN, NULL};
-    const char *const only_secret[] = {"AWS_SECRET_ACCESS_KEY=" SECRET, NULL};
-    const char *const empty_secret[] = {"AWS_ACCESS_KEY_ID=" AKID, "AWS_SECRET_ACCESS_KEY=",
-                                        NULL};
+    struct credentials c = { 0 };
+    const char *const none[] = { "HOME=/root", NULL };
+    const char *const empty[] = { "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", NULL };
+    const char *const only_id[] = { "AWS_ACCESS_KEY_ID=" AKID, "AWS_SESSION_TOKEN=" TOKEN, NULL };
+    const char *const only_secret[] = { "AWS_SECRET_ACCESS_KEY=" SECRET, NULL };
+    const char *const empty_secret[] = { "AWS_ACCESS_KEY_ID=" AKID,
+                                         "AWS_SECRET_ACCESS_KEY=", NULL };
 
     (void)state;
     assert_int_equal(env(none, &c), R53_ERR_NOT_FOUND);
@@ -705,7 +703,7 @@ static r53_rc imds(const char *json, size_t len, struct credentials *c)
 
 static void assert_imds_fails(const char *json, size_t len, r53_rc want)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
 
     assert_int_equal(imds(json, len, &c), want);
     assert_null(c.access_key_id);
@@ -717,7 +715,7 @@ static void assert_imds_fails(const char *json, size_t len, r53_rc want)
 
 static void test_imds_good(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     /* The JSON escape "\/" is a '/', so the parser really decodes. */
     const char *no_code = "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"s\\/x\",\"Token\":\"t\"}";
 
@@ -733,7 +731,7 @@ static void test_imds_good(void **state)
 
 static void test_imds_length_is_honoured(void **state)
 {
-    struct credentials c = {0};
+    struct credentials c = { 0 };
     char buf[sizeof(imds_good) + 8];
 
     (void)state;
@@ -810,7 +808,7 @@ static void test_imds_oversize(void **state)
     size_t len = 64 * 1024 + 1;
     char *big = malloc(len + 1);
     size_t n = 0;
-    struct credentials c = {0};
+    struct credentials c = { 0 };
 
     (void)state;
     assert_non_null(big);

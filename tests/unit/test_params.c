@@ -43,7 +43,7 @@ static void expect_config_error(const char *const *env, const char *word)
 
 static void test_defaults(void **state)
 {
-    const char *env[] = {BASE, "OCF_RESKEY_ip=192.0.2.10", "HOME=/home/x", NULL};
+    const char *env[] = { BASE, "OCF_RESKEY_ip=192.0.2.10", "HOME=/home/x", NULL };
     struct params p;
 
     (void)state;
@@ -74,27 +74,27 @@ static void test_defaults(void **state)
 
 static void test_every_value_set(void **state)
 {
-    const char *env[] = {"OCF_RESKEY_hostname=db.example.com.",
-                         "OCF_RESKEY_zone_id=/hostedzone/Z1D633PJN98FT9",
-                         "OCF_RESKEY_interface=eth0",
-                         "OCF_RESKEY_ttl=300",
-                         "OCF_RESKEY_change_try_count=60",
-                         "OCF_RESKEY_change_try_interval=0.25",
-                         "OCF_RESKEY_wait_insync=false",
-                         "OCF_RESKEY_monitor_retries=0",
-                         "OCF_RESKEY_monitor_retry_interval=1.5",
-                         "OCF_RESKEY_monitor_api_failure=fail",
-                         "OCF_RESKEY_stop_action=delete",
-                         "OCF_RESKEY_profile=ha",
-                         "OCF_RESKEY_endpoint=https://route53.amazonaws.com.cn",
-                         "OCF_RESKEY_ca_bundle=/etc/ca.pem",
-                         "OCF_RESKEY_imds_endpoint=http://[fd00:ec2::254]",
-                         "OCF_RESKEY_proxy=http://proxy:3128",
-                         "OCF_RESKEY_connect_timeout=2",
-                         "OCF_RESKEY_request_timeout=7.5",
-                         "AWS_SHARED_CREDENTIALS_FILE=/etc/ha/creds",
-                         "AWS_CONFIG_FILE=/etc/ha/config",
-                         NULL};
+    const char *env[] = { "OCF_RESKEY_hostname=db.example.com.",
+                          "OCF_RESKEY_zone_id=/hostedzone/Z1D633PJN98FT9",
+                          "OCF_RESKEY_interface=eth0",
+                          "OCF_RESKEY_ttl=300",
+                          "OCF_RESKEY_change_try_count=60",
+                          "OCF_RESKEY_change_try_interval=0.25",
+                          "OCF_RESKEY_wait_insync=false",
+                          "OCF_RESKEY_monitor_retries=0",
+                          "OCF_RESKEY_monitor_retry_interval=1.5",
+                          "OCF_RESKEY_monitor_api_failure=fail",
+                          "OCF_RESKEY_stop_action=delete",
+                          "OCF_RESKEY_profile=ha",
+                          "OCF_RESKEY_endpoint=https://route53.amazonaws.com.cn",
+                          "OCF_RESKEY_ca_bundle=/etc/ca.pem",
+                          "OCF_RESKEY_imds_endpoint=http://[fd00:ec2::254]",
+                          "OCF_RESKEY_proxy=http://proxy:3128",
+                          "OCF_RESKEY_connect_timeout=2",
+                          "OCF_RESKEY_request_timeout=7.5",
+                          "AWS_SHARED_CREDENTIALS_FILE=/etc/ha/creds",
+                          "AWS_CONFIG_FILE=/etc/ha/config",
+                          NULL };
     struct params p;
 
     (void)state;
@@ -125,10 +125,10 @@ static void test_every_value_set(void **state)
 
 static void test_ip_sources(void **state)
 {
-    const char *local[] = {BASE, "OCF_RESKEY_ip=local", NULL};
-    const char *pub[] = {BASE, "OCF_RESKEY_ip=public", NULL};
-    const char *v6[] = {BASE, "OCF_RESKEY_ip=2001:DB8::10", NULL};
-    const char *rsc[] = {BASE, "OCF_RESKEY_ip_resource=vip", NULL};
+    const char *local[] = { BASE, "OCF_RESKEY_ip=local", NULL };
+    const char *pub[] = { BASE, "OCF_RESKEY_ip=public", NULL };
+    const char *v6[] = { BASE, "OCF_RESKEY_ip=2001:DB8::10", NULL };
+    const char *rsc[] = { BASE, "OCF_RESKEY_ip_resource=vip", NULL };
     struct params p;
 
     (void)state;
@@ -145,25 +145,25 @@ static void test_ip_sources(void **state)
 
 static void test_environment_fallbacks(void **state)
 {
-    const char *from_env[] = {BASE,
-                              "OCF_RESKEY_ip=192.0.2.1",
-                              "AWS_PROFILE=envprofile",
-                              "AWS_ENDPOINT_URL=https://generic.example",
-                              "AWS_ENDPOINT_URL_ROUTE_53=https://r53.example:8443",
-                              "AWS_CA_BUNDLE=/ca.pem",
-                              "AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:9",
-                              NULL};
-    const char *generic[] = {BASE, "OCF_RESKEY_ip=192.0.2.1",
-                             "AWS_ENDPOINT_URL=https://generic.example", NULL};
-    const char *param_wins[] = {BASE,
-                                "OCF_RESKEY_ip=192.0.2.1",
-                                "OCF_RESKEY_profile=mine",
-                                "OCF_RESKEY_endpoint=https://mine.example",
-                                "AWS_PROFILE=envprofile",
-                                "AWS_ENDPOINT_URL_ROUTE_53=https://r53.example",
-                                NULL};
-    const char *empty_is_unset[] = {BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_ttl=",
-                                    "OCF_RESKEY_zone_id=", NULL};
+    const char *from_env[] = { BASE,
+                               "OCF_RESKEY_ip=192.0.2.1",
+                               "AWS_PROFILE=envprofile",
+                               "AWS_ENDPOINT_URL=https://generic.example",
+                               "AWS_ENDPOINT_URL_ROUTE_53=https://r53.example:8443",
+                               "AWS_CA_BUNDLE=/ca.pem",
+                               "AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:9",
+                               NULL };
+    const char *generic[] = { BASE, "OCF_RESKEY_ip=192.0.2.1",
+                              "AWS_ENDPOINT_URL=https://generic.example", NULL };
+    const char *param_wins[] = { BASE,
+                                 "OCF_RESKEY_ip=192.0.2.1",
+                                 "OCF_RESKEY_profile=mine",
+                                 "OCF_RESKEY_endpoint=https://mine.example",
+                                 "AWS_PROFILE=envprofile",
+                                 "AWS_ENDPOINT_URL_ROUTE_53=https://r53.example",
+                                 NULL };
+    const char *empty_is_unset[] = { BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                     "OCF_RESKEY_ttl=", "OCF_RESKEY_zone_id=", NULL };
     struct params p;
 
     (void)state;
@@ -185,81 +185,81 @@ static void test_environment_fallbacks(void **state)
 static void test_bad_values(void **state)
 {
     (void)state;
-    expect_config_error((const char *[]){"OCF_RESKEY_zone=example.com", "OCF_RESKEY_ip=192.0.2.1",
-                                         NULL},
-                        "hostname is required");
-    expect_config_error((const char *[]){"OCF_RESKEY_hostname=www", "OCF_RESKEY_ip=192.0.2.1",
-                                         NULL},
-                        "exactly one of zone");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_zone_id=Z1", "OCF_RESKEY_ip=192.0.2.1",
-                                         NULL},
-                        "exactly one of zone");
-    expect_config_error((const char *[]){BASE, NULL}, "exactly one of ip");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
-                                         "OCF_RESKEY_interface=eth0", NULL},
-                        "exactly one of ip");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2", NULL}, "192.0.2");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.256", NULL}, "192.0.2.256");
-    expect_config_error((const char *[]){"OCF_RESKEY_hostname=bad name", "OCF_RESKEY_zone=x.com",
-                                         "OCF_RESKEY_ip=192.0.2.1", NULL},
+    expect_config_error(
+        (const char *[]){ "OCF_RESKEY_zone=example.com", "OCF_RESKEY_ip=192.0.2.1", NULL },
+        "hostname is required");
+    expect_config_error(
+        (const char *[]){ "OCF_RESKEY_hostname=www", "OCF_RESKEY_ip=192.0.2.1", NULL },
+        "exactly one of zone");
+    expect_config_error(
+        (const char *[]){ BASE, "OCF_RESKEY_zone_id=Z1", "OCF_RESKEY_ip=192.0.2.1", NULL },
+        "exactly one of zone");
+    expect_config_error((const char *[]){ BASE, NULL }, "exactly one of ip");
+    expect_config_error(
+        (const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_interface=eth0", NULL },
+        "exactly one of ip");
+    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2", NULL }, "192.0.2");
+    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.256", NULL }, "192.0.2.256");
+    expect_config_error((const char *[]){ "OCF_RESKEY_hostname=bad name", "OCF_RESKEY_zone=x.com",
+                                          "OCF_RESKEY_ip=192.0.2.1", NULL },
                         "hostname");
-    expect_config_error((const char *[]){"OCF_RESKEY_hostname=a..b", "OCF_RESKEY_zone=x.com",
-                                         "OCF_RESKEY_ip=192.0.2.1", NULL},
+    expect_config_error((const char *[]){ "OCF_RESKEY_hostname=a..b", "OCF_RESKEY_zone=x.com",
+                                          "OCF_RESKEY_ip=192.0.2.1", NULL },
                         "empty or over-long");
-    expect_config_error((const char *[]){"OCF_RESKEY_hostname=www",
-                                         "OCF_RESKEY_zone_id=/hostedzone/z1;rm", "OCF_RESKEY_ip=192.0.2.1",
-                                         NULL},
+    expect_config_error((const char *[]){ "OCF_RESKEY_hostname=www",
+                                          "OCF_RESKEY_zone_id=/hostedzone/z1;rm",
+                                          "OCF_RESKEY_ip=192.0.2.1", NULL },
                         "zone_id");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_ttl=ten",
-                                         NULL},
-                        "ttl='ten' is not a whole number");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_ttl=-1",
-                                         NULL},
-                        "ttl");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
-                                         "OCF_RESKEY_ttl=2147483648", NULL},
-                        "out of range");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
-                                         "OCF_RESKEY_change_try_count=0", NULL},
-                        "change_try_count");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
-                                         "OCF_RESKEY_change_try_interval=1.2345", NULL},
+    expect_config_error(
+        (const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_ttl=ten", NULL },
+        "ttl='ten' is not a whole number");
+    expect_config_error(
+        (const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_ttl=-1", NULL }, "ttl");
+    expect_config_error(
+        (const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_ttl=2147483648", NULL },
+        "out of range");
+    expect_config_error(
+        (const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_change_try_count=0", NULL },
+        "change_try_count");
+    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                          "OCF_RESKEY_change_try_interval=1.2345", NULL },
                         "change_try_interval");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
-                                         "OCF_RESKEY_change_try_interval=1,5", NULL},
+    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                          "OCF_RESKEY_change_try_interval=1,5", NULL },
                         "change_try_interval");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
-                                         "OCF_RESKEY_wait_insync=maybe", NULL},
-                        "wait_insync");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
-                                         "OCF_RESKEY_monitor_api_failure=ignore", NULL},
+    expect_config_error(
+        (const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_wait_insync=maybe", NULL },
+        "wait_insync");
+    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                          "OCF_RESKEY_monitor_api_failure=ignore", NULL },
                         "monitor_api_failure");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
-                                         "OCF_RESKEY_stop_action=purge", NULL},
-                        "stop_action");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
-                                         "OCF_RESKEY_endpoint=http://route53.amazonaws.com", NULL},
+    expect_config_error(
+        (const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_stop_action=purge", NULL },
+        "stop_action");
+    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                          "OCF_RESKEY_endpoint=http://route53.amazonaws.com",
+                                          NULL },
                         "https");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
-                                         "AWS_ENDPOINT_URL_ROUTE_53=ftp://x", NULL},
+    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                          "AWS_ENDPOINT_URL_ROUTE_53=ftp://x", NULL },
                         "https");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=192.0.2.1",
-                                         "OCF_RESKEY_proxy=proxy:3128", NULL},
-                        "proxy");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip=local",
-                                         "AWS_EC2_METADATA_DISABLED=true", NULL},
-                        "AWS_EC2_METADATA_DISABLED");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_ip_resource=vip;reboot", NULL},
+    expect_config_error(
+        (const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_proxy=proxy:3128", NULL },
+        "proxy");
+    expect_config_error(
+        (const char *[]){ BASE, "OCF_RESKEY_ip=local", "AWS_EC2_METADATA_DISABLED=true", NULL },
+        "AWS_EC2_METADATA_DISABLED");
+    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip_resource=vip;reboot", NULL },
                         "ip_resource");
-    expect_config_error((const char *[]){BASE, "OCF_RESKEY_interface=a/b", NULL}, "interface");
+    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_interface=a/b", NULL }, "interface");
 }
 
 static void test_host_checks(void **state)
 {
-    const char *lo[] = {BASE, "OCF_RESKEY_interface=lo", NULL};
-    const char *missing_if[] = {BASE, "OCF_RESKEY_interface=nosuchif0", NULL};
-    const char *missing_ca[] = {BASE, "OCF_RESKEY_ip=192.0.2.1",
-                                "OCF_RESKEY_ca_bundle=/nonexistent/ca.pem", NULL};
+    const char *lo[] = { BASE, "OCF_RESKEY_interface=lo", NULL };
+    const char *missing_if[] = { BASE, "OCF_RESKEY_interface=nosuchif0", NULL };
+    const char *missing_ca[] = { BASE, "OCF_RESKEY_ip=192.0.2.1",
+                                 "OCF_RESKEY_ca_bundle=/nonexistent/ca.pem", NULL };
     struct params p;
 
     (void)state;
@@ -276,12 +276,9 @@ static void test_host_checks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_every_value_set),
-        cmocka_unit_test(test_ip_sources),
-        cmocka_unit_test(test_environment_fallbacks),
-        cmocka_unit_test(test_bad_values),
-        cmocka_unit_test(test_host_checks),
+        cmocka_unit_test(test_defaults),   cmocka_unit_test(test_every_value_set),
+        cmocka_unit_test(test_ip_sources), cmocka_unit_test(test_environment_fallbacks),
+        cmocka_unit_test(test_bad_values), cmocka_unit_test(test_host_checks),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -75,15 +75,14 @@ static bool find_suite_root(void)
         snprintf(discovery_error, sizeof(discovery_error), "shared dir path too long");
         return false;
     }
-    n = snprintf(suite_root, sizeof(suite_root),
-                 "%s/sigv4-test-suite/aws-sig-v4-test-suite", dir);
+    n = snprintf(suite_root, sizeof(suite_root), "%s/sigv4-test-suite/aws-sig-v4-test-suite", dir);
     if (n < 0 || (size_t)n >= sizeof(suite_root)) {
         snprintf(discovery_error, sizeof(discovery_error), "suite path too long");
         return false;
     }
     if (stat(suite_root, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(discovery_error, sizeof(discovery_error),
-                 "SigV4 test suite directory missing: %s", suite_root);
+        snprintf(discovery_error, sizeof(discovery_error), "SigV4 test suite directory missing: %s",
+                 suite_root);
         return false;
     }
     return true;
@@ -129,8 +128,8 @@ static bool walk(const char *dir, const char *rel, int depth)
     }
     d = opendir(dir);
     if (d == NULL) {
-        snprintf(discovery_error, sizeof(discovery_error), "cannot open %s: %s",
-                 dir, strerror(errno));
+        snprintf(discovery_error, sizeof(discovery_error), "cannot open %s: %s", dir,
+                 strerror(errno));
         return false;
     }
     while (ok && (e = readdir(d)) != NULL) {
@@ -143,8 +142,7 @@ static bool walk(const char *dir, const char *rel, int depth)
         if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
             continue;
         }
-        snprintf(sub_rel, sizeof(sub_rel), "%s%s%s", rel, rel[0] ? "/" : "",
-                 e->d_name);
+        snprintf(sub_rel, sizeof(sub_rel), "%s%s%s", rel, rel[0] ? "/" : "", e->d_name);
         ok = walk(path, sub_rel, depth + 1);
     }
     closedir(d);
@@ -153,8 +151,7 @@ static bool walk(const char *dir, const char *rel, int depth)
 
 static int case_cmp(const void *a, const void *b)
 {
-    return strcmp(((const struct suite_case *)a)->name,
-                  ((const struct suite_case *)b)->name);
+    return strcmp(((const struct suite_case *)a)->name, ((const struct suite_case *)b)->name);
 }
 
 static bool discover_cases(void)
@@ -193,8 +190,8 @@ static bool read_file(const char *path, char **out, size_t *len)
     if (f == NULL) {
         return false;
     }
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
-        size > MAX_FILE_SIZE || fseek(f, 0, SEEK_SET) != 0) {
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || size > MAX_FILE_SIZE ||
+        fseek(f, 0, SEEK_SET) != 0) {
         fclose(f);
         return false;
     }
@@ -414,8 +411,8 @@ static void test_suite_found(void **state)
     }
     print_message("SigV4 test suite: %zu cases under %s\n", n_cases, suite_root);
     if (n_cases < MIN_SUITE_CASES) {
-        fail_msg("only %zu SigV4 suite cases found (expected at least %d)",
-                 n_cases, MIN_SUITE_CASES);
+        fail_msg("only %zu SigV4 suite cases found (expected at least %d)", n_cases,
+                 MIN_SUITE_CASES);
     }
 }
 
@@ -499,7 +496,8 @@ static void run_botocore(const char *const *args, struct boto_result *r)
     assert_int_equal(waitpid(pid, &status, 0), pid);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fail_msg("python3 with botocore failed (status %d); is botocore "
-                 "installed for python3?", status);
+                 "installed for python3?",
+                 status);
     }
     p = r->out;
     for (int i = 0; i < 4; i++) {
@@ -552,11 +550,10 @@ static void check_against_botocore(const struct boto_case *bc)
     char *authz = NULL;
     char sig[65] = { 0 };
 
-    snprintf(url, sizeof(url), "https://%s%s%s%s", bc->host, bc->path,
-             bc->query ? "?" : "", bc->query ? bc->query : "");
-    const char *args[] = { bc->method, url, bc->body, ak, sk,
-                           bc->token ? bc->token : "", date, bc->region,
-                           "route53", NULL };
+    snprintf(url, sizeof(url), "https://%s%s%s%s", bc->host, bc->path, bc->query ? "?" : "",
+             bc->query ? bc->query : "");
+    const char *args[] = { bc->method, url,        bc->body,  ak,  sk, bc->token ? bc->token : "",
+                           date,       bc->region, "route53", NULL };
     run_botocore(args, &boto);
 
     assert_int_equal(sigv4_canonical_request(&req, &creq, &signed_headers), R53_OK);
@@ -578,8 +575,13 @@ static void check_against_botocore(const struct boto_case *bc)
 static void test_route53_list_rrsets(void **state)
 {
     const struct boto_case bc = {
-        "GET", "route53.amazonaws.com", "/2013-04-01/hostedzone/Z1/rrset",
-        "name=www.example.com.&type=A&maxitems=1", "", NULL, "us-east-1",
+        "GET",
+        "route53.amazonaws.com",
+        "/2013-04-01/hostedzone/Z1/rrset",
+        "name=www.example.com.&type=A&maxitems=1",
+        "",
+        NULL,
+        "us-east-1",
     };
 
     (void)state;
@@ -589,7 +591,9 @@ static void test_route53_list_rrsets(void **state)
 static void test_route53_change_with_token(void **state)
 {
     const struct boto_case bc = {
-        "POST", "route53.amazonaws.com.cn", "/2013-04-01/hostedzone/Z1D633PJN98FT9/rrset/",
+        "POST",
+        "route53.amazonaws.com.cn",
+        "/2013-04-01/hostedzone/Z1D633PJN98FT9/rrset/",
         NULL,
         "<ChangeResourceRecordSetsRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
         "<ChangeBatch><Changes><Change><Action>UPSERT</Action><ResourceRecordSet>"
@@ -610,8 +614,13 @@ static void test_route53_change_with_token(void **state)
 static void test_route53_encoded_query(void **state)
 {
     const struct boto_case bc = {
-        "GET", "route53.us-gov.amazonaws.com", "/2013-04-01/hostedzone/Z%2A1/rrset",
-        "type=TXT&name=%5C052.example.com.&maxitems=300", "", NULL, "us-gov-west-1",
+        "GET",
+        "route53.us-gov.amazonaws.com",
+        "/2013-04-01/hostedzone/Z%2A1/rrset",
+        "type=TXT&name=%5C052.example.com.&maxitems=300",
+        "",
+        NULL,
+        "us-gov-west-1",
     };
 
     (void)state;
@@ -656,12 +665,10 @@ static bool was_wiped(const void *data, size_t len)
     return false;
 }
 
-static void hmac(const unsigned char *key, size_t key_len, const char *msg,
-                 unsigned char out[32])
+static void hmac(const unsigned char *key, size_t key_len, const char *msg, unsigned char out[32])
 {
-    assert_int_equal(mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
-                                     key, key_len, (const unsigned char *)msg,
-                                     strlen(msg), out),
+    assert_int_equal(mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), key, key_len,
+                                     (const unsigned char *)msg, strlen(msg), out),
                      0);
 }
 
@@ -723,8 +730,7 @@ static void test_query_decoded_then_encoded(void **state)
 static void test_region_for_endpoint(void **state)
 {
     (void)state;
-    assert_string_equal(sigv4_region_for_endpoint("https://route53.amazonaws.com"),
-                        "us-east-1");
+    assert_string_equal(sigv4_region_for_endpoint("https://route53.amazonaws.com"), "us-east-1");
     assert_string_equal(sigv4_region_for_endpoint("https://route53.amazonaws.com.cn/"),
                         "cn-northwest-1");
     assert_string_equal(
@@ -736,9 +742,8 @@ static void test_region_for_endpoint(void **state)
     assert_string_equal(sigv4_region_for_endpoint("http://localhost:5000/?x=amazonaws.com.cn"),
                         "us-east-1");
     /* a look-alike host in another domain is not the China partition */
-    assert_string_equal(
-        sigv4_region_for_endpoint("https://route53.amazonaws.com.cn.example.org"),
-        "us-east-1");
+    assert_string_equal(sigv4_region_for_endpoint("https://route53.amazonaws.com.cn.example.org"),
+                        "us-east-1");
     assert_string_equal(sigv4_region_for_endpoint("http://[::1]:8443/"), "us-east-1");
     assert_string_equal(sigv4_region_for_endpoint(NULL), "us-east-1");
 }
@@ -817,8 +822,7 @@ int main(void)
     int failed = 0;
 
     if (!discover_cases() && discovery_error[0] == '\0') {
-        snprintf(discovery_error, sizeof(discovery_error),
-                 "out of memory listing the SigV4 suite");
+        snprintf(discovery_error, sizeof(discovery_error), "out of memory listing the SigV4 suite");
     }
     failed = cmocka_run_group_tests_name("sigv4", unit_tests, NULL, NULL);
 
@@ -833,8 +837,8 @@ int main(void)
         suite_tests[i].initial_state = &cases[i];
     }
     if (n_cases > 0) {
-        failed += _cmocka_run_group_tests("aws-sig-v4-test-suite", suite_tests,
-                                          n_cases, NULL, NULL);
+        failed +=
+            _cmocka_run_group_tests("aws-sig-v4-test-suite", suite_tests, n_cases, NULL, NULL);
     }
     print_message("aws-sig-v4-test-suite: %zu cases run\n", n_cases);
     free(suite_tests);

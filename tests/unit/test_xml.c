@@ -24,7 +24,7 @@ struct body {
 
 static struct body body_from_string(const char *s)
 {
-    struct body b = {0};
+    struct body b = { 0 };
 
     b.len = strlen(s);
     b.data = malloc(b.len > 0 ? b.len : 1);
@@ -38,16 +38,14 @@ static struct body body_from_fixture(const char *name)
 {
     const char *top = getenv("TOP_SRCDIR");
     char path[4096] = "";
-    struct body b = {0};
+    struct body b = { 0 };
     FILE *f = NULL;
     long size = 0;
 
-    snprintf(path, sizeof(path), "%s/tests/unit/data/xml/%s",
-             top != NULL ? top : ".", name);
+    snprintf(path, sizeof(path), "%s/tests/unit/data/xml/%s", top != NULL ? top : ".", name);
     f = fopen(path, "rb");
     if (f == NULL) {
-        fail_msg("cannot open fixture %s (set TOP_SRCDIR to the source tree)",
-                 path);
+        fail_msg("cannot open fixture %s (set TOP_SRCDIR to the source tree)", path);
     }
     assert_int_equal(fseek(f, 0, SEEK_END), 0);
     size = ftell(f);
@@ -70,21 +68,20 @@ static void body_free(struct body *b)
 static void assert_parse_error(r53_rc rc, const char *word)
 {
     if (rc != R53_ERR_PARSE) {
-        fail_msg("expected R53_ERR_PARSE, got %d (%s)", (int)rc,
-                 r53_last_error());
+        fail_msg("expected R53_ERR_PARSE, got %d (%s)", (int)rc, r53_last_error());
     }
     if (strstr(r53_last_error(), word) == NULL) {
-        fail_msg("reason \"%s\" does not mention \"%s\"", r53_last_error(),
-                 word);
+        fail_msg("reason \"%s\" does not mention \"%s\"", r53_last_error(), word);
     }
 }
 
 /* Run a reader over a string body and expect a parse error naming word. */
-#define EXPECT_BAD(reader, out, text, word) do { \
-        struct body b_ = body_from_string(text); \
-        r53_clear_error(); \
-        assert_parse_error(reader(b_.data, b_.len, (out)), (word)); \
-        body_free(&b_); \
+#define EXPECT_BAD(reader, out, text, word)                                                        \
+    do {                                                                                           \
+        struct body b_ = body_from_string(text);                                                   \
+        r53_clear_error();                                                                         \
+        assert_parse_error(reader(b_.data, b_.len, (out)), (word));                                \
+        body_free(&b_);                                                                            \
     } while (0)
 
 /* ---- ChangeInfo ---- */
@@ -92,7 +89,7 @@ static void assert_parse_error(r53_rc rc, const char *word)
 static void test_change_info_wire(void **state)
 {
     struct body b = body_from_fixture("wire-change-resource-record-sets.xml");
-    struct r53_change_info ci = {0};
+    struct r53_change_info ci = { 0 };
 
     (void)state;
     assert_int_equal(r53_xml_change_info(b.data, b.len, &ci), R53_OK);
@@ -104,7 +101,7 @@ static void test_change_info_wire(void **state)
 static void test_change_info_moto(void **state)
 {
     struct body b = body_from_fixture("moto-change-resource-record-sets.xml");
-    struct r53_change_info ci = {0};
+    struct r53_change_info ci = { 0 };
 
     (void)state;
     assert_int_equal(r53_xml_change_info(b.data, b.len, &ci), R53_OK);
@@ -122,39 +119,36 @@ static void test_change_info_moto(void **state)
 
 static void test_change_info_path_matching(void **state)
 {
-    struct body b = {0};
-    struct r53_change_info ci = {0};
+    struct body b = { 0 };
+    struct r53_change_info ci = { 0 };
 
     (void)state;
     /* Id and Status elsewhere than under ChangeInfo must not count. */
-    b = body_from_string(
-        "<GetChangeResponse " NS_ATTR "><Id>/change/WRONG1</Id>"
-        "<ChangeInfo><Extra><Id>/change/WRONG2</Id>"
-        "<Status>BOGUS</Status></Extra>"
-        "<Id>/change/RIGHT</Id><Status>PENDING</Status></ChangeInfo>"
-        "<Other><ChangeInfo2><Id>x</Id></ChangeInfo2></Other>"
-        "</GetChangeResponse>");
+    b = body_from_string("<GetChangeResponse " NS_ATTR "><Id>/change/WRONG1</Id>"
+                         "<ChangeInfo><Extra><Id>/change/WRONG2</Id>"
+                         "<Status>BOGUS</Status></Extra>"
+                         "<Id>/change/RIGHT</Id><Status>PENDING</Status></ChangeInfo>"
+                         "<Other><ChangeInfo2><Id>x</Id></ChangeInfo2></Other>"
+                         "</GetChangeResponse>");
     assert_int_equal(r53_xml_change_info(b.data, b.len, &ci), R53_OK);
     assert_string_equal(ci.id, "/change/RIGHT");
     assert_string_equal(ci.status, "PENDING");
     body_free(&b);
 
     /* An element of our name in a foreign namespace is not ours. */
-    b = body_from_string(
-        "<GetChangeResponse " NS_ATTR " xmlns:o=\"urn:other\"><ChangeInfo>"
-        "<Id>/change/RIGHT</Id><o:Id>/change/FOREIGN</o:Id>"
-        "<Status>INSYNC</Status></ChangeInfo></GetChangeResponse>");
+    b = body_from_string("<GetChangeResponse " NS_ATTR " xmlns:o=\"urn:other\"><ChangeInfo>"
+                         "<Id>/change/RIGHT</Id><o:Id>/change/FOREIGN</o:Id>"
+                         "<Status>INSYNC</Status></ChangeInfo></GetChangeResponse>");
     assert_int_equal(r53_xml_change_info(b.data, b.len, &ci), R53_OK);
     assert_string_equal(ci.id, "/change/RIGHT");
     body_free(&b);
 
     /* Pretty-printed, with a prolog and a prefix for our namespace. */
-    b = body_from_string(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<r:GetChangeResponse xmlns:r=\"" R53_XML_NS "\">\n"
-        "  <r:ChangeInfo>\n    <r:Id>/change/C1</r:Id>\n"
-        "    <r:Status>INSYNC</r:Status>\n  </r:ChangeInfo>\n"
-        "</r:GetChangeResponse>\n");
+    b = body_from_string("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                         "<r:GetChangeResponse xmlns:r=\"" R53_XML_NS "\">\n"
+                         "  <r:ChangeInfo>\n    <r:Id>/change/C1</r:Id>\n"
+                         "    <r:Status>INSYNC</r:Status>\n  </r:ChangeInfo>\n"
+                         "</r:GetChangeResponse>\n");
     assert_int_equal(r53_xml_change_info(b.data, b.len, &ci), R53_OK);
     assert_string_equal(ci.id, "/change/C1");
     assert_string_equal(ci.status, "INSYNC");
@@ -163,7 +157,7 @@ static void test_change_info_path_matching(void **state)
 
 static void test_change_info_bad(void **state)
 {
-    struct r53_change_info ci = {0};
+    struct r53_change_info ci = { 0 };
 
     (void)state;
     EXPECT_BAD(r53_xml_change_info, &ci,
@@ -196,22 +190,21 @@ static void test_change_info_bad(void **state)
 static void test_error_wire(void **state)
 {
     struct body b = body_from_fixture("wire-error-invalid-change-batch.xml");
-    struct r53_api_error e = {0};
+    struct r53_api_error e = { 0 };
 
     (void)state;
     assert_int_equal(r53_xml_error(b.data, b.len, &e), R53_OK);
     assert_string_equal(e.code, "InvalidChangeBatch");
-    assert_string_equal(e.message,
-                        "[Tried to delete resource record set "
-                        "[name='a.example.com.', type='A'] but the values "
-                        "provided do not match the current values]");
+    assert_string_equal(e.message, "[Tried to delete resource record set "
+                                   "[name='a.example.com.', type='A'] but the values "
+                                   "provided do not match the current values]");
     body_free(&b);
 }
 
 static void test_error_moto(void **state)
 {
     struct body b = body_from_fixture("moto-error-no-such-zone.xml");
-    struct r53_api_error e = {0};
+    struct r53_api_error e = { 0 };
 
     (void)state;
     assert_int_equal(r53_xml_error(b.data, b.len, &e), R53_OK);
@@ -243,16 +236,15 @@ static void test_error_moto(void **state)
 static void test_error_old_shape(void **state)
 {
     struct body b = body_from_fixture("wire-invalid-change-batch-old.xml");
-    struct r53_api_error e = {0};
+    struct r53_api_error e = { 0 };
 
     (void)state;
     assert_int_equal(r53_xml_error(b.data, b.len, &e), R53_OK);
     assert_string_equal(e.code, "InvalidChangeBatch");
-    assert_string_equal(e.message,
-                        "Tried to create resource record set "
-                        "duplicate.example.com. type A, but it already "
-                        "exists; Tried to delete resource record set "
-                        "noexist.example.com. type A, but it was not found");
+    assert_string_equal(e.message, "Tried to create resource record set "
+                                   "duplicate.example.com. type A, but it already "
+                                   "exists; Tried to delete resource record set "
+                                   "noexist.example.com. type A, but it was not found");
     body_free(&b);
 
     /* One message, no separator. */
@@ -270,15 +262,16 @@ static void test_error_long_message(void **state)
     char text[4096] = "";
     char msg[1001] = "";
     char part[201] = "";
-    struct body b = {0};
-    struct r53_api_error e = {0};
+    struct body b = { 0 };
+    struct r53_api_error e = { 0 };
 
     (void)state;
     /* A long message must not lose the code: it is cut, visibly. */
     memset(msg, 'm', 1000);
     snprintf(text, sizeof(text),
              "<ErrorResponse " NS_ATTR "><Error><Code>InvalidChangeBatch"
-             "</Code><Message>%s</Message></Error></ErrorResponse>", msg);
+             "</Code><Message>%s</Message></Error></ErrorResponse>",
+             msg);
     b = body_from_string(text);
     assert_int_equal(r53_xml_error(b.data, b.len, &e), R53_OK);
     assert_string_equal(e.code, "InvalidChangeBatch");
@@ -294,7 +287,8 @@ static void test_error_long_message(void **state)
              "<InvalidChangeBatch " NS_ATTR "><Messages>"
              "<Message>%s</Message><Message>%s</Message>"
              "<Message>%s</Message><Message>%s</Message>"
-             "</Messages></InvalidChangeBatch>", part, part, part, part);
+             "</Messages></InvalidChangeBatch>",
+             part, part, part, part);
     b = body_from_string(text);
     assert_int_equal(r53_xml_error(b.data, b.len, &e), R53_OK);
     assert_string_equal(e.code, "InvalidChangeBatch");
@@ -306,7 +300,7 @@ static void test_error_long_message(void **state)
 
 static void test_error_bad(void **state)
 {
-    struct r53_api_error e = {0};
+    struct r53_api_error e = { 0 };
     char text[512] = "";
     char code[100] = "";
 
@@ -317,10 +311,10 @@ static void test_error_bad(void **state)
                "Error/Code");
     /* moto's S3-style answer for an unrouted request: no namespace. */
     {
-        struct body b = body_from_string(
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Error><Code>"
-            "NoSuchBucket</Code><Message>The specified bucket does not "
-            "exist</Message></Error>");
+        struct body b =
+            body_from_string("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Error><Code>"
+                             "NoSuchBucket</Code><Message>The specified bucket does not "
+                             "exist</Message></Error>");
         r53_clear_error();
         assert_parse_error(r53_xml_error(b.data, b.len, &e), "namespace");
         assert_non_null(strstr(r53_last_error(), "<Error>"));
@@ -329,7 +323,8 @@ static void test_error_bad(void **state)
     memset(code, 'C', 70);
     snprintf(text, sizeof(text),
              "<ErrorResponse " NS_ATTR "><Error><Code>%s</Code></Error>"
-             "</ErrorResponse>", code);
+             "</ErrorResponse>",
+             code);
     EXPECT_BAD(r53_xml_error, &e, text, "longer than 63 bytes");
     assert_string_equal(e.code, "");
 }
@@ -393,8 +388,7 @@ static void test_rrset_moto(void **state)
 
 static void test_rrset_truncated_moto(void **state)
 {
-    struct body b =
-        body_from_fixture("moto-list-resource-record-sets-truncated.xml");
+    struct body b = body_from_fixture("moto-list-resource-record-sets-truncated.xml");
     struct r53_rrset_page *p = calloc(1, sizeof(*p));
 
     (void)state;
@@ -411,19 +405,19 @@ static void test_rrset_truncated_moto(void **state)
 static void test_rrset_aws_alias(void **state)
 {
     /* The AWS shape of an alias: no TTL, no ResourceRecords. */
-    struct body b = body_from_string(
-        "<ListResourceRecordSetsResponse " NS_ATTR "><ResourceRecordSets>"
-        "<ResourceRecordSet><Name>\\052.example.com.</Name><Type>A</Type>"
-        "<SetIdentifier>eu-node</SetIdentifier><Region>eu-west-1</Region>"
-        "<AliasTarget><HostedZoneId>Z2FDTNDATAQYW2</HostedZoneId>"
-        "<DNSName>d1.cloudfront.net.</DNSName>"
-        "<EvaluateTargetHealth>false</EvaluateTargetHealth></AliasTarget>"
-        "</ResourceRecordSet></ResourceRecordSets>"
-        "<IsTruncated>true</IsTruncated>"
-        "<NextRecordName>zz.example.com.</NextRecordName>"
-        "<NextRecordType>AAAA</NextRecordType>"
-        "<NextRecordIdentifier>x</NextRecordIdentifier>"
-        "<MaxItems>1</MaxItems></ListResourceRecordSetsResponse>");
+    struct body b =
+        body_from_string("<ListResourceRecordSetsResponse " NS_ATTR "><ResourceRecordSets>"
+                         "<ResourceRecordSet><Name>\\052.example.com.</Name><Type>A</Type>"
+                         "<SetIdentifier>eu-node</SetIdentifier><Region>eu-west-1</Region>"
+                         "<AliasTarget><HostedZoneId>Z2FDTNDATAQYW2</HostedZoneId>"
+                         "<DNSName>d1.cloudfront.net.</DNSName>"
+                         "<EvaluateTargetHealth>false</EvaluateTargetHealth></AliasTarget>"
+                         "</ResourceRecordSet></ResourceRecordSets>"
+                         "<IsTruncated>true</IsTruncated>"
+                         "<NextRecordName>zz.example.com.</NextRecordName>"
+                         "<NextRecordType>AAAA</NextRecordType>"
+                         "<NextRecordIdentifier>x</NextRecordIdentifier>"
+                         "<MaxItems>1</MaxItems></ListResourceRecordSetsResponse>");
     struct r53_rrset_page *p = calloc(1, sizeof(*p));
 
     (void)state;
@@ -460,17 +454,18 @@ static char *make_rrset_page(size_t n_sets, size_t n_vals)
         len += (size_t)snprintf(s + len, cap - len,
                                 "<ResourceRecordSet><Name>h%zu.example.com."
                                 "</Name><Type>A</Type><TTL>%zu</TTL>"
-                                "<ResourceRecords>", i, 100 + i);
+                                "<ResourceRecords>",
+                                i, 100 + i);
         for (v = 0; v < n_vals; v++) {
             len += (size_t)snprintf(s + len, cap - len,
                                     "<ResourceRecord><Value>10.%zu.%zu.%zu"
                                     "</Value></ResourceRecord>",
                                     i, v / 256, v % 256);
         }
-        len += (size_t)snprintf(s + len, cap - len,
-                                "</ResourceRecords></ResourceRecordSet>");
+        len += (size_t)snprintf(s + len, cap - len, "</ResourceRecords></ResourceRecordSet>");
     }
-    snprintf(s + len, cap - len, "</ResourceRecordSets><IsTruncated>false"
+    snprintf(s + len, cap - len,
+             "</ResourceRecordSets><IsTruncated>false"
              "</IsTruncated><MaxItems>300</MaxItems>"
              "</ListResourceRecordSetsResponse>");
     return s;
@@ -512,12 +507,12 @@ static void test_rrset_caps(void **state)
 static void test_rrset_ttl(void **state)
 {
     static const char *const bad[] = {
-        "-1", "abc", "2147483648", "99999999999999999999", "", " 60",
-        "60 ", "1e3", "+60", "0x10", "6.0",
+        "-1",  "abc",  "2147483648", "99999999999999999999", "", " 60", "60 ", "1e3",
+        "+60", "0x10", "6.0",
     };
     struct r53_rrset_page *p = calloc(1, sizeof(*p));
     char text[1024] = "";
-    struct body b = {0};
+    struct body b = { 0 };
     size_t i = 0;
 
     (void)state;
@@ -528,7 +523,8 @@ static void test_rrset_ttl(void **state)
                  "<ResourceRecordSets><ResourceRecordSet><Name>a.</Name>"
                  "<Type>A</Type><TTL>%s</TTL></ResourceRecordSet>"
                  "</ResourceRecordSets><IsTruncated>false</IsTruncated>"
-                 "</ListResourceRecordSetsResponse>", bad[i]);
+                 "</ListResourceRecordSetsResponse>",
+                 bad[i]);
         EXPECT_BAD(r53_xml_rrset_page, p, text, "TTL");
         assert_int_equal(p->n_rrsets, 0);
     }
@@ -563,7 +559,8 @@ static void test_rrset_bad(void **state)
              "<ResourceRecordSet><Name>%s</Name><Type>A</Type>"
              "</ResourceRecordSet></ResourceRecordSets>"
              "<IsTruncated>false</IsTruncated>"
-             "</ListResourceRecordSetsResponse>", name);
+             "</ListResourceRecordSetsResponse>",
+             name);
     EXPECT_BAD(r53_xml_rrset_page, p, text, "ResourceRecordSet/Name longer");
     /* Exactly the field's capacity (255 bytes) still fits. */
     name[255] = '\0';
@@ -572,7 +569,8 @@ static void test_rrset_bad(void **state)
              "<ResourceRecordSet><Name>%s</Name><Type>A</Type>"
              "</ResourceRecordSet></ResourceRecordSets>"
              "<IsTruncated>false</IsTruncated>"
-             "</ListResourceRecordSetsResponse>", name);
+             "</ListResourceRecordSetsResponse>",
+             name);
     {
         struct body b = body_from_string(text);
         assert_int_equal(r53_xml_rrset_page(b.data, b.len, p), R53_OK);
@@ -637,7 +635,7 @@ static void test_zone_page_truncated_and_caps(void **state)
     char text[8192] = "";
     size_t len = 0;
     size_t i = 0;
-    struct body b = {0};
+    struct body b = { 0 };
     struct r53_zone_page *p = calloc(1, sizeof(*p));
 
     (void)state;
@@ -695,7 +693,7 @@ static void test_zone_page_truncated_and_caps(void **state)
 static void test_hosted_zone_moto(void **state)
 {
     struct body b = body_from_fixture("moto-get-hosted-zone.xml");
-    struct r53_zone z = {0};
+    struct r53_zone z = { 0 };
 
     (void)state;
     /* The fixture's DelegationSet has an empty <Id>: it must not count. */
@@ -712,11 +710,10 @@ static void test_hosted_zone_moto(void **state)
     body_free(&b);
 
     /* A DelegationSet Id before the zone, as AWS may order it. */
-    b = body_from_string(
-        "<GetHostedZoneResponse " NS_ATTR "><DelegationSet><Id>/delegationset/"
-        "N1</Id><Name>ds.</Name></DelegationSet><HostedZone><Id>"
-        "/hostedzone/Z9</Id><Name>x.example.</Name></HostedZone>"
-        "</GetHostedZoneResponse>");
+    b = body_from_string("<GetHostedZoneResponse " NS_ATTR "><DelegationSet><Id>/delegationset/"
+                         "N1</Id><Name>ds.</Name></DelegationSet><HostedZone><Id>"
+                         "/hostedzone/Z9</Id><Name>x.example.</Name></HostedZone>"
+                         "</GetHostedZoneResponse>");
     assert_int_equal(r53_xml_hosted_zone(b.data, b.len, &z), R53_OK);
     assert_string_equal(z.id, "/hostedzone/Z9");
     assert_string_equal(z.name, "x.example.");
@@ -734,7 +731,7 @@ static void test_hosted_zone_moto(void **state)
 
 static void test_doctype_refused(void **state)
 {
-    struct r53_change_info ci = {0};
+    struct r53_change_info ci = { 0 };
     struct r53_rrset_page *p = calloc(1, sizeof(*p));
 
     (void)state;
@@ -778,9 +775,9 @@ static void test_doctype_refused(void **state)
 
 static void test_not_xml(void **state)
 {
-    struct r53_change_info ci = {0};
-    struct r53_api_error e = {0};
-    struct r53_zone z = {0};
+    struct r53_change_info ci = { 0 };
+    struct r53_api_error e = { 0 };
+    struct r53_zone z = { 0 };
 
     (void)state;
     r53_clear_error();
@@ -791,11 +788,11 @@ static void test_not_xml(void **state)
     EXPECT_BAD(r53_xml_error, &e, "Service Unavailable\r\n", "line 1");
     EXPECT_BAD(r53_xml_error, &e, "{\"message\": \"json\"}", "not XML");
     EXPECT_BAD(r53_xml_error, &e, "   \n  ", "not XML");
-    EXPECT_BAD(r53_xml_error, &e,
-               "<html><body>502 Bad Gateway</body></html>", "<html>");
+    EXPECT_BAD(r53_xml_error, &e, "<html><body>502 Bad Gateway</body></html>", "<html>");
     EXPECT_BAD(r53_xml_hosted_zone, &z,
                "<GetHostedZoneResponse " NS_ATTR "></GetHostedZoneResponse>"
-               "<GetHostedZoneResponse " NS_ATTR "/>", "not XML");
+               "<GetHostedZoneResponse " NS_ATTR "/>",
+               "not XML");
     EXPECT_BAD(r53_xml_hosted_zone, &z,
                "<GetHostedZoneResponse " NS_ATTR ">\n<HostedZone>\n"
                "<Id>a</Name></HostedZone></GetHostedZoneResponse>",
@@ -803,17 +800,16 @@ static void test_not_xml(void **state)
     /* A NUL byte inside the body. */
     {
         static const char nul[] = "<GetChangeResponse " NS_ATTR "><ChangeInfo>"
-            "<Id>/change/C1\0</Id><Status>INSYNC</Status></ChangeInfo>"
-            "</GetChangeResponse>";
-        struct body b = {0};
+                                  "<Id>/change/C1\0</Id><Status>INSYNC</Status></ChangeInfo>"
+                                  "</GetChangeResponse>";
+        struct body b = { 0 };
 
         b.len = sizeof(nul) - 1;
         b.data = malloc(b.len);
         assert_non_null(b.data);
         memcpy(b.data, nul, b.len);
         r53_clear_error();
-        assert_parse_error(r53_xml_change_info(b.data, b.len, &ci),
-                           "not XML");
+        assert_parse_error(r53_xml_change_info(b.data, b.len, &ci), "not XML");
         body_free(&b);
     }
 }
@@ -844,35 +840,31 @@ static void test_truncated_body(void **state)
 static void test_wrong_root(void **state)
 {
     struct body b = body_from_fixture("moto-list-hosted-zones-by-name.xml");
-    struct r53_change_info ci = {0};
+    struct r53_change_info ci = { 0 };
     struct r53_rrset_page *p = calloc(1, sizeof(*p));
-    struct r53_zone z = {0};
+    struct r53_zone z = { 0 };
 
     (void)state;
     assert_non_null(p);
     r53_clear_error();
-    assert_parse_error(r53_xml_change_info(b.data, b.len, &ci),
-                       "ListHostedZonesByNameResponse");
+    assert_parse_error(r53_xml_change_info(b.data, b.len, &ci), "ListHostedZonesByNameResponse");
     assert_non_null(strstr(r53_last_error(), "ChangeResourceRecordSetsResponse"));
     assert_non_null(strstr(r53_last_error(), "GetChangeResponse"));
     r53_clear_error();
-    assert_parse_error(r53_xml_rrset_page(b.data, b.len, p),
-                       "ListResourceRecordSetsResponse");
+    assert_parse_error(r53_xml_rrset_page(b.data, b.len, p), "ListResourceRecordSetsResponse");
     body_free(&b);
 
     /* An error body is not a success body, and vice versa. */
     b = body_from_fixture("moto-error-no-such-zone.xml");
     r53_clear_error();
-    assert_parse_error(r53_xml_hosted_zone(b.data, b.len, &z),
-                       "ErrorResponse");
+    assert_parse_error(r53_xml_hosted_zone(b.data, b.len, &z), "ErrorResponse");
     body_free(&b);
     {
-        struct r53_api_error e = {0};
+        struct r53_api_error e = { 0 };
 
         b = body_from_fixture("moto-get-change.xml");
         r53_clear_error();
-        assert_parse_error(r53_xml_error(b.data, b.len, &e),
-                           "GetChangeResponse");
+        assert_parse_error(r53_xml_error(b.data, b.len, &e), "GetChangeResponse");
         body_free(&b);
     }
     free(p);
@@ -880,7 +872,7 @@ static void test_wrong_root(void **state)
 
 static void test_wrong_namespace(void **state)
 {
-    struct r53_change_info ci = {0};
+    struct r53_change_info ci = { 0 };
 
     (void)state;
     EXPECT_BAD(r53_xml_change_info, &ci,
@@ -910,11 +902,10 @@ static void test_deep_nesting(void **state)
     char text[8192] = "";
     size_t len = 0;
     int i = 0;
-    struct r53_change_info ci = {0};
+    struct r53_change_info ci = { 0 };
 
     (void)state;
-    len += (size_t)snprintf(text, sizeof(text),
-                            "<GetChangeResponse " NS_ATTR ">");
+    len += (size_t)snprintf(text, sizeof(text), "<GetChangeResponse " NS_ATTR ">");
     for (i = 0; i < 100; i++) {
         len += (size_t)snprintf(text + len, sizeof(text) - len, "<a>");
     }
