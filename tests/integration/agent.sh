@@ -254,6 +254,22 @@ make_ca "$TEST_TMP/otherca" || fail "make_ca"
 run_agent start OCF_RESKEY_ca_bundle="$TEST_TMP/otherca/ca.pem"; expect "wrong CA is refused" 1 "certificate"
 run_agent start OCF_RESKEY_ca_bundle=; expect "system store does not trust the test CA" 1 "certificate"
 
+# ---- proxy -----------------------------------------------------------------------
+"$PYTHON3" "$LIB_DIR/sim/proxy.py" --ready-file "$TEST_TMP/proxy.json" --log "$TEST_TMP/proxy.log" &
+PROXY_PID=$!
+for _ in $(seq 100); do [ -s "$TEST_TMP/proxy.json" ] && break; sleep 0.1; done
+PROXY_URL=http://127.0.0.1:$(sim_json_field "$TEST_TMP/proxy.json" port) || fail "proxy did not start"
+run_agent start OCF_RESKEY_proxy="$PROXY_URL"; expect "start through the proxy parameter" 0
+grep -q "CONNECT 127.0.0.1:$SIM_PORT" "$TEST_TMP/proxy.log" && ok "requests went through the proxy" \
+    || not_ok "the proxy saw no tunnel"
+: >"$TEST_TMP/proxy.log"
+run_agent monitor "${MON[@]}" https_proxy="$PROXY_URL" HTTPS_PROXY="$PROXY_URL" ALL_PROXY="$PROXY_URL"
+expect "monitor with proxy variables in the environment" 0
+[ ! -s "$TEST_TMP/proxy.log" ] && ok "environment proxies are ignored" || not_ok "went through an env proxy"
+run_agent start OCF_RESKEY_proxy=http://127.0.0.1:1; expect "unreachable proxy" 1 "cannot reach"
+kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null
+run_agent stop; expect "stop" 0
+
 # ---- no secret in any output, even at debug level --------------------------------
 run_agent start HA_debug=1; expect "start at debug level" 0
 run_agent monitor "${MON[@]}" HA_debug=1; expect "monitor at debug level" 0
