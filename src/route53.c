@@ -181,6 +181,13 @@ static r53_rc api_failure(const char *op, const struct http_response *resp)
                     resp->status, err.message);
 }
 
+/* Name the operation in a reader's failure, so the reason says which
+ * answer could not be read. */
+static r53_rc read_failure(const char *op, r53_rc rc)
+{
+    return rc == R53_OK ? R53_OK : r53_fail(rc, "%s: %s", op, r53_last_error());
+}
+
 /* Sign and send one request; R53_OK only for a 2xx answer, whose body
  * the caller then owns in *resp. */
 static r53_rc call(struct r53_client *c, const char *op, const char *method, const char *path,
@@ -297,9 +304,8 @@ r53_rc r53_find_zone(struct r53_client *c, const char *dns_name, struct r53_zone
     if (rc != R53_OK) {
         goto cleanup;
     }
-    rc = r53_xml_zone_page(resp.body, resp.body_len, page);
+    rc = read_failure("ListHostedZonesByName", r53_xml_zone_page(resp.body, resp.body_len, page));
     if (rc != R53_OK) {
-        rc = r53_fail(rc, "ListHostedZonesByName: %s", r53_last_error());
         goto cleanup;
     }
     for (size_t i = 0; i < page->n_zones && i < R53_MAX_ZONES; i++) {
@@ -342,10 +348,7 @@ r53_rc r53_get_zone(struct r53_client *c, const char *zone_id, struct r53_zone *
     snprintf(path, sizeof(path), API "/hostedzone/%s", id);
     rc = call(c, "GetHostedZone", "GET", path, NULL, NULL, &resp);
     if (rc == R53_OK) {
-        rc = r53_xml_hosted_zone(resp.body, resp.body_len, out);
-        if (rc != R53_OK) {
-            rc = r53_fail(rc, "GetHostedZone: %s", r53_last_error());
-        }
+        rc = read_failure("GetHostedZone", r53_xml_hosted_zone(resp.body, resp.body_len, out));
     }
     http_response_free(&resp);
     return rc;
@@ -380,9 +383,8 @@ r53_rc r53_get_record(struct r53_client *c, const char *zone_id, const char *fqd
     if (rc != R53_OK) {
         goto cleanup;
     }
-    rc = r53_xml_rrset_page(resp.body, resp.body_len, page);
+    rc = read_failure("ListResourceRecordSets", r53_xml_rrset_page(resp.body, resp.body_len, page));
     if (rc != R53_OK) {
-        rc = r53_fail(rc, "ListResourceRecordSets: %s", r53_last_error());
         goto cleanup;
     }
     first = page->n_rrsets > 0 ? &page->rrsets[0] : NULL;
@@ -442,10 +444,8 @@ r53_rc r53_change(struct r53_client *c, const char *zone_id, const struct r53_ch
     snprintf(path, sizeof(path), API "/hostedzone/%s/rrset/", id);
     rc = call(c, "ChangeResourceRecordSets", "POST", path, NULL, body, &resp);
     if (rc == R53_OK) {
-        rc = r53_xml_change_info(resp.body, resp.body_len, out);
-        if (rc != R53_OK) {
-            rc = r53_fail(rc, "ChangeResourceRecordSets: %s", r53_last_error());
-        }
+        rc = read_failure("ChangeResourceRecordSets",
+                          r53_xml_change_info(resp.body, resp.body_len, out));
     }
     http_response_free(&resp);
     return rc;
@@ -465,10 +465,7 @@ r53_rc r53_get_change(struct r53_client *c, const char *change_id, struct r53_ch
     snprintf(path, sizeof(path), API "/change/%s", id);
     rc = call(c, "GetChange", "GET", path, NULL, NULL, &resp);
     if (rc == R53_OK) {
-        rc = r53_xml_change_info(resp.body, resp.body_len, out);
-        if (rc != R53_OK) {
-            rc = r53_fail(rc, "GetChange: %s", r53_last_error());
-        }
+        rc = read_failure("GetChange", r53_xml_change_info(resp.body, resp.body_len, out));
     }
     http_response_free(&resp);
     return rc;
