@@ -187,6 +187,17 @@ EOF
     run_agent start OCF_RESKEY_ip= OCF_RESKEY_ip_resource=novip CIB_file="$TEST_TMP/cib.xml"
     expect "ip_resource naming no resource" 6 "novip"
     run_agent stop; expect "stop" 0
+    # crm_resource hidden (in a private mount namespace) -> not installed.
+    crm=$(command -v crm_resource || echo /usr/sbin/crm_resource)
+    if unshare --mount --propagation private true 2>/dev/null; then
+        OUT=$(unshare --mount --propagation private sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' \
+              sh "$crm" env -i "${base_env[@]}" "${rsc_env[@]}" "$AGENT" validate-all 2>&1)
+        RC=$?
+        REASON=$(printf '%s\n' "$OUT" | sed -n 's/^ocf-exit-reason://p')
+        expect "ip_resource without crm_resource" 5 "crm_resource"
+    else
+        echo "SKIP: cannot unshare a mount namespace here; missing crm_resource not tested" >&2
+    fi
 else
     echo "SKIP: crm_resource not installed; ip_resource cases not run" >&2
 fi
