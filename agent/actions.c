@@ -1,5 +1,6 @@
 #include "actions.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -26,7 +27,7 @@ static r53_rc pause_within_budget(const struct action_env *e, long ms, long rese
     if (time_left(e) < ms + reserve_ms) {
         return R53_ERR_TIMEOUT;
     }
-    while (nanosleep(&ts, &ts) != 0) {
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
     return R53_OK;
 }
