@@ -496,7 +496,7 @@ cleanup:
     return rc;
 }
 
-static bool address_rsc_id_ok(const char *id)
+bool address_resource_id_ok(const char *id)
 {
     size_t i = 0;
 
@@ -576,7 +576,7 @@ r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path, 
 
     memset(out, 0, sizeof(*out));
     address_quote(quoted, sizeof(quoted), rsc_id != NULL ? rsc_id : "");
-    if (!address_rsc_id_ok(rsc_id)) {
+    if (!address_resource_id_ok(rsc_id)) {
         return r53_fail(R53_ERR_CONFIG,
                         "ip_resource '%s' is not a Pacemaker resource id "
                         "(letters, digits, '_', '.', ':', '-', at most %d, "

@@ -39,6 +39,10 @@ bool address_interface_exists(const char *ifname);
 r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path, long timeout_ms,
                              struct address *out);
 
+/* True if id can be a Pacemaker resource id passed to crm_resource:
+ * letters, digits, '_', '.', ':', '-' (not first), at most 256 bytes. */
+bool address_resource_id_ok(const char *id);
+
 /* Full path of crm_resource on PATH (static buffer), or NULL. */
 const char *address_find_crm_resource(void);
 

@@ -55,9 +55,7 @@ static const char *env_or(const char *name, const char *fallback)
 static int64_t deadline_for(const char *action)
 {
     const char *t = getenv("OCF_RESKEY_CRM_meta_timeout");
-    long timeout = strcmp(action, "start") == 0  ? 60000
-                   : strcmp(action, "stop") == 0 ? 30000
-                                                 : 30000;
+    long timeout = strcmp(action, "start") == 0 ? 60000 : 30000;
     long margin = 0;
 
     if (t != NULL && strspn(t, "0123456789") == strlen(t) && t[0] != '\0' && strlen(t) < 10) {

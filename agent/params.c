@@ -253,9 +253,7 @@ static r53_rc load_ip_source(params_getenv_fn get, struct params *p)
         }
     } else if (p->ip_resource != NULL) {
         p->ip_source = IP_RESOURCE;
-        if (strlen(p->ip_resource) > 256 ||
-            strspn(p->ip_resource, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                   "0123456789_.:-") != strlen(p->ip_resource)) {
+        if (!address_resource_id_ok(p->ip_resource)) {
             return r53_fail(R53_ERR_CONFIG, "ip_resource='%s' is not a Pacemaker resource id",
                             p->ip_resource);
         }

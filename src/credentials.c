@@ -526,11 +526,6 @@ static const char *env_value(const char *(*getenv_fn)(const char *), const char 
     return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
-static const char *real_getenv(const char *name)
-{
-    return getenv(name);
-}
-
 r53_rc credentials_from_env(const char *(*getenv_fn)(const char *), struct credentials *out)
 {
     struct credentials c = { 0 };
@@ -539,10 +534,6 @@ r53_rc credentials_from_env(const char *(*getenv_fn)(const char *), struct crede
     const char *token = NULL;
     r53_rc rc = R53_OK;
 
-    /* NULL means the process environment (getenv's type differs by const). */
-    if (getenv_fn == NULL) {
-        getenv_fn = real_getenv;
-    }
     id = env_value(getenv_fn, "AWS_ACCESS_KEY_ID");
     secret = env_value(getenv_fn, "AWS_SECRET_ACCESS_KEY");
     token = env_value(getenv_fn, "AWS_SESSION_TOKEN");
