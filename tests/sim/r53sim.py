@@ -47,6 +47,8 @@ order before "down" is consulted.  Kinds:
   empty        200 with an empty body                  (not executed)
   wrong-root   executed; the real answer under another root element
   wrong-ns     executed; the real answer in another namespace
+  doctype      executed; the real answer behind an external DOCTYPE
+  entity       executed; the real answer with an internal entity ("laughs")
   html502      a proxy's HTML 502 page                 (not executed)
   bighdr       200 with a 200 KiB header line          (not executed)
   expired      403 ExpiredToken; a temporary key it was signed with is
@@ -571,7 +573,7 @@ class Faults:
              "garbage", "huge", "truncated", "reset-after",
              "hang", "empty", "wrong-root", "wrong-ns", "html502", "bighdr",
              "expired", "invalidtoken", "sigexpired", "invalidbatch",
-             "nosuchzone"}
+             "nosuchzone", "doctype", "entity"}
 
     def __init__(self):
         self.down = None
@@ -996,10 +998,14 @@ class ApiHandler(Handler):
         m = self.CLAIMED_AKID.search(self.headers.get("Authorization") or "")
         akid, rejected = (m.group(1) if m else None), False
         kind = self.sim.faults.take(op)
-        if kind == "hang":              # counted now: no answer will come
-            self.sim.stats.add(op, 0, akid=akid, fault=kind)
-            log("%s %s -> fault hang" % (op, akid))
-            self.hang()
+        if kind in ("hang", "huge"):    # counted now: the client leaves
+            self.sim.stats.add(op, 200 if kind == "huge" else 0, akid=akid,
+                               fault=kind)          # before the answer ends
+            log("%s %s -> fault %s" % (op, akid, kind))
+            if kind == "hang":
+                self.hang()
+            else:
+                self.fault_first(kind)
             return
         if kind and self.fault_first(kind, ident, akid):
             self.sim.stats.add(op, self.last_status, akid=akid, fault=kind)
@@ -1023,7 +1029,7 @@ class ApiHandler(Handler):
         elif isinstance(answer, ApiError):
             self.send_error_xml(answer, cut=(kind == "truncated"))
         else:
-            if kind in ("wrong-root", "wrong-ns"):
+            if kind in ("wrong-root", "wrong-ns", "doctype", "entity"):
                 answer = self.mangle(answer, kind)
             self.send(200, answer, "text/xml",
                       [("x-amzn-RequestId", str(uuid.uuid4()))],
@@ -1044,7 +1050,21 @@ class ApiHandler(Handler):
             return answer.replace(NS.encode(),
                                   b"https://route53.amazonaws.com/doc/"
                                   b"2012-12-12/")
-        root = re.search(rb"<([A-Za-z]+)[ >]", answer.split(b"?>", 1)[-1])
+        decl, _, rest = answer.partition(b"?>")
+        root = re.search(rb"<([A-Za-z]+)[ >]", rest)
+        if kind == "doctype":
+            return decl + b"?>\n<!DOCTYPE " + root.group(1) + \
+                b' SYSTEM "http://127.0.0.1:1/r53.dtd">' + rest
+        if kind == "entity":
+            # Nested entities (10^4 characters if expanded), used once in
+            # an element the client does not know.
+            ents = b'<!ENTITY a "aaaaaaaaaa">' + b"".join(
+                b'<!ENTITY %s "%s">' % (bytes([ord("b") + i]),
+                                        (b"&" + bytes([ord("a") + i]) + b";") * 10)
+                for i in range(3))
+            return decl + b"?>\n<!DOCTYPE " + root.group(1) + b" [" + ents + \
+                b"]>" + rest.replace(b"</" + root.group(1) + b">",
+                                     b"<Note>&d;</Note></" + root.group(1) + b">")
         other = b"GetCheckerIpRangesResponse"
         return answer.replace(b"<" + root.group(1), b"<" + other, 1) \
             .replace(b"</" + root.group(1) + b">", b"</" + other + b">")
