@@ -209,7 +209,7 @@ while IFS='|' read -r kind op n action overrides want words budget checks; do
     problems=()
 
     # A fault on GetChange needs a change that is not INSYNC at once.
-    [ "$op" = GetChange ] && reset_sim 0.3 || reset_sim
+    if [ "$op" = GetChange ]; then reset_sim 0.3; else reset_sim; fi
     rm -rf "$RUN"
     if [ "$action" = monitor ] || [ "$action" = stop ]; then
         run_agent start 8 "${extra[@]}"
@@ -251,20 +251,53 @@ reset_sim
 [ "$rows" -ge 50 ] && ok "$rows rows ran" || not_ok "only $rows rows ran"
 
 # ---- no secret in any output ---------------------------------------------------------
-mapfile -t secrets < <(sim_ctl GET /_sim/issued | "$PYTHON3" -c '
+issued_json=$(sim_ctl GET /_sim/issued) || fail "cannot read /_sim/issued"
+# (through stdin, never argv)
+mapfile -t secrets < <("$PYTHON3" -c '
 import json, sys
 d = json.load(sys.stdin)
-for k in d["secrets"] + d["tokens"] + d["imds_tokens"]: print(k)')
-[ "${#secrets[@]}" -ge 6 ] && ok "the simulator issued ${#secrets[@]} secrets, session and IMDS tokens to look for" \
-    || not_ok "too few issued secrets to look for (${#secrets[@]})"
-leaked=()
-for s in "$SIM_SECRET" "${secrets[@]}"; do
-    [ -n "$s" ] && grep -qF -- "$s" "$ALL_OUTPUT" && leaked+=("${s:0:4}...")
-done
+for k in d["secrets"] + d["tokens"] + d["imds_tokens"]: print(k)' <<<"$issued_json")
+counts=$("$PYTHON3" -c 'import json, sys; d = json.load(sys.stdin); print(len(d["secrets"]), len(d["imds_tokens"]))' \
+    <<<"$issued_json")
+if [ "${counts% *}" -ge 3 ] && [ "${counts#* }" -ge 3 ]; then
+    ok "the simulator issued ${counts% *} role keys and ${counts#* } IMDS tokens to look for"
+else
+    not_ok "too few issued secrets to look for (keys, IMDS tokens: $counts)"
+fi
+# grep -f reads the patterns from a pipe: no secret in any argv.
+mapfile -t leaked < <(printf '%s\n' "$SIM_SECRET" "${secrets[@]}" | grep -v '^$' \
+    | grep -oF -f - "$ALL_OUTPUT" | cut -c1-4 | sed 's/$/.../' | sort -u)
 grep -q "Signature=" "$ALL_OUTPUT" && leaked+=("Signature=")
 [ "${#leaked[@]}" = 0 ] && ok "no secret in $(wc -l <"$ALL_OUTPUT") lines of debug-level output" \
     || not_ok "secrets leaked into the agent's output" "${leaked[*]}"
 grep -q ": debug: " "$ALL_OUTPUT" && ok "the output is at debug level" || not_ok "no debug lines"
+
+# ... nor in a child's argv or environment: a stand-in crm_resource, first
+# on PATH, writes down both (the environment as it came, NUL-separated).
+mkdir -p "$TEST_TMP/bin"
+cat >"$TEST_TMP/bin/crm_resource" <<EOF
+#!/bin/sh
+printf '%s\n' "\$0" "\$@" >"$TEST_TMP/child-argv"
+cat /proc/\$\$/environ >"$TEST_TMP/child-env"
+echo 192.0.2.77
+EOF
+chmod +x "$TEST_TMP/bin/crm_resource"
+child_token=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+reset_sim
+rm -rf "$RUN"
+run_agent start 8 OCF_RESKEY_ip= OCF_RESKEY_ip_resource=vip PATH="$TEST_TMP/bin:$PATH" \
+    AWS_SESSION_TOKEN="$child_token"
+if [ ! -s "$TEST_TMP/child-argv" ]; then
+    not_ok "the agent ran the stand-in crm_resource" "exit $RC: $(tail -n 5 <<<"$OUT")"
+elif printf '%s\n' "$SIM_SECRET" "$child_token" \
+        | grep -qaF -f - "$TEST_TMP/child-argv" "$TEST_TMP/child-env"; then
+    not_ok "a secret reached crm_resource's argv or environment"
+else
+    ok "crm_resource ($(tr '\n' ' ' <"$TEST_TMP/child-argv")) got no secret in argv or environment"
+fi
+grep -qaF "HA_debug=1" "$TEST_TMP/child-env" 2>/dev/null \
+    && ok "... though the environment was captured (it holds HA_debug)" \
+    || not_ok "the stand-in captured no environment"
 
 echo "# fault        | op                       | n  | action       | want |  got |   secs | budget | reason"
 for line in "${PRINTED[@]}"; do echo "# $line"; done
