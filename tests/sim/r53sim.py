@@ -1023,17 +1023,21 @@ class ApiHandler(Handler):
             status = 200
         except ApiError as e:
             answer, status = e, e.status
-        if kind == "reset-after":
-            self.reset_connection()
-            status = 0
-        elif isinstance(answer, ApiError):
-            self.send_error_xml(answer, cut=(kind == "truncated"))
-        else:
-            if kind in ("wrong-root", "wrong-ns", "doctype", "entity"):
-                answer = self.mangle(answer, kind)
-            self.send(200, answer, "text/xml",
-                      [("x-amzn-RequestId", str(uuid.uuid4()))],
-                      cut=(kind == "truncated"))
+        try:
+            if kind == "reset-after":
+                self.reset_connection()
+                status = 0
+            elif isinstance(answer, ApiError):
+                self.send_error_xml(answer, cut=(kind == "truncated"))
+            else:
+                if kind in ("wrong-root", "wrong-ns", "doctype", "entity"):
+                    answer = self.mangle(answer, kind)
+                self.send(200, answer, "text/xml",
+                          [("x-amzn-RequestId", str(uuid.uuid4()))],
+                          cut=(kind == "truncated"))
+        except OSError as e:            # the client left (slow:S): count it
+            log("%s: client gone before the answer: %r" % (op, e))
+            status, self.close_connection = 0, True
         self.sim.stats.add(op, status, akid=akid, fault=kind,
                            rejected=rejected)
         log("%s %s -> %s%s%s" % (
