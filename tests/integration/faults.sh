@@ -60,21 +60,21 @@ slow:3       | ChangeResourceRecordSets | 1  | start        | request_timeout=1 
 throttle     | GetHostedZone            | 1  | start        | zone= zone_id=@ZONE             | 0    |                         | 8      | GetHostedZone=2
 throttle     | ListResourceRecordSets   | 1  | monitor      |                                 | 0    |                         | 8      | ListResourceRecordSets=2
 # -- retryable, persistent: 1 (monitor 190) naming the last error, inside the budget
-throttle     | *                        | 99 | start        |                                 | 1    | Throttling              | 4      | tries ListHostedZonesByName>=3
-prior        | ChangeResourceRecordSets | 99 | start        |                                 | 1    | PriorRequestNotComplete | 4      | tries ChangeResourceRecordSets>=3
-500          | ChangeResourceRecordSets | 99 | start        |                                 | 1    | InternalFailure         | 4      | tries ChangeResourceRecordSets>=3
-down:503     | *                        | -  | start        |                                 | 1    | ServiceUnavailable      | 4      | tries ListHostedZonesByName>=3
-html502      | *                        | 99 | start        |                                 | 1    | HTTP 502                | 4      | tries ListHostedZonesByName>=3
-reset        | *                        | 99 | start        |                                 | 1    | @any                    | 4      | tries ListHostedZonesByName>=3
-truncated    | GetChange                | 99 | start        |                                 | 1    | @any                    | 4      | tries GetChange>=3
+throttle     | *                        | 99 | start        |                                 | 1    | Throttling              | 3      | tries ListHostedZonesByName>=3
+prior        | ChangeResourceRecordSets | 99 | start        |                                 | 1    | PriorRequestNotComplete | 3      | tries ChangeResourceRecordSets>=3
+500          | ChangeResourceRecordSets | 99 | start        |                                 | 1    | InternalFailure         | 3      | tries ChangeResourceRecordSets>=3
+down:503     | *                        | -  | start        |                                 | 1    | ServiceUnavailable      | 3      | tries ListHostedZonesByName>=3
+html502      | *                        | 99 | start        |                                 | 1    | HTTP 502                | 3      | tries ListHostedZonesByName>=3
+reset        | *                        | 99 | start        |                                 | 1    | @any                    | 3      | tries ListHostedZonesByName>=3
+truncated    | GetChange                | 99 | start        |                                 | 1    | @any                    | 3      | tries GetChange>=3
 hang         | *                        | 99 | start        | request_timeout=1               | 1    | @any                    | 5      | tries ListHostedZonesByName>=2
-503          | ListResourceRecordSets   | 99 | monitor      |                                 | 190  | ServiceUnavailable      | 4      | ListResourceRecordSets>=3
-503          | ListResourceRecordSets   | 99 | monitor      | monitor_api_failure=fail        | 1    | ServiceUnavailable      | 4      | ListResourceRecordSets>=2
-throttle     | ListResourceRecordSets   | 99 | monitor      |                                 | 190  | Throttling              | 4      | ListResourceRecordSets>=3
+503          | ListResourceRecordSets   | 99 | monitor      |                                 | 190  | ServiceUnavailable      | 3      | ListResourceRecordSets>=3
+503          | ListResourceRecordSets   | 99 | monitor      | monitor_api_failure=fail        | 1    | ServiceUnavailable      | 3      | ListResourceRecordSets>=2
+throttle     | ListResourceRecordSets   | 99 | monitor      |                                 | 190  | Throttling              | 3      | ListResourceRecordSets>=3
 hang         | ListResourceRecordSets   | 99 | monitor      | request_timeout=1               | 190  | @any                    | 5      | ListResourceRecordSets>=2
-throttle     | *                        | 99 | validate-all | @level10                        | 1    | Throttling              | 4      | ListHostedZonesByName>=3
+throttle     | *                        | 99 | validate-all | @level10                        | 1    | Throttling              | 3      | ListHostedZonesByName>=3
 # (libcurl 7.88 reports a header over 100 KiB as "Out of memory": any reason for now)
-bighdr       | *                        | 99 | start        |                                 | 1    | @any                    | 4      |
+bighdr       | *                        | 99 | start        |                                 | 1    | @any                    | 3      |
 # -- fail fast: one request, no retry
 denied       | ListHostedZonesByName    | 1  | start        |                                 | 4    | AccessDenied            | 8      | ListHostedZonesByName=1
 denied       | ListHostedZonesByName    | 1  | validate-all | @level10                        | 4    | AccessDenied            | 8      | ListHostedZonesByName=1
@@ -101,11 +101,11 @@ expired      | ChangeResourceRecordSets | 1  | start        | @role             
 expired      | ListHostedZonesByName    | 2  | start        | @role                           | 4    | ExpiredToken            | 8      | issued=2 ListHostedZonesByName=2
 expired      | ListHostedZonesByName    | 1  | start        |                                 | 4    | ExpiredToken            | 8      | issued=0 ListHostedZonesByName=1
 # -- instance metadata faults
-503          | imds                     | 99 | start        | @role ip=local                  | 1    | @any                    | 4      | ChangeResourceRecordSets=0
+503          | imds                     | 99 | start        | @role ip=local                  | 1    | @any                    | 3      | ChangeResourceRecordSets=0
 hang         | imds                     | 99 | start        | @role ip=local request_timeout=1 | 1   | @any                    | 5      | ChangeResourceRecordSets=0
 # -- stop never fails for Route 53 trouble, and ends in time
 hang         | *                        | 99 | stop         | stop_action=delete request_timeout=1 | 0 |                     | 5      |
-throttle     | *                        | 99 | stop         | stop_action=delete              | 0    |                         | 4      |
+throttle     | *                        | 99 | stop         | stop_action=delete              | 0    |                         | 3      |
 denied       | ChangeResourceRecordSets | 1  | stop         | stop_action=delete              | 0    |                         | 8      | ChangeResourceRecordSets=1
 '
 
