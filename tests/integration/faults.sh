@@ -73,9 +73,8 @@ hang         | *                        | 99 | start        | request_timeout=1 
 throttle     | ListResourceRecordSets   | 99 | monitor      |                                 | 190  | Throttling              | 3      | ListResourceRecordSets>=3
 hang         | ListResourceRecordSets   | 99 | monitor      | request_timeout=1               | 190  | @any                    | 5      | ListResourceRecordSets>=2
 throttle     | *                        | 99 | validate-all | @level10                        | 1    | Throttling              | 3      | ListHostedZonesByName>=3
-# (libcurl 7.88 reports a header over 100 KiB as "Out of memory": any reason for now)
-bighdr       | *                        | 99 | start        |                                 | 1    | @any                    | 3      |
 # -- fail fast: one request, no retry
+bighdr       | ListHostedZonesByName    | 1  | start        |                                 | 1    | oversize headers        | 8      | ListHostedZonesByName=1
 denied       | ListHostedZonesByName    | 1  | start        |                                 | 4    | AccessDenied            | 8      | ListHostedZonesByName=1
 denied       | ListHostedZonesByName    | 1  | validate-all | @level10                        | 4    | AccessDenied            | 8      | ListHostedZonesByName=1
 invalidtoken | ChangeResourceRecordSets | 1  | start        |                                 | 4    | InvalidClientTokenId    | 8      | ChangeResourceRecordSets=1
