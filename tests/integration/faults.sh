@@ -94,6 +94,14 @@ entity       | ChangeResourceRecordSets | 1  | start        |                   
 huge         | ListHostedZonesByName    | 1  | start        |                                 | 1    | larger than             | 8      | ListHostedZonesByName=1
 -            | -                        | -  | start        | ca_bundle=@OTHERCA              | 1    | certificate             | 8      | ListHostedZonesByName=0
 -            | -                        | -  | start        | endpoint=http://127.0.0.1:@PORT | 6    | https                   | 8      | ListHostedZonesByName=0
+# -- the same refusals and bad answers met by a recurring monitor
+denied       | ListResourceRecordSets   | 1  | monitor      |                                 | 190  | AccessDenied            | 8      | ListResourceRecordSets=1
+sigexpired   | ListResourceRecordSets   | 1  | monitor      |                                 | 190  | clock                   | 8      | ListResourceRecordSets=1
+nosuchzone   | ListResourceRecordSets   | 1  | monitor      |                                 | 1    | NoSuchHostedZone        | 8      | ListResourceRecordSets=1
+garbage      | ListResourceRecordSets   | 1  | monitor      |                                 | 190  | response                | 8      | ListResourceRecordSets=1
+huge         | ListResourceRecordSets   | 1  | monitor      |                                 | 190  | larger than             | 8      | ListResourceRecordSets=1
+expired      | ListResourceRecordSets   | 1  | monitor      |                                 | 190  | ExpiredToken            | 8      | ListResourceRecordSets=1
+expired      | ListResourceRecordSets   | 1  | monitor      | @role                           | 0    |                         | 8      | issued=2 ListResourceRecordSets=2
 # -- expired credentials: role credentials are fetched again once
 expired      | ListHostedZonesByName    | 1  | start        | @role                           | 0    |                         | 8      | issued=2 akids ListHostedZonesByName=2
 expired      | ChangeResourceRecordSets | 1  | start        | @role                           | 0    |                         | 8      | issued=2 akids ChangeResourceRecordSets=2
