@@ -110,6 +110,7 @@ expired      | ListHostedZonesByName    | 1  | start        |                   
 # -- instance metadata faults
 503          | imds                     | 99 | start        | @role ip=local                  | 1    | @any                    | 3      | ChangeResourceRecordSets=0
 hang         | imds                     | 99 | start        | @role ip=local request_timeout=1 | 1   | @any                    | 5      | ChangeResourceRecordSets=0
+503          | imds                     | 99 | monitor      | @role ip=local                  | 190  | @any                    | 3      | ListResourceRecordSets=0
 # -- stop never fails for Route 53 trouble, and ends in time
 hang         | *                        | 99 | stop         | stop_action=delete request_timeout=1 | 0 |                     | 5      |
 throttle     | *                        | 99 | stop         | stop_action=delete              | 0    |                         | 3      |
