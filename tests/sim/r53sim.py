@@ -998,9 +998,10 @@ class ApiHandler(Handler):
         m = self.CLAIMED_AKID.search(self.headers.get("Authorization") or "")
         akid, rejected = (m.group(1) if m else None), False
         kind = self.sim.faults.take(op)
-        if kind in ("hang", "huge"):    # counted now: the client leaves
-            self.sim.stats.add(op, 200 if kind == "huge" else 0, akid=akid,
-                               fault=kind)          # before the answer ends
+        # Counted now: the client leaves before the answer ends.
+        if kind in ("hang", "huge", "bighdr"):
+            self.sim.stats.add(op, 0 if kind == "hang" else 200, akid=akid,
+                               fault=kind)
             log("%s %s -> fault %s" % (op, akid, kind))
             if kind == "hang":
                 self.hang()
