@@ -23,7 +23,7 @@ Control API (JSON, not signed), for tests only:
                      "clock_skew"}; GET /_sim/config shows the config
   GET  /_sim/stats   {"requests": {op: n, "imds": n},
                       "rejected_signatures": n,
-                      "log": [{"op", "status", "akid", "fault"}]}
+                      "log": [{"op", "status", "akid", "fault", "peer"}]}
   POST /_sim/reset-stats
   GET  /_sim/issued  {"secrets": [...], "tokens": [...]} IMDS handed out
 
@@ -597,9 +597,9 @@ class Stats:
         self.requests, self.rejected, self.entries = {}, 0, []
 
     def add(self, op, status, akid=None, fault=None, rejected=False,
-            request=None):
+            request=None, peer=None):
         """status 0: no HTTP answer (connection reset).  request: for IMDS,
-        "METHOD path"."""
+        "METHOD path".  peer: the client's address (which cluster node)."""
         with self.lock:
             self.requests[op] = self.requests.get(op, 0) + 1
             self.rejected += 1 if rejected else 0
@@ -607,6 +607,8 @@ class Stats:
                      "fault": fault}
             if request:
                 entry["request"] = request
+            if peer:
+                entry["peer"] = peer
             self.entries.append(entry)
             del self.entries[:-1000]
 
@@ -896,7 +898,8 @@ class ApiHandler(Handler):
         self.last_status = 0
         kind = self.sim.faults.take(op)
         if kind and self.fault_first(kind):
-            self.sim.stats.add(op, self.last_status, fault=kind)
+            self.sim.stats.add(op, self.last_status, fault=kind,
+                               peer=self.client_address[0])
             log("%s -> fault %s" % (op, kind))
             return
         # The key the client claims, for the log even if it is refused.
@@ -924,7 +927,7 @@ class ApiHandler(Handler):
                       [("x-amzn-RequestId", str(uuid.uuid4()))],
                       cut=(kind == "truncated"))
         self.sim.stats.add(op, status, akid=akid, fault=kind,
-                           rejected=rejected)
+                           rejected=rejected, peer=self.client_address[0])
         log("%s %s -> %s%s%s" % (
             op, akid, status, " (fault %s)" % kind if kind else "",
             " %s: %s" % (answer.code, answer.message)
