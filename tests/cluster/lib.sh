@@ -16,7 +16,10 @@
 #   cl_apply I LABEL [SED]  run the README block after line LABEL on node I
 #   cl_kill I / cl_boot I   crash node I (all its processes, link down) / reboot it
 #   cl_wait_for DESC SECS CMD...   poll CMD until it succeeds (bounded)
-#   cl_record / cl_locate R / cl_peers OP   what the simulator / cluster say
+#   cl_settle [SECS]        wait until the cluster has no pending actions
+#   cl_wipe                 remove all resources, constraints, defaults, the record
+#   cl_record / cl_peers OP what the simulator says (values; client of each OP)
+#   cl_locate R / cl_monitor_rc R N / cl_failcount R N   what the cluster says
 #   cl_dump                 crm_mon + logs, on failure
 
 CL_PREFIX=r53cl
@@ -169,6 +172,7 @@ cl_node_start()
     ip netns exec "$(cl_ns "$i")" unshare --mount --uts --propagation private \
         bash "$CL_NODE_SH" "$dir" "node$i" "$AGENT" >"$dir/log/node.log" 2>&1 &
     CL_HOLDER[$i]=$!
+    disown $!    # killed on purpose later: no "Killed" job report from bash
     for _ in $(seq 50); do
         [ -f "$dir/ready" ] && break
         kill -0 "${CL_HOLDER[$i]}" 2>/dev/null || break
@@ -176,12 +180,14 @@ cl_node_start()
     done
     [ -f "$dir/ready" ] || { cat "$dir/log/node.log" >&2; fail "node$i: namespace setup failed"; }
     cl_in "$i" corosync -f >>"$dir/log/corosync.out" 2>&1 &
+    disown $!
     # The agent's AWS settings come from pacemakerd's environment, as from
     # /etc/default/pacemaker on a real node.
     env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin PCMK_logfile="$dir/log/pacemaker.log" \
         AWS_ENDPOINT_URL_ROUTE_53="$SIM_URL" AWS_CA_BUNDLE="$SIM_CA" \
         AWS_EC2_METADATA_SERVICE_ENDPOINT="$SIM_IMDS_URL" \
         nsenter -t "${CL_HOLDER[$i]}" -m -u -n -- pacemakerd >>"$dir/log/pacemaker.out" 2>&1 &
+    disown $!
 }
 
 # cl_up N: hub with bridge and simulator, N nodes, cluster formed.
@@ -258,7 +264,6 @@ cl_kill()
     for p in $(ip netns pids "$(cl_ns "$i")"); do
         kill -9 "$p" 2>/dev/null && CL_KILLED_PIDS+=("$p")
     done
-    wait "${CL_HOLDER[$i]}" 2>/dev/null
     CL_HOLDER[$i]=
 }
 
@@ -299,7 +304,6 @@ cl_down()
     for p in "${CL_KILLED_PIDS[@]}"; do
         rm -rf /dev/shm/qb-"$p"-* /dev/shm/qb-*-"$p"-* 2>/dev/null
     done
-    wait 2>/dev/null    # reap, so bash reports no "Killed" jobs
     CL_N=0
 }
 
@@ -365,9 +369,6 @@ for e in json.load(sys.stdin)["log"]:
         print(e.get("peer", ""))
 ' "$1"
 }
-
-# cl_node_of_ip A: node number with primary address A.
-cl_node_of_ip() { echo "${1##*.1}"; }
 
 # cl_dump: what a person needs to see why a cluster check failed.
 cl_dump()
