@@ -65,7 +65,9 @@ cl_preclean()
         owner=${owner%%-*}
         kill -0 "$owner" 2>/dev/null && continue
         echo "# pre-clean: removing $ns left by dead run $owner" >&2
-        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+        for p in $(ip netns pids "$ns" 2>/dev/null); do
+            kill -9 "$p" 2>/dev/null && rm -rf /dev/shm/qb-"$p"-* /dev/shm/qb-*-"$p"-*
+        done
         ip netns del "$ns" 2>/dev/null
     done
 }
