@@ -57,6 +57,7 @@ check "crm_verify accepts the pcs block's configuration" cl_in 1 crm_verify -L
 cl_settle 60
 
 # 1. Cluster start.
+echo "# [${SECONDS}s] 1. Cluster start."
 active=$(cl_locate dns)
 case "$active" in node1 | node2) ok "1 start: dns runs on $active" ;; *) not_ok "1 start: dns runs" "on '$active'"; cl_dump ;; esac
 same "1 start: vip runs with dns" "$active" "$(cl_locate vip)"
@@ -68,6 +69,7 @@ wait_or_dump "1 start: recurring monitor returned 0" 20 monitor_rc_is dns "$acti
     && ok "1 start: recurring monitor returned 0"
 
 # 2. Switchover.
+echo "# [${SECONDS}s] 2. Switchover."
 target=$(other_of "$active")
 cl_in 1 crm_resource --move -r vip -N "$target" >/dev/null 2>&1
 wait_or_dump "2 switchover: dns on $target" 60 located dns "$target" \
@@ -81,6 +83,7 @@ cl_settle 60
 active=$(cl_locate dns)    # without stickiness it may stay or go back; either is fine
 
 # 4. Drift: the record changed behind the cluster's back.
+echo "# [${SECONDS}s] 4. Drift"
 sim_ctl POST /_sim/record "{\"zone\": \"$CL_ZONE\", \"name\": \"$CL_RECORD\", \"type\": \"A\", \"ttl\": 10, \"values\": [\"192.0.2.99\"]}" >/dev/null
 same "4 drift: record now wrong" "192.0.2.99" "$(cl_record)"
 wait_or_dump "4 drift: record repaired" 30 record_is "$VIP" \
@@ -92,6 +95,7 @@ cl_in 1 crm_resource --cleanup -r dns >/dev/null 2>&1
 cl_settle 60
 
 # 5. Brownout: Route 53 answers 503 to everything for a while.
+echo "# [${SECONDS}s] 5. Brownout"
 sim_ctl POST /_sim/config '{"down": "503"}' >/dev/null
 if wait_or_dump "5 brownout: monitor returned 190 (degraded)" 60 monitor_rc_has dns "$active" 190; then
     ok "5 brownout: the CIB records the monitor's 190 (OCF_DEGRADED)"
@@ -115,6 +119,7 @@ same "5 brownout: fail count still 0" 0 "$(cl_failcount dns "$active")"
 same "5 brownout: record unchanged" "$VIP" "$(cl_record)"
 
 # ---- the README's crm group: each node's own address (interface) ----------
+echo "# [${SECONDS}s] ---- the README's crm group"
 cl_wipe
 test_defaults
 cl_apply 1 "same in a group, crm:" "$CL_FAST_MONITOR" \
@@ -127,6 +132,7 @@ same "1 start (group, interface): dns on node1, its preferred node" node1 "$(cl_
 same "1 start (group, interface): record holds node1's own address" "$(cl_ip 1)" "$(cl_record)"
 
 # 3. Node failure, timed: kill → record INSYNC with the survivor's address.
+echo "# [${SECONDS}s] 3. Node failure, timed"
 t0=$(date +%s.%N)
 cl_kill 1
 if cl_wait_for "record holds node2's address" 60 record_is "$(cl_ip 2)"; then
@@ -142,6 +148,7 @@ wait_or_dump "3 node failure: dns started on node2" 60 located dns node2 \
 same "3 node failure: the UPSERT came from node2" "$(cl_ip 2)" "$(last_upsert_peer)"
 
 # 6a. Switchback "automatic": node1 returns, the group moves back.
+echo "# [${SECONDS}s] 6a. Switchback automatic"
 cl_boot 1
 wait_or_dump "6 node1 back online" 60 cl_all_online && ok "6 node1 rejoined"
 wait_or_dump "6 automatic: record back on node1" 60 record_is "$(cl_ip 1)" \
@@ -150,6 +157,7 @@ cl_settle 60
 same "6 automatic: dns on node1" node1 "$(cl_locate dns)"
 
 # 6b. Switchback "intelligent": with stickiness it stays on the survivor.
+echo "# [${SECONDS}s] 6b. Switchback intelligent"
 cl_apply 1 'Switchback "intelligent" (it stays where it runs; stickiness above the location score), crm:' \
     || { cl_dump; fail "the README's stickiness block failed"; }
 cl_settle 60
