@@ -236,7 +236,8 @@ run_agent start OCF_RESKEY_wait_insync=false; expect "wait_insync=false returns 
 run_agent start OCF_RESKEY_change_try_count=2
 expect "still PENDING after change_try_count polls" 1 "raise change_try_count"
 budget=$((3 * TIME_FACTOR))
-run_agent start OCF_RESKEY_CRM_meta_timeout=$((budget * 1000))
+# Enough polls that the timeout, not change_try_count, is what ends it.
+run_agent start OCF_RESKEY_CRM_meta_timeout=$((budget * 1000)) OCF_RESKEY_change_try_count=1000
 expect "start gives up before its timeout" 1 "timeout"
 [ "$(echo "$SECS < $budget" | bc)" = 1 ] && ok "start ended inside its $budget s timeout (${SECS}s)" \
     || not_ok "start overran its $budget s timeout (${SECS}s)"
