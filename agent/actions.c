@@ -283,7 +283,7 @@ r53_rc action_monitor(const struct action_env *e, bool probe, enum monitor_resul
     }
     /* Instance metadata or crm_resource unreachable is like Route 53
      * unreachable: nothing a failover would fix. */
-    if (rc != R53_OK || (rc = session_route53(&s, &r53)) != R53_OK) {
+    if (rc != R53_OK || session_route53(&s, &r53) != R53_OK) {
         goto degraded;
     }
     rc = r53_get_record(r53, st.zone_id, st.fqdn, addr.ipv6 ? "AAAA" : "A", &rr);

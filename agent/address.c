@@ -21,8 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-extern char **environ;
-
 #define ADDRESS_RSC_ID_MAX 256
 #define ADDRESS_OUT_MAX 4096 /* an address is < 50 bytes: plenty */
 #define ADDRESS_ERR_MAX 1024

@@ -111,7 +111,7 @@ static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc 
         return ocf_for(action_start(e));
     }
     if (strcmp(action, "validate-all") == 0) {
-        return ocf_for(action_validate(e, level != NULL ? atoi(level) : 0));
+        return ocf_for(action_validate(e, level != NULL ? (int)strtol(level, NULL, 10) : 0));
     }
     return OCF_ERR_UNIMPLEMENTED;
 }

@@ -570,6 +570,7 @@ r53_rc credentials_from_env(const char *(*getenv_fn)(const char *), struct crede
  * zeroing.  Those bytes belong to the object we are about to release, so
  * casting away json_object_get_string's const to zero them is safe; it
  * is the only way json-c's API leaves to wipe them. */
+/* NOLINTNEXTLINE(misc-no-recursion): depth is capped by json_tokener_new()'s 32 levels. */
 static void json_wipe(struct json_object *o)
 {
     if (json_object_is_type(o, json_type_string)) {

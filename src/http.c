@@ -102,6 +102,7 @@ static size_t collect_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 
 /* Count header bytes: a Route 53 answer has well under a kilobyte of
  * them, so a flood is refused early rather than at libcurl's 300 KB. */
+/* NOLINTNEXTLINE(readability-non-const-parameter): libcurl's callback type. */
 static size_t count_headers(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
     struct body_buffer *buf = userdata;

@@ -39,7 +39,7 @@ const char *r53_rc_str(r53_rc rc)
     return rc_names[rc];
 }
 
-r53_rc r53_fail(r53_rc rc, const char *fmt, ...)
+r53_rc(r53_fail)(r53_rc rc, const char *fmt, ...)
 {
     char message[sizeof(last_error)];
     va_list ap;

@@ -36,6 +36,16 @@ const char *r53_rc_str(r53_rc rc);
  * return rc so callers can write `return r53_fail(rc, "...", ...)`.
  * The message must never contain a secret. */
 r53_rc r53_fail(r53_rc rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#ifdef __clang_analyzer__
+/* Tell the static analyser what the comment above says, since it cannot
+ * see into rc.c: the result is rc. */
+#define r53_fail(rc, ...)                                                                          \
+    ({                                                                                             \
+        r53_rc r53_fail_rc_ = (rc);                                                                \
+        (r53_fail)(r53_fail_rc_, __VA_ARGS__);                                                     \
+        r53_fail_rc_;                                                                              \
+    })
+#endif
 
 /* The last message recorded by r53_fail (empty string if none). */
 const char *r53_last_error(void);

@@ -18,6 +18,26 @@ TESTS_RUN=0
 TESTS_FAILED=0
 SIM_PID=
 
+# ---- running the agent under a checker ---------------------------------------
+# Tests run the agent through `env -i`; these arrays carry what must survive
+# that.  AGENT_ENV: sanitizer options, so an ASan/UBSan/LSan report still
+# aborts the agent (and fails the check) instead of being silently dropped.
+# AGENT_WRAP: $AGENT_WRAPPER split into words (e.g. "valgrind --error-exitcode=99 ..."),
+# placed before the agent.  TIME_FACTOR scales the short time budgets some
+# checks give the agent, since a wrapper slows it down (default 5 when
+# wrapped, else 1); it is printed so a slowed run is never hidden.
+AGENT_ENV=()
+for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+    [ -n "${!v:-}" ] && AGENT_ENV+=("$v=${!v}")
+done
+read -r -a AGENT_WRAP <<<"${AGENT_WRAPPER:-}"
+if [ "${#AGENT_WRAP[@]}" -gt 0 ]; then
+    TIME_FACTOR=${TIME_FACTOR:-5}
+    echo "# agent runs under: ${AGENT_WRAPPER}; time budgets scaled by $TIME_FACTOR"
+else
+    TIME_FACTOR=${TIME_FACTOR:-1}
+fi
+
 # ---- reporting --------------------------------------------------------------
 
 # ok DESCRIPTION: record a passing check.

@@ -145,7 +145,8 @@ run_agent()
     local action=$1 budget=$2 t0 t1
     shift 2
     t0=$(date +%s.%N)
-    OUT=$(env -i "${base_env[@]}" OCF_RESKEY_CRM_meta_timeout=$((budget * 1000)) "$@" \
+    OUT=$(env -i "${base_env[@]}" ${AGENT_ENV[@]+"${AGENT_ENV[@]}"} \
+          OCF_RESKEY_CRM_meta_timeout=$((budget * 1000)) "$@" \
           "$AGENT" "$action" 2>&1)
     RC=$?
     t1=$(date +%s.%N)

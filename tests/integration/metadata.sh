@@ -105,7 +105,12 @@ else
         as_user=()
         who="as $(id -un)"
     fi
-    (cd / && "${as_user[@]}" env -i "$agent" meta-data) \
+    # Sanitizer options survive env -i, so a report fails this run too.
+    san=()
+    for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+        [ -n "${!v:-}" ] && san+=("$v=${!v}")
+    done
+    (cd / && "${as_user[@]}" env -i ${san[@]+"${san[@]}"} "$agent" meta-data) \
         >"$tmp/stdout" 2>"$tmp/stderr"
     rc=$?
     if [ "$rc" -eq 0 ]; then

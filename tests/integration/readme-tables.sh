@@ -26,7 +26,8 @@ while IFS='|' read -r _ param value want words _; do
     esac
     vars+=("OCF_RESKEY_$param=$value")
     out=$(env -i PATH="$PATH" OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=dns \
-        HA_RSCTMP="$TEST_TMP" HOME="$TEST_TMP" "${vars[@]}" "$AGENT" validate-all 2>&1)
+        HA_RSCTMP="$TEST_TMP" HOME="$TEST_TMP" ${AGENT_ENV[@]+"${AGENT_ENV[@]}"} "${vars[@]}" \
+        ${AGENT_WRAP[@]+"${AGENT_WRAP[@]}"} "$AGENT" validate-all 2>&1)
     rc=$?
     reason=$(printf '%s\n' "$out" | sed -n 's/^ocf-exit-reason://p')
     if [ "$rc" != "$want" ]; then

@@ -350,6 +350,7 @@ static void test_spawn_fds_stdin_group(void **state)
     char out[256];
     unsigned long pid = 0;
     unsigned long pgrp = 0;
+    char *end = NULL;
     int status = 0;
     int leak = -1;
 
@@ -365,7 +366,9 @@ static void test_spawn_fds_stdin_group(void **state)
     assert_string_equal(out, "/dev/null\n");
 
     assert_int_equal(run(pg_argv, 10000, out, sizeof(out), &status), R53_OK);
-    assert_int_equal(sscanf(out, "%lu %lu", &pid, &pgrp), 2);
+    pid = strtoul(out, &end, 10);
+    pgrp = strtoul(end, &end, 10);
+    assert_string_equal(end, "\n");
     assert_true(pid > 0);
     assert_int_equal(pid, pgrp);
     assert_true(pgrp != (unsigned long)getpgrp());
@@ -430,6 +433,8 @@ static void test_spawn_timeout_kills_group(void **state)
     char out[16];
     char err[16];
     FILE *f = NULL;
+    char line[32] = "";
+    char *end = NULL;
     long grandchild = 0;
     int status = 0;
     int i = 0;
@@ -439,8 +444,7 @@ static void test_spawn_timeout_kills_group(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
     const char *const argv[] = { "/bin/sh", "-c",
-                                 "exec >/dev/null 2>&1; /bin/sleep 30 & "
-                                 "echo $! > \"$0\"; wait",
+                                 "exec >/dev/null 2>&1; /bin/sleep 30 & echo $! > \"$0\"; wait",
                                  pidfile, NULL };
     t0 = now_s();
     assert_int_equal(address_spawn_capture(argv, 300, out, sizeof(out), err, sizeof(err), &status),
@@ -450,7 +454,9 @@ static void test_spawn_timeout_kills_group(void **state)
 
     f = fopen(pidfile, "r");
     assert_non_null(f);
-    assert_int_equal(fscanf(f, "%ld", &grandchild), 1);
+    assert_non_null(fgets(line, sizeof(line), f));
+    grandchild = strtol(line, &end, 10);
+    assert_string_equal(end, "\n");
     fclose(f);
     assert_true(grandchild > 1);
     for (i = 0; i < 100 && !process_gone(grandchild); i++) {

@@ -50,7 +50,7 @@ static void full_jitter_spans_zero_to_ceiling(void **state)
 
     (void)state;
     for (uint32_t r = 0; r < 20000; r += 7) {
-        int64_t p = retry_pause_ms(&policy, 3, 0, r * 2654435761u);
+        int64_t p = retry_pause_ms(&policy, 3, 0, r * 2654435761U);
 
         assert_in_range(p, 0, 400);
         lo = p < lo ? p : lo;
