@@ -37,12 +37,12 @@ jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 tree=$build/tree
 mkdir -p "$tree" "$build/run" || exit 1
 
-# The copy: the files git knows (tracked, or new and not ignored), as
-# they are in the working tree now, so no build product of an in-tree
-# build comes along.  From a release tarball, everything, then cleaned.
+# The copy: the files git tracks (git add a new one), as they are in the
+# working tree now, so no product of an in-tree build comes along.  From
+# a release tarball: everything, then cleaned.
 echo "fuzz: copying $src to $tree"
 if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    (cd "$src" && git ls-files -z --cached --others --exclude-standard |
+    (cd "$src" && git ls-files -z |
         tar --null --ignore-failed-read -T - -cf -) | tar -xf - -C "$tree" || exit 1
 else
     (cd "$src" && tar -cf - .) | tar -xf - -C "$tree" || exit 1
