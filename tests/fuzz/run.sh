@@ -13,6 +13,10 @@
 # FUZZ_CC        the compiler (default clang)
 set -u
 
+# All in one block, read whole before it runs: a long run is not
+# disturbed when the script is edited meanwhile.
+{
+
 seconds=${1:-30}
 shift || true
 all=(xml credentials imds params)
@@ -131,3 +135,4 @@ if [ "$failed" != 0 ]; then
     exit 1
 fi
 exit 0
+}
