@@ -88,6 +88,14 @@ static void check_accepted(const struct params *p)
     /* Route 53 is never spoken to unencrypted. */
     FUZZ_CHECK(p->endpoint != NULL && strncasecmp(p->endpoint, "https://", 8) == 0);
     FUZZ_CHECK(strpbrk(p->endpoint, " \t\r\n") == NULL);
+    {
+        /* https://HOST[:PORT][/]: the request is signed for the host alone. */
+        const char *host = p->endpoint + 8;
+        size_t len = strcspn(host, "/?#");
+
+        FUZZ_CHECK(len > 0 && memchr(host, '@', len) == NULL);
+        FUZZ_CHECK(strspn(host + len, "/") == strlen(host + len));
+    }
     FUZZ_CHECK(p->imds_endpoint != NULL && (strncasecmp(p->imds_endpoint, "http://", 7) == 0 ||
                                             strncasecmp(p->imds_endpoint, "https://", 8) == 0));
     FUZZ_CHECK(p->proxy == NULL || strpbrk(p->proxy, " \t\r\n") == NULL);
