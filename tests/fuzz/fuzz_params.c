@@ -1,0 +1,144 @@
+/* libFuzzer harness: the agent's parameter parser (params_load) over an
+ * environment given as "NAME=value" lines, as Pacemaker hands the agent
+ * its OCF_RESKEY_* variables (the first definition of a name wins, as in
+ * tests/unit/test_params.c).  Beyond "no crash": what params_load accepts
+ * is within every documented range and form; a refusal is
+ * R53_ERR_CONFIG with a reason. */
+#include <limits.h>
+#include <stdint.h>
+#include <strings.h>
+
+#include "fuzz.h"
+#include "params.h"
+
+#define MAX_VARS 64
+
+static const char *vars[MAX_VARS + 1];
+static const char *text_start; /* the harness's copy of the input */
+static const char *text_end;
+
+static const char *fake_getenv(const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char *const *e = vars; *e != NULL; e++) {
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=') {
+            return *e + n + 1;
+        }
+    }
+    return NULL;
+}
+
+/* A parameter string either came from the environment or is a default. */
+static void check_from_input_or(const char *v, const char *dflt)
+{
+    FUZZ_CHECK(v != NULL);
+    FUZZ_CHECK((v >= text_start && v < text_end) || (dflt != NULL && strcmp(v, dflt) == 0));
+}
+
+static void check_accepted(const struct params *p)
+{
+    size_t len = 0;
+
+    FUZZ_CHECK(p->hostname != NULL);
+    len = strlen(p->hostname);
+    FUZZ_CHECK(len > 0 && len <= 254);
+    FUZZ_CHECK(strspn(p->hostname, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                   "0123456789-_.") == len);
+    check_from_input_or(p->hostname, NULL);
+    FUZZ_CHECK((p->zone == NULL) != (p->zone_id == NULL));
+    if (p->zone_id != NULL) {
+        FUZZ_CHECK(p->zone_id == p->zone_id_buf);
+        FUZZ_CHECK_STR(p->zone_id_buf);
+        FUZZ_CHECK(p->zone_id[0] != '\0');
+        FUZZ_CHECK(strspn(p->zone_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") ==
+                   strlen(p->zone_id));
+    } else {
+        check_from_input_or(p->zone, NULL);
+    }
+    FUZZ_CHECK((p->ip != NULL) + (p->ip_resource != NULL) + (p->interface != NULL) == 1);
+    switch (p->ip_source) {
+    case IP_LITERAL:
+        FUZZ_CHECK(p->ip != NULL && strcmp(p->ip, "local") != 0 && strcmp(p->ip, "public") != 0);
+        break;
+    case IP_LOCAL:
+    case IP_PUBLIC:
+        FUZZ_CHECK(p->ip != NULL && !p->imds_disabled);
+        break;
+    case IP_RESOURCE:
+        FUZZ_CHECK(p->ip_resource != NULL);
+        break;
+    case IP_INTERFACE:
+        FUZZ_CHECK(p->interface != NULL && strlen(p->interface) <= 15);
+        break;
+    default:
+        FUZZ_CHECK(!"unknown ip_source");
+    }
+    FUZZ_CHECK(p->ttl >= 0 && p->ttl <= INT_MAX);
+    FUZZ_CHECK(p->change_try_count >= 1 && p->change_try_count <= 10000);
+    FUZZ_CHECK(p->change_try_interval_ms >= 100 && p->change_try_interval_ms <= 60000);
+    FUZZ_CHECK(p->monitor_retries >= 0 && p->monitor_retries <= 100);
+    FUZZ_CHECK(p->monitor_retry_interval_ms >= 0 && p->monitor_retry_interval_ms <= 60000);
+    FUZZ_CHECK(p->connect_timeout_ms >= 100 && p->connect_timeout_ms <= 60000);
+    FUZZ_CHECK(p->request_timeout_ms >= 100 && p->request_timeout_ms <= 300000);
+    FUZZ_CHECK(p->profile != NULL && p->profile[0] != '\0' && strlen(p->profile) <= 128);
+    FUZZ_CHECK(strpbrk(p->profile, "[]\r\n") == NULL);
+    check_from_input_or(p->profile, "default");
+    FUZZ_CHECK(p->profile_explicit == (p->profile >= text_start && p->profile < text_end));
+    /* Route 53 is never spoken to unencrypted. */
+    FUZZ_CHECK(p->endpoint != NULL && strncasecmp(p->endpoint, "https://", 8) == 0);
+    FUZZ_CHECK(strpbrk(p->endpoint, " \t\r\n") == NULL);
+    {
+        /* https://HOST[:PORT][/]: the request is signed for the host alone. */
+        const char *host = p->endpoint + 8;
+        size_t len = strcspn(host, "/?#");
+
+        FUZZ_CHECK(len > 0 && memchr(host, '@', len) == NULL);
+        FUZZ_CHECK(strspn(host + len, "/") == strlen(host + len));
+    }
+    FUZZ_CHECK(p->imds_endpoint != NULL && (strncasecmp(p->imds_endpoint, "http://", 7) == 0 ||
+                                            strncasecmp(p->imds_endpoint, "https://", 8) == 0));
+    FUZZ_CHECK(p->proxy == NULL || strpbrk(p->proxy, " \t\r\n") == NULL);
+    FUZZ_CHECK(p->credentials_file == p->credentials_file_buf);
+    FUZZ_CHECK(p->config_file == p->config_file_buf);
+    FUZZ_CHECK_STR(p->credentials_file_buf);
+    FUZZ_CHECK_STR(p->config_file_buf);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    struct params p;
+    size_t n = 0;
+    r53_rc rc = R53_OK;
+
+    if (text == NULL) {
+        return 0;
+    }
+    memcpy(text, data, size);
+    text[size] = '\0';
+    text_start = text;
+    text_end = text + size + 1;
+    /* One variable a line; an environment string ends at its first NUL. */
+    for (size_t i = 0, start = 0; i <= size && n < MAX_VARS; i++) {
+        if (i == size || text[i] == '\n') {
+            text[i] = '\0';
+            vars[n++] = text + start;
+            start = i + 1;
+        }
+    }
+    vars[n] = NULL;
+
+    r53_clear_error();
+    rc = params_load(fake_getenv, &p);
+    if (rc != R53_OK) {
+        fuzz_check_failure(rc);
+        FUZZ_CHECK(rc == R53_ERR_CONFIG);
+    } else {
+        check_accepted(&p);
+    }
+    free(text);
+    return 0;
+}
