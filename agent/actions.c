@@ -1,10 +1,8 @@
 #include "actions.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "address.h"
 #include "log.h"
@@ -22,13 +20,10 @@ static int64_t time_left(const struct action_env *e)
 /* Sleep ms, or fail if that would leave less than reserve_ms of budget. */
 static r53_rc pause_within_budget(const struct action_env *e, long ms, long reserve_ms)
 {
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
     if (time_left(e) < ms + reserve_ms) {
         return R53_ERR_TIMEOUT;
     }
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
+    retry_sleep_ms(ms);
     return R53_OK;
 }
 
@@ -254,27 +249,6 @@ r53_rc action_stop(const struct action_env *e)
     return state_remove(e->state_path);
 }
 
-/* Read the record, retrying failed reads monitor_retries times. */
-static r53_rc read_record(const struct action_env *e, struct r53_client *r53,
-                          const struct state *st, const char *type, struct r53_rrset *rr)
-{
-    r53_rc rc = R53_OK;
-
-    for (long attempt = 0;; attempt++) {
-        rc = r53_get_record(r53, st->zone_id, st->fqdn, type, rr);
-        if (rc == R53_OK || rc == R53_ERR_NOT_FOUND || rc == R53_ERR_CONFIG ||
-            rc == R53_ERR_NO_ZONE) {
-            return rc;
-        }
-        qb_log(LOG_WARNING, "read %ld of %s failed: %s", attempt + 1, st->fqdn, r53_last_error());
-        if (attempt == e->p->monitor_retries ||
-            pause_within_budget(e, e->p->monitor_retry_interval_ms, 1000) != R53_OK) {
-            return r53_fail(rc, "Route 53 unreadable after %ld tries: %s", attempt + 1,
-                            r53_last_error());
-        }
-    }
-}
-
 r53_rc action_monitor(const struct action_env *e, bool probe, enum monitor_result *out)
 {
     r53_rc rc = R53_OK;
@@ -300,6 +274,9 @@ r53_rc action_monitor(const struct action_env *e, bool probe, enum monitor_resul
     }
 
     session_init(&s, e->p, e->deadline_ms);
+    /* Monitor retries as the user asked, then reports degraded. */
+    s.retry.max_tries = (unsigned)e->p->monitor_retries + 1;
+    s.retry.cap_ms = e->p->monitor_retry_interval_ms;
     rc = resolve_address(e, &s, &addr);
     if (rc == R53_ERR_CONFIG || rc == R53_ERR_HOST || rc == R53_ERR_NOT_INSTALLED) {
         goto cleanup;
@@ -309,7 +286,7 @@ r53_rc action_monitor(const struct action_env *e, bool probe, enum monitor_resul
     if (rc != R53_OK || (rc = session_route53(&s, &r53)) != R53_OK) {
         goto degraded;
     }
-    rc = read_record(e, r53, &st, addr.ipv6 ? "AAAA" : "A", &rr);
+    rc = r53_get_record(r53, st.zone_id, st.fqdn, addr.ipv6 ? "AAAA" : "A", &rr);
     if (rc == R53_ERR_NOT_FOUND || rc == R53_ERR_CONFIG || rc == R53_ERR_NO_ZONE) {
         *out = MONITOR_FAILED;
         rc = r53_fail(R53_OK, "%s %s is gone (%s); expected %s", st.fqdn, addr.ipv6 ? "AAAA" : "A",

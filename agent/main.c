@@ -37,6 +37,7 @@ static enum ocf_exit ocf_for(r53_rc rc)
     case R53_ERR_NO_CREDENTIALS:
         return OCF_ERR_INSTALLED;
     case R53_ERR_AUTH:
+    case R53_ERR_EXPIRED:
         return OCF_ERR_PERM;
     default:
         return OCF_ERR_GENERIC;

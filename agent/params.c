@@ -42,10 +42,12 @@ static r53_rc parse_long(const char *name, const char *text, long def, long min,
         *out = def;
         return R53_OK;
     }
-    if (strspn(text, "0123456789") != strlen(text) || strlen(text) > 10) {
+    if (text[0] == '\0' || strspn(text, "0123456789") != strlen(text)) {
         return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a whole number", name, text);
     }
-    v = strtol(text, NULL, 10);
+    /* Past 10 digits it is out of range whatever the bound; strtol
+     * would saturate. */
+    v = strlen(text) > 10 ? LONG_MAX : strtol(text, NULL, 10);
     if (v < min || v > max) {
         return r53_fail(R53_ERR_CONFIG, "%s=%s is out of range (%ld to %ld)", name, text, min, max);
     }
@@ -176,6 +178,18 @@ static r53_rc check_url(const char *name, const char *value, bool https_only)
     }
     if (strpbrk(value, " \t\r\n") != NULL) {
         return r53_fail(R53_ERR_CONFIG, "%s='%s' contains white space", name, value);
+    }
+    if (https_only) {
+        /* The signed request is built from host and port alone. */
+        const char *host = value + 8;
+        size_t len = strcspn(host, "/?#");
+
+        if (len == 0 || memchr(host, '@', len) != NULL ||
+            strspn(host + len, "/") != strlen(host + len)) {
+            return r53_fail(R53_ERR_CONFIG,
+                            "%s='%s' must be https://HOST[:PORT], with no user or path", name,
+                            value);
+        }
     }
     return R53_OK;
 }

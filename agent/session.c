@@ -5,11 +5,21 @@
 
 #include "log.h"
 
+/* Retries: the action's deadline is the real bound; the count only keeps
+ * the loop finite.  Full jitter spreads a fleet of agents that were
+ * throttled together over the whole window up to the cap. */
+#define SESSION_MAX_TRIES 30
+#define SESSION_BACKOFF_BASE_MS 100
+#define SESSION_BACKOFF_CAP_MS 5000
+#define SESSION_RESERVE_MS 250
+
 void session_init(struct session *s, const struct params *p, int64_t deadline_ms)
 {
     memset(s, 0, sizeof(*s));
     s->p = p;
     s->deadline_ms = deadline_ms;
+    s->retry = (struct retry_policy){ SESSION_MAX_TRIES, SESSION_BACKOFF_BASE_MS,
+                                      SESSION_BACKOFF_CAP_MS, deadline_ms, SESSION_RESERVE_MS };
 }
 
 r53_rc session_imds(struct session *s, struct imds **out)
@@ -63,12 +73,27 @@ static r53_rc load_credentials(struct session *s)
         if ((rc = session_imds(s, &imds)) == R53_OK) {
             rc = imds_role_credentials(imds, &s->creds);
         }
+        s->renewable = rc == R53_OK;
     }
     if (rc == R53_OK) {
         qb_log(LOG_DEBUG, "credentials from %s, key %.4s...", s->creds.source,
                s->creds.access_key_id);
     }
     return rc;
+}
+
+/* Route 53 said ExpiredToken: ask the instance role again. */
+static r53_rc renew_credentials(void *ctx)
+{
+    struct session *s = ctx;
+    struct imds *imds = NULL;
+    r53_rc rc = session_imds(s, &imds);
+
+    if (rc != R53_OK) {
+        return rc;
+    }
+    credentials_wipe(&s->creds);
+    return imds_role_credentials(imds, &s->creds);
 }
 
 r53_rc session_route53(struct session *s, struct r53_client **out)
@@ -88,6 +113,10 @@ r53_rc session_route53(struct session *s, struct r53_client **out)
         }
         if ((rc = r53_client_new(s->p->endpoint, s->api_http, &s->creds, &s->r53)) != R53_OK) {
             return rc;
+        }
+        r53_client_set_retry(s->r53, &s->retry);
+        if (s->renewable) {
+            r53_client_set_refresh(s->r53, renew_credentials, s);
         }
     }
     *out = s->r53;

@@ -3,6 +3,7 @@
 #ifndef R53_SESSION_H
 #define R53_SESSION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "credentials.h"
@@ -14,6 +15,8 @@
 struct session {
     const struct params *p;
     int64_t deadline_ms;
+    struct retry_policy retry;     /* for Route 53 requests; callers may adjust */
+    bool renewable;                /* credentials came from the instance role */
     struct http_client *api_http;  /* https, ca_bundle, proxy */
     struct http_client *imds_http; /* instance metadata: direct, plain */
     struct imds *imds;
@@ -21,7 +24,8 @@ struct session {
     struct r53_client *r53;
 };
 
-/* Prepare s; nothing is contacted yet.  deadline_ms bounds every request. */
+/* Prepare s; nothing is contacted yet.  deadline_ms bounds every request
+ * and every retry. */
 void session_init(struct session *s, const struct params *p, int64_t deadline_ms);
 
 /* Instance metadata, opened on first use. */

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <mbedtls/platform_util.h>
+#include <qb/qblog.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -503,6 +504,11 @@ r53_rc credentials_from_file(const char *path, const char *profile, bool in_conf
         got += (size_t)n;
     }
     rc = ini_credentials(buf, got, profile, in_config, path, out);
+    if (rc == R53_OK && (st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+        qb_log(LOG_WARNING, "%s holds a secret key and is readable by %s (mode %04o); chmod 600 it",
+               path, (st.st_mode & S_IROTH) != 0 ? "everyone" : "its group",
+               (unsigned)(st.st_mode & 07777));
+    }
 
 cleanup:
     /* The buffer held the whole file, secrets included. */

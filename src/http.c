@@ -127,7 +127,7 @@ static r53_rc curl_failure(const struct http_client *c, CURLcode code, const cha
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
-        return r53_fail(R53_ERR_NETWORK,
+        return r53_fail(R53_ERR_TLS,
                         "TLS certificate of %s not trusted (%s); check the endpoint "
                         "or set ca_bundle",
                         where, detail);

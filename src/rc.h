@@ -11,10 +11,12 @@ typedef enum {
     R53_ERR_HOST,          /* a parameter is invalid on this host */
     R53_ERR_NOT_INSTALLED, /* a tool or file needed is missing */
     R53_ERR_IO,            /* local file or process failure */
-    R53_ERR_NETWORK,       /* connect, TLS, timeout, reset */
+    R53_ERR_NETWORK,       /* connect, timeout, reset, cut answer */
+    R53_ERR_TLS,           /* the endpoint's certificate is not trusted */
     R53_ERR_HTTP,          /* an HTTP answer that is not a Route 53 answer */
     R53_ERR_PARSE,         /* a body we cannot read */
     R53_ERR_AUTH,          /* credentials refused (AccessDenied, signature...) */
+    R53_ERR_EXPIRED,       /* ExpiredToken: temporary credentials ran out */
     R53_ERR_NO_CREDENTIALS,
     R53_ERR_THROTTLED, /* Throttling, PriorRequestNotComplete */
     R53_ERR_SERVER,    /* Route 53 5xx */

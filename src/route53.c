@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "retry.h"
 #include "sigv4.h"
 
 #define API "/2013-04-01"
@@ -19,6 +20,9 @@ struct r53_client {
     const char *region;
     struct http_client *http;
     const struct credentials *creds;
+    struct retry_policy retry;
+    r53_refresh_fn refresh;
+    void *refresh_ctx;
     unsigned requests;
 };
 
@@ -52,6 +56,7 @@ r53_rc r53_client_new(const char *endpoint, struct http_client *http,
     c->region = sigv4_region_for_endpoint(endpoint);
     c->http = http;
     c->creds = creds;
+    c->retry = (struct retry_policy){ 1, 0, 0, 0, 0 };
     *out = c;
     return R53_OK;
 }
@@ -59,6 +64,17 @@ r53_rc r53_client_new(const char *endpoint, struct http_client *http,
 void r53_client_free(struct r53_client *c)
 {
     free(c);
+}
+
+void r53_client_set_retry(struct r53_client *c, const struct retry_policy *policy)
+{
+    c->retry = *policy;
+}
+
+void r53_client_set_refresh(struct r53_client *c, r53_refresh_fn refresh, void *ctx)
+{
+    c->refresh = refresh;
+    c->refresh_ctx = ctx;
 }
 
 unsigned r53_client_requests(const struct r53_client *c)
@@ -135,7 +151,8 @@ static r53_rc rc_for_api_error(long status, const char *code)
         { "AccessDeniedException", R53_ERR_AUTH },
         { "InvalidClientTokenId", R53_ERR_AUTH },
         { "SignatureDoesNotMatch", R53_ERR_AUTH },
-        { "ExpiredToken", R53_ERR_AUTH },
+        { "ExpiredToken", R53_ERR_EXPIRED },
+        { "RequestExpired", R53_ERR_AUTH },
         { "IncompleteSignature", R53_ERR_AUTH },
         { "MissingAuthenticationToken", R53_ERR_AUTH },
         { "UnrecognizedClientException", R53_ERR_AUTH },
@@ -177,8 +194,14 @@ static r53_rc api_failure(const char *op, const struct http_response *resp)
                         "%s: HTTP %ld that is not a Route 53 error: '%s'", op, resp->status,
                         excerpt);
     }
-    return r53_fail(rc_for_api_error(resp->status, err.code), "%s: %s (HTTP %ld): %s", op, err.code,
-                    resp->status, err.message);
+    /* AWS words clock skew as "Signature expired: <when> is now earlier
+     * than ..."; the fix is this node's clock, not the keys. */
+    return r53_fail(rc_for_api_error(resp->status, err.code), "%s: %s (HTTP %ld): %s%s", op,
+                    err.code, resp->status, err.message,
+                    strstr(err.message, "Signature expired") != NULL ||
+                            strcmp(err.code, "RequestExpired") == 0
+                        ? " (this node's clock is off by more than 5 minutes: check NTP)"
+                        : "");
 }
 
 /* Name the operation in a reader's failure, so the reason says which
@@ -190,8 +213,8 @@ static r53_rc read_failure(const char *op, r53_rc rc)
 
 /* Sign and send one request; R53_OK only for a 2xx answer, whose body
  * the caller then owns in *resp. */
-static r53_rc call(struct r53_client *c, const char *op, const char *method, const char *path,
-                   const char *query, const char *body, struct http_response *resp)
+static r53_rc call_once(struct r53_client *c, const char *op, const char *method, const char *path,
+                        const char *query, const char *body, struct http_response *resp)
 {
     r53_rc rc = R53_OK;
     char amz_date[17];
@@ -249,6 +272,52 @@ cleanup:
         free(authorization);
     }
     return rc;
+}
+
+/* The reason when retries did not help: how often, how long, and why. */
+static r53_rc gave_up(r53_rc rc, unsigned tries, int64_t started)
+{
+    if (tries < 2) {
+        return rc;
+    }
+    return r53_fail(rc, "gave up after %u tries in %.1f s: %s", tries,
+                    (double)(http_now_ms() - started) / 1000.0, r53_last_error());
+}
+
+/* call_once under the retry policy: the one place requests are retried.
+ * Expired temporary credentials are renewed once, not counted as a try. */
+static r53_rc call(struct r53_client *c, const char *op, const char *method, const char *path,
+                   const char *query, const char *body, struct http_response *resp)
+{
+    r53_rc rc = R53_OK;
+    bool renewed = false;
+    int64_t started = http_now_ms();
+    int64_t pause = 0;
+
+    for (unsigned tries = 0;;) {
+        rc = call_once(c, op, method, path, query, body, resp);
+        if (rc == R53_ERR_EXPIRED && c->refresh != NULL && !renewed) {
+            qb_log(LOG_NOTICE, "%s; fetching fresh credentials", r53_last_error());
+            renewed = true;
+            if (c->refresh(c->refresh_ctx) != R53_OK) {
+                return r53_fail(R53_ERR_EXPIRED,
+                                "%s: credentials expired and cannot be renewed: %s", op,
+                                r53_last_error());
+            }
+            continue;
+        }
+        tries++;
+        if (!retry_worth(rc)) {
+            return rc == R53_ERR_TIMEOUT ? gave_up(rc, tries, started) : rc;
+        }
+        pause = retry_pause_ms(&c->retry, tries, http_now_ms(), retry_random());
+        if (pause < 0) {
+            return gave_up(rc, tries, started);
+        }
+        qb_log(LOG_WARNING, "try %u: %s; again in %lld ms", tries, r53_last_error(),
+               (long long)pause);
+        retry_sleep_ms(pause);
+    }
 }
 
 /* "Z1" from "/hostedzone/Z1" or "Z1"; refuses ids that would change the path. */

@@ -8,6 +8,7 @@
 #include "credentials.h"
 #include "http.h"
 #include "rc.h"
+#include "retry.h"
 #include "xml.h"
 
 struct r53_client;
@@ -18,6 +19,16 @@ struct r53_client;
 r53_rc r53_client_new(const char *endpoint, struct http_client *http,
                       const struct credentials *creds, struct r53_client **out);
 void r53_client_free(struct r53_client *c);
+
+/* How failed requests are retried (default: never).  Throttling, 5xx
+ * and network failures are retried; everything else fails at once. */
+void r53_client_set_retry(struct r53_client *c, const struct retry_policy *policy);
+
+/* Called once when Route 53 answers ExpiredToken: it must renew the
+ * credentials the client borrows (in place), then the request is sent
+ * again.  NULL (default): ExpiredToken fails the request. */
+typedef r53_rc (*r53_refresh_fn)(void *ctx);
+void r53_client_set_refresh(struct r53_client *c, r53_refresh_fn refresh, void *ctx);
 
 /* Number of API requests made so far (for logs and benchmarks). */
 unsigned r53_client_requests(const struct r53_client *c);

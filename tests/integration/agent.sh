@@ -115,7 +115,7 @@ run_agent start; expect "start republishes" 0
 sim_ctl POST /_sim/config '{"down":"503"}' >/dev/null
 reset_stats
 run_agent monitor "${MON[@]}" OCF_RESKEY_monitor_retries=2 OCF_RESKEY_monitor_retry_interval=0.1
-expect "monitor with Route 53 down is degraded" 190 "unreadable after 3 tries"
+expect "monitor with Route 53 down is degraded" 190 "gave up after 3 tries"
 [ "$(api_calls)" = 3 ] && ok "monitor read 1 + 2 retries" || not_ok "reads: $(api_calls)"
 run_agent monitor "${MON[@]}" OCF_RESKEY_monitor_retries=0 OCF_RESKEY_monitor_api_failure=fail
 expect "monitor_api_failure=fail turns degraded into failure" 1 "ServiceUnavailable"
@@ -257,9 +257,18 @@ run_agent start AWS_ACCESS_KEY_ID=AKIDUNKNOWN; expect "unknown access key" 4 "In
 run_agent start AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY=; expect "no credentials anywhere" 5 "no credentials"
 printf '[ha]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$SIM_AKID" "$SIM_SECRET" \
     >"$TEST_TMP/credentials"
+chmod 600 "$TEST_TMP/credentials"
 run_agent start AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= OCF_RESKEY_profile=ha \
     AWS_SHARED_CREDENTIALS_FILE="$TEST_TMP/credentials"
 expect "credentials from a profile in the shared credentials file" 0
+[[ "$OUT" != *"chmod 600"* ]] && ok "a mode 600 credentials file gets no warning" \
+    || not_ok "warning for a private credentials file" "$OUT"
+chmod 640 "$TEST_TMP/credentials"
+run_agent monitor "${MON[@]}" AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= OCF_RESKEY_profile=ha \
+    AWS_SHARED_CREDENTIALS_FILE="$TEST_TMP/credentials"
+expect "a group-readable credentials file still works" 0
+[[ "$OUT" == *"readable by its group (mode 0640); chmod 600"* ]] \
+    && ok "a group-readable credentials file gets a warning" || not_ok "no warning for mode 640" "$OUT"
 run_agent stop; expect "stop" 0
 make_ca "$TEST_TMP/otherca" || fail "make_ca"
 run_agent start OCF_RESKEY_ca_bundle="$TEST_TMP/otherca/ca.pem"; expect "wrong CA is refused" 1 "certificate"

@@ -1,0 +1,37 @@
+/* When to try a failed Route 53 request again: capped exponential backoff
+ * with full jitter, bounded by a number of tries and by the action's
+ * deadline.  Pure arithmetic plus a random source and a sleep, so the
+ * policy can be tested without a network. */
+#ifndef R53_RETRY_H
+#define R53_RETRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rc.h"
+
+struct retry_policy {
+    unsigned max_tries;  /* 1: never retry */
+    int64_t base_ms;     /* ceiling of the first pause */
+    int64_t cap_ms;      /* the ceiling never grows past this */
+    int64_t deadline_ms; /* monotonic ms (http_now_ms); 0: none */
+    int64_t reserve_ms;  /* a retry must leave this long to run */
+};
+
+/* Whether a failure is worth another try: throttling, 5xx, network
+ * failures and request timeouts; never a refusal or a bad answer. */
+bool retry_worth(r53_rc rc);
+
+/* The pause before the next try, after `tries` failed ones at now_ms:
+ * uniform in [0, min(cap, base * 2^(tries-1))] (from `random`), shortened
+ * to fit the deadline.  -1 when the tries or the time are spent. */
+int64_t retry_pause_ms(const struct retry_policy *p, unsigned tries, int64_t now_ms,
+                       uint32_t random);
+
+/* A random 32-bit value for the jitter (not for secrets). */
+uint32_t retry_random(void);
+
+/* Sleep ms milliseconds, resuming after signals. */
+void retry_sleep_ms(int64_t ms);
+
+#endif
