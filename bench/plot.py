@@ -71,8 +71,10 @@ def main():
     out = sys.argv[1]
     with open(os.path.join(out, "results.json")) as f:
         res = json.load(f)
-    insync(res, os.path.join(out, "insync.png"))
-    scale(res, os.path.join(out, "scale.png"))
+    if res["insync"]:
+        insync(res, os.path.join(out, "insync.png"))
+    if res["scale"]:
+        scale(res, os.path.join(out, "scale.png"))
 
 
 if __name__ == "__main__":
