@@ -17,6 +17,8 @@ struct body_buffer {
     char *data;
     size_t len;
     bool too_big;
+    size_t header_bytes;
+    bool headers_too_big;
 };
 
 int64_t http_now_ms(void)
@@ -93,6 +95,22 @@ static size_t collect_body(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
+/* Count header bytes: a Route 53 answer has well under a kilobyte of
+ * them, so a flood is refused early rather than at libcurl's 300 KB. */
+static size_t count_headers(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct body_buffer *buf = userdata;
+    size_t n = size * nmemb;
+
+    (void)ptr;
+    buf->header_bytes += n;
+    if (buf->header_bytes > HTTP_MAX_HEADERS) {
+        buf->headers_too_big = true;
+        return 0;
+    }
+    return n;
+}
+
 /* The URL without its query string, for messages: queries are not
  * secret but can be long. */
 static void url_for_message(const char *url, char *out, size_t outlen)
@@ -116,6 +134,14 @@ static r53_rc curl_failure(const struct http_client *c, CURLcode code, const cha
     if (buf->too_big) {
         return r53_fail(R53_ERR_HTTP, "answer from %s is larger than %d bytes; refused", where,
                         HTTP_MAX_BODY);
+    }
+    /* libcurl reports a single header line over its 100 KB limit as
+     * "Out of memory": after a status line, that is what it means. */
+    if (buf->headers_too_big ||
+        (code == CURLE_OUT_OF_MEMORY && buf->header_bytes > 0 && buf->len == 0)) {
+        return r53_fail(R53_ERR_HTTP,
+                        "answer from %s has oversize headers (over %d bytes); refused", where,
+                        buf->headers_too_big ? HTTP_MAX_HEADERS : 100 * 1024);
     }
     switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
@@ -200,6 +226,8 @@ r53_rc http_perform(struct http_client *c, const struct http_request *req,
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, count_headers);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &buf);
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);

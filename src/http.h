@@ -9,7 +9,8 @@
 
 #include "rc.h"
 
-#define HTTP_MAX_BODY (1024 * 1024) /* larger answers are refused */
+#define HTTP_MAX_BODY (1024 * 1024)  /* larger answers are refused */
+#define HTTP_MAX_HEADERS (64 * 1024) /* so are answers with more header bytes */
 
 struct http_options {
     const char *ca_bundle; /* NULL: system store */

@@ -25,7 +25,8 @@ Control API (JSON, not signed), for tests only:
                       "rejected_signatures": n,
                       "log": [{"op", "status", "akid", "fault"}]}
   POST /_sim/reset-stats
-  GET  /_sim/issued  {"secrets": [...], "tokens": [...]} IMDS handed out
+  GET  /_sim/issued  {"akids", "secrets", "tokens": [...] in issue order,
+                      "imds_tokens": [...]} what IMDS handed out
 
 Faults: "down" is a fault kind applied to every Route 53 request (null to
 clear).  "faults" replaces the list of one-shot faults, each
@@ -37,10 +38,28 @@ order before "down" is consulted.  Kinds:
   500 / 503    InternalFailure / ServiceUnavailable    (not executed)
   reset        connection reset, no answer             (not executed)
   garbage      200 with a body that is not XML        (not executed)
-  huge         200 with a 16 MiB body                  (not executed)
+  huge         200 with an 8 MiB body, streamed        (not executed)
   truncated    executed; answer cut short of its Content-Length
   reset-after  executed; connection reset instead of the answer
   slow:S       sleep S seconds, then executed normally
+  hang         read the request, never answer; the thread gives up when
+               the client goes away or after 120 s   (not executed)
+  empty        200 with an empty body                  (not executed)
+  wrong-root   executed; the real answer under another root element
+  wrong-ns     executed; the real answer in another namespace
+  doctype      executed; the real answer behind an external DOCTYPE
+  entity       executed; the real answer with an internal entity ("laughs")
+  html502      a proxy's HTML 502 page                 (not executed)
+  bighdr       200 with a 200 KiB header line          (not executed)
+  expired      403 ExpiredToken; a temporary key it was signed with is
+               expired for good, so only fresh IMDS credentials work
+  invalidtoken 403 InvalidClientTokenId                (not executed)
+  sigexpired   403 SignatureDoesNotMatch "Signature expired: ..." as a
+               10-minute clock skew gets               (not executed)
+  invalidbatch 400 InvalidChangeBatch "... already exists" (not executed)
+  nosuchzone   404 NoSuchHostedZone                    (not executed)
+For op "imds": throttle/503 -> 503, reset(-after), garbage, truncated,
+slow:S, hang, empty (200, no body), html502, bighdr; anything else -> 500.
 
 Change status: a change is PENDING until pending_seconds (its value when
 GetChange is asked, so tests can release a pending change by setting it
@@ -63,6 +82,7 @@ import json
 import os
 import re
 import secrets
+import select
 import signal
 import socket
 import ssl
@@ -291,8 +311,18 @@ class Verifier:
         """Every temporary secret and token handed out, for tests that
         grep a client's output for leaks."""
         with self.lock:
-            return {"secrets": [v[0] for v in self.temp.values()],
+            return {"akids": list(self.temp),
+                    "secrets": [v[0] for v in self.temp.values()],
                     "tokens": [v[1] for v in self.temp.values()]}
+
+    def expire(self, akid):
+        """End a temporary key now (the "expired" fault): a client that
+        retries with it gets a real ExpiredToken, so only fresh
+        credentials get through."""
+        with self.lock:
+            if akid in self.temp:
+                secret, token, _ = self.temp[akid]
+                self.temp[akid] = (secret, token, 0.0)
 
     def verify(self, method, target, headers, body):
         """Raise ApiError unless the request is signed right.  Returns
@@ -546,7 +576,10 @@ class Faults:
     """The "down" switch plus a queue of one-shot per-operation faults."""
 
     KINDS = {"throttle", "prior", "denied", "500", "503", "reset",
-             "garbage", "huge", "truncated", "reset-after"}
+             "garbage", "huge", "truncated", "reset-after",
+             "hang", "empty", "wrong-root", "wrong-ns", "html502", "bighdr",
+             "expired", "invalidtoken", "sigexpired", "invalidbatch",
+             "nosuchzone", "doctype", "entity"}
 
     def __init__(self):
         self.down = None
@@ -784,6 +817,38 @@ class Handler(BaseHTTPRequestHandler):
         self.last_status = 0
         self.connection.close()
 
+    HANG_LIMIT = 120                    # seconds a "hang" holds a thread
+
+    def hang(self):
+        """Answer nothing; return when the client hangs up (or after
+        HANG_LIMIT s), and close.  The request was read already."""
+        conn = self.connection
+        deadline = time.monotonic() + self.HANG_LIMIT
+        while time.monotonic() < deadline:
+            readable, _, _ = select.select([conn], [], [], 0.5)
+            if not readable:
+                continue
+            try:
+                if not conn.recv(4096):
+                    break               # orderly close
+            except OSError:             # reset, TLS alert, timeout
+                break
+        self.close_connection = True
+        self.last_status = 0
+
+    HTML_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n"
+                b"<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n"
+                b"<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+
+    def send_big_header(self, size=200 << 10):
+        """200 with one header line of size bytes (curl's limit is
+        100 KiB, Python's 64 KiB) and no body."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("X-Padding", "p" * size)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
 
 class QuietErrors:
     """A client that hangs up mid-answer is normal here: one log line, no
@@ -910,19 +975,54 @@ class ApiHandler(Handler):
                    "operation"),
         "500": (500, "InternalFailure", "An internal error occurred."),
         "503": (503, "ServiceUnavailable", "Service Unavailable"),
+        "expired": (403, "ExpiredToken", "The security token included in "
+                    "the request is expired"),
+        "invalidtoken": (403, "InvalidClientTokenId", "The security token "
+                         "included in the request is invalid."),
+        "invalidbatch": (400, "InvalidChangeBatch",
+                         "[Tried to create resource record set "
+                         "[name='www.example.com.', type='A'] but it already "
+                         "exists]"),
     }
 
-    def fault_first(self, kind):
+    def signature_expired(self):
+        """The 403 a 10-minute clock skew gets, for this request's date."""
+        amz = (self.headers.get("X-Amz-Date") or "").strip()
+        try:
+            t = calendar.timegm(time.strptime(amz, AMZ_DATE))
+        except ValueError:
+            amz, t = "20261124T000000Z", 1795478400
+        fmt = lambda x: time.strftime(AMZ_DATE, time.gmtime(x))
+        return ApiError(403, "SignatureDoesNotMatch",
+                        "Signature expired: %s is now earlier than %s "
+                        "(%s - 5 min.)" % (amz, fmt(t + MAX_SKEW),
+                                           fmt(t + 2 * MAX_SKEW)))
+
+    def fault_first(self, kind, ident=None, akid=None):
         """Apply a fault that replaces the request.  True if answered."""
         if kind in self.FAULT_ERRORS:
             self.send_error_xml(ApiError(*self.FAULT_ERRORS[kind]))
+            if kind == "expired" and akid:
+                self.sim.verifier.expire(akid)
+        elif kind == "sigexpired":
+            self.send_error_xml(self.signature_expired())
+        elif kind == "nosuchzone":
+            self.send_error_xml(ApiError(
+                404, "NoSuchHostedZone", "No hosted zone found with ID: %s"
+                % (ident or "Z0NOSUCHZONE00")))
         elif kind == "reset":
             self.reset_connection()
+        elif kind == "empty":
+            self.send(200, b"", "text/xml")
+        elif kind == "html502":
+            self.send(502, self.HTML_502, "text/html")
+        elif kind == "bighdr":
+            self.send_big_header()
         elif kind == "garbage":
             self.send(200, b"\x00\xffthis is <not XML at all & \x01\x02\n",
                       "text/xml")
         elif kind == "huge":
-            size = 16 << 20
+            size = 8 << 20
             self.send_response(200)
             self.send_header("Content-Type", "text/xml")
             self.send_header("Content-Length", str(size))
@@ -949,14 +1049,23 @@ class ApiHandler(Handler):
             self.send_error_xml(ApiError(400, "Throttling", "Rate exceeded"))
             self.sim.stats.add(op, self.last_status, fault="rate_limit")
             return
-        kind = self.sim.faults.take(op)
-        if kind and self.fault_first(kind):
-            self.sim.stats.add(op, self.last_status, fault=kind)
-            log("%s -> fault %s" % (op, kind))
-            return
         # The key the client claims, for the log even if it is refused.
         m = self.CLAIMED_AKID.search(self.headers.get("Authorization") or "")
         akid, rejected = (m.group(1) if m else None), False
+        kind = self.sim.faults.take(op)
+        if kind in ("hang", "huge"):    # counted now: the client leaves
+            self.sim.stats.add(op, 200 if kind == "huge" else 0, akid=akid,
+                               fault=kind)          # before the answer ends
+            log("%s %s -> fault %s" % (op, akid, kind))
+            if kind == "hang":
+                self.hang()
+            else:
+                self.fault_first(kind)
+            return
+        if kind and self.fault_first(kind, ident, akid):
+            self.sim.stats.add(op, self.last_status, akid=akid, fault=kind)
+            log("%s %s -> fault %s" % (op, akid, kind))
+            return
         try:
             try:
                 akid = self.sim.verifier.verify(self.command, self.path,
@@ -969,21 +1078,55 @@ class ApiHandler(Handler):
             status = 200
         except ApiError as e:
             answer, status = e, e.status
-        if kind == "reset-after":
-            self.reset_connection()
-            status = 0
-        elif isinstance(answer, ApiError):
-            self.send_error_xml(answer, cut=(kind == "truncated"))
-        else:
-            self.send(200, answer, "text/xml",
-                      [("x-amzn-RequestId", str(uuid.uuid4()))],
-                      cut=(kind == "truncated"))
+        try:
+            if kind == "reset-after":
+                self.reset_connection()
+                status = 0
+            elif isinstance(answer, ApiError):
+                self.send_error_xml(answer, cut=(kind == "truncated"))
+            else:
+                if kind in ("wrong-root", "wrong-ns", "doctype", "entity"):
+                    answer = self.mangle(answer, kind)
+                self.send(200, answer, "text/xml",
+                          [("x-amzn-RequestId", str(uuid.uuid4()))],
+                          cut=(kind == "truncated"))
+        except OSError as e:            # the client left (slow:S): count it
+            log("%s: client gone before the answer: %r" % (op, e))
+            status, self.close_connection = 0, True
         self.sim.stats.add(op, status, akid=akid, fault=kind,
                            rejected=rejected)
         log("%s %s -> %s%s%s" % (
             op, akid, status, " (fault %s)" % kind if kind else "",
             " %s: %s" % (answer.code, answer.message)
             if isinstance(answer, ApiError) else ""))
+
+    @staticmethod
+    def mangle(answer, kind):
+        """The real answer, well-formed, under another root element or in
+        another (older API version's) namespace: a client that reads it
+        as usual has not checked what it read."""
+        if kind == "wrong-ns":
+            return answer.replace(NS.encode(),
+                                  b"https://route53.amazonaws.com/doc/"
+                                  b"2012-12-12/")
+        decl, _, rest = answer.partition(b"?>")
+        root = re.search(rb"<([A-Za-z]+)[ >]", rest)
+        if kind == "doctype":
+            return decl + b"?>\n<!DOCTYPE " + root.group(1) + \
+                b' SYSTEM "http://127.0.0.1:1/r53.dtd">' + rest
+        if kind == "entity":
+            # Nested entities (10^4 characters if expanded), used once in
+            # an element the client does not know.
+            ents = b'<!ENTITY a "aaaaaaaaaa">' + b"".join(
+                b'<!ENTITY %s "%s">' % (bytes([ord("b") + i]),
+                                        (b"&" + bytes([ord("a") + i]) + b";") * 10)
+                for i in range(3))
+            return decl + b"?>\n<!DOCTYPE " + root.group(1) + b" [" + ents + \
+                b"]>" + rest.replace(b"</" + root.group(1) + b">",
+                                     b"<Note>&d;</Note></" + root.group(1) + b">")
+        other = b"GetCheckerIpRangesResponse"
+        return answer.replace(b"<" + root.group(1), b"<" + other, 1) \
+            .replace(b"</" + root.group(1) + b">", b"</" + other + b">")
 
     # -- operations ---------------------------------------------------------
 
@@ -1219,7 +1362,7 @@ class ControlApi:
                     lambda d, p: (200, dict(self.sim.stats.snapshot(),
                                             throttled=self.sim.limiter.throttled)),
                 ("POST", "/_sim/reset-stats"): self.reset_stats,
-                ("GET", "/_sim/issued"): lambda d, p: (200, self.sim.verifier.issued()),
+                ("GET", "/_sim/issued"): self.issued,
             }
             if route not in handlers:
                 self.reply(404, {"error": "no control route %s %s" % route})
@@ -1253,6 +1396,12 @@ class ControlApi:
     def set_config(self, d, p):
         self.sim.configure(d)
         return 200, self.sim.config()
+
+    def issued(self, d, p):
+        out = self.sim.verifier.issued()
+        with self.sim.lock:
+            out["imds_tokens"] = list(self.sim.imds_tokens)
+        return 200, out
 
     def reset_stats(self, d, p):
         with self.sim.stats.lock:
@@ -1295,6 +1444,15 @@ class ImdsHandler(Handler):
             return False
         if kind in ("reset", "reset-after"):
             self.reset_connection()
+        elif kind == "hang":
+            self.read_body()
+            self.hang()
+        elif kind == "empty":
+            self.text(200, "")
+        elif kind == "html502":
+            self.send(502, self.HTML_502, "text/html")
+        elif kind == "bighdr":
+            self.send_big_header()
         elif kind == "garbage":
             self.text(200, "\x00garbage{")
         elif kind == "truncated":
