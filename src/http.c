@@ -62,6 +62,11 @@ void http_client_free(struct http_client *c)
     free(c);
 }
 
+int64_t http_client_deadline(const struct http_client *c)
+{
+    return c->opts.deadline_ms;
+}
+
 void http_response_free(struct http_response *resp)
 {
     if (resp == NULL) {

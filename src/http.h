@@ -55,6 +55,9 @@ r53_rc http_perform(struct http_client *c, const struct http_request *req,
                     struct http_response *resp);
 void http_response_free(struct http_response *resp);
 
+/* The deadline given in the options (0: none). */
+int64_t http_client_deadline(const struct http_client *c);
+
 /* Monotonic clock in milliseconds. */
 int64_t http_now_ms(void);
 

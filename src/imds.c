@@ -5,7 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "retry.h"
+
 #define IMDS_TOKEN_TTL "21600"
+
+/* The metadata service is local and fast: a few quick tries ride out a
+ * restart or a throttled burst without eating the action's budget. */
+#define IMDS_TRIES 3
+#define IMDS_BACKOFF_BASE_MS 100
+#define IMDS_BACKOFF_CAP_MS 1000
 
 struct imds {
     char *endpoint;
@@ -51,6 +59,28 @@ static void trim_end(char *s, size_t *len)
     }
 }
 
+/* http_perform, tried again on network failures and 5xx answers. */
+static r53_rc perform(struct imds *m, const struct http_request *req, struct http_response *resp)
+{
+    struct retry_policy policy = { IMDS_TRIES, IMDS_BACKOFF_BASE_MS, IMDS_BACKOFF_CAP_MS,
+                                   http_client_deadline(m->http), IMDS_BACKOFF_BASE_MS };
+    r53_rc rc = R53_OK;
+    int64_t pause = 0;
+
+    for (unsigned tries = 1;; tries++) {
+        rc = http_perform(m->http, req, resp);
+        if (rc == R53_OK && resp->status >= 500) {
+            rc = r53_fail(R53_ERR_SERVER, "%s answered HTTP %ld", m->endpoint, resp->status);
+        }
+        if (!retry_worth(rc) ||
+            (pause = retry_pause_ms(&policy, tries, http_now_ms(), retry_random())) < 0) {
+            return rc;
+        }
+        http_response_free(resp);
+        retry_sleep_ms(pause);
+    }
+}
+
 static r53_rc fetch_token(struct imds *m)
 {
     r53_rc rc = R53_OK;
@@ -60,7 +90,12 @@ static r53_rc fetch_token(struct imds *m)
     struct http_response resp = { 0 };
 
     snprintf(url, sizeof(url), "%s/latest/api/token", m->endpoint);
-    rc = http_perform(m->http, &req, &resp);
+    rc = perform(m, &req, &resp);
+    if (rc == R53_ERR_SERVER) {
+        rc = r53_fail(R53_ERR_HTTP, "instance metadata refused an IMDSv2 token (HTTP %ld) at %s",
+                      resp.status, m->endpoint);
+        goto cleanup;
+    }
     if (rc != R53_OK) {
         rc = r53_fail(rc, "instance metadata (IMDSv2) unreachable: %s", r53_last_error());
         goto cleanup;
@@ -97,8 +132,8 @@ r53_rc imds_get(struct imds *m, const char *path, char **out)
         }
     }
     snprintf(url, sizeof(url), "%s/latest/meta-data/%s", m->endpoint, path);
-    rc = http_perform(m->http, &req, &resp);
-    if (rc != R53_OK) {
+    rc = perform(m, &req, &resp);
+    if (rc != R53_OK && rc != R53_ERR_SERVER) {
         return r53_fail(rc, "instance metadata unreachable: %s", r53_last_error());
     }
     if (resp.status == 404) {

@@ -1,7 +1,9 @@
 # tests/lib.sh: helpers for the integration tests (bash; source it).
 #
-#   make_ca DIR            test CA + server cert for 127.0.0.1/localhost
+#   make_ca DIR [IP]       test CA + server cert for 127.0.0.1/localhost (and IP)
 #   sim_start DIR [ARGS]   start tests/sim/r53sim.py, export SIM_* variables
+#                          (on $SIM_HOST, default 127.0.0.1, inside network
+#                          namespace $SIM_NETNS if set)
 #   sim_stop               stop it (also done on exit)
 #   sim_ctl METHOD PATH [JSON]   call the simulator's control API
 #   ok / check / fail / skip_test / finish   TAP-like reporting
@@ -106,11 +108,12 @@ trap 'exit 143' TERM
 
 # ---- TLS ----------------------------------------------------------------------------
 
-# make_ca DIR: DIR/ca.pem (+ ca.key) and DIR/server.pem + DIR/server.key for
-# IP:127.0.0.1 and DNS:localhost, signed by that CA.
+# make_ca DIR [IP]: DIR/ca.pem (+ ca.key) and DIR/server.pem + DIR/server.key
+# for IP:127.0.0.1, DNS:localhost (and IP:IP), signed by that CA.
 make_ca()
 {
-    local dir=$1
+    local dir=$1 san="IP:127.0.0.1,DNS:localhost"
+    if [ -n "${2:-}" ]; then san="$san,IP:$2"; fi
     mkdir -p "$dir" || return 1
     openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=r53sim test CA" \
         -addext "basicConstraints=critical,CA:TRUE" \
@@ -120,7 +123,7 @@ make_ca()
     openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
         -keyout "$dir/server.key" -out "$dir/server.csr" >/dev/null 2>&1 \
         || { echo "make_ca: cannot create the server key" >&2; return 1; }
-    printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+    printf '%s\n' "subjectAltName=$san" \
         "basicConstraints=CA:FALSE" "extendedKeyUsage=serverAuth" > "$dir/server.ext"
     openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
         -CAcreateserial -days 2 -extfile "$dir/server.ext" \
@@ -133,17 +136,21 @@ make_ca()
 # sim_start DIR [EXTRA ARGS]: start the simulator with a fresh test key pair
 # (and a CA in DIR unless DIR/ca.pem exists); wait at most 10 s for it.
 # Exports SIM_PORT SIM_IMDS_PORT SIM_URL SIM_IMDS_URL SIM_CA SIM_AKID
-# SIM_SECRET SIM_PID; its log is DIR/sim.log.
+# SIM_SECRET SIM_PID; its log is DIR/sim.log.  SIM_HOST (default 127.0.0.1)
+# is the listen address; with SIM_NETNS it runs in that network namespace
+# (sim_ctl then calls it from there too).
 sim_start()
 {
-    local dir=$1 _
+    local dir=$1 host=${SIM_HOST:-127.0.0.1} _
+    local run=()
     shift
     SIM_DIR=$dir
-    [ -f "$dir/ca.pem" ] || make_ca "$dir" || fail "make_ca failed"
+    if [ -n "${SIM_NETNS:-}" ]; then run=(ip netns exec "$SIM_NETNS"); fi
+    [ -f "$dir/ca.pem" ] || make_ca "$dir" "$host" || fail "make_ca failed"
     SIM_AKID=AKIDSIM$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F)
     SIM_SECRET=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
     rm -f "$dir/ready.json"
-    "$PYTHON3" "$SIM_PY" --host 127.0.0.1 --port 0 --imds-port 0 \
+    "${run[@]}" "$PYTHON3" "$SIM_PY" --host "$host" --port 0 --imds-port 0 \
         --cert "$dir/server.pem" --key "$dir/server.key" \
         --ready-file "$dir/ready.json" --key "$SIM_AKID:$SIM_SECRET" "$@" \
         >"$dir/sim.log" 2>&1 &
@@ -156,8 +163,8 @@ sim_start()
     [ -s "$dir/ready.json" ] || fail "simulator not ready within 10 s"
     SIM_PORT=$(sim_json_field "$dir/ready.json" port)
     SIM_IMDS_PORT=$(sim_json_field "$dir/ready.json" imds_port)
-    SIM_URL=https://127.0.0.1:$SIM_PORT
-    SIM_IMDS_URL=http://127.0.0.1:$SIM_IMDS_PORT
+    SIM_URL=https://$host:$SIM_PORT
+    SIM_IMDS_URL=http://$host:$SIM_IMDS_PORT
     SIM_CA=$dir/ca.pem
     export SIM_PORT SIM_IMDS_PORT SIM_URL SIM_IMDS_URL SIM_CA SIM_AKID SIM_SECRET SIM_PID
 }
@@ -185,8 +192,9 @@ sim_ctl()
     local args=(-sS --max-time 10 --cacert "$SIM_CA" -X "$method"
                 -w '\n%{http_code}' -H 'Content-Type: application/json')
     [ -n "$data" ] && args+=(--data-binary "$data")
-    local out code
-    out=$(curl "${args[@]}" "$SIM_URL$path") || return 1
+    local out code run=()
+    if [ -n "${SIM_NETNS:-}" ]; then run=(ip netns exec "$SIM_NETNS"); fi
+    out=$("${run[@]}" curl "${args[@]}" "$SIM_URL$path") || return 1
     code=${out##*$'\n'}
     out=${out%$'\n'*}
     printf '%s\n' "${out%$'\n'}"

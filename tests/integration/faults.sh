@@ -107,7 +107,9 @@ expired      | ListHostedZonesByName    | 1  | start        | @role             
 expired      | ChangeResourceRecordSets | 1  | start        | @role                           | 0    |                         | 8      | issued=2 akids ChangeResourceRecordSets=2
 expired      | ListHostedZonesByName    | 2  | start        | @role                           | 4    | ExpiredToken            | 8      | issued=2 ListHostedZonesByName=2
 expired      | ListHostedZonesByName    | 1  | start        |                                 | 4    | ExpiredToken            | 8      | issued=0 ListHostedZonesByName=1
-# -- instance metadata faults
+# -- instance metadata faults: a few quick retries, then 1
+503          | imds                     | 1  | start        | @role ip=local                  | 0    |                         | 8      | ChangeResourceRecordSets=1
+hang         | imds                     | 1  | start        | @role ip=local request_timeout=1 | 0   |                         | 8      | ChangeResourceRecordSets=1
 503          | imds                     | 99 | start        | @role ip=local                  | 1    | @any                    | 3      | ChangeResourceRecordSets=0
 hang         | imds                     | 99 | start        | @role ip=local request_timeout=1 | 1   | @any                    | 5      | ChangeResourceRecordSets=0
 503          | imds                     | 99 | monitor      | @role ip=local                  | 190  | @any                    | 3      | ListResourceRecordSets=0

@@ -23,7 +23,7 @@ Control API (JSON, not signed), for tests only:
                      "clock_skew"}; GET /_sim/config shows the config
   GET  /_sim/stats   {"requests": {op: n, "imds": n},
                       "rejected_signatures": n,
-                      "log": [{"op", "status", "akid", "fault"}]}
+                      "log": [{"op", "status", "akid", "fault", "peer"}]}
   POST /_sim/reset-stats
   GET  /_sim/issued  {"akids", "secrets", "tokens": [...] in issue order,
                       "imds_tokens": [...]} what IMDS handed out
@@ -636,9 +636,9 @@ class Stats:
         self.requests, self.rejected, self.entries = {}, 0, []
 
     def add(self, op, status, akid=None, fault=None, rejected=False,
-            request=None):
+            request=None, peer=None):
         """status 0: no HTTP answer (connection reset).  request: for IMDS,
-        "METHOD path"."""
+        "METHOD path".  peer: the client's address (which cluster node)."""
         with self.lock:
             self.requests[op] = self.requests.get(op, 0) + 1
             self.rejected += 1 if rejected else 0
@@ -646,6 +646,8 @@ class Stats:
                      "fault": fault}
             if request:
                 entry["request"] = request
+            if peer:
+                entry["peer"] = peer
             self.entries.append(entry)
             del self.entries[:-1000]
 
@@ -1053,9 +1055,10 @@ class ApiHandler(Handler):
         m = self.CLAIMED_AKID.search(self.headers.get("Authorization") or "")
         akid, rejected = (m.group(1) if m else None), False
         kind = self.sim.faults.take(op)
-        if kind in ("hang", "huge"):    # counted now: the client leaves
-            self.sim.stats.add(op, 200 if kind == "huge" else 0, akid=akid,
-                               fault=kind)          # before the answer ends
+        # Counted now: the client leaves before the answer ends.
+        if kind in ("hang", "huge", "bighdr"):
+            self.sim.stats.add(op, 0 if kind == "hang" else 200, akid=akid,
+                               fault=kind, peer=self.client_address[0])
             log("%s %s -> fault %s" % (op, akid, kind))
             if kind == "hang":
                 self.hang()
@@ -1063,7 +1066,8 @@ class ApiHandler(Handler):
                 self.fault_first(kind)
             return
         if kind and self.fault_first(kind, ident, akid):
-            self.sim.stats.add(op, self.last_status, akid=akid, fault=kind)
+            self.sim.stats.add(op, self.last_status, akid=akid, fault=kind,
+                               peer=self.client_address[0])
             log("%s %s -> fault %s" % (op, akid, kind))
             return
         try:
@@ -1094,7 +1098,7 @@ class ApiHandler(Handler):
             log("%s: client gone before the answer: %r" % (op, e))
             status, self.close_connection = 0, True
         self.sim.stats.add(op, status, akid=akid, fault=kind,
-                           rejected=rejected)
+                           rejected=rejected, peer=self.client_address[0])
         log("%s %s -> %s%s%s" % (
             op, akid, status, " (fault %s)" % kind if kind else "",
             " %s: %s" % (answer.code, answer.message)

@@ -1,0 +1,427 @@
+# tests/cluster/lib.sh: a real corosync + Pacemaker cluster on this machine
+# (bash; source it after tests/lib.sh).
+#
+# Every node is a network namespace r53cl-<pid>-nI with eth0 = 10.0.1.1I/24,
+# plugged into bridge br0 of namespace r53cl-<pid>-hub (10.0.1.1), where the
+# Route 53 + IMDS simulator listens.  Inside a node's network namespace a
+# holder process keeps a private mount + UTS namespace with the node's own
+# /etc/corosync, /var/lib/corosync, /var/lib/pacemaker and /run, and the
+# build's agent at /usr/lib/ocf/resource.d/heartbeat/route53.  No address,
+# mount or process outside these namespaces is touched.
+#
+#   cl_require              skip (77) unless root with netns + the tools
+#   cl_up N                 N nodes + hub + simulator; wait for a DC
+#   cl_down                 stop everything (also on exit)
+#   cl_in I CMD...          run CMD on node I
+#   cl_apply I LABEL [SED]  run the README block after line LABEL on node I
+#   cl_kill I / cl_boot I   crash node I (all its processes, link down) / reboot it
+#   cl_wait_for DESC SECS CMD...   poll CMD until it succeeds (bounded)
+#   cl_settle [SECS]        wait until the cluster has no pending actions
+#   cl_wipe                 remove all resources, constraints, defaults, the record
+#   cl_record / cl_peers OP what the simulator says (values; client of each OP)
+#   cl_locate R / cl_monitor_rc R N / cl_failcount R N   what the cluster says
+#   cl_dump                 crm_mon + logs, on failure
+
+CL_PREFIX=r53cl
+CL_ID=$CL_PREFIX-$$
+CL_NET=10.0.1
+CL_HUB_IP=$CL_NET.1
+CL_ZONE_NAME=example.com
+CL_RECORD=www.example.com.
+CL_N=0
+CL_DIR=$TEST_TMP/cluster
+CL_HOLDER=()
+CL_KILLED_PIDS=()
+: "${CL_MONITOR_INTERVAL:=3s}"
+CL_NODE_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/node.sh
+CL_README=${TOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/README
+
+cl_ns() { echo "$CL_ID-n$1"; }
+cl_ip() { echo "$CL_NET.1$1"; }
+
+cl_require()
+{
+    local c
+    [ "$(id -u)" = 0 ] || skip_test "the cluster test needs root (network namespaces, mounts)"
+    for c in ip unshare nsenter corosync pacemakerd crm_mon crm_resource cibadmin crm_verify \
+        pcs crm; do
+        command -v "$c" >/dev/null 2>&1 || skip_test "the cluster test needs $c (see .ci/packages)"
+    done
+    [ -f /usr/lib/ocf/resource.d/heartbeat/IPaddr2 ] || skip_test "no IPaddr2 (resource-agents)"
+    ip netns add "$CL_ID-probe" 2>/dev/null \
+        || skip_test "cannot create a network namespace here (container without CAP_SYS_ADMIN?)"
+    ip netns del "$CL_ID-probe"
+    unshare --mount --propagation private true 2>/dev/null \
+        || skip_test "cannot create a mount namespace here"
+}
+
+# cl_preclean: remove what a crashed earlier run left behind: namespaces
+# named r53cl-<pid>-* whose <pid> no longer runs, and their processes.
+cl_preclean()
+{
+    local ns owner p
+    for ns in $(ip netns list | awk '{print $1}' | grep "^$CL_PREFIX-[0-9]*-"); do
+        owner=${ns#"$CL_PREFIX"-}
+        owner=${owner%%-*}
+        kill -0 "$owner" 2>/dev/null && continue
+        echo "# pre-clean: removing $ns left by dead run $owner" >&2
+        for p in $(ip netns pids "$ns" 2>/dev/null); do
+            kill -9 "$p" 2>/dev/null && rm -rf /dev/shm/qb-"$p"-* /dev/shm/qb-*-"$p"-*
+        done
+        ip netns del "$ns" 2>/dev/null
+    done
+}
+
+# cl_in I CMD...: run CMD as on node I (its network, mounts and hostname).
+cl_in()
+{
+    local i=$1
+    shift
+    nsenter -t "${CL_HOLDER[$i]}" -m -u -n -- "$@"
+}
+
+# cl_wait_for DESC SECS CMD...: poll CMD every 0.2 s for at most SECS;
+# on timeout print what CMD last said, and return 1.
+cl_wait_for()
+{
+    local desc=$1 secs=$2 out end
+    shift 2
+    end=$(($(date +%s) + secs))
+    while :; do
+        out=$("$@" 2>&1) && return 0
+        if [ "$(date +%s)" -ge "$end" ]; then
+            echo "# timed out after ${secs}s waiting for: $desc; last seen:" >&2
+            printf '%s\n' "$out" | tail -n 20 | sed 's/^/#   /' >&2
+            return 1
+        fi
+        sleep 0.2
+    done
+}
+
+cl_write_corosync_conf()
+{
+    local dir=$1 i quorum=""
+    [ "$CL_N" = 2 ] && quorum="two_node: 1"
+    {
+        cat <<EOF
+totem {
+    version: 2
+    cluster_name: r53test
+    transport: knet
+    crypto_cipher: none
+    crypto_hash: none
+    # Short timeouts so a lost node is noticed in about 2 s.
+    token: 1000
+    consensus: 1500
+    join: 50
+}
+quorum {
+    provider: corosync_votequorum
+    $quorum
+}
+logging {
+    to_syslog: no
+    to_stderr: no
+    to_logfile: yes
+    logfile: $dir/log/corosync.log
+    timestamp: on
+}
+nodelist {
+EOF
+        for i in $(seq "$CL_N"); do
+            printf '    node {\n        ring0_addr: %s\n        name: node%s\n        nodeid: %s\n    }\n' \
+                "$(cl_ip "$i")" "$i" "$i"
+        done
+        echo "}"
+    } >"$dir/etc-corosync/corosync.conf"
+}
+
+# The first CIB every node boots with: no fencing in a test, and short
+# election/recheck timers so start-up takes seconds, not dc-deadtime's 20 s.
+cl_write_cib()
+{
+    local cib=$1/var-lib-pacemaker/cib/cib.xml
+    cibadmin --empty >"$cib" || return 1
+    local prop
+    for prop in stonith-enabled=false dc-deadtime=2s cluster-recheck-interval=30s \
+        election-timeout=5s; do
+        CIB_file=$cib crm_attribute -t crm_config -n "${prop%%=*}" -v "${prop#*=}" \
+            >/dev/null || return 1
+    done
+    chown hacluster:haclient "$cib"
+    chmod 600 "$cib"
+}
+
+# cl_node_prepare I: the node's directories (fresh unless it already has them).
+cl_node_prepare()
+{
+    local i=$1 dir=$CL_DIR/n$1 d
+    mkdir -p "$dir"/{etc-corosync,var-lib-corosync,run,log,ocf-extra} \
+        "$dir"/var-lib-pacemaker/{cib,pengine,blackbox,cores}
+    chown -R hacluster:haclient "$dir/var-lib-pacemaker"
+    chmod 750 "$dir"/var-lib-pacemaker/*
+    chmod 755 "$dir" "$dir/log"
+    : >"$dir/ocf-extra/route53"
+    cl_write_corosync_conf "$dir"
+    [ -f "$dir/var-lib-pacemaker/cib/cib.xml" ] || cl_write_cib "$dir"
+}
+
+# cl_node_start I: the holder namespace, then corosync and pacemakerd in it.
+cl_node_start()
+{
+    local i=$1 dir=$CL_DIR/n$1 _
+    rm -f "$dir/ready"
+    ip netns exec "$(cl_ns "$i")" unshare --mount --uts --propagation private \
+        bash "$CL_NODE_SH" "$dir" "node$i" "$AGENT" >"$dir/log/node.log" 2>&1 &
+    CL_HOLDER[$i]=$!
+    disown $!    # killed on purpose later: no "Killed" job report from bash
+    for _ in $(seq 50); do
+        [ -f "$dir/ready" ] && break
+        kill -0 "${CL_HOLDER[$i]}" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -f "$dir/ready" ] || { cat "$dir/log/node.log" >&2; fail "node$i: namespace setup failed"; }
+    cl_in "$i" corosync -f >>"$dir/log/corosync.out" 2>&1 &
+    disown $!
+    # The agent's AWS settings come from pacemakerd's environment, as from
+    # /etc/default/pacemaker on a real node.
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin PCMK_logfile="$dir/log/pacemaker.log" \
+        AWS_ENDPOINT_URL_ROUTE_53="$SIM_URL" AWS_CA_BUNDLE="$SIM_CA" \
+        AWS_EC2_METADATA_SERVICE_ENDPOINT="$SIM_IMDS_URL" \
+        nsenter -t "${CL_HOLDER[$i]}" -m -u -n -- pacemakerd >>"$dir/log/pacemaker.out" 2>&1 &
+    disown $!
+}
+
+# cl_up N: hub with bridge and simulator, N nodes, cluster formed.
+cl_up()
+{
+    local i hub=$CL_ID-hub
+    CL_N=$1
+    trap cl_exit EXIT
+    cl_preclean
+    mkdir -p "$CL_DIR"
+    chmod 755 "$TEST_TMP" "$CL_DIR"
+    ip netns add "$hub" || fail "cannot add netns $hub"
+    ip -n "$hub" link set lo up
+    ip -n "$hub" link add br0 type bridge
+    ip -n "$hub" addr add "$CL_HUB_IP/24" dev br0
+    ip -n "$hub" link set br0 up
+    for i in $(seq "$CL_N"); do
+        ip netns add "$(cl_ns "$i")" || fail "cannot add netns $(cl_ns "$i")"
+        ip -n "$hub" link add "vn$i" type veth peer name eth0 netns "$(cl_ns "$i")" \
+            || fail "cannot create veth for node$i"
+        ip -n "$hub" link set "vn$i" master br0 up
+        ip -n "$(cl_ns "$i")" link set lo up
+        ip -n "$(cl_ns "$i")" addr add "$(cl_ip "$i")/24" dev eth0
+        ip -n "$(cl_ns "$i")" link set eth0 up
+    done
+    SIM_NETNS=$hub SIM_HOST=$CL_HUB_IP sim_start "$TEST_TMP/sim"
+    SIM_NETNS=$hub
+    CL_ZONE=$(sim_ctl POST /_sim/zone "{\"name\": \"$CL_ZONE_NAME\"}" | sim_json_field - id) \
+        || fail "cannot create the zone"
+    for i in $(seq "$CL_N"); do
+        cl_node_prepare "$i"
+        cl_node_start "$i"
+    done
+    cl_wait_for "all $CL_N nodes online with a DC" 60 cl_all_online \
+        || { cl_dump; fail "cluster did not form"; }
+}
+
+# cl_all_online: every node up that is not crashed, and a DC elected.
+cl_all_online()
+{
+    local xml i
+    xml=$(cl_in "$(cl_any_node)" crm_mon -1 --output-as=xml) || { echo "$xml"; return 1; }
+    grep -q '<current_dc present="true"' <<<"$xml" || { echo "no DC yet"; return 1; }
+    for i in $(seq "$CL_N"); do
+        [ -n "${CL_HOLDER[$i]:-}" ] || continue
+        grep -q "<node name=\"node$i\".* online=\"true\"" <<<"$xml" \
+            || { echo "node$i not online"; return 1; }
+    done
+}
+
+# cl_any_node: a node that is running (for CLI tools).
+cl_any_node()
+{
+    local i
+    for i in $(seq "$CL_N"); do
+        [ -n "${CL_HOLDER[$i]:-}" ] && { echo "$i"; return 0; }
+    done
+    return 1
+}
+
+# cl_settle [SECS]: wait until the cluster has no pending actions.
+cl_settle()
+{
+    cl_in "$(cl_any_node)" crm_resource --wait --timeout="${1:-60}s" >/dev/null 2>&1 \
+        || { echo "# cluster did not settle within ${1:-60}s" >&2; return 1; }
+}
+
+# cl_kill I: node I crashes: its link goes down and every process in its
+# network namespace (corosync, Pacemaker, the holder) dies at once.
+cl_kill()
+{
+    local i=$1 p
+    ip -n "$(cl_ns "$i")" link set eth0 down
+    for p in $(ip netns pids "$(cl_ns "$i")"); do
+        kill -9 "$p" 2>/dev/null && CL_KILLED_PIDS+=("$p")
+    done
+    CL_HOLDER[$i]=
+}
+
+# cl_boot I: node I comes back as after a reboot: empty /run, no virtual IP
+# left on eth0, link up, daemons started.
+cl_boot()
+{
+    local i=$1 dir=$CL_DIR/n$1
+    rm -rf "${dir:?}/run" && mkdir -p "$dir/run"
+    ip -n "$(cl_ns "$i")" addr flush dev eth0
+    ip -n "$(cl_ns "$i")" addr add "$(cl_ip "$i")/24" dev eth0
+    ip -n "$(cl_ns "$i")" link set eth0 up
+    cl_node_start "$i"
+}
+
+cl_exit()
+{
+    local rc=$?
+    cl_down
+    (exit "$rc")
+    lib_cleanup
+}
+
+# cl_down: kill every process in our namespaces (by pid: the namespaces'
+# own lists), remove the namespaces.  Resources need no stop: their
+# addresses vanish with the namespaces.
+cl_down()
+{
+    local ns p
+    sim_stop
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$CL_ID-"); do
+        for p in $(ip netns pids "$ns" 2>/dev/null); do
+            kill -9 "$p" 2>/dev/null && CL_KILLED_PIDS+=("$p")
+        done
+        ip netns del "$ns" 2>/dev/null
+    done
+    # libqb's shared-memory files of the processes killed above.
+    for p in "${CL_KILLED_PIDS[@]}"; do
+        rm -rf /dev/shm/qb-"$p"-* /dev/shm/qb-*-"$p"-* 2>/dev/null
+    done
+    CL_N=0
+}
+
+# cl_readme_block LABEL: the indented block that follows the README line
+# LABEL, de-indented: exactly what a user copies.
+cl_readme_block()
+{
+    awk -v label="$1" '
+        !found { if ($0 == label) found = 1; next }
+        found == 1 && /^$/ && !n { next }
+        found == 1 && /^    / { sub(/^    /, ""); print; n++; next }
+        found == 1 && /^$/ { print; next }
+        found == 1 { exit }
+    ' "$CL_README"
+}
+
+# cl_apply I LABEL [SED]: run the README block LABEL on node I with bash -e;
+# SED (a sed expression, e.g. the test's shorter monitor interval) must
+# change the text, so a README edit cannot make it silently do nothing.
+cl_apply()
+{
+    local i=$1 label=$2 sed_expr=${3:-} text edited
+    text=$(cl_readme_block "$label")
+    [ -n "$text" ] || fail "README has no block after the line '$label'"
+    edited=$text
+    if [ -n "$sed_expr" ]; then
+        edited=$(sed "$sed_expr" <<<"$text")
+        [ "$edited" != "$text" ] || fail "'$sed_expr' changed nothing in README block '$label'"
+    fi
+    printf '%s\n' "$edited" >"$CL_DIR/applied.sh"
+    echo "# applying README block '$label' on node$i:"
+    sed 's/^/#   /' "$CL_DIR/applied.sh"
+    cl_in "$i" bash -e "$CL_DIR/applied.sh" >"$CL_DIR/applied.log" 2>&1 \
+        || { cat "$CL_DIR/applied.log" >&2; return 1; }
+}
+
+# The monitor interval the tests use instead of the README's 30 s.
+CL_FAST_MONITOR="s/monitor interval=30s/monitor interval=$CL_MONITOR_INTERVAL/"
+
+# cl_record: the record's values at the simulator, comma-separated ("" if none).
+cl_record()
+{
+    local out
+    out=$(sim_ctl GET "/_sim/record?zone=$CL_ZONE&name=$CL_RECORD&type=A" 2>/dev/null) \
+        || { echo ""; return 0; }
+    sim_json_field - values <<<"$out" | tr -d '[]" ' 
+}
+
+# cl_locate R: the node R runs on ("" if stopped).
+cl_locate()
+{
+    cl_in "$(cl_any_node)" crm_resource --locate -r "$1" 2>/dev/null \
+        | sed -n 's/.*is running on: \([^ ]*\).*/\1/p' | head -n 1
+}
+
+# cl_peers OP: the client address of every OP request the simulator saw.
+cl_peers()
+{
+    sim_ctl GET /_sim/stats | "$PYTHON3" -c '
+import json, sys
+for e in json.load(sys.stdin)["log"]:
+    if e["op"] == sys.argv[1]:
+        print(e.get("peer", ""))
+' "$1"
+}
+
+# cl_dump: what a person needs to see why a cluster check failed.
+cl_dump()
+{
+    local i n
+    n=$(cl_any_node) && { echo "--- crm_mon -1 -r -f (node$n):"; cl_in "$n" crm_mon -1 -r -f 2>&1; }
+    for i in $(seq "$CL_N"); do
+        echo "--- node$i pacemaker.log (last 40 lines, agent and errors):"
+        grep -E 'route53|error|warning|dns|vip' "$CL_DIR/n$i/log/pacemaker.log" 2>/dev/null | tail -n 40
+    done
+    echo "--- simulator log (last 20 lines):"
+    tail -n 20 "$SIM_DIR/sim.log" 2>/dev/null
+} >&2
+
+# cl_monitor_rc R N: rc-code of R's last recurring monitor on node N, from
+# the CIB status section ("" if none yet).
+cl_monitor_rc()
+{
+    cl_in "$(cl_any_node)" cibadmin -Q -o status 2>/dev/null | "$PYTHON3" -c '
+import sys, xml.etree.ElementTree as ET
+rsc, node = sys.argv[1], sys.argv[2]
+for st in ET.parse(sys.stdin).getroot().iter("node_state"):
+    if st.get("uname") != node:
+        continue
+    for r in st.iter("lrm_resource"):
+        if r.get("id") != rsc:
+            continue
+        for op in r.iter("lrm_rsc_op"):
+            if op.get("operation") == "monitor" and op.get("interval", "0") != "0":
+                print(op.get("rc-code"))
+' "$1" "$2"
+}
+
+# cl_failcount R N: R's fail count on node N (0 if none).
+cl_failcount()
+{
+    local v
+    v=$(cl_in "$(cl_any_node)" crm_failcount -G -q -r "$1" -N "$2" 2>/dev/null)
+    echo "${v:-0}"
+}
+
+# cl_wipe: remove every resource and constraint (Pacemaker stops them),
+# reset resource defaults, and remove the record.
+cl_wipe()
+{
+    local n
+    n=$(cl_any_node)
+    cl_in "$n" cibadmin --replace -o constraints --xml-text '<constraints/>' >/dev/null
+    cl_in "$n" cibadmin --replace -o resources --xml-text '<resources/>' >/dev/null
+    cl_in "$n" cibadmin --replace -o rsc_defaults --xml-text '<rsc_defaults/>' >/dev/null 2>&1
+    cl_settle 60
+    cl_in "$n" crm_resource --cleanup >/dev/null 2>&1
+    sim_ctl POST /_sim/record "{\"zone\": \"$CL_ZONE\", \"name\": \"$CL_RECORD\", \"type\": \"A\", \"ttl\": 10, \"values\": []}" >/dev/null
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The agent in a real three-node corosync + Pacemaker cluster: the README's
+# crm block (virtual IP, order + colocation), with the address given
+# literally (ip=10.0.1.50) instead of ip_resource=vip; the active node is
+# killed, one of the two survivors takes over, the record is rewritten from
+# there.  See tests/cluster/lib.sh for the harness.
+set -u
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
+
+cl_require
+SECONDS=0
+
+same()
+{
+    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected '$2', got '$3'"; fi
+}
+upserts_from() { cl_peers ChangeResourceRecordSets | grep -cx "$1"; }
+# upsert_elsewhere A: the simulator saw an UPSERT from a node other than A.
+upsert_elsewhere() { cl_peers ChangeResourceRecordSets | grep -qvx "$1" || { echo "no UPSERT"; return 1; }; }
+
+VIP=10.0.1.50
+
+cl_up 3
+echo "# cluster of 3 up after ${SECONDS}s"
+cl_in 1 crm_attribute -t rsc_defaults -n migration-threshold -v 3 >/dev/null
+cl_apply 1 "crm:" "$CL_FAST_MONITOR; s/ip_resource=vip/ip=$VIP/" \
+    || { cl_dump; fail "the README's crm block failed"; }
+check "crm_verify accepts the crm block's configuration" cl_in 1 crm_verify -L
+cl_settle 60
+
+# Start: the record holds the literal address, written by the active node.
+active=$(cl_locate dns)
+case "$active" in node[123]) ok "start: dns runs on $active" ;; *) not_ok "start: dns runs" "on '$active'"; cl_dump ;; esac
+same "start: vip runs with dns" "$active" "$(cl_locate vip)"
+same "start: record holds $VIP" "$VIP" "$(cl_record)"
+same "start: one UPSERT, from $active" 1 "$(upserts_from "$(cl_ip "${active#node}")")"
+
+# Node failure: kill the active node; a survivor republishes.
+sim_ctl POST /_sim/reset-stats >/dev/null
+t0=$(date +%s.%N)
+cl_kill "${active#node}"
+if cl_wait_for "a survivor's UPSERT" 60 upsert_elsewhere "$(cl_ip "${active#node}")"; then
+    t=$(echo "$(date +%s.%N) - $t0" | bc)
+    from=$(cl_peers ChangeResourceRecordSets | tail -n 1)
+    ok "node failure: a survivor rewrote the record"
+    printf '# FAILOVER (3 nodes): %s killed -> record INSYNC from %s in %.1f s\n' "$active" "$from" "$t"
+else
+    not_ok "node failure: a survivor rewrote the record"
+    cl_dump
+fi
+cl_settle 60
+survivor=$(cl_locate dns)
+case "$survivor" in node[123]) [ "$survivor" != "$active" ] ;; *) false ;; esac \
+    && ok "node failure: crm_resource --locate: dns on $survivor" \
+    || not_ok "node failure: dns on a survivor" "on '$survivor'"
+same "node failure: vip followed to $survivor" "$survivor" "$(cl_locate vip)"
+same "node failure: the survivor's UPSERT reached the simulator" 1 \
+    "$(upserts_from "$(cl_ip "${survivor#node}")")"
+same "node failure: record holds $VIP" "$VIP" "$(cl_record)"
+check "node failure: the two survivors keep quorum" \
+    sh -c "nsenter -t ${CL_HOLDER[${survivor#node}]:-0} -m -u -n crm_mon -1 | grep -q 'partition with quorum'"
+
+echo "# three-node cluster suite took ${SECONDS}s"
+[ "$TESTS_FAILED" = 0 ] || cl_dump
+finish
