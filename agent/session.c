@@ -8,7 +8,7 @@
 /* Retries: the action's deadline is the real bound; the count only keeps
  * the loop finite.  Full jitter spreads a fleet of agents that were
  * throttled together over the whole window up to the cap. */
-#define SESSION_MAX_TRIES 30
+#define SESSION_MAX_TRIES 1000
 #define SESSION_BACKOFF_BASE_MS 100
 #define SESSION_BACKOFF_CAP_MS 5000
 #define SESSION_RESERVE_MS 250

@@ -64,6 +64,12 @@ slow:S, hang, empty (200, no body), html502, bighdr; anything else -> 500.
 Change status: a change is PENDING until pending_seconds (its value when
 GetChange is asked, so tests can release a pending change by setting it
 to 0) have passed since submission, then INSYNC.
+
+Rate limit: config {"rate_limit": R, "burst": B} puts every Route 53
+request through a token bucket (R per second, B at once; Route 53's
+account limit is 5/s); a request over it gets 400 Throttling "Rate
+exceeded", is not executed, and is counted in /_sim/stats "throttled".
+"rate_limit": null or 0 turns it off (the default).
 """
 
 import argparse
@@ -652,6 +658,45 @@ class Stats:
                     "log": list(self.entries)}
 
 
+class RateLimit:
+    """Route 53's account-wide request rate: a token bucket.  Off until
+    configured."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.rate, self.burst = 0.0, 1.0
+        self.tokens, self.last = 0.0, time.monotonic()
+        self.throttled = 0
+
+    def set(self, rate, burst):
+        with self.lock:
+            rate = float(rate or 0)
+            burst = float(burst if burst is not None else max(rate, 1))
+            if rate < 0 or burst < 1:
+                raise ValueError("rate_limit must be >= 0 and burst >= 1")
+            self.rate, self.burst = rate, burst
+            self.tokens, self.last = burst, time.monotonic()
+
+    def take(self):
+        """True if this request may run now; counts the refused ones."""
+        with self.lock:
+            if self.rate <= 0:
+                return True
+            now = time.monotonic()
+            self.tokens = min(self.burst,
+                              self.tokens + (now - self.last) * self.rate)
+            self.last = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return True
+            self.throttled += 1
+            return False
+
+    def snapshot(self):
+        with self.lock:
+            return {"rate_limit": self.rate or None, "burst": self.burst}
+
+
 class Sim:
     """Everything the handlers share."""
 
@@ -662,6 +707,7 @@ class Sim:
                                  args.region)
         self.faults = Faults()
         self.stats = Stats()
+        self.limiter = RateLimit()
         self.lock = threading.Lock()
         self.imds = {"local_ipv4": "10.0.0.10",
                      "public_ipv4": "198.51.100.10",
@@ -673,12 +719,17 @@ class Sim:
         with self.lock:
             out = dict(self.imds)
         out.update(self.faults.snapshot())
+        out.update(self.limiter.snapshot())
         out["pending_seconds"] = self.store.pending_seconds
         out["clock_skew"] = self.verifier.clock_skew
         return out
 
     def configure(self, cfg):
         """Apply a /_sim/config object; ValueError on nonsense."""
+        cfg = dict(cfg)
+        if "rate_limit" in cfg or "burst" in cfg:
+            self.limiter.set(cfg.pop("rate_limit", self.limiter.rate),
+                             cfg.pop("burst", None))
         unknown = set(cfg) - {"pending_seconds", "down", "faults",
                               "local_ipv4", "public_ipv4", "role",
                               "cred_ttl", "clock_skew"}
@@ -996,6 +1047,10 @@ class ApiHandler(Handler):
     def route53(self, op, ident, query, body):
         """One Route 53 request: fault, signature, operation, answer."""
         self.last_status = 0
+        if not self.sim.limiter.take():
+            self.send_error_xml(ApiError(400, "Throttling", "Rate exceeded"))
+            self.sim.stats.add(op, self.last_status, fault="rate_limit")
+            return
         # The key the client claims, for the log even if it is refused.
         m = self.CLAIMED_AKID.search(self.headers.get("Authorization") or "")
         akid, rejected = (m.group(1) if m else None), False
@@ -1308,7 +1363,8 @@ class ControlApi:
                 ("POST", "/_sim/config"): self.set_config,
                 ("GET", "/_sim/config"): lambda d, p: (200, self.sim.config()),
                 ("GET", "/_sim/stats"):
-                    lambda d, p: (200, self.sim.stats.snapshot()),
+                    lambda d, p: (200, dict(self.sim.stats.snapshot(),
+                                            throttled=self.sim.limiter.throttled)),
                 ("POST", "/_sim/reset-stats"): self.reset_stats,
                 ("GET", "/_sim/issued"): self.issued,
             }
@@ -1354,6 +1410,8 @@ class ControlApi:
     def reset_stats(self, d, p):
         with self.sim.stats.lock:
             self.sim.stats.reset()
+        with self.sim.limiter.lock:
+            self.sim.limiter.throttled = 0
         return 200, {}
 
 
