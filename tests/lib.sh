@@ -126,6 +126,21 @@ trap lib_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# ---- AWS CLI ------------------------------------------------------------------------
+
+# aws_cli_clean_env: nothing from the caller's AWS setup reaches the CLI,
+# which must not retry by itself (AWS_MAX_ATTEMPTS=1): every answer the
+# simulator gives is seen by the test.
+aws_cli_clean_env()
+{
+    local v
+    for v in $(env | sed -n 's/^\(AWS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+    export HOME=$TEST_TMP/home AWS_DEFAULT_REGION=us-east-1 AWS_PAGER='' \
+        AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+        AWS_EC2_METADATA_DISABLED=true AWS_MAX_ATTEMPTS=1 AWS_RETRY_MODE=standard
+    mkdir -p "$HOME"
+}
+
 # ---- TLS ----------------------------------------------------------------------------
 
 # make_ca DIR [IP]: DIR/ca.pem (+ ca.key) and DIR/server.pem + DIR/server.key

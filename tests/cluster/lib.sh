@@ -361,6 +361,12 @@ cl_locate()
         | sed -n 's/.*is running on: \([^ ]*\).*/\1/p' | head -n 1
 }
 
+# same DESC EXPECTED ACTUAL: ok if equal.
+same()
+{
+    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected '$2', got '$3'"; fi
+}
+
 # cl_peers OP: the client address of every OP request the simulator saw.
 cl_peers()
 {

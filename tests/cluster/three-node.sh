@@ -11,10 +11,6 @@ set -u
 cl_require
 SECONDS=0
 
-same()
-{
-    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected '$2', got '$3'"; fi
-}
 upserts_from() { cl_peers ChangeResourceRecordSets | grep -cx "$1"; }
 # upsert_elsewhere A: the simulator saw an UPSERT from a node other than A.
 upsert_elsewhere() { cl_peers ChangeResourceRecordSets | grep -qvx "$1" || { echo "no UPSERT"; return 1; }; }

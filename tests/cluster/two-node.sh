@@ -12,12 +12,6 @@ set -u
 cl_require
 SECONDS=0
 
-# same DESC EXPECTED ACTUAL: ok if equal.
-same()
-{
-    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected '$2', got '$3'"; fi
-}
-
 other_of() { [ "$1" = node1 ] && echo node2 || echo node1; }
 ip_of() { cl_ip "${1#node}"; }
 last_upsert_peer() { cl_peers ChangeResourceRecordSets | tail -n 1; }

@@ -18,12 +18,7 @@ done
 
 # ---- helpers -------------------------------------------------------------------------
 
-# A clean CLI environment: nothing from the caller's AWS setup leaks in.
-for v in $(env | sed -n 's/^\(AWS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-export HOME=$TEST_TMP/home AWS_DEFAULT_REGION=us-east-1 AWS_PAGER='' \
-    AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
-    AWS_EC2_METADATA_DISABLED=true AWS_MAX_ATTEMPTS=1 AWS_RETRY_MODE=standard
-mkdir -p "$HOME"
+aws_cli_clean_env
 
 # $R53 ARGS... (a script, so env(1) can run it): `aws route53 ARGS`
 # against the simulator, JSON out.  It reads credentials from the

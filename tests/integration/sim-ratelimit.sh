@@ -15,13 +15,7 @@ for tool in openssl curl "$PYTHON3"; do
     command -v "$tool" >/dev/null || skip_test "$tool is not installed"
 done
 
-# A clean CLI environment; AWS_MAX_ATTEMPTS=1: the CLI must not retry a
-# Throttling itself, so every refusal is seen here.
-for v in $(env | sed -n 's/^\(AWS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-export HOME=$TEST_TMP/home AWS_DEFAULT_REGION=us-east-1 AWS_PAGER='' \
-    AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
-    AWS_EC2_METADATA_DISABLED=true AWS_MAX_ATTEMPTS=1 AWS_RETRY_MODE=standard
-mkdir -p "$HOME"
+aws_cli_clean_env   # AWS_MAX_ATTEMPTS=1: every Throttling is seen here
 
 sim_start "$TEST_TMP/sim"
 sim_ctl POST /_sim/zone '{"name": "example.com", "id": "ZRATE"}' >/dev/null || fail "zone"
