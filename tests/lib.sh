@@ -128,6 +128,18 @@ trap 'exit 143' TERM
 
 # ---- AWS CLI ------------------------------------------------------------------------
 
+# require_aws_cli: set AWS to the CLI, or skip the test (with curl,
+# openssl and Python, which the simulator tests also need).
+require_aws_cli()
+{
+    local tool
+    AWS=/usr/bin/aws
+    [ -x "$AWS" ] || skip_test "$AWS (AWS CLI v2) is not installed"
+    for tool in openssl curl "$PYTHON3"; do
+        command -v "$tool" >/dev/null || skip_test "$tool is not installed"
+    done
+}
+
 # aws_cli_clean_env: nothing from the caller's AWS setup reaches the CLI,
 # which must not retry by itself (AWS_MAX_ATTEMPTS=1): every answer the
 # simulator gives is seen by the test.

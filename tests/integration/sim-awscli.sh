@@ -10,11 +10,7 @@
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-AWS=/usr/bin/aws
-[ -x "$AWS" ] || skip_test "$AWS (AWS CLI v2) is not installed"
-for tool in openssl curl "$PYTHON3"; do
-    command -v "$tool" >/dev/null || skip_test "$tool is not installed"
-done
+require_aws_cli
 
 # ---- helpers -------------------------------------------------------------------------
 

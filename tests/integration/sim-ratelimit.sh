@@ -9,11 +9,7 @@
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-AWS=/usr/bin/aws
-[ -x "$AWS" ] || skip_test "$AWS (AWS CLI v2) is not installed"
-for tool in openssl curl "$PYTHON3"; do
-    command -v "$tool" >/dev/null || skip_test "$tool is not installed"
-done
+require_aws_cli
 
 aws_cli_clean_env   # AWS_MAX_ATTEMPTS=1: every Throttling is seen here
 
