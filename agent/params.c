@@ -286,10 +286,10 @@ static r53_rc load_tunables(params_getenv_fn get, struct params *p)
     r53_rc rc = R53_OK;
 
     if ((rc = parse_long("ttl", param(get, "ttl"), 10, 0, 2147483647L, &p->ttl)) != R53_OK ||
-        (rc = parse_long("change_try_count", param(get, "change_try_count"), 5, 1, 10000,
+        (rc = parse_long("change_try_count", param(get, "change_try_count"), 0, 1, 10000,
                          &p->change_try_count)) != R53_OK ||
-        (rc = parse_seconds("change_try_interval", param(get, "change_try_interval"), 1000, 100,
-                            60000, &p->change_try_interval_ms)) != R53_OK ||
+        (rc = parse_seconds("change_try_interval", param(get, "change_try_interval"), 0, 100, 60000,
+                            &p->change_try_interval_ms)) != R53_OK ||
         (rc = parse_bool("wait_insync", param(get, "wait_insync"), true, &p->wait_insync)) !=
             R53_OK ||
         (rc = parse_long("monitor_retries", param(get, "monitor_retries"), 3, 0, 100,
@@ -300,6 +300,10 @@ static r53_rc load_tunables(params_getenv_fn get, struct params *p)
                            "fail", &p->monitor_api_failure_fail)) != R53_OK ||
         (rc = parse_choice("stop_action", param(get, "stop_action"), "keep", "delete",
                            &p->stop_action_delete)) != R53_OK ||
+        (rc = parse_choice("monitor_method", param(get, "monitor_method"), "dns", "api",
+                           &p->monitor_method_api)) != R53_OK ||
+        (rc = parse_seconds("dns_timeout", param(get, "dns_timeout"), 1000, 100, 30000,
+                            &p->dns_timeout_ms)) != R53_OK ||
         (rc = parse_seconds("connect_timeout", param(get, "connect_timeout"), 3000, 100, 60000,
                             &p->connect_timeout_ms)) != R53_OK ||
         (rc = parse_seconds("request_timeout", param(get, "request_timeout"), 10000, 100, 300000,
@@ -399,6 +403,9 @@ r53_rc params_load(params_getenv_fn get, struct params *out)
         (rc = load_zone(get, out)) != R53_OK || (rc = load_aws(get, out)) != R53_OK ||
         (rc = load_ip_source(get, out)) != R53_OK || (rc = load_tunables(get, out)) != R53_OK) {
         return rc;
+    }
+    if (param(get, "dns_servers") != NULL) {
+        return dns_parse_servers(param(get, "dns_servers"), out->dns_servers, &out->n_dns_servers);
     }
     return R53_OK;
 }
