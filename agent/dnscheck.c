@@ -9,6 +9,24 @@
 /* Room kept after the DNS step for the API read that may follow. */
 #define DNS_RESERVE_MS 500
 
+/* Keep the n servers just added after found[0..have) only where new. */
+static size_t add_new(struct dns_server *found, size_t have, size_t n)
+{
+    size_t kept = have;
+
+    for (size_t i = have; i < have + n; i++) {
+        bool seen = false;
+
+        for (size_t j = 0; j < kept && !seen; j++) {
+            seen = strcmp(found[j].addr, found[i].addr) == 0 && found[j].port == found[i].port;
+        }
+        if (!seen) {
+            found[kept++] = found[i];
+        }
+    }
+    return kept;
+}
+
 void dnscheck_learn(const struct params *p, const struct r53_zone *zone, int64_t deadline_ms,
                     struct state *st)
 {
@@ -34,7 +52,7 @@ void dnscheck_learn(const struct params *p, const struct r53_zone *zone, int64_t
 
         if (dns_resolve_host(zone->name_servers[i], resolvers, n_resolvers, end, found + n_found,
                              DNS_MAX_SERVERS - n_found, &n) == R53_OK) {
-            n_found += n;
+            n_found = add_new(found, n_found, n);
         } else {
             qb_log(LOG_INFO, "%s", r53_last_error());
         }

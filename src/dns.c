@@ -297,6 +297,13 @@ r53_rc dns_resolve_host(const char *name, const struct dns_server *servers, size
     ldns_rdf *dname = ldns_dname_new_frm_str(name);
 
     *n = 0;
+    if (is_address(name) && cap > 0) {
+        ldns_rdf_deep_free(dname);
+        snprintf(out[0].addr, sizeof(out[0].addr), "%s", name);
+        out[0].port = 53;
+        *n = 1;
+        return R53_OK;
+    }
     if (dname == NULL) {
         return r53_fail(R53_ERR_CONFIG, "'%s' is not a DNS name", name);
     }
