@@ -83,6 +83,26 @@ account limit is 5/s); a request over it gets 400 Throttling "Rate
 exceeded", is not executed, and is counted in /_sim/stats "throttled".
 "rate_limit": null or 0 turns it off (the default).
 
+Quota, the 2026 model (beside the one above; both apply if both are set):
+config "quota": "2026" turns on Route 53's published buckets: account
+burst 50 refill 10/s, and each operation its own bucket, burst 50 refill
+10/s (the published default; none of the five operations here has another
+figure); a request needs a token from both, takes none if either is empty,
+and is then refused (before its signature is checked) with 400 Throttling
+"Rate exceeded", not executed.  A separate bucket counts record changes:
+each Change of a ChangeResourceRecordSets, UPSERT counting two; the
+simulator's own figures (not published where this was written): burst
+100, refill 20/s; checked once the batch has been read and is signed, a
+batch over it is refused the same way and not applied.  Each bucket can be
+set: {"quota": {"account": {"burst": B, "rate": R}, "operations": {"*":
+{...}, "GetChange": {...}}, "changes": {...} or null (no change limit)}};
+what is left out takes the default.  "quota": null turns it off (the
+default); setting it refills every bucket.  /_sim/stats "quota":
+{"passed": {op: n}, "throttled": {op: n}, "throttled_by": {"account": n,
+"operation": n, "changes": n}}; the request log shows fault
+"quota:account", "quota:operation" or "quota:changes" (the "throttled"
+counter above is the old model's alone).
+
 DNS (--dns-port): the simulator is the zones' authoritative name servers.
 It answers from the same records as the API, as they stand once a change
 is INSYNC: a ChangeResourceRecordSets change reaches DNS when GetChange
@@ -830,6 +850,7 @@ class Sim:
                      "cred_ttl": 21600}
         self.imds_tokens = {}           # token -> expiry
         self.dns = DnsServer(self, getattr(args, "dns_addresses", []))
+        self.quota = Quota2026()
 
     def config(self):
         with self.lock:
@@ -838,6 +859,7 @@ class Sim:
         out.update(self.limiter.snapshot())
         out["pending_seconds"] = self.store.pending_seconds
         out.update(self.dns.config())
+        out.update(self.quota.config())
         out["clock_skew"] = self.verifier.clock_skew
         return out
 
@@ -845,6 +867,8 @@ class Sim:
         """Apply a /_sim/config object; ValueError on nonsense."""
         cfg = dict(cfg)
         self.dns.configure(cfg)         # takes its dns_* keys out
+        if "quota" in cfg:
+            self.quota.set(cfg.pop("quota"))
         if "rate_limit" in cfg or "burst" in cfg:
             self.limiter.set(cfg.pop("rate_limit", self.limiter.rate),
                              cfg.pop("burst", None))
@@ -1733,6 +1757,158 @@ def start_dns(sim, hosts, port):
     raise OSError("no DNS port free on all of %s" % hosts)
 
 # --------------------------------------------------------------------------
+# The 2026 quota model: account and per-operation token buckets, changes
+# --------------------------------------------------------------------------
+
+class Bucket:
+    """A token bucket: burst tokens at most, rate per second refill."""
+
+    def __init__(self, burst, rate):
+        self.burst, self.rate = float(burst), float(rate)
+        if self.burst < 1 or self.rate < 0:
+            raise ValueError("a bucket needs burst >= 1 and rate >= 0")
+        self.tokens, self.last = self.burst, time.monotonic()
+
+    def refill(self, now):
+        self.tokens = min(self.burst,
+                          self.tokens + (now - self.last) * self.rate)
+        self.last = now
+
+    def spec(self):
+        return {"burst": self.burst, "rate": self.rate}
+
+
+class QuotaThrottled(ApiError):
+    """A batch over the 2026 model's record-change bucket."""
+
+    def __init__(self):
+        super().__init__(400, "Throttling", "Rate exceeded")
+
+
+class Quota2026:
+    """Route 53's request quota since 2026 (developer guide, "Throttling
+    for Amazon Route 53 API requests"): an account bucket for all
+    operations together and one bucket per operation; a request needs a
+    token from both (when either is empty it takes none and is throttled).
+    A separate bucket counts record changes (each Change of a
+    ChangeResourceRecordSets; UPSERT counts two, as a DELETE plus a
+    CREATE), checked once the batch is read and before it is applied.
+    Off until configured."""
+
+    # The published table: account 50/10, every operation not listed 50/10;
+    # none of the five operations here is listed.  The change bucket's
+    # figures are the simulator's own choice (plausible: it binds only
+    # batches of several changes at the full request rate).
+    DEFAULTS = {"account": {"burst": 50, "rate": 10},
+                "operations": {"*": {"burst": 50, "rate": 10}},
+                "changes": {"burst": 100, "rate": 20}}
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.spec = None                # None: off
+        self.account = self.changes = None
+        self.ops = {}                   # op -> Bucket, made on first use
+        self.reset_stats()
+
+    def reset_stats(self):
+        self.passed, self.throttled = {}, {}
+        self.throttled_by = {"account": 0, "operation": 0, "changes": 0}
+
+    def set(self, spec):
+        """spec: None (off), "2026" (the defaults), or {"account",
+        "operations": {op or "*": bucket}, "changes": bucket or null}, each
+        bucket {"burst", "rate"}; what is left out takes the default."""
+        if spec is None or spec is False:
+            with self.lock:
+                self.spec, self.account, self.changes = None, None, None
+                self.ops = {}
+            return
+        if spec in ("2026", 2026):
+            spec = {}
+        if not isinstance(spec, dict) or \
+                set(spec) - {"account", "operations", "changes"}:
+            raise ValueError("quota: null, \"2026\" or {account, operations,"
+                             " changes}")
+
+        def bucket(d, default):
+            d = dict(default, **(d or {}))
+            if set(d) != {"burst", "rate"}:
+                raise ValueError("a bucket is {\"burst\", \"rate\"}")
+            return Bucket(d["burst"], d["rate"]).spec()
+        given = dict(spec.get("operations") or {})
+        ops = {"*": bucket(given.pop("*", None),
+                           self.DEFAULTS["operations"]["*"])}
+        for op, b in given.items():
+            ops[op] = bucket(b, ops["*"])
+        full = {"account": bucket(spec.get("account"),
+                                  self.DEFAULTS["account"]),
+                "operations": ops,
+                "changes": None if "changes" in spec and
+                spec["changes"] is None else
+                bucket(spec.get("changes"), self.DEFAULTS["changes"])}
+        with self.lock:
+            self.spec = full
+            self.account = Bucket(**full["account"])
+            self.changes = Bucket(**full["changes"]) if full["changes"] \
+                else None
+            self.ops = {}
+
+    def take(self, op):
+        """None if op may run now, else the bucket that refused
+        ("account" or "operation"); counts both."""
+        with self.lock:
+            if self.spec is None:
+                return None
+            b = self.ops.get(op)
+            if b is None:
+                b = self.ops[op] = Bucket(**self.spec["operations"].get(
+                    op, self.spec["operations"]["*"]))
+            now = time.monotonic()
+            self.account.refill(now)
+            b.refill(now)
+            empty = "account" if self.account.tokens < 1 else \
+                "operation" if b.tokens < 1 else None
+            if empty:
+                self.throttled[op] = self.throttled.get(op, 0) + 1
+                self.throttled_by[empty] += 1
+                return empty
+            self.account.tokens -= 1
+            b.tokens -= 1
+            self.passed[op] = self.passed.get(op, 0) + 1
+            return None
+
+    def take_changes(self, n):
+        """True if n record changes may be applied now."""
+        with self.lock:
+            if self.spec is None or self.changes is None:
+                return True
+            self.changes.refill(time.monotonic())
+            if self.changes.tokens >= n:
+                self.changes.tokens -= n
+                return True
+            self.throttled["ChangeResourceRecordSets"] = \
+                self.throttled.get("ChangeResourceRecordSets", 0) + 1
+            self.throttled_by["changes"] += 1
+            return False
+
+    @staticmethod
+    def changes_in(batch):
+        """Record changes a batch counts: UPSERT two, others one."""
+        return sum(2 if action == "UPSERT" else 1
+                   for action, _, _, _, _ in batch)
+
+    def config(self):
+        with self.lock:
+            return {"quota": json.loads(json.dumps(self.spec))}
+
+    def stats(self):
+        with self.lock:
+            return {"passed": dict(self.passed),
+                    "throttled": dict(self.throttled),
+                    "throttled_by": dict(self.throttled_by)}
+
+
+# --------------------------------------------------------------------------
 # Route 53 API + control API (HTTPS)
 # --------------------------------------------------------------------------
 
@@ -1892,6 +2068,12 @@ class ApiHandler(Handler):
             self.send_error_xml(ApiError(400, "Throttling", "Rate exceeded"))
             self.sim.stats.add(op, self.last_status, fault="rate_limit")
             return
+        refused = self.sim.quota.take(op)
+        if refused:
+            self.send_error_xml(ApiError(400, "Throttling", "Rate exceeded"))
+            self.sim.stats.add(op, self.last_status, fault="quota:" + refused,
+                               peer=self.client_address[0])
+            return
         # The key the client claims, for the log even if it is refused.
         m = self.CLAIMED_AKID.search(self.headers.get("Authorization") or "")
         akid, rejected = (m.group(1) if m else None), False
@@ -1923,6 +2105,8 @@ class ApiHandler(Handler):
             status = 200
         except ApiError as e:
             answer, status = e, e.status
+            if isinstance(e, QuotaThrottled):
+                kind = kind or "quota:changes"
         try:
             if kind == "reset-after":
                 self.reset_connection()
@@ -2122,6 +2306,8 @@ class ApiHandler(Handler):
             changes.append(self.parse_change(ch))
         if not changes:
             raise ApiError(400, "InvalidInput", "Changes is empty")
+        if not self.sim.quota.take_changes(Quota2026.changes_in(changes)):
+            raise QuotaThrottled()
         cid = self.sim.store.apply_batch(zid, comment, changes)
         submitted, status, _ = self.sim.store.change_status(cid)
         return xml_doc("ChangeResourceRecordSetsResponse", [("ChangeInfo", [
@@ -2206,7 +2392,8 @@ class ControlApi:
                 ("GET", "/_sim/stats"):
                     lambda d, p: (200, dict(self.sim.stats.snapshot(),
                                             throttled=self.sim.limiter.throttled,
-                                            dns=self.sim.dns.stats.snapshot())),
+                                            dns=self.sim.dns.stats.snapshot(),
+                                            quota=self.sim.quota.stats())),
                 ("POST", "/_sim/reset-stats"): self.reset_stats,
                 ("GET", "/_sim/issued"): self.issued,
             }
@@ -2256,6 +2443,8 @@ class ControlApi:
             self.sim.limiter.throttled = 0
         with self.sim.dns.stats.lock:
             self.sim.dns.stats.reset()
+        with self.sim.quota.lock:
+            self.sim.quota.reset_stats()
         return 200, {}
 
 
