@@ -14,7 +14,6 @@
 #include "params.h"
 #include "state.h"
 
-#define DEFAULT_RSCTMP "/run/resource-agents"
 
 static void usage(FILE *out)
 {
@@ -151,7 +150,7 @@ int main(int argc, char **argv)
 
     log_open(instance);
     params_rc = params_load(params_getenv, &p);
-    state_path(env_or("HA_RSCTMP", DEFAULT_RSCTMP), instance, path, sizeof(path));
+    state_path(env_or("HA_RSCTMP", PARAMS_DEFAULT_RSCTMP), instance, path, sizeof(path));
     e.p = params_rc == R53_OK ? &p : NULL;
     e.state_path = path;
     e.node = env_or("OCF_RESKEY_CRM_meta_on_node", uname(&uts) == 0 ? uts.nodename : "?");
