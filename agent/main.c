@@ -14,7 +14,6 @@
 #include "params.h"
 #include "state.h"
 
-
 static void usage(FILE *out)
 {
     fprintf(out, "usage: route53 {start|stop|monitor|validate-all|meta-data|usage}\n"

@@ -58,8 +58,8 @@ static r53_rc parse_long(const char *name, const char *text, long def, long min,
 
 /* A decimal with up to three decimals ("2", "0.5") into thousandths;
  * locale-independent and strict.  what: "seconds", unit: "s". */
-static r53_rc parse_milli(const char *name, const char *text, long def_ms, long min_ms,
-                          long max_ms, const char *what, const char *unit, long *out_ms)
+static r53_rc parse_milli(const char *name, const char *text, long def_ms, long min_ms, long max_ms,
+                          const char *what, const char *unit, long *out_ms)
 {
     size_t whole = 0;
     size_t frac = 0;
@@ -76,8 +76,8 @@ static r53_rc parse_milli(const char *name, const char *text, long def_ms, long 
     if (whole == 0 || whole > 6 || frac > 3 ||
         strlen(text) != whole + (text[whole] == '.' ? frac + 1 : 0) ||
         (text[whole] == '.' && frac == 0)) {
-        return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a number of %s (e.g. 2 or 0.5)", name,
-                        text, what);
+        return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a number of %s (e.g. 2 or 0.5)", name, text,
+                        what);
     }
     ms = strtol(text, NULL, 10) * 1000;
     for (size_t i = 0; i < 3; i++) {

@@ -31,7 +31,7 @@ struct params {
     struct dns_server dns_servers[DNS_MAX_SERVERS];
     size_t n_dns_servers; /* 0: the zone's name servers or this node's resolvers */
     long dns_timeout_ms;
-    long api_rate_milli; /* api_rate_limit, thousandths of a request per second */
+    long api_rate_milli;     /* api_rate_limit, thousandths of a request per second */
     bool stop_action_delete; /* stop_action=delete */
     const char *profile;
     bool profile_explicit; /* set by parameter or AWS_PROFILE */

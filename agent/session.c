@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,44 @@ static r53_rc renew_credentials(void *ctx)
     return imds_role_credentials(imds, &s->creds);
 }
 
+/* Every Route 53 request, retries and GetChange polls included, takes a
+ * token from the node's shared budget; Throttling lowers its rate. */
+static r53_rc budget_before(void *ctx, int64_t deadline_ms)
+{
+    struct session *s = ctx;
+
+    if (rate_budget_take(s->budget, deadline_ms) != R53_OK) {
+        return r53_fail(R53_ERR_TIMEOUT,
+                        "this node's Route 53 request budget (api_rate_limit=%.3g/s) had no "
+                        "token left before the deadline",
+                        (double)s->p->api_rate_milli / 1000.0);
+    }
+    return R53_OK;
+}
+
+static void budget_after(void *ctx, const char *api_code)
+{
+    struct session *s = ctx;
+
+    if (strcmp(api_code, "Throttling") == 0 || strcmp(api_code, "ThrottlingException") == 0) {
+        rate_budget_throttled(s->budget);
+    }
+}
+
+static r53_rc open_budget(struct session *s)
+{
+    char path[600];
+    struct r53_send_hooks hooks = { budget_before, budget_after, s };
+    r53_rc rc = R53_OK;
+
+    snprintf(path, sizeof(path), "%s/%s", s->p->rsctmp, RATE_BUDGET_NAME);
+    rc = rate_budget_open(path, (double)s->p->api_rate_milli / 1000.0, &s->budget);
+    if (rc == R53_OK) {
+        r53_client_set_hooks(s->r53, &hooks);
+    }
+    return rc;
+}
+
 r53_rc session_route53(struct session *s, struct r53_client **out)
 {
     r53_rc rc = R53_OK;
@@ -115,6 +154,9 @@ r53_rc session_route53(struct session *s, struct r53_client **out)
             return rc;
         }
         r53_client_set_retry(s->r53, &s->retry);
+        if ((rc = open_budget(s)) != R53_OK) {
+            return rc;
+        }
         if (s->renewable) {
             r53_client_set_refresh(s->r53, renew_credentials, s);
         }
@@ -126,6 +168,7 @@ r53_rc session_route53(struct session *s, struct r53_client **out)
 void session_close(struct session *s)
 {
     r53_client_free(s->r53);
+    rate_budget_close(s->budget);
     credentials_wipe(&s->creds);
     imds_free(s->imds);
     http_client_free(s->api_http);

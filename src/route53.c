@@ -260,8 +260,8 @@ static r53_rc call_once(struct r53_client *c, const char *op, const char *method
 
     snprintf(url, sizeof(url), "%s%s%s%s", c->base, path, query != NULL ? "?" : "",
              query != NULL ? query : "");
-    if (c->hooks.before != NULL && (rc = c->hooks.before(c->hooks.ctx, c->retry.deadline_ms)) !=
-                                       R53_OK) {
+    if (c->hooks.before != NULL &&
+        (rc = c->hooks.before(c->hooks.ctx, c->retry.deadline_ms)) != R53_OK) {
         rc = r53_fail(rc, "%s: %s", op, r53_last_error());
         goto cleanup;
     }

@@ -63,6 +63,8 @@ static void test_defaults(void **state)
     assert_false(p.monitor_method_api);
     assert_int_equal(p.n_dns_servers, 0);
     assert_int_equal(p.dns_timeout_ms, 1000);
+    assert_int_equal(p.api_rate_milli, 10000);
+    assert_string_equal(p.rsctmp, "/run/resource-agents");
     assert_string_equal(p.profile, "default");
     assert_false(p.profile_explicit);
     assert_string_equal(p.endpoint, "https://route53.amazonaws.com");
@@ -298,6 +300,13 @@ static void test_bad_dns_servers(void **state)
                      "more than 8");
 }
 
+static void test_bad_api_rate_limit(void **state)
+{
+    (void)state;
+    expect_dns_error("OCF_RESKEY_api_rate_limit=0", "out of range (0.100 to 1000 requests/s)");
+    expect_dns_error("OCF_RESKEY_api_rate_limit=fast", "is not a number of requests per second");
+}
+
 static void test_bad_dns_timeout(void **state)
 {
     (void)state;
@@ -328,15 +337,11 @@ static void test_host_checks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_every_value_set),
-        cmocka_unit_test(test_bad_monitor_method),
-        cmocka_unit_test(test_bad_dns_servers),
-        cmocka_unit_test(test_bad_dns_timeout),
-        cmocka_unit_test(test_ip_sources),
-        cmocka_unit_test(test_environment_fallbacks),
-        cmocka_unit_test(test_bad_values),
-        cmocka_unit_test(test_host_checks),
+        cmocka_unit_test(test_defaults),           cmocka_unit_test(test_every_value_set),
+        cmocka_unit_test(test_bad_monitor_method), cmocka_unit_test(test_bad_dns_servers),
+        cmocka_unit_test(test_bad_dns_timeout),    cmocka_unit_test(test_bad_api_rate_limit),
+        cmocka_unit_test(test_ip_sources),         cmocka_unit_test(test_environment_fallbacks),
+        cmocka_unit_test(test_bad_values),         cmocka_unit_test(test_host_checks),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
