@@ -15,7 +15,7 @@
 
 static int64_t time_left(const struct action_env *e)
 {
-    return e->deadline_ms - http_now_ms();
+    return e->deadline_ms - util_now_ms();
 }
 
 /* Sleep ms, or fail if that would leave less than reserve_ms of budget. */
@@ -138,7 +138,7 @@ static long next_pause_ms(const struct params *p, long polls, int64_t accepted_m
     if (p->change_try_interval_ms > 0) {
         return p->change_try_interval_ms;
     }
-    due = accepted_ms + action_default_poll_at_ms(polls + 1) - http_now_ms();
+    due = accepted_ms + action_default_poll_at_ms(polls + 1) - util_now_ms();
     return due > 0 ? (long)due : 0;
 }
 
@@ -150,7 +150,7 @@ static r53_rc wait_insync(const struct action_env *e, struct r53_client *r53,
     r53_rc rc = R53_OK;
     const struct params *p = e->p;
     struct r53_change_info now = *change;
-    int64_t accepted_ms = http_now_ms();
+    int64_t accepted_ms = util_now_ms();
     long polls = 0;
 
     while (strcmp(now.status, "INSYNC") != 0) {
@@ -159,7 +159,7 @@ static r53_rc wait_insync(const struct action_env *e, struct r53_client *r53,
                             "change %s still %s after %ld polls in %.1f s; raise "
                             "change_try_count, or unset it to poll until the start timeout",
                             change->id, now.status, polls,
-                            (double)(http_now_ms() - accepted_ms) / 1000.0);
+                            (double)(util_now_ms() - accepted_ms) / 1000.0);
         }
         /* Keep enough budget for one more request after the pause. */
         if (pause_within_budget(e, next_pause_ms(p, polls, accepted_ms), 500) != R53_OK) {
@@ -167,7 +167,7 @@ static r53_rc wait_insync(const struct action_env *e, struct r53_client *r53,
                             "change %s still %s after %ld polls in %.1f s when the start "
                             "timeout ran out; raise the start operation's timeout",
                             change->id, now.status, polls,
-                            (double)(http_now_ms() - accepted_ms) / 1000.0);
+                            (double)(util_now_ms() - accepted_ms) / 1000.0);
         }
         polls++;
         if ((rc = r53_get_change(r53, change->id, &now)) != R53_OK) {
@@ -219,8 +219,7 @@ r53_rc action_start(const struct action_env *e)
         (rc = resolve_record_name(p, r53, &zone, st.fqdn, sizeof(st.fqdn))) != R53_OK) {
         goto cleanup;
     }
-    snprintf(st.zone_id, sizeof(st.zone_id), "%s",
-             strncmp(zone.id, "/hostedzone/", 12) == 0 ? zone.id + 12 : zone.id);
+    snprintf(st.zone_id, sizeof(st.zone_id), "%s", util_strip_prefix(zone.id, "/hostedzone/"));
     learn_name_servers(e, r53, &zone, &st);
     snprintf(st.type, sizeof(st.type), "%s", addr.ipv6 ? "AAAA" : "A");
     snprintf(st.value, sizeof(st.value), "%s", addr.text);

@@ -34,7 +34,7 @@ void dnscheck_learn(const struct params *p, const struct r53_zone *zone, int64_t
     struct dns_server found[DNS_MAX_SERVERS];
     size_t n_resolvers = 0;
     size_t n_found = 0;
-    int64_t end = http_now_ms() + p->dns_timeout_ms;
+    int64_t end = util_now_ms() + p->dns_timeout_ms;
 
     st->private_zone = zone->private_zone;
     st->name_servers[0] = '\0';
@@ -94,7 +94,7 @@ size_t dnscheck_servers(const struct params *p, const struct state *st, struct d
  * for the API read. */
 static int64_t dns_end(const struct params *p, int64_t deadline_ms)
 {
-    int64_t end = http_now_ms() + p->dns_timeout_ms;
+    int64_t end = util_now_ms() + p->dns_timeout_ms;
 
     return end < deadline_ms - DNS_RESERVE_MS ? end : deadline_ms - DNS_RESERVE_MS;
 }
@@ -103,9 +103,9 @@ static int64_t dns_end(const struct params *p, int64_t deadline_ms)
 static void ask(const struct dns_server *servers, size_t i, size_t n, const struct state *st,
                 bool ipv6, int64_t end, struct dns_result *r)
 {
-    int64_t share = (end - http_now_ms()) / (int64_t)(n - i);
+    int64_t share = (end - util_now_ms()) / (int64_t)(n - i);
 
-    if (dns_query(&servers[i], st->fqdn, ipv6, http_now_ms() + share, r) != R53_OK) {
+    if (dns_query(&servers[i], st->fqdn, ipv6, util_now_ms() + share, r) != R53_OK) {
         r->outcome = DNS_SILENT;
         snprintf(r->detail, sizeof(r->detail), "%s", r53_last_error());
         r53_clear_error();

@@ -21,32 +21,11 @@ static void usage(FILE *out)
                  "from OCF_RESKEY_* as Pacemaker passes them.  See 'route53 meta-data'.\n");
 }
 
-static enum ocf_exit ocf_for(r53_rc rc)
-{
-    switch (rc) {
-    case R53_OK:
-        return OCF_SUCCESS;
-    case R53_ERR_CONFIG:
-    case R53_ERR_NO_ZONE:
-        return OCF_ERR_CONFIGURED;
-    case R53_ERR_HOST:
-        return OCF_ERR_ARGS;
-    case R53_ERR_NOT_INSTALLED:
-    case R53_ERR_NO_CREDENTIALS:
-        return OCF_ERR_INSTALLED;
-    case R53_ERR_AUTH:
-    case R53_ERR_EXPIRED:
-        return OCF_ERR_PERM;
-    default:
-        return OCF_ERR_GENERIC;
-    }
-}
-
 static const char *env_or(const char *name, const char *fallback)
 {
-    const char *v = getenv(name);
+    const char *v = util_unset_if_empty(getenv(name));
 
-    return (v != NULL && v[0] != '\0') ? v : fallback;
+    return v != NULL ? v : fallback;
 }
 
 /* The action's budget: Pacemaker's timeout (ms) less a margin to exit
@@ -61,7 +40,7 @@ static int64_t deadline_for(const char *action)
         timeout = strtol(t, NULL, 10);
     }
     margin = timeout / 10 < 2000 ? timeout / 10 : 2000;
-    return http_now_ms() + timeout - margin;
+    return util_now_ms() + timeout - margin;
 }
 
 static bool is_probe(const char *action)

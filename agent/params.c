@@ -11,6 +11,7 @@
 
 #include "address.h"
 #include "ratelimit.h"
+#include "util.h"
 
 #define DEFAULT_ENDPOINT "https://route53.amazonaws.com"
 #define DEFAULT_IMDS "http://169.254.169.254"
@@ -24,14 +25,12 @@ static const char *param(params_getenv_fn get, const char *name)
 
     snprintf(var, sizeof(var), "OCF_RESKEY_%s", name);
     v = get(var);
-    return (v != NULL && v[0] != '\0') ? v : NULL;
+    return util_unset_if_empty(v);
 }
 
 static const char *env(params_getenv_fn get, const char *name)
 {
-    const char *v = get(name);
-
-    return (v != NULL && v[0] != '\0') ? v : NULL;
+    return util_unset_if_empty(get(name));
 }
 
 static r53_rc parse_long(const char *name, const char *text, long def, long min, long max,
@@ -227,11 +226,8 @@ static r53_rc load_zone(params_getenv_fn get, struct params *p)
         return check_dns_name("zone", p->zone);
     }
     {
-        const char *id = p->zone_id;
+        const char *id = util_strip_prefix(p->zone_id, "/hostedzone/");
 
-        if (strncmp(id, "/hostedzone/", 12) == 0) {
-            id += 12;
-        }
         if (id[0] == '\0' || strlen(id) >= sizeof(p->zone_id_buf) ||
             strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(id)) {
             return r53_fail(R53_ERR_CONFIG,

@@ -31,7 +31,7 @@ r53_rc session_imds(struct session *s, struct imds **out)
                                   s->deadline_ms };
 
         if (s->p->imds_disabled) {
-            return r53_fail(R53_ERR_CONFIG,
+            return r53_fail(R53_ERR_HOST,
                             "instance metadata is disabled (AWS_EC2_METADATA_DISABLED)");
         }
         s->imds_http = http_client_new(&o);

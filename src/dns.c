@@ -196,7 +196,7 @@ static void read_answer(const ldns_pkt *pkt, const ldns_rdf *name, ldns_rr_type 
 static ldns_status send_once(const struct dns_server *srv, bool tcp, const ldns_rdf *name,
                              ldns_rr_type type, int64_t deadline_ms, ldns_pkt **pkt)
 {
-    int64_t left = deadline_ms - http_now_ms();
+    int64_t left = deadline_ms - util_now_ms();
     ldns_resolver *res = NULL;
     ldns_status st = LDNS_STATUS_OK;
 
@@ -222,7 +222,7 @@ r53_rc dns_query(const struct dns_server *srv, const char *fqdn, bool ipv6, int6
 
     memset(out, 0, sizeof(*out));
     if (name == NULL) {
-        return r53_fail(R53_ERR_CONFIG, "'%s' is not a DNS name", fqdn);
+        return r53_fail(R53_ERR_INTERNAL, "'%s' is not a DNS name", fqdn);
     }
     st = send_once(srv, false, name, type, deadline_ms, &pkt);
     if (st == LDNS_STATUS_OK && pkt != NULL && ldns_pkt_tc(pkt)) {
@@ -305,16 +305,16 @@ r53_rc dns_resolve_host(const char *name, const struct dns_server *servers, size
         return R53_OK;
     }
     if (dname == NULL) {
-        return r53_fail(R53_ERR_CONFIG, "'%s' is not a DNS name", name);
+        return r53_fail(R53_ERR_PARSE, "name server '%s' is not a DNS name", name);
     }
     from_hosts_file(dname, out, cap, n);
     ldns_rdf_deep_free(dname);
     for (size_t s = 0; *n == 0 && s < n_servers; s++) {
         for (int v6 = 0; v6 <= 1 && *n < cap; v6++) {
             struct dns_result r;
-            int64_t slice = (deadline_ms - http_now_ms()) / (int64_t)(2 * (n_servers - s) - v6);
+            int64_t slice = (deadline_ms - util_now_ms()) / (int64_t)(2 * (n_servers - s) - v6);
 
-            if (dns_query(&servers[s], name, v6 != 0, http_now_ms() + slice, &r) != R53_OK) {
+            if (dns_query(&servers[s], name, v6 != 0, util_now_ms() + slice, &r) != R53_OK) {
                 return R53_ERR_NOMEM;
             }
             for (size_t i = 0; r.outcome == DNS_ANSWER && i < r.n_values && *n < cap; i++) {

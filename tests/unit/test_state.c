@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ocf.h"
 #include "state.h"
 
 #define WRITERS 4  /* processes writing the shared instance */
@@ -151,7 +152,7 @@ static void test_concurrent_writers_never_tear(void **unused)
             whole++;
         } else {
             if (bad++ < 5) {
-                fprintf(stderr, "read %ld: rc %s: %s\n", reads, r53_rc_str(rc),
+                fprintf(stderr, "read %ld: rc %s: %s\n", reads, ocf_rc_name(rc),
                         rc == R53_OK ? "a state nobody wrote" : r53_last_error());
             }
         }
