@@ -28,6 +28,25 @@ static const char *param(params_getenv_fn get, const char *name)
     return util_unset_if_empty(v);
 }
 
+/* NAME, or else its deprecated alias (aws-vpc-route53's name for it):
+ * *out is the value or NULL, *from_alias says which gave it.  Both set
+ * to different values is a configuration error. */
+static r53_rc param_or_alias(params_getenv_fn get, const char *name, const char *alias,
+                             const char **out, bool *from_alias)
+{
+    const char *v = param(get, name);
+    const char *a = param(get, alias);
+
+    *out = v != NULL ? v : a;
+    *from_alias = v == NULL && a != NULL;
+    if (v != NULL && a != NULL && strcmp(v, a) != 0) {
+        return r53_fail(R53_ERR_CONFIG,
+                        "%s='%s' and its deprecated alias %s='%s' disagree; set only %s", name, v,
+                        alias, a, name);
+    }
+    return R53_OK;
+}
+
 static const char *env(params_getenv_fn get, const char *name)
 {
     return util_unset_if_empty(get(name));
@@ -218,7 +237,10 @@ static r53_rc load_zone(params_getenv_fn get, struct params *p)
     r53_rc rc = R53_OK;
 
     p->zone = param(get, "zone");
-    p->zone_id = param(get, "zone_id");
+    if ((rc = param_or_alias(get, "zone_id", "hostedzoneid", &p->zone_id,
+                             &p->zone_id_from_alias)) != R53_OK) {
+        return rc;
+    }
     if ((p->zone == NULL) == (p->zone_id == NULL)) {
         return r53_fail(R53_ERR_CONFIG, "set exactly one of zone (a domain name) and zone_id");
     }
@@ -230,9 +252,8 @@ static r53_rc load_zone(params_getenv_fn get, struct params *p)
 
         if (id[0] == '\0' || strlen(id) >= sizeof(p->zone_id_buf) ||
             strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(id)) {
-            return r53_fail(R53_ERR_CONFIG,
-                            "zone_id='%s' is not a hosted zone id (like Z1D633PJN98FT9)",
-                            p->zone_id);
+            return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a hosted zone id (like Z1D633PJN98FT9)",
+                            p->zone_id_from_alias ? "hostedzoneid" : "zone_id", p->zone_id);
         }
         snprintf(p->zone_id_buf, sizeof(p->zone_id_buf), "%s", id);
         p->zone_id = p->zone_id_buf;
@@ -249,6 +270,12 @@ static r53_rc load_ip_source(params_getenv_fn get, struct params *p)
     p->ip_resource = param(get, "ip_resource");
     p->interface = param(get, "interface");
     n = (p->ip != NULL) + (p->ip_resource != NULL) + (p->interface != NULL);
+    if (n == 0 && (p->hostname_from_alias || p->zone_id_from_alias)) {
+        /* A resource written for aws-vpc-route53, whose ip defaults to local. */
+        p->ip = "local";
+        p->ip_defaulted = true;
+        n = 1;
+    }
     if (n != 1) {
         return r53_fail(R53_ERR_CONFIG,
                         "set exactly one of ip, ip_resource and interface (%d are set)", n);
@@ -400,16 +427,26 @@ const char *params_getenv(const char *name)
     return getenv(name);
 }
 
+const char *const params_ignored_names[PARAMS_N_IGNORED] = { "awscli", "auth_type", "curl_retries",
+                                                             "curl_sleep" };
+
 r53_rc params_load(params_getenv_fn get, struct params *out)
 {
     r53_rc rc = R53_OK;
 
     memset(out, 0, sizeof(*out));
-    out->hostname = param(get, "hostname");
+    for (size_t i = 0; i < PARAMS_N_IGNORED; i++) {
+        out->ignored_set[i] = param(get, params_ignored_names[i]) != NULL;
+    }
+    if ((rc = param_or_alias(get, "hostname", "fullname", &out->hostname,
+                             &out->hostname_from_alias)) != R53_OK) {
+        return rc;
+    }
     if (out->hostname == NULL) {
         return r53_fail(R53_ERR_CONFIG, "hostname is required: the record name to publish");
     }
-    if ((rc = check_dns_name("hostname", out->hostname)) != R53_OK ||
+    if ((rc = check_dns_name(out->hostname_from_alias ? "fullname" : "hostname", out->hostname)) !=
+            R53_OK ||
         (rc = load_zone(get, out)) != R53_OK || (rc = load_aws(get, out)) != R53_OK ||
         (rc = load_ip_source(get, out)) != R53_OK || (rc = load_tunables(get, out)) != R53_OK) {
         return rc;

@@ -9,6 +9,7 @@
 #include "rc.h"
 
 #define PARAMS_DEFAULT_RSCTMP "/run/resource-agents"
+#define PARAMS_N_IGNORED 4
 
 enum ip_source { IP_LITERAL, IP_LOCAL, IP_PUBLIC, IP_RESOURCE, IP_INTERFACE };
 
@@ -45,10 +46,20 @@ struct params {
     const char *rsctmp; /* HA_RSCTMP: state file and the node's request budget */
     const char *credentials_file;
     const char *config_file;
+    /* aws-vpc-route53's names, accepted for migration (main logs them) */
+    bool hostname_from_alias;           /* hostname came from fullname */
+    bool zone_id_from_alias;            /* zone_id came from hostedzoneid */
+    bool ip_defaulted;                  /* no address source with the peer's names: ip=local */
+    bool ignored_set[PARAMS_N_IGNORED]; /* params_ignored_names[i] was set, and is ignored */
+
     char zone_id_buf[64]; /* storage for zone_id after stripping */
     char credentials_file_buf[512];
     char config_file_buf[512];
 };
+
+/* aws-vpc-route53's parameters that this agent accepts and ignores:
+ * awscli, auth_type, curl_retries, curl_sleep. */
+extern const char *const params_ignored_names[PARAMS_N_IGNORED];
 
 /* Look up one variable; getenv in production. */
 typedef const char *(*params_getenv_fn)(const char *name);

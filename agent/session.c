@@ -60,7 +60,10 @@ static r53_rc load_credentials(struct session *s)
     if (rc == R53_ERR_NOT_FOUND) {
         rc = credentials_from_file(p->config_file, p->profile, true, &s->creds);
     }
-    if (rc == R53_ERR_NOT_FOUND && p->profile_explicit) {
+    /* A named profile without keys (aws-vpc-route53's "cluster" profile
+     * holds only region and output) falls back to the instance role, as
+     * the AWS CLI does; off EC2 the reason names the profile. */
+    if (rc == R53_ERR_NOT_FOUND && p->profile_explicit && p->imds_disabled) {
         return r53_fail(R53_ERR_NO_CREDENTIALS, "profile '%s' has no keys in %s or %s", p->profile,
                         p->credentials_file, p->config_file);
     }
@@ -75,6 +78,13 @@ static r53_rc load_credentials(struct session *s)
             rc = imds_role_credentials(imds, &s->creds);
         }
         s->renewable = rc == R53_OK;
+        if (rc != R53_OK && p->profile_explicit) {
+            char why[512];
+
+            snprintf(why, sizeof(why), "%s", r53_last_error());
+            r53_fail(rc, "profile '%s' has no keys in %s or %s, and the instance role: %s",
+                     p->profile, p->credentials_file, p->config_file, why);
+        }
     }
     if (rc == R53_OK) {
         qb_log(LOG_DEBUG, "credentials from %s, key %.4s...", s->creds.source,

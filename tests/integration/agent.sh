@@ -78,7 +78,7 @@ MON=(OCF_RESKEY_CRM_meta_interval=10000)
 # ---- actions that need nothing --------------------------------------------
 run_agent meta-data; expect "meta-data exits 0" 0
 run_agent usage; expect "usage exits 0" 0
-run_agent reload-agent; expect "unknown action exits 3" 3
+run_agent migrate_to; expect "unknown action exits 3" 3
 run_agent validate-all; expect "validate-all with good parameters" 0
 
 # ---- probes and monitors before start make no call -------------------------

@@ -334,6 +334,58 @@ static void test_host_checks(void **state)
     assert_non_null(strstr(r53_last_error(), "ca_bundle"));
 }
 
+/* aws-vpc-route53's names: fullname and hostedzoneid stand for hostname
+ * and zone_id; its awscli, auth_type, curl_retries and curl_sleep are
+ * accepted and flagged as ignored; with its names and no address source,
+ * ip is local as it was there. */
+static void test_peer_names(void **state)
+{
+    const char *peer[] = { "OCF_RESKEY_fullname=service.example.com.",
+                           "OCF_RESKEY_hostedzoneid=Z1D633PJN98FT9",
+                           "OCF_RESKEY_awscli=/usr/bin/aws",
+                           "OCF_RESKEY_profile=cluster",
+                           "OCF_RESKEY_ttl=20",
+                           "OCF_RESKEY_curl_sleep=3",
+                           NULL };
+    const char *same[] = { BASE, "OCF_RESKEY_fullname=www", "OCF_RESKEY_ip=192.0.2.1", NULL };
+    const char *disagree[] = { BASE, "OCF_RESKEY_fullname=other.example.com.",
+                               "OCF_RESKEY_ip=192.0.2.1", NULL };
+    const char *both_zone[] = { "OCF_RESKEY_hostname=www", "OCF_RESKEY_zone_id=Z1",
+                                "OCF_RESKEY_hostedzoneid=Z2", "OCF_RESKEY_ip=192.0.2.1", NULL };
+    const char *bad_alias[] = { "OCF_RESKEY_fullname=a..b.", "OCF_RESKEY_hostedzoneid=Z1", NULL };
+    const char *bad_zone[] = { "OCF_RESKEY_fullname=a.b.", "OCF_RESKEY_hostedzoneid=Z/1", NULL };
+    const char *ours[] = { BASE, NULL };
+    struct params p;
+
+    (void)state;
+    assert_int_equal(load(peer, &p), R53_OK);
+    assert_string_equal(p.hostname, "service.example.com.");
+    assert_true(p.hostname_from_alias);
+    assert_string_equal(p.zone_id, "Z1D633PJN98FT9");
+    assert_true(p.zone_id_from_alias);
+    assert_null(p.zone);
+    assert_true(p.ip_defaulted);
+    assert_int_equal(p.ip_source, IP_LOCAL);
+    assert_string_equal(p.profile, "cluster");
+    assert_int_equal(p.ttl, 20);
+    assert_string_equal(params_ignored_names[0], "awscli");
+    assert_true(p.ignored_set[0]);
+    assert_false(p.ignored_set[1]); /* auth_type */
+    assert_false(p.ignored_set[2]); /* curl_retries */
+    assert_string_equal(params_ignored_names[3], "curl_sleep");
+    assert_true(p.ignored_set[3]);
+
+    assert_int_equal(load(same, &p), R53_OK);
+    assert_false(p.hostname_from_alias);
+    assert_false(p.ip_defaulted);
+    expect_config_error(disagree, "deprecated alias fullname='other.example.com.' disagree");
+    expect_config_error(both_zone, "deprecated alias hostedzoneid='Z2' disagree");
+    expect_config_error(bad_alias, "fullname='a..b.'");
+    expect_config_error(bad_zone, "hostedzoneid='Z/1' is not a hosted zone id");
+    /* Without the peer's names, no address source stays an error. */
+    expect_config_error(ours, "set exactly one of ip, ip_resource and interface");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_bad_dns_timeout),    cmocka_unit_test(test_bad_api_rate_limit),
         cmocka_unit_test(test_ip_sources),         cmocka_unit_test(test_environment_fallbacks),
         cmocka_unit_test(test_bad_values),         cmocka_unit_test(test_host_checks),
+        cmocka_unit_test(test_peer_names),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
