@@ -420,8 +420,8 @@ r53_rc action_validate(const struct action_env *e, int check_level)
     session_init(&s, e->p, e->deadline_ms);
     if ((rc = session_route53(&s, &r53)) == R53_OK &&
         (rc = resolve_record_name(e->p, r53, &zone, fqdn, sizeof(fqdn))) == R53_OK) {
-        qb_log(LOG_INFO, "credentials (%s) and zone %s (%s) are usable; record %s", s.creds.source,
-               zone.name, zone.id, fqdn);
+        qb_log(LOG_INFO, "credentials (%s) and zone %s (%s) are usable; record %s",
+               r53_client_credentials_source(r53), zone.name, zone.id, fqdn);
     }
     session_close(&s);
     return rc;

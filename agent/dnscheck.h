@@ -13,7 +13,7 @@
 #include "params.h"
 #include "rc.h"
 #include "state.h"
-#include "xml.h"
+#include "route53.h"
 
 /* At start: note in st whether the zone is private and, for a public
  * zone, the addresses of its name servers (zone->name_servers, resolved

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "fuzz.h"
-#include "xml.h"
+#include "route53_xml.h"
 
 static void check_failed(r53_rc rc, const void *out, size_t size)
 {
@@ -41,7 +41,7 @@ static void fuzz_change_info(const char *body, size_t len)
 
 static void fuzz_error(const char *body, size_t len)
 {
-    struct r53_api_error out;
+    struct aws_api_error out;
     r53_rc rc = r53_xml_error(body, len, &out);
 
     if (rc != R53_OK) {

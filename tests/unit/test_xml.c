@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xml.h"
+#include "route53_xml.h"
 
 #define NS_ATTR "xmlns=\"" R53_XML_NS "\""
 
@@ -190,7 +190,7 @@ static void test_change_info_bad(void **state)
 static void test_error_wire(void **state)
 {
     struct body b = body_from_fixture("wire-error-invalid-change-batch.xml");
-    struct r53_api_error e = { 0 };
+    struct aws_api_error e = { 0 };
 
     (void)state;
     assert_int_equal(r53_xml_error(b.data, b.len, &e), R53_OK);
@@ -204,7 +204,7 @@ static void test_error_wire(void **state)
 static void test_error_moto(void **state)
 {
     struct body b = body_from_fixture("moto-error-no-such-zone.xml");
-    struct r53_api_error e = { 0 };
+    struct aws_api_error e = { 0 };
 
     (void)state;
     assert_int_equal(r53_xml_error(b.data, b.len, &e), R53_OK);
@@ -236,7 +236,7 @@ static void test_error_moto(void **state)
 static void test_error_old_shape(void **state)
 {
     struct body b = body_from_fixture("wire-invalid-change-batch-old.xml");
-    struct r53_api_error e = { 0 };
+    struct aws_api_error e = { 0 };
 
     (void)state;
     assert_int_equal(r53_xml_error(b.data, b.len, &e), R53_OK);
@@ -263,7 +263,7 @@ static void test_error_long_message(void **state)
     char msg[1001] = "";
     char part[201] = "";
     struct body b = { 0 };
-    struct r53_api_error e = { 0 };
+    struct aws_api_error e = { 0 };
 
     (void)state;
     /* A long message must not lose the code: it is cut, visibly. */
@@ -300,7 +300,7 @@ static void test_error_long_message(void **state)
 
 static void test_error_bad(void **state)
 {
-    struct r53_api_error e = { 0 };
+    struct aws_api_error e = { 0 };
     char text[512] = "";
     char code[100] = "";
 
@@ -793,7 +793,7 @@ static void test_doctype_refused(void **state)
 static void test_not_xml(void **state)
 {
     struct r53_change_info ci = { 0 };
-    struct r53_api_error e = { 0 };
+    struct aws_api_error e = { 0 };
     struct r53_zone z = { 0 };
 
     (void)state;
@@ -877,7 +877,7 @@ static void test_wrong_root(void **state)
     assert_parse_error(r53_xml_hosted_zone(b.data, b.len, &z), "ErrorResponse");
     body_free(&b);
     {
-        struct r53_api_error e = { 0 };
+        struct aws_api_error e = { 0 };
 
         b = body_from_fixture("moto-get-change.xml");
         r53_clear_error();
