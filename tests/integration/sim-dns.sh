@@ -155,6 +155,13 @@ grep -q 'EDNS' <<<"$out" && not_ok "a query without EDNS got an OPT" "$out" \
 expect_eq "EDNS version 1: BADVERS" BADVERS "$(status www.example.com A +edns=1 +noednsneg)"
 expect_eq "a CNAME is followed within the zone" "192.0.2.10 192.0.2.11 www.example.com." \
     "$(short alias.example.com A)"
+expect_eq "the question's case is kept, in the question and the owner name" \
+    "WwW.ExAmple.COM. WwW.ExAmple.COM." \
+    "$(qdig WwW.ExAmple.COM A +noall +question +answer | awk 'NR <= 2 {printf "%s%s", sep, $1; sep = " "}' | sed 's/^;//')"
+sim_ctl POST /_sim/record '{"zone": "ZDNS", "name": "*.w.example.com", "type": "AAAA", "values": ["2001:db8::77"]}' \
+    >/dev/null || fail "wildcard record"
+expect_eq "a wildcard answers a name below it (RFC 4592), not one beside it" "2001:db8::77 NXDOMAIN" \
+    "$(short x.y.w.example.com AAAA) $(status x.v.example.com AAAA)"
 expect_eq "ANY at the apex: NS and SOA" "NS NS NS NS SOA" \
     "$(qdig example.com ANY +noall +answer | awk '{print $4}' | sort | tr '\n' ' ' | sed 's/ $//')"
 

@@ -1197,21 +1197,43 @@ class DnsWire:
 
         def __init__(self):
             self.buf = bytearray(12)
-            self.offsets = {}
+            self.offsets = {}           # lowercased suffix -> offset
+            self.exact = {}             # suffix as written -> offset
 
-        def name(self, labels, compress=True):
+        def name(self, labels, compress=True, owner=False):
+            """Owner names may point at the question's spelling (so they
+            keep the query's case, as BIND does); names in RDATA only at
+            the same bytes, so the query's case never leaks into them."""
             for i in range(len(labels)):
-                key = tuple(lab.lower() for lab in labels[i:])
-                if compress and key in self.offsets:
-                    self.buf += struct.pack("!H", 0xC000 | self.offsets[key])
+                suffix = tuple(labels[i:])
+                key = tuple(lab.lower() for lab in suffix)
+                at = self.offsets.get(key) if owner else \
+                    self.exact.get(suffix)
+                if compress and at is not None:
+                    self.buf += struct.pack("!H", 0xC000 | at)
                     return
                 if len(self.buf) < 0x3FFF:
                     self.offsets.setdefault(key, len(self.buf))
+                    self.exact.setdefault(suffix, len(self.buf))
                 self.buf += bytes([len(labels[i])]) + labels[i]
             self.buf += b"\0"
 
+        def question(self, raw):
+            """The question as it came (its case kept, as clients such as
+            ldns compare it), its name made a compression target."""
+            at, labels = len(self.buf), []
+            self.buf += raw
+            i = 0
+            while raw[i]:
+                labels.append((at + i, raw[i + 1:i + 1 + raw[i]]))
+                i += 1 + raw[i]
+            for k, (off, _) in enumerate(labels):
+                suffix = tuple(lab for _, lab in labels[k:])
+                self.offsets.setdefault(tuple(x.lower() for x in suffix), off)
+                self.exact.setdefault(suffix, off)
+
         def record(self, owner_labels, rtype, ttl, value):
-            self.name(owner_labels)
+            self.name(owner_labels, owner=True)
             self.buf += struct.pack("!HHI", rtype, DnsWire.CLASS_IN, ttl)
             at = len(self.buf)
             self.buf += b"\0\0"
@@ -1299,8 +1321,7 @@ class DnsWire:
                 flags |= 0x0200
             counts = [0, 0, 0, 0]
             if q["raw_question"]:
-                b.name(cls.text_labels(q["name"]))
-                b.buf += struct.pack("!HH", q["qtype"], q["qclass"])
+                b.question(q["raw_question"])
                 counts[0] = 1
             for i, sect in ((1, answer), (2, authority)):
                 if not with_records:
