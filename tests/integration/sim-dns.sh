@@ -225,6 +225,11 @@ expect_eq "name_servers at zone creation: DelegationSet and apex NS" \
 expect_eq "... the second resolves to a DNS address, the first as dns_hosts says" \
     "127.0.0.2 | 127.0.0.3" "$(short ns-2.sim.test A) | $(short ns-1.sim.test A)"
 
+sim_ctl POST /_sim/zone '{"name": "literal.test", "id": "ZLIT", "name_servers": ["127.0.0.1", "::1"]}' \
+    >/dev/null || fail "zone with literal name servers"
+expect_eq "name servers given as addresses come back as such (for getaddrinfo)" \
+    "127.0.0.1 ::1" "$(sim_r53 get-hosted-zone --id ZLIT | jget "' '.join(d['DelegationSet']['NameServers'])")"
+
 # ---- faults --------------------------------------------------------------------------
 
 sim_ctl POST /_sim/reset-stats >/dev/null

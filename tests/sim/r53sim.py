@@ -519,6 +519,14 @@ class Verifier:
 # --------------------------------------------------------------------------
 
 class Zone:
+    @staticmethod
+    def name_server(n):
+        """A name as Route 53 writes it; an address literal kept as is."""
+        try:
+            return str(ipaddress.ip_address(n.strip().rstrip("."))) + "."
+        except ValueError:
+            return Names.normalize(n)
+
     def __init__(self, zid, name, private, name_servers=None):
         self.id, self.name, self.private = zid, name, private
         self.caller_reference = str(uuid.uuid4())
@@ -527,7 +535,7 @@ class Zone:
                              for i, tld in enumerate(
                                  ["com.", "net.", "org.", "co.uk."])]
         if name_servers:
-            self.name_servers = [Names.normalize(n) for n in name_servers]
+            self.name_servers = [self.name_server(n) for n in name_servers]
         self.records[(name, "NS")] = (172800, list(self.name_servers))
         self.records[(name, "SOA")] = (
             900, ["%s awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"
@@ -1309,7 +1317,7 @@ class DnsWire:
     def response(cls, q, rcode, aa, answer=(), authority=(), limit=None,
                  force_tc=False):
         """Encode the answer to query q.  answer/authority: lists of
-        (owner text, type name, ttl, value).  limit: the UDP size (None:
+        (owner text, type name, ttl, value).  limit: the UDP size (65535 on
         TCP).  Over the limit, or force_tc: TC set and the sections
         emptied (RFC 2181 9).  -> (bytes, tc)."""
         def build(with_records):
@@ -1645,7 +1653,7 @@ class DnsServer:
             entry["rcode"] = "FORMERR"
             self.stats.add(entry)
             return out
-        limit = DnsWire.udp_limit(q) if transport == "udp" else None
+        limit = DnsWire.udp_limit(q) if transport == "udp" else 65535
         qtype = DnsWire.type_name(q["qtype"]) if q["qtype"] is not None \
             else None
         entry.update(name=q["name"], type=qtype, id=q["id"])
