@@ -14,7 +14,6 @@
 #include "params.h"
 #include "state.h"
 
-#define DEFAULT_RSCTMP "/run/resource-agents"
 
 static void usage(FILE *out)
 {
@@ -78,7 +77,11 @@ static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc 
 {
     r53_rc rc = R53_OK;
     enum monitor_result mon = MONITOR_STOPPED;
-    const char *level = getenv("OCF_CHECK_LEVEL");
+    /* Pacemaker since 2.0.5 passes OCF_CHECK_LEVEL; older ones passed it
+     * as a parameter. */
+    const char *level = getenv("OCF_CHECK_LEVEL") != NULL ? getenv("OCF_CHECK_LEVEL")
+                                                          : getenv("OCF_RESKEY_OCF_CHECK_LEVEL");
+    int check_level = level != NULL ? (int)strtol(level, NULL, 10) : 0;
 
     if (strcmp(action, "stop") == 0) {
         /* Stop even with parameters that no longer parse. */
@@ -89,7 +92,7 @@ static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc 
             return ocf_for(params_rc);
         }
         /* A probe never reports configuration errors: local state only. */
-        rc = action_monitor(e, is_probe(action), &mon);
+        rc = action_monitor(e, is_probe(action), check_level, &mon);
         if (rc != R53_OK) {
             return ocf_for(rc);
         }
@@ -111,7 +114,7 @@ static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc 
         return ocf_for(action_start(e));
     }
     if (strcmp(action, "validate-all") == 0) {
-        return ocf_for(action_validate(e, level != NULL ? (int)strtol(level, NULL, 10) : 0));
+        return ocf_for(action_validate(e, check_level));
     }
     return OCF_ERR_UNIMPLEMENTED;
 }
@@ -147,7 +150,7 @@ int main(int argc, char **argv)
 
     log_open(instance);
     params_rc = params_load(params_getenv, &p);
-    state_path(env_or("HA_RSCTMP", DEFAULT_RSCTMP), instance, path, sizeof(path));
+    state_path(env_or("HA_RSCTMP", PARAMS_DEFAULT_RSCTMP), instance, path, sizeof(path));
     e.p = params_rc == R53_OK ? &p : NULL;
     e.state_path = path;
     e.node = env_or("OCF_RESKEY_CRM_meta_on_node", uname(&uts) == 0 ? uts.nodename : "?");

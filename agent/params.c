@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "ratelimit.h"
 
 #define DEFAULT_ENDPOINT "https://route53.amazonaws.com"
 #define DEFAULT_IMDS "http://169.254.169.254"
@@ -55,10 +56,10 @@ static r53_rc parse_long(const char *name, const char *text, long def, long min,
     return R53_OK;
 }
 
-/* Seconds with up to three decimals ("2", "0.5") into milliseconds;
- * locale-independent and strict. */
-static r53_rc parse_seconds(const char *name, const char *text, long def_ms, long min_ms,
-                            long max_ms, long *out_ms)
+/* A decimal with up to three decimals ("2", "0.5") into thousandths;
+ * locale-independent and strict.  what: "seconds", unit: "s". */
+static r53_rc parse_milli(const char *name, const char *text, long def_ms, long min_ms,
+                          long max_ms, const char *what, const char *unit, long *out_ms)
 {
     size_t whole = 0;
     size_t frac = 0;
@@ -75,19 +76,25 @@ static r53_rc parse_seconds(const char *name, const char *text, long def_ms, lon
     if (whole == 0 || whole > 6 || frac > 3 ||
         strlen(text) != whole + (text[whole] == '.' ? frac + 1 : 0) ||
         (text[whole] == '.' && frac == 0)) {
-        return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a number of seconds (e.g. 2 or 0.5)", name,
-                        text);
+        return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a number of %s (e.g. 2 or 0.5)", name,
+                        text, what);
     }
     ms = strtol(text, NULL, 10) * 1000;
     for (size_t i = 0; i < 3; i++) {
         ms += (i < frac ? text[whole + 1 + i] - '0' : 0) * (i == 0 ? 100 : i == 1 ? 10 : 1);
     }
     if (ms < min_ms || ms > max_ms) {
-        return r53_fail(R53_ERR_CONFIG, "%s=%s is out of range (%ld.%03ld to %ld s)", name, text,
-                        min_ms / 1000, min_ms % 1000, max_ms / 1000);
+        return r53_fail(R53_ERR_CONFIG, "%s=%s is out of range (%ld.%03ld to %ld %s)", name, text,
+                        min_ms / 1000, min_ms % 1000, max_ms / 1000, unit);
     }
     *out_ms = ms;
     return R53_OK;
+}
+
+static r53_rc parse_seconds(const char *name, const char *text, long def_ms, long min_ms,
+                            long max_ms, long *out_ms)
+{
+    return parse_milli(name, text, def_ms, min_ms, max_ms, "seconds", "s", out_ms);
 }
 
 /* The OCF convention (ocf_is_true): yes/true/1/on, no/false/0/off. */
@@ -286,10 +293,10 @@ static r53_rc load_tunables(params_getenv_fn get, struct params *p)
     r53_rc rc = R53_OK;
 
     if ((rc = parse_long("ttl", param(get, "ttl"), 10, 0, 2147483647L, &p->ttl)) != R53_OK ||
-        (rc = parse_long("change_try_count", param(get, "change_try_count"), 5, 1, 10000,
+        (rc = parse_long("change_try_count", param(get, "change_try_count"), 0, 1, 10000,
                          &p->change_try_count)) != R53_OK ||
-        (rc = parse_seconds("change_try_interval", param(get, "change_try_interval"), 1000, 100,
-                            60000, &p->change_try_interval_ms)) != R53_OK ||
+        (rc = parse_seconds("change_try_interval", param(get, "change_try_interval"), 0, 100, 60000,
+                            &p->change_try_interval_ms)) != R53_OK ||
         (rc = parse_bool("wait_insync", param(get, "wait_insync"), true, &p->wait_insync)) !=
             R53_OK ||
         (rc = parse_long("monitor_retries", param(get, "monitor_retries"), 3, 0, 100,
@@ -300,6 +307,13 @@ static r53_rc load_tunables(params_getenv_fn get, struct params *p)
                            "fail", &p->monitor_api_failure_fail)) != R53_OK ||
         (rc = parse_choice("stop_action", param(get, "stop_action"), "keep", "delete",
                            &p->stop_action_delete)) != R53_OK ||
+        (rc = parse_choice("monitor_method", param(get, "monitor_method"), "dns", "api",
+                           &p->monitor_method_api)) != R53_OK ||
+        (rc = parse_seconds("dns_timeout", param(get, "dns_timeout"), 1000, 100, 30000,
+                            &p->dns_timeout_ms)) != R53_OK ||
+        (rc = parse_milli("api_rate_limit", param(get, "api_rate_limit"),
+                          (long)(RATE_DEFAULT_MAX * 1000), 100, 1000000, "requests per second",
+                          "requests/s", &p->api_rate_milli)) != R53_OK ||
         (rc = parse_seconds("connect_timeout", param(get, "connect_timeout"), 3000, 100, 60000,
                             &p->connect_timeout_ms)) != R53_OK ||
         (rc = parse_seconds("request_timeout", param(get, "request_timeout"), 10000, 100, 300000,
@@ -376,6 +390,10 @@ static r53_rc load_aws(params_getenv_fn get, struct params *p)
     } else {
         snprintf(p->config_file_buf, sizeof(p->config_file_buf), "%s/.aws/config", home_dir(get));
     }
+    p->rsctmp = env(get, "HA_RSCTMP");
+    if (p->rsctmp == NULL) {
+        p->rsctmp = PARAMS_DEFAULT_RSCTMP;
+    }
     p->credentials_file = p->credentials_file_buf;
     p->config_file = p->config_file_buf;
     return R53_OK;
@@ -399,6 +417,9 @@ r53_rc params_load(params_getenv_fn get, struct params *out)
         (rc = load_zone(get, out)) != R53_OK || (rc = load_aws(get, out)) != R53_OK ||
         (rc = load_ip_source(get, out)) != R53_OK || (rc = load_tunables(get, out)) != R53_OK) {
         return rc;
+    }
+    if (param(get, "dns_servers") != NULL) {
+        return dns_parse_servers(param(get, "dns_servers"), out->dns_servers, &out->n_dns_servers);
     }
     return R53_OK;
 }

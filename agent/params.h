@@ -5,7 +5,10 @@
 
 #include <stdbool.h>
 
+#include "dns.h"
 #include "rc.h"
+
+#define PARAMS_DEFAULT_RSCTMP "/run/resource-agents"
 
 enum ip_source { IP_LITERAL, IP_LOCAL, IP_PUBLIC, IP_RESOURCE, IP_INTERFACE };
 
@@ -18,13 +21,18 @@ struct params {
     const char *ip_resource;
     const char *interface;
     long ttl;
-    long change_try_count;
-    long change_try_interval_ms;
+    long change_try_count;       /* 0 (unset): poll until the start deadline */
+    long change_try_interval_ms; /* 0 (unset): the growing default schedule */
     bool wait_insync;
     long monitor_retries;
     long monitor_retry_interval_ms;
     bool monitor_api_failure_fail; /* monitor_api_failure=fail */
-    bool stop_action_delete;       /* stop_action=delete */
+    bool monitor_method_api;       /* monitor_method=api: no DNS */
+    struct dns_server dns_servers[DNS_MAX_SERVERS];
+    size_t n_dns_servers; /* 0: the zone's name servers or this node's resolvers */
+    long dns_timeout_ms;
+    long api_rate_milli; /* api_rate_limit, thousandths of a request per second */
+    bool stop_action_delete; /* stop_action=delete */
     const char *profile;
     bool profile_explicit; /* set by parameter or AWS_PROFILE */
     const char *endpoint;
@@ -34,6 +42,7 @@ struct params {
     const char *proxy;  /* NULL: none */
     long connect_timeout_ms;
     long request_timeout_ms;
+    const char *rsctmp; /* HA_RSCTMP: state file and the node's request budget */
     const char *credentials_file;
     const char *config_file;
     char zone_id_buf[64]; /* storage for zone_id after stripping */

@@ -23,6 +23,7 @@ struct r53_client {
     struct retry_policy retry;
     r53_refresh_fn refresh;
     void *refresh_ctx;
+    struct r53_send_hooks hooks;
     unsigned requests;
 };
 
@@ -75,6 +76,11 @@ void r53_client_set_refresh(struct r53_client *c, r53_refresh_fn refresh, void *
 {
     c->refresh = refresh;
     c->refresh_ctx = ctx;
+}
+
+void r53_client_set_hooks(struct r53_client *c, const struct r53_send_hooks *hooks)
+{
+    c->hooks = *hooks;
 }
 
 unsigned r53_client_requests(const struct r53_client *c)
@@ -183,7 +189,9 @@ static void body_excerpt(const char *body, size_t len, char *out, size_t outlen)
     out[o] = '\0';
 }
 
-static r53_rc api_failure(const char *op, const struct http_response *resp)
+/* The failure an error answer stands for; its code goes to code_out. */
+static r53_rc api_failure(const char *op, const struct http_response *resp, char *code_out,
+                          size_t code_len)
 {
     struct r53_api_error err = { 0 };
     char excerpt[81];
@@ -194,6 +202,7 @@ static r53_rc api_failure(const char *op, const struct http_response *resp)
                         "%s: HTTP %ld that is not a Route 53 error: '%s'", op, resp->status,
                         excerpt);
     }
+    snprintf(code_out, code_len, "%s", err.code);
     /* AWS words clock skew as "Signature expired: <when> is now earlier
      * than ..."; the fix is this node's clock, not the keys. */
     return r53_fail(rc_for_api_error(resp->status, err.code), "%s: %s (HTTP %ld): %s%s", op,
@@ -224,6 +233,7 @@ static r53_rc call_once(struct r53_client *c, const char *op, const char *method
     struct http_header headers[4];
     size_t n = 0;
     size_t body_len = body != NULL ? strlen(body) : 0;
+    char code[64] = "";
 
     sigv4_amz_date(time(NULL), amz_date);
     sig_headers[n++] = (struct sigv4_header){ "host", c->authority };
@@ -250,6 +260,11 @@ static r53_rc call_once(struct r53_client *c, const char *op, const char *method
 
     snprintf(url, sizeof(url), "%s%s%s%s", c->base, path, query != NULL ? "?" : "",
              query != NULL ? query : "");
+    if (c->hooks.before != NULL && (rc = c->hooks.before(c->hooks.ctx, c->retry.deadline_ms)) !=
+                                       R53_OK) {
+        rc = r53_fail(rc, "%s: %s", op, r53_last_error());
+        goto cleanup;
+    }
     {
         struct http_request req = { method, url, headers, n + 1, body, body_len };
 
@@ -262,8 +277,11 @@ static r53_rc call_once(struct r53_client *c, const char *op, const char *method
     }
     qb_log(LOG_DEBUG, "%s %s -> HTTP %ld", op, path, resp->status);
     if (resp->status < 200 || resp->status > 299) {
-        rc = api_failure(op, resp);
+        rc = api_failure(op, resp, code, sizeof(code));
         http_response_free(resp);
+    }
+    if (c->hooks.after != NULL) {
+        c->hooks.after(c->hooks.ctx, code);
     }
 
 cleanup:

@@ -690,6 +690,15 @@ static r53_rc hosted_zone_start(struct xml_ctx *c, const char *path)
 
 static r53_rc hosted_zone_end(struct xml_ctx *c, const char *path)
 {
+    struct r53_zone *z = c->out;
+
+    if (strcmp(path, "DelegationSet/NameServers/NameServer") == 0) {
+        if (z->n_name_servers == R53_MAX_NAME_SERVERS) {
+            return R53_OK; /* more than Route 53 gives: the first ones do */
+        }
+        return xml_take(c, z->name_servers[z->n_name_servers++], sizeof(z->name_servers[0]),
+                        "DelegationSet/NameServers/NameServer");
+    }
     if (strncmp(path, "HostedZone", strlen("HostedZone")) != 0 || c->cur == NULL) {
         return R53_OK;
     }

@@ -75,10 +75,15 @@ else
     fail "not valid against $RNG (--relaxng)"
 fi
 
-# The schemas do not require the mandatory actions; OCF does.
+# The schemas do not require the mandatory actions; OCF does.  Monitor
+# is advertised once per depth (0, and 10 for OCF_CHECK_LEVEL=10).
+n=$("$XMLLINT" --xpath "count(/resource-agent/actions/action[@name='monitor' and @depth='10'])" \
+    "$XML" 2>/dev/null)
+[ "$n" = 1 ] && pass "monitor depth 10 advertised once" || fail "monitor depth 10 advertised ${n:-?} times"
 for action in start stop monitor meta-data validate-all; do
     n=$("$XMLLINT" --xpath \
-        "count(/resource-agent/actions/action[@name='$action'])" "$XML" 2>/dev/null)
+        "count(/resource-agent/actions/action[@name='$action' and (not(@depth) or @depth='0')])" \
+        "$XML" 2>/dev/null)
     if [ "$n" = 1 ]; then
         pass "action $action advertised once"
     else

@@ -53,13 +53,16 @@ static void test_defaults(void **state)
     assert_null(p.zone_id);
     assert_int_equal(p.ip_source, IP_LITERAL);
     assert_int_equal(p.ttl, 10);
-    assert_int_equal(p.change_try_count, 5);
-    assert_int_equal(p.change_try_interval_ms, 1000);
+    assert_int_equal(p.change_try_count, 0);       /* until the start deadline */
+    assert_int_equal(p.change_try_interval_ms, 0); /* the growing schedule */
     assert_true(p.wait_insync);
     assert_int_equal(p.monitor_retries, 3);
     assert_int_equal(p.monitor_retry_interval_ms, 2000);
     assert_false(p.monitor_api_failure_fail);
     assert_false(p.stop_action_delete);
+    assert_false(p.monitor_method_api);
+    assert_int_equal(p.n_dns_servers, 0);
+    assert_int_equal(p.dns_timeout_ms, 1000);
     assert_string_equal(p.profile, "default");
     assert_false(p.profile_explicit);
     assert_string_equal(p.endpoint, "https://route53.amazonaws.com");
@@ -85,6 +88,9 @@ static void test_every_value_set(void **state)
                           "OCF_RESKEY_monitor_retry_interval=1.5",
                           "OCF_RESKEY_monitor_api_failure=fail",
                           "OCF_RESKEY_stop_action=delete",
+                          "OCF_RESKEY_monitor_method=api",
+                          "OCF_RESKEY_dns_servers=10.0.0.2, 127.0.0.1:5353,[::1]:53,fd00::53",
+                          "OCF_RESKEY_dns_timeout=0.25",
                           "OCF_RESKEY_profile=ha",
                           "OCF_RESKEY_endpoint=https://route53.amazonaws.com.cn",
                           "OCF_RESKEY_ca_bundle=/etc/ca.pem",
@@ -111,6 +117,17 @@ static void test_every_value_set(void **state)
     assert_int_equal(p.monitor_retry_interval_ms, 1500);
     assert_true(p.monitor_api_failure_fail);
     assert_true(p.stop_action_delete);
+    assert_true(p.monitor_method_api);
+    assert_int_equal(p.n_dns_servers, 4);
+    assert_string_equal(p.dns_servers[0].addr, "10.0.0.2");
+    assert_int_equal(p.dns_servers[0].port, 53);
+    assert_string_equal(p.dns_servers[1].addr, "127.0.0.1");
+    assert_int_equal(p.dns_servers[1].port, 5353);
+    assert_string_equal(p.dns_servers[2].addr, "::1");
+    assert_int_equal(p.dns_servers[2].port, 53);
+    assert_string_equal(p.dns_servers[3].addr, "fd00::53");
+    assert_int_equal(p.dns_servers[3].port, 53);
+    assert_int_equal(p.dns_timeout_ms, 250);
     assert_string_equal(p.profile, "ha");
     assert_true(p.profile_explicit);
     assert_string_equal(p.endpoint, "https://route53.amazonaws.com.cn");
@@ -254,6 +271,41 @@ static void test_bad_values(void **state)
     expect_config_error((const char *[]){ BASE, "OCF_RESKEY_interface=a/b", NULL }, "interface");
 }
 
+/* Each bad DNS-monitor value on its own, so one failure hides no other. */
+static void expect_dns_error(const char *var, const char *word)
+{
+    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", var, NULL }, word);
+}
+
+static void test_bad_monitor_method(void **state)
+{
+    (void)state;
+    expect_dns_error("OCF_RESKEY_monitor_method=dig", "must be 'dns' or 'api'");
+}
+
+static void test_bad_dns_servers(void **state)
+{
+    (void)state;
+    expect_dns_error("OCF_RESKEY_dns_servers=ns1.example.com", "'ns1.example.com' is not ADDR");
+    expect_dns_error("OCF_RESKEY_dns_servers=10.0.0.2:0", "'10.0.0.2:0'");
+    expect_dns_error("OCF_RESKEY_dns_servers=10.0.0.2:65536", "'10.0.0.2:65536'");
+    expect_dns_error("OCF_RESKEY_dns_servers=10.0.0.2:53x", "'10.0.0.2:53x'");
+    expect_dns_error("OCF_RESKEY_dns_servers=[10.0.0.2]:53", "'[10.0.0.2]:53'");
+    expect_dns_error("OCF_RESKEY_dns_servers=[::1", "'[::1'");
+    expect_dns_error("OCF_RESKEY_dns_servers=10.0.0.2,,10.0.0.3", "empty");
+    expect_dns_error("OCF_RESKEY_dns_servers=1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,5.5.5.5,6.6.6.6,"
+                     "7.7.7.7,8.8.8.8,9.9.9.9",
+                     "more than 8");
+}
+
+static void test_bad_dns_timeout(void **state)
+{
+    (void)state;
+    expect_dns_error("OCF_RESKEY_dns_timeout=0.05", "out of range");
+    expect_dns_error("OCF_RESKEY_dns_timeout=31", "out of range");
+    expect_dns_error("OCF_RESKEY_dns_timeout=1s", "is not a number of seconds");
+}
+
 static void test_host_checks(void **state)
 {
     const char *lo[] = { BASE, "OCF_RESKEY_interface=lo", NULL };
@@ -276,9 +328,15 @@ static void test_host_checks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),   cmocka_unit_test(test_every_value_set),
-        cmocka_unit_test(test_ip_sources), cmocka_unit_test(test_environment_fallbacks),
-        cmocka_unit_test(test_bad_values), cmocka_unit_test(test_host_checks),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_every_value_set),
+        cmocka_unit_test(test_bad_monitor_method),
+        cmocka_unit_test(test_bad_dns_servers),
+        cmocka_unit_test(test_bad_dns_timeout),
+        cmocka_unit_test(test_ip_sources),
+        cmocka_unit_test(test_environment_fallbacks),
+        cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_host_checks),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,6 +38,9 @@ static void make_state(int w, int i, struct state *s)
     snprintf(s->type, sizeof(s->type), "A");
     snprintf(s->value, sizeof(s->value), "10.%d.%d.%d", w, i / 256, i % 256);
     s->ttl = (long)w * 100000 + i;
+    s->private_zone = (i % 2) == 1;
+    snprintf(s->name_servers, sizeof(s->name_servers), "127.0.%d.%d:53,[fd00::%d]:5353", w, i % 256,
+             i);
 }
 
 /* True if s is make_state(w, i) for some writer w < nw and i < WRITES. */
