@@ -155,6 +155,12 @@ grep -q 'EDNS' <<<"$out" && not_ok "a query without EDNS got an OPT" "$out" \
 expect_eq "EDNS version 1: BADVERS" BADVERS "$(status www.example.com A +edns=1 +noednsneg)"
 expect_eq "a CNAME is followed within the zone" "192.0.2.10 192.0.2.11 www.example.com." \
     "$(short alias.example.com A)"
+sim_ctl POST /_sim/record '{"zone": "ZDNS", "name": "dangling.example.com", "type": "CNAME", "values": ["gone.example.com"]}' \
+    >/dev/null || fail "CNAME record"
+out=$(qdig dangling.example.com A)
+grep -q 'status: NXDOMAIN' <<<"$out" && grep -qE '^dangling\.example\.com\..*CNAME' <<<"$out" \
+    && ok "a CNAME to a missing name in the zone: the CNAME, then NXDOMAIN (RFC 6604)" \
+    || not_ok "dangling CNAME" "$out"
 expect_eq "the question's case is kept, in the question and the owner name" \
     "WwW.ExAmple.COM. WwW.ExAmple.COM." \
     "$(qdig WwW.ExAmple.COM A +noall +question +answer | awk 'NR <= 2 {printf "%s%s", sep, $1; sep = " "}' | sed 's/^;//')"

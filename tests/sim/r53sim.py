@@ -1585,9 +1585,8 @@ class DnsServer:
             owner, source = name, name
             if not exists(name):
                 source = self.wildcard(name, apex, exists)
-                if source is None:
-                    rcode = 3 if not answer else 0
-                    return rcode, True, answer, self.soa_of(records, apex)
+                if source is None:      # NXDOMAIN even after a CNAME
+                    return 3, True, answer, self.soa_of(records, apex)
             if qtype == "ANY":
                 found = [(t, records[(n, t)]) for n, t in sorted(records)
                          if n == source]
