@@ -204,6 +204,10 @@ expect_eq "dig retries over TCP by itself and gets all 12 strings" 12 \
 expect_eq "... and the simulator saw that TCP query" "$((tcp0 + 1))" "$(dstat tcp)"
 expect_eq "with EDNS (1232) the same answer fits UDP" 12 \
     "$(qdig big.example.com TXT +notcp +ignore +short | wc -l)"
+out=$(qdig big.example.com TXT +bufsize=600 +notcp +ignore)
+grep -q '^;; flags: qr aa tc;' <<<"$out" && grep -q 'udp: 1232' <<<"$out" \
+    && ok "over the query's EDNS size (600): TC, our OPT still sent" \
+    || not_ok "no TC over an EDNS size of 600" "$out"
 
 # ---- the delegation set: name servers the client can resolve ---------------------------
 
