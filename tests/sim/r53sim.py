@@ -116,14 +116,15 @@ over a public zone of the same name, as the VPC resolver (no cache).
     a CNAME is followed within its zone; wildcards as RFC 4592.
   - A name in a zone with no record of the type: NOERROR, no answer, the
     SOA in authority (TTL min(SOA TTL, MINIMUM), RFC 2308); a name not in
-    the zone: NXDOMAIN with the SOA; a name in no zone: REFUSED;
+    the zone: NXDOMAIN with the SOA (also at the end of a CNAME chain);
+    a name in no zone (and not a name server's, below): REFUSED;
     AXFR/IXFR: REFUSED; opcode other than QUERY: NOTIMP; class other
     than IN: REFUSED; a query that does not parse: FORMERR.
   - EDNS0: an OPT is answered with an OPT (size 1232, no options: cookies
     and other options are ignored); a version other than 0 gets BADVERS.
   - UDP: an answer over 512 bytes (or the query's EDNS size, at most
     1232) is sent with TC and empty sections; TCP (2-byte length prefix,
-    several queries per connection, 10 s idle) has no limit.
+    several queries per connection, 10 s idle) up to 65535 bytes.
   - Name servers: the names in public zones' DelegationSets answer A/AAAA
     (TTL 172800) with the DNS addresses, name server i with address
     i mod n: start with --dns-host 127.0.0.1 --dns-host 127.0.0.2 ... and
@@ -139,9 +140,9 @@ over a public zone of the same name, as the VPC resolver (no cache).
   - Faults, in the style of "down"/"faults": "dns_down" is a fault applied
     to every DNS query it matches (null clears); "dns_faults" replaces a
     queue of one-shot faults, consumed in order before "dns_down".  Each
-    is {"kind": k, "count": n (one-shot), and optional matchers "name",
-    "type", "server" (the address asked), "transport" ("udp"/"tcp")}; a
-    string k for "dns_down" is {"kind": k}.  Kinds:
+    is {"kind": k, "count": n (one-shot; default 1), and optional
+    matchers "name", "type", "server" (the address asked), "transport"
+    ("udp"/"tcp")}; a string k for "dns_down" is {"kind": k}.  Kinds:
       drop        no answer at all (UDP: nothing sent; TCP: that query
                   is not answered, the connection stays open)
       servfail    SERVFAIL, no AA, no records
