@@ -155,6 +155,19 @@ grep -q 'EDNS' <<<"$out" && not_ok "a query without EDNS got an OPT" "$out" \
 expect_eq "EDNS version 1: BADVERS" BADVERS "$(status www.example.com A +edns=1 +noednsneg)"
 expect_eq "a CNAME is followed within the zone" "192.0.2.10 192.0.2.11 www.example.com." \
     "$(short alias.example.com A)"
+sim_ctl POST /_sim/record '{"zone": "ZDNS", "name": "dangling.example.com", "type": "CNAME", "values": ["gone.example.com"]}' \
+    >/dev/null || fail "CNAME record"
+out=$(qdig dangling.example.com A)
+grep -q 'status: NXDOMAIN' <<<"$out" && grep -qE '^dangling\.example\.com\..*CNAME' <<<"$out" \
+    && ok "a CNAME to a missing name in the zone: the CNAME, then NXDOMAIN (RFC 6604)" \
+    || not_ok "dangling CNAME" "$out"
+expect_eq "the question's case is kept, in the question and the owner name" \
+    "WwW.ExAmple.COM. WwW.ExAmple.COM." \
+    "$(qdig WwW.ExAmple.COM A +noall +question +answer | awk 'NR <= 2 {printf "%s%s", sep, $1; sep = " "}' | sed 's/^;//')"
+sim_ctl POST /_sim/record '{"zone": "ZDNS", "name": "*.w.example.com", "type": "AAAA", "values": ["2001:db8::77"]}' \
+    >/dev/null || fail "wildcard record"
+expect_eq "a wildcard answers a name below it (RFC 4592), not one beside it" "2001:db8::77 NXDOMAIN" \
+    "$(short x.y.w.example.com AAAA) $(status x.v.example.com AAAA)"
 expect_eq "ANY at the apex: NS and SOA" "NS NS NS NS SOA" \
     "$(qdig example.com ANY +noall +answer | awk '{print $4}' | sort | tr '\n' ' ' | sed 's/ $//')"
 
@@ -191,6 +204,10 @@ expect_eq "dig retries over TCP by itself and gets all 12 strings" 12 \
 expect_eq "... and the simulator saw that TCP query" "$((tcp0 + 1))" "$(dstat tcp)"
 expect_eq "with EDNS (1232) the same answer fits UDP" 12 \
     "$(qdig big.example.com TXT +notcp +ignore +short | wc -l)"
+out=$(qdig big.example.com TXT +bufsize=600 +notcp +ignore)
+grep -q '^;; flags: qr aa tc;' <<<"$out" && grep -q 'udp: 1232' <<<"$out" \
+    && ok "over the query's EDNS size (600): TC, our OPT still sent" \
+    || not_ok "no TC over an EDNS size of 600" "$out"
 
 # ---- the delegation set: name servers the client can resolve ---------------------------
 
@@ -217,6 +234,11 @@ expect_eq "name_servers at zone creation: DelegationSet and apex NS" \
     "$(sim_r53 get-hosted-zone --id ZNAMED | jget "' '.join(d['DelegationSet']['NameServers'])") | $(short named.test NS)"
 expect_eq "... the second resolves to a DNS address, the first as dns_hosts says" \
     "127.0.0.2 | 127.0.0.3" "$(short ns-2.sim.test A) | $(short ns-1.sim.test A)"
+
+sim_ctl POST /_sim/zone '{"name": "literal.test", "id": "ZLIT", "name_servers": ["127.0.0.1", "::1"]}' \
+    >/dev/null || fail "zone with literal name servers"
+expect_eq "name servers given as addresses come back as such (for getaddrinfo)" \
+    "127.0.0.1 ::1" "$(sim_r53 get-hosted-zone --id ZLIT | jget "' '.join(d['DelegationSet']['NameServers'])")"
 
 # ---- faults --------------------------------------------------------------------------
 

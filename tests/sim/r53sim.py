@@ -116,14 +116,15 @@ over a public zone of the same name, as the VPC resolver (no cache).
     a CNAME is followed within its zone; wildcards as RFC 4592.
   - A name in a zone with no record of the type: NOERROR, no answer, the
     SOA in authority (TTL min(SOA TTL, MINIMUM), RFC 2308); a name not in
-    the zone: NXDOMAIN with the SOA; a name in no zone: REFUSED;
+    the zone: NXDOMAIN with the SOA (also at the end of a CNAME chain);
+    a name in no zone (and not a name server's, below): REFUSED;
     AXFR/IXFR: REFUSED; opcode other than QUERY: NOTIMP; class other
     than IN: REFUSED; a query that does not parse: FORMERR.
   - EDNS0: an OPT is answered with an OPT (size 1232, no options: cookies
     and other options are ignored); a version other than 0 gets BADVERS.
   - UDP: an answer over 512 bytes (or the query's EDNS size, at most
     1232) is sent with TC and empty sections; TCP (2-byte length prefix,
-    several queries per connection, 10 s idle) has no limit.
+    several queries per connection, 10 s idle) up to 65535 bytes.
   - Name servers: the names in public zones' DelegationSets answer A/AAAA
     (TTL 172800) with the DNS addresses, name server i with address
     i mod n: start with --dns-host 127.0.0.1 --dns-host 127.0.0.2 ... and
@@ -139,9 +140,9 @@ over a public zone of the same name, as the VPC resolver (no cache).
   - Faults, in the style of "down"/"faults": "dns_down" is a fault applied
     to every DNS query it matches (null clears); "dns_faults" replaces a
     queue of one-shot faults, consumed in order before "dns_down".  Each
-    is {"kind": k, "count": n (one-shot), and optional matchers "name",
-    "type", "server" (the address asked), "transport" ("udp"/"tcp")}; a
-    string k for "dns_down" is {"kind": k}.  Kinds:
+    is {"kind": k, "count": n (one-shot; default 1), and optional
+    matchers "name", "type", "server" (the address asked), "transport"
+    ("udp"/"tcp")}; a string k for "dns_down" is {"kind": k}.  Kinds:
       drop        no answer at all (UDP: nothing sent; TCP: that query
                   is not answered, the connection stays open)
       servfail    SERVFAIL, no AA, no records
@@ -519,6 +520,14 @@ class Verifier:
 # --------------------------------------------------------------------------
 
 class Zone:
+    @staticmethod
+    def name_server(n):
+        """A name as Route 53 writes it; an address literal kept as is."""
+        try:
+            return str(ipaddress.ip_address(n.strip().rstrip("."))) + "."
+        except ValueError:
+            return Names.normalize(n)
+
     def __init__(self, zid, name, private, name_servers=None):
         self.id, self.name, self.private = zid, name, private
         self.caller_reference = str(uuid.uuid4())
@@ -527,7 +536,7 @@ class Zone:
                              for i, tld in enumerate(
                                  ["com.", "net.", "org.", "co.uk."])]
         if name_servers:
-            self.name_servers = [Names.normalize(n) for n in name_servers]
+            self.name_servers = [self.name_server(n) for n in name_servers]
         self.records[(name, "NS")] = (172800, list(self.name_servers))
         self.records[(name, "SOA")] = (
             900, ["%s awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"
@@ -1197,21 +1206,43 @@ class DnsWire:
 
         def __init__(self):
             self.buf = bytearray(12)
-            self.offsets = {}
+            self.offsets = {}           # lowercased suffix -> offset
+            self.exact = {}             # suffix as written -> offset
 
-        def name(self, labels, compress=True):
+        def name(self, labels, compress=True, owner=False):
+            """Owner names may point at the question's spelling (so they
+            keep the query's case, as BIND does); names in RDATA only at
+            the same bytes, so the query's case never leaks into them."""
             for i in range(len(labels)):
-                key = tuple(lab.lower() for lab in labels[i:])
-                if compress and key in self.offsets:
-                    self.buf += struct.pack("!H", 0xC000 | self.offsets[key])
+                suffix = tuple(labels[i:])
+                key = tuple(lab.lower() for lab in suffix)
+                at = self.offsets.get(key) if owner else \
+                    self.exact.get(suffix)
+                if compress and at is not None:
+                    self.buf += struct.pack("!H", 0xC000 | at)
                     return
                 if len(self.buf) < 0x3FFF:
                     self.offsets.setdefault(key, len(self.buf))
+                    self.exact.setdefault(suffix, len(self.buf))
                 self.buf += bytes([len(labels[i])]) + labels[i]
             self.buf += b"\0"
 
+        def question(self, raw):
+            """The question as it came (its case kept, as clients such as
+            ldns compare it), its name made a compression target."""
+            at, labels = len(self.buf), []
+            self.buf += raw
+            i = 0
+            while raw[i]:
+                labels.append((at + i, raw[i + 1:i + 1 + raw[i]]))
+                i += 1 + raw[i]
+            for k, (off, _) in enumerate(labels):
+                suffix = tuple(lab for _, lab in labels[k:])
+                self.offsets.setdefault(tuple(x.lower() for x in suffix), off)
+                self.exact.setdefault(suffix, off)
+
         def record(self, owner_labels, rtype, ttl, value):
-            self.name(owner_labels)
+            self.name(owner_labels, owner=True)
             self.buf += struct.pack("!HHI", rtype, DnsWire.CLASS_IN, ttl)
             at = len(self.buf)
             self.buf += b"\0\0"
@@ -1287,7 +1318,7 @@ class DnsWire:
     def response(cls, q, rcode, aa, answer=(), authority=(), limit=None,
                  force_tc=False):
         """Encode the answer to query q.  answer/authority: lists of
-        (owner text, type name, ttl, value).  limit: the UDP size (None:
+        (owner text, type name, ttl, value).  limit: the UDP size (65535 on
         TCP).  Over the limit, or force_tc: TC set and the sections
         emptied (RFC 2181 9).  -> (bytes, tc)."""
         def build(with_records):
@@ -1299,8 +1330,7 @@ class DnsWire:
                 flags |= 0x0200
             counts = [0, 0, 0, 0]
             if q["raw_question"]:
-                b.name(cls.text_labels(q["name"]))
-                b.buf += struct.pack("!HH", q["qtype"], q["qclass"])
+                b.question(q["raw_question"])
                 counts[0] = 1
             for i, sect in ((1, answer), (2, authority)):
                 if not with_records:
@@ -1556,9 +1586,8 @@ class DnsServer:
             owner, source = name, name
             if not exists(name):
                 source = self.wildcard(name, apex, exists)
-                if source is None:
-                    rcode = 3 if not answer else 0
-                    return rcode, True, answer, self.soa_of(records, apex)
+                if source is None:      # NXDOMAIN even after a CNAME
+                    return 3, True, answer, self.soa_of(records, apex)
             if qtype == "ANY":
                 found = [(t, records[(n, t)]) for n, t in sorted(records)
                          if n == source]
@@ -1624,7 +1653,7 @@ class DnsServer:
             entry["rcode"] = "FORMERR"
             self.stats.add(entry)
             return out
-        limit = DnsWire.udp_limit(q) if transport == "udp" else None
+        limit = DnsWire.udp_limit(q) if transport == "udp" else 65535
         qtype = DnsWire.type_name(q["qtype"]) if q["qtype"] is not None \
             else None
         entry.update(name=q["name"], type=qtype, id=q["id"])
