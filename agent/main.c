@@ -14,41 +14,18 @@
 #include "params.h"
 #include "state.h"
 
-#define DEFAULT_RSCTMP "/run/resource-agents"
-
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: route53 {start|stop|monitor|validate-all|meta-data|usage}\n"
+    fprintf(out, "usage: route53 {start|stop|monitor|validate-all|reload-agent|meta-data|usage}\n"
                  "Keeps an Amazon Route 53 record pointing at this node; parameters come\n"
                  "from OCF_RESKEY_* as Pacemaker passes them.  See 'route53 meta-data'.\n");
 }
 
-static enum ocf_exit ocf_for(r53_rc rc)
-{
-    switch (rc) {
-    case R53_OK:
-        return OCF_SUCCESS;
-    case R53_ERR_CONFIG:
-    case R53_ERR_NO_ZONE:
-        return OCF_ERR_CONFIGURED;
-    case R53_ERR_HOST:
-        return OCF_ERR_ARGS;
-    case R53_ERR_NOT_INSTALLED:
-    case R53_ERR_NO_CREDENTIALS:
-        return OCF_ERR_INSTALLED;
-    case R53_ERR_AUTH:
-    case R53_ERR_EXPIRED:
-        return OCF_ERR_PERM;
-    default:
-        return OCF_ERR_GENERIC;
-    }
-}
-
 static const char *env_or(const char *name, const char *fallback)
 {
-    const char *v = getenv(name);
+    const char *v = util_unset_if_empty(getenv(name));
 
-    return (v != NULL && v[0] != '\0') ? v : fallback;
+    return v != NULL ? v : fallback;
 }
 
 /* The action's budget: Pacemaker's timeout (ms) less a margin to exit
@@ -63,7 +40,48 @@ static int64_t deadline_for(const char *action)
         timeout = strtol(t, NULL, 10);
     }
     margin = timeout / 10 < 2000 ? timeout / 10 : 2000;
-    return http_now_ms() + timeout - margin;
+    return util_now_ms() + timeout - margin;
+}
+
+/* OCF 1.1 meta-data for a caller that announces OCF 1.1 or later
+ * (Pacemaker 2.1 does); 1.0 for one that announces nothing (ocf-tester). */
+static const char *metadata_for_caller(void)
+{
+    const char *major = getenv("OCF_RA_VERSION_MAJOR");
+    const char *minor = getenv("OCF_RA_VERSION_MINOR");
+    long ma = 0;
+    long mi = 0;
+
+    if (major == NULL || major[0] == '\0' || strlen(major) > 4 ||
+        strspn(major, "0123456789") != strlen(major)) {
+        return route53_metadata_xml_1_0;
+    }
+    ma = strtol(major, NULL, 10);
+    if (minor != NULL && minor[0] != '\0' && strlen(minor) <= 4 &&
+        strspn(minor, "0123456789") == strlen(minor)) {
+        mi = strtol(minor, NULL, 10);
+    }
+    return (ma > 1 || (ma == 1 && mi >= 1)) ? route53_metadata_xml_1_1 : route53_metadata_xml_1_0;
+}
+
+/* One line for each of aws-vpc-route53's names in use. */
+static void log_peer_names(const struct params *p)
+{
+    if (p->hostname_from_alias) {
+        qb_log(LOG_NOTICE, "fullname is deprecated: use hostname (same value)");
+    }
+    if (p->zone_id_from_alias) {
+        qb_log(LOG_NOTICE, "hostedzoneid is deprecated: use zone_id (same value)");
+    }
+    if (p->ip_defaulted) {
+        qb_log(LOG_NOTICE, "no ip, ip_resource or interface: ip=local, as aws-vpc-route53 had it");
+    }
+    for (size_t i = 0; i < PARAMS_N_IGNORED; i++) {
+        if (p->ignored_set[i]) {
+            qb_log(LOG_NOTICE, "%s (aws-vpc-route53's parameter) is ignored",
+                   params_ignored_names[i]);
+        }
+    }
 }
 
 static bool is_probe(const char *action)
@@ -78,7 +96,11 @@ static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc 
 {
     r53_rc rc = R53_OK;
     enum monitor_result mon = MONITOR_STOPPED;
-    const char *level = getenv("OCF_CHECK_LEVEL");
+    /* Pacemaker since 2.0.5 passes OCF_CHECK_LEVEL; older ones passed it
+     * as a parameter. */
+    const char *level = getenv("OCF_CHECK_LEVEL") != NULL ? getenv("OCF_CHECK_LEVEL")
+                                                          : getenv("OCF_RESKEY_OCF_CHECK_LEVEL");
+    int check_level = level != NULL ? (int)strtol(level, NULL, 10) : 0;
 
     if (strcmp(action, "stop") == 0) {
         /* Stop even with parameters that no longer parse. */
@@ -89,7 +111,7 @@ static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc 
             return ocf_for(params_rc);
         }
         /* A probe never reports configuration errors: local state only. */
-        rc = action_monitor(e, is_probe(action), &mon);
+        rc = action_monitor(e, is_probe(action), check_level, &mon);
         if (rc != R53_OK) {
             return ocf_for(rc);
         }
@@ -111,7 +133,16 @@ static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc 
         return ocf_for(action_start(e));
     }
     if (strcmp(action, "validate-all") == 0) {
-        return ocf_for(action_validate(e, level != NULL ? (int)strtol(level, NULL, 10) : 0));
+        return ocf_for(action_validate(e, check_level));
+    }
+    if (strcmp(action, "reload-agent") == 0) {
+        /* Every action reads its parameters afresh: checking the new
+         * values is all a reload needs, and it asks Route 53 nothing. */
+        rc = action_validate(e, 0);
+        if (rc == R53_OK) {
+            qb_log(LOG_INFO, "new parameter values checked; they apply from the next action");
+        }
+        return ocf_for(rc);
     }
     return OCF_ERR_UNIMPLEMENTED;
 }
@@ -132,7 +163,7 @@ int main(int argc, char **argv)
         return OCF_ERR_ARGS;
     }
     if (strcmp(action, "meta-data") == 0) {
-        fputs(route53_metadata_xml, stdout);
+        fputs(metadata_for_caller(), stdout);
         return fflush(stdout) == 0 ? OCF_SUCCESS : OCF_ERR_GENERIC;
     }
     if (strcmp(action, "usage") == 0 || strcmp(action, "help") == 0) {
@@ -140,20 +171,23 @@ int main(int argc, char **argv)
         return OCF_SUCCESS;
     }
     if (strcmp(action, "start") != 0 && strcmp(action, "stop") != 0 &&
-        strcmp(action, "monitor") != 0 && strcmp(action, "validate-all") != 0) {
+        strcmp(action, "monitor") != 0 && strcmp(action, "validate-all") != 0 &&
+        strcmp(action, "reload-agent") != 0) {
         usage(stderr);
         return OCF_ERR_UNIMPLEMENTED;
     }
 
     log_open(instance);
     params_rc = params_load(params_getenv, &p);
-    state_path(env_or("HA_RSCTMP", DEFAULT_RSCTMP), instance, path, sizeof(path));
+    state_path(env_or("HA_RSCTMP", PARAMS_DEFAULT_RSCTMP), instance, path, sizeof(path));
     e.p = params_rc == R53_OK ? &p : NULL;
     e.state_path = path;
     e.node = env_or("OCF_RESKEY_CRM_meta_on_node", uname(&uts) == 0 ? uts.nodename : "?");
     e.deadline_ms = deadline_for(action);
     if (params_rc != R53_OK) {
         qb_log(LOG_ERR, "%s", r53_last_error());
+    } else {
+        log_peer_names(&p);
     }
 
     code = run(action, &e, params_rc);

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "ratelimit.h"
+#include "util.h"
 
 #define DEFAULT_ENDPOINT "https://route53.amazonaws.com"
 #define DEFAULT_IMDS "http://169.254.169.254"
@@ -23,14 +25,31 @@ static const char *param(params_getenv_fn get, const char *name)
 
     snprintf(var, sizeof(var), "OCF_RESKEY_%s", name);
     v = get(var);
-    return (v != NULL && v[0] != '\0') ? v : NULL;
+    return util_unset_if_empty(v);
+}
+
+/* NAME, or else its deprecated alias (aws-vpc-route53's name for it):
+ * *out is the value or NULL, *from_alias says which gave it.  Both set
+ * to different values is a configuration error. */
+static r53_rc param_or_alias(params_getenv_fn get, const char *name, const char *alias,
+                             const char **out, bool *from_alias)
+{
+    const char *v = param(get, name);
+    const char *a = param(get, alias);
+
+    *out = v != NULL ? v : a;
+    *from_alias = v == NULL && a != NULL;
+    if (v != NULL && a != NULL && strcmp(v, a) != 0) {
+        return r53_fail(R53_ERR_CONFIG,
+                        "%s='%s' and its deprecated alias %s='%s' disagree; set only %s", name, v,
+                        alias, a, name);
+    }
+    return R53_OK;
 }
 
 static const char *env(params_getenv_fn get, const char *name)
 {
-    const char *v = get(name);
-
-    return (v != NULL && v[0] != '\0') ? v : NULL;
+    return util_unset_if_empty(get(name));
 }
 
 static r53_rc parse_long(const char *name, const char *text, long def, long min, long max,
@@ -55,10 +74,10 @@ static r53_rc parse_long(const char *name, const char *text, long def, long min,
     return R53_OK;
 }
 
-/* Seconds with up to three decimals ("2", "0.5") into milliseconds;
- * locale-independent and strict. */
-static r53_rc parse_seconds(const char *name, const char *text, long def_ms, long min_ms,
-                            long max_ms, long *out_ms)
+/* A decimal with up to three decimals ("2", "0.5") into thousandths;
+ * locale-independent and strict.  what: "seconds", unit: "s". */
+static r53_rc parse_milli(const char *name, const char *text, long def_ms, long min_ms, long max_ms,
+                          const char *what, const char *unit, long *out_ms)
 {
     size_t whole = 0;
     size_t frac = 0;
@@ -75,19 +94,25 @@ static r53_rc parse_seconds(const char *name, const char *text, long def_ms, lon
     if (whole == 0 || whole > 6 || frac > 3 ||
         strlen(text) != whole + (text[whole] == '.' ? frac + 1 : 0) ||
         (text[whole] == '.' && frac == 0)) {
-        return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a number of seconds (e.g. 2 or 0.5)", name,
-                        text);
+        return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a number of %s (e.g. 2 or 0.5)", name, text,
+                        what);
     }
     ms = strtol(text, NULL, 10) * 1000;
     for (size_t i = 0; i < 3; i++) {
         ms += (i < frac ? text[whole + 1 + i] - '0' : 0) * (i == 0 ? 100 : i == 1 ? 10 : 1);
     }
     if (ms < min_ms || ms > max_ms) {
-        return r53_fail(R53_ERR_CONFIG, "%s=%s is out of range (%ld.%03ld to %ld s)", name, text,
-                        min_ms / 1000, min_ms % 1000, max_ms / 1000);
+        return r53_fail(R53_ERR_CONFIG, "%s=%s is out of range (%ld.%03ld to %ld %s)", name, text,
+                        min_ms / 1000, min_ms % 1000, max_ms / 1000, unit);
     }
     *out_ms = ms;
     return R53_OK;
+}
+
+static r53_rc parse_seconds(const char *name, const char *text, long def_ms, long min_ms,
+                            long max_ms, long *out_ms)
+{
+    return parse_milli(name, text, def_ms, min_ms, max_ms, "seconds", "s", out_ms);
 }
 
 /* The OCF convention (ocf_is_true): yes/true/1/on, no/false/0/off. */
@@ -212,7 +237,10 @@ static r53_rc load_zone(params_getenv_fn get, struct params *p)
     r53_rc rc = R53_OK;
 
     p->zone = param(get, "zone");
-    p->zone_id = param(get, "zone_id");
+    if ((rc = param_or_alias(get, "zone_id", "hostedzoneid", &p->zone_id,
+                             &p->zone_id_from_alias)) != R53_OK) {
+        return rc;
+    }
     if ((p->zone == NULL) == (p->zone_id == NULL)) {
         return r53_fail(R53_ERR_CONFIG, "set exactly one of zone (a domain name) and zone_id");
     }
@@ -220,16 +248,12 @@ static r53_rc load_zone(params_getenv_fn get, struct params *p)
         return check_dns_name("zone", p->zone);
     }
     {
-        const char *id = p->zone_id;
+        const char *id = util_strip_prefix(p->zone_id, "/hostedzone/");
 
-        if (strncmp(id, "/hostedzone/", 12) == 0) {
-            id += 12;
-        }
         if (id[0] == '\0' || strlen(id) >= sizeof(p->zone_id_buf) ||
             strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(id)) {
-            return r53_fail(R53_ERR_CONFIG,
-                            "zone_id='%s' is not a hosted zone id (like Z1D633PJN98FT9)",
-                            p->zone_id);
+            return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a hosted zone id (like Z1D633PJN98FT9)",
+                            p->zone_id_from_alias ? "hostedzoneid" : "zone_id", p->zone_id);
         }
         snprintf(p->zone_id_buf, sizeof(p->zone_id_buf), "%s", id);
         p->zone_id = p->zone_id_buf;
@@ -246,6 +270,12 @@ static r53_rc load_ip_source(params_getenv_fn get, struct params *p)
     p->ip_resource = param(get, "ip_resource");
     p->interface = param(get, "interface");
     n = (p->ip != NULL) + (p->ip_resource != NULL) + (p->interface != NULL);
+    if (n == 0 && (p->hostname_from_alias || p->zone_id_from_alias)) {
+        /* A resource written for aws-vpc-route53, whose ip defaults to local. */
+        p->ip = "local";
+        p->ip_defaulted = true;
+        n = 1;
+    }
     if (n != 1) {
         return r53_fail(R53_ERR_CONFIG,
                         "set exactly one of ip, ip_resource and interface (%d are set)", n);
@@ -286,10 +316,10 @@ static r53_rc load_tunables(params_getenv_fn get, struct params *p)
     r53_rc rc = R53_OK;
 
     if ((rc = parse_long("ttl", param(get, "ttl"), 10, 0, 2147483647L, &p->ttl)) != R53_OK ||
-        (rc = parse_long("change_try_count", param(get, "change_try_count"), 5, 1, 10000,
+        (rc = parse_long("change_try_count", param(get, "change_try_count"), 0, 1, 10000,
                          &p->change_try_count)) != R53_OK ||
-        (rc = parse_seconds("change_try_interval", param(get, "change_try_interval"), 1000, 100,
-                            60000, &p->change_try_interval_ms)) != R53_OK ||
+        (rc = parse_seconds("change_try_interval", param(get, "change_try_interval"), 0, 100, 60000,
+                            &p->change_try_interval_ms)) != R53_OK ||
         (rc = parse_bool("wait_insync", param(get, "wait_insync"), true, &p->wait_insync)) !=
             R53_OK ||
         (rc = parse_long("monitor_retries", param(get, "monitor_retries"), 3, 0, 100,
@@ -300,6 +330,13 @@ static r53_rc load_tunables(params_getenv_fn get, struct params *p)
                            "fail", &p->monitor_api_failure_fail)) != R53_OK ||
         (rc = parse_choice("stop_action", param(get, "stop_action"), "keep", "delete",
                            &p->stop_action_delete)) != R53_OK ||
+        (rc = parse_choice("monitor_method", param(get, "monitor_method"), "dns", "api",
+                           &p->monitor_method_api)) != R53_OK ||
+        (rc = parse_seconds("dns_timeout", param(get, "dns_timeout"), 1000, 100, 30000,
+                            &p->dns_timeout_ms)) != R53_OK ||
+        (rc = parse_milli("api_rate_limit", param(get, "api_rate_limit"),
+                          (long)(RATE_DEFAULT_MAX * 1000), 100, 1000000, "requests per second",
+                          "requests/s", &p->api_rate_milli)) != R53_OK ||
         (rc = parse_seconds("connect_timeout", param(get, "connect_timeout"), 3000, 100, 60000,
                             &p->connect_timeout_ms)) != R53_OK ||
         (rc = parse_seconds("request_timeout", param(get, "request_timeout"), 10000, 100, 300000,
@@ -376,6 +413,10 @@ static r53_rc load_aws(params_getenv_fn get, struct params *p)
     } else {
         snprintf(p->config_file_buf, sizeof(p->config_file_buf), "%s/.aws/config", home_dir(get));
     }
+    p->rsctmp = env(get, "HA_RSCTMP");
+    if (p->rsctmp == NULL) {
+        p->rsctmp = PARAMS_DEFAULT_RSCTMP;
+    }
     p->credentials_file = p->credentials_file_buf;
     p->config_file = p->config_file_buf;
     return R53_OK;
@@ -386,19 +427,32 @@ const char *params_getenv(const char *name)
     return getenv(name);
 }
 
+const char *const params_ignored_names[PARAMS_N_IGNORED] = { "awscli", "auth_type", "curl_retries",
+                                                             "curl_sleep" };
+
 r53_rc params_load(params_getenv_fn get, struct params *out)
 {
     r53_rc rc = R53_OK;
 
     memset(out, 0, sizeof(*out));
-    out->hostname = param(get, "hostname");
+    for (size_t i = 0; i < PARAMS_N_IGNORED; i++) {
+        out->ignored_set[i] = param(get, params_ignored_names[i]) != NULL;
+    }
+    if ((rc = param_or_alias(get, "hostname", "fullname", &out->hostname,
+                             &out->hostname_from_alias)) != R53_OK) {
+        return rc;
+    }
     if (out->hostname == NULL) {
         return r53_fail(R53_ERR_CONFIG, "hostname is required: the record name to publish");
     }
-    if ((rc = check_dns_name("hostname", out->hostname)) != R53_OK ||
+    if ((rc = check_dns_name(out->hostname_from_alias ? "fullname" : "hostname", out->hostname)) !=
+            R53_OK ||
         (rc = load_zone(get, out)) != R53_OK || (rc = load_aws(get, out)) != R53_OK ||
         (rc = load_ip_source(get, out)) != R53_OK || (rc = load_tunables(get, out)) != R53_OK) {
         return rc;
+    }
+    if (param(get, "dns_servers") != NULL) {
+        return dns_parse_servers(param(get, "dns_servers"), out->dns_servers, &out->n_dns_servers);
     }
     return R53_OK;
 }

@@ -5,7 +5,11 @@
 
 #include <stdbool.h>
 
+#include "dns.h"
 #include "rc.h"
+
+#define PARAMS_DEFAULT_RSCTMP "/run/resource-agents"
+#define PARAMS_N_IGNORED 4
 
 enum ip_source { IP_LITERAL, IP_LOCAL, IP_PUBLIC, IP_RESOURCE, IP_INTERFACE };
 
@@ -18,13 +22,18 @@ struct params {
     const char *ip_resource;
     const char *interface;
     long ttl;
-    long change_try_count;
-    long change_try_interval_ms;
+    long change_try_count;       /* 0 (unset): poll until the start deadline */
+    long change_try_interval_ms; /* 0 (unset): the growing default schedule */
     bool wait_insync;
     long monitor_retries;
     long monitor_retry_interval_ms;
     bool monitor_api_failure_fail; /* monitor_api_failure=fail */
-    bool stop_action_delete;       /* stop_action=delete */
+    bool monitor_method_api;       /* monitor_method=api: no DNS */
+    struct dns_server dns_servers[DNS_MAX_SERVERS];
+    size_t n_dns_servers; /* 0: the zone's name servers or this node's resolvers */
+    long dns_timeout_ms;
+    long api_rate_milli;     /* api_rate_limit, thousandths of a request per second */
+    bool stop_action_delete; /* stop_action=delete */
     const char *profile;
     bool profile_explicit; /* set by parameter or AWS_PROFILE */
     const char *endpoint;
@@ -34,12 +43,23 @@ struct params {
     const char *proxy;  /* NULL: none */
     long connect_timeout_ms;
     long request_timeout_ms;
+    const char *rsctmp; /* HA_RSCTMP: state file and the node's request budget */
     const char *credentials_file;
     const char *config_file;
+    /* aws-vpc-route53's names, accepted for migration (main logs them) */
+    bool hostname_from_alias;           /* hostname came from fullname */
+    bool zone_id_from_alias;            /* zone_id came from hostedzoneid */
+    bool ip_defaulted;                  /* no address source with the peer's names: ip=local */
+    bool ignored_set[PARAMS_N_IGNORED]; /* params_ignored_names[i] was set, and is ignored */
+
     char zone_id_buf[64]; /* storage for zone_id after stripping */
     char credentials_file_buf[512];
     char config_file_buf[512];
 };
+
+/* aws-vpc-route53's parameters that this agent accepts and ignores:
+ * awscli, auth_type, curl_retries, curl_sleep. */
+extern const char *const params_ignored_names[PARAMS_N_IGNORED];
 
 /* Look up one variable; getenv in production. */
 typedef const char *(*params_getenv_fn)(const char *name);

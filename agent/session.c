@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +31,7 @@ r53_rc session_imds(struct session *s, struct imds **out)
                                   s->deadline_ms };
 
         if (s->p->imds_disabled) {
-            return r53_fail(R53_ERR_CONFIG,
+            return r53_fail(R53_ERR_HOST,
                             "instance metadata is disabled (AWS_EC2_METADATA_DISABLED)");
         }
         s->imds_http = http_client_new(&o);
@@ -59,7 +60,10 @@ static r53_rc load_credentials(struct session *s)
     if (rc == R53_ERR_NOT_FOUND) {
         rc = credentials_from_file(p->config_file, p->profile, true, &s->creds);
     }
-    if (rc == R53_ERR_NOT_FOUND && p->profile_explicit) {
+    /* A named profile without keys (aws-vpc-route53's "cluster" profile
+     * holds only region and output) falls back to the instance role, as
+     * the AWS CLI does; off EC2 the reason names the profile. */
+    if (rc == R53_ERR_NOT_FOUND && p->profile_explicit && p->imds_disabled) {
         return r53_fail(R53_ERR_NO_CREDENTIALS, "profile '%s' has no keys in %s or %s", p->profile,
                         p->credentials_file, p->config_file);
     }
@@ -74,6 +78,13 @@ static r53_rc load_credentials(struct session *s)
             rc = imds_role_credentials(imds, &s->creds);
         }
         s->renewable = rc == R53_OK;
+        if (rc != R53_OK && p->profile_explicit) {
+            char why[512];
+
+            snprintf(why, sizeof(why), "%s", r53_last_error());
+            r53_fail(rc, "profile '%s' has no keys in %s or %s, and the instance role: %s",
+                     p->profile, p->credentials_file, p->config_file, why);
+        }
     }
     if (rc == R53_OK) {
         qb_log(LOG_DEBUG, "credentials from %s, key %.4s...", s->creds.source,
@@ -96,6 +107,44 @@ static r53_rc renew_credentials(void *ctx)
     return imds_role_credentials(imds, &s->creds);
 }
 
+/* Every Route 53 request, retries and GetChange polls included, takes a
+ * token from the node's shared budget; Throttling lowers its rate. */
+static r53_rc budget_before(void *ctx, int64_t deadline_ms)
+{
+    struct session *s = ctx;
+
+    if (rate_budget_take(s->budget, deadline_ms) != R53_OK) {
+        return r53_fail(R53_ERR_TIMEOUT,
+                        "this node's Route 53 request budget (api_rate_limit=%.3g/s) had no "
+                        "token left before the deadline",
+                        (double)s->p->api_rate_milli / 1000.0);
+    }
+    return R53_OK;
+}
+
+static void budget_after(void *ctx, const char *api_code)
+{
+    struct session *s = ctx;
+
+    if (strcmp(api_code, "Throttling") == 0 || strcmp(api_code, "ThrottlingException") == 0) {
+        rate_budget_throttled(s->budget);
+    }
+}
+
+static r53_rc open_budget(struct session *s)
+{
+    char path[600];
+    struct r53_send_hooks hooks = { budget_before, budget_after, s };
+    r53_rc rc = R53_OK;
+
+    snprintf(path, sizeof(path), "%s/%s", s->p->rsctmp, RATE_BUDGET_NAME);
+    rc = rate_budget_open(path, (double)s->p->api_rate_milli / 1000.0, &s->budget);
+    if (rc == R53_OK) {
+        r53_client_set_hooks(s->r53, &hooks);
+    }
+    return rc;
+}
+
 r53_rc session_route53(struct session *s, struct r53_client **out)
 {
     r53_rc rc = R53_OK;
@@ -115,6 +164,9 @@ r53_rc session_route53(struct session *s, struct r53_client **out)
             return rc;
         }
         r53_client_set_retry(s->r53, &s->retry);
+        if ((rc = open_budget(s)) != R53_OK) {
+            return rc;
+        }
         if (s->renewable) {
             r53_client_set_refresh(s->r53, renew_credentials, s);
         }
@@ -126,6 +178,7 @@ r53_rc session_route53(struct session *s, struct r53_client **out)
 void session_close(struct session *s)
 {
     r53_client_free(s->r53);
+    rate_budget_close(s->budget);
     credentials_wipe(&s->creds);
     imds_free(s->imds);
     http_client_free(s->api_http);

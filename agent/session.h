@@ -10,6 +10,7 @@
 #include "http.h"
 #include "imds.h"
 #include "params.h"
+#include "ratelimit.h"
 #include "route53.h"
 
 struct session {
@@ -22,6 +23,7 @@ struct session {
     struct imds *imds;
     struct credentials creds;
     struct r53_client *r53;
+    struct rate_budget *budget; /* this node's Route 53 requests, shared */
 };
 
 /* Prepare s; nothing is contacted yet.  deadline_ms bounds every request

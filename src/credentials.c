@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util.h"
+
 /* Far above any real credentials or config file; a bigger one is the
  * wrong file, and we never want to hold an unbounded secret buffer. */
 #define CRED_MAX_FILE (1024 * 1024)
@@ -97,7 +99,7 @@ static r53_rc fill(struct credentials *c, const char *id, size_t id_len, const c
  *     section and lines with neither '=' nor ':' are accepted or ignored;
  *   - a value of ours that continues on indented lines, an empty
  *     access key or secret, a NUL byte, a line over 4 KiB and a file over
- *     1 MiB are refused with R53_ERR_CONFIG (an empty session token
+ *     1 MiB are refused with R53_ERR_HOST, a file of this node (an empty session token
  *     means none, as botocore only signs with a non-empty one).
  * Messages name the file, the profile and line numbers, never a value. */
 
@@ -265,11 +267,11 @@ static r53_rc ini_scan_text(struct ini_scan *s, const char *text, size_t len)
         }
         lineno++;
         if (n > CRED_MAX_LINE) {
-            return r53_fail(R53_ERR_CONFIG, "%s line %u is longer than %d bytes", s->label, lineno,
+            return r53_fail(R53_ERR_HOST, "%s line %u is longer than %d bytes", s->label, lineno,
                             CRED_MAX_LINE);
         }
         if (memchr(line, '\0', n) != NULL) {
-            return r53_fail(R53_ERR_CONFIG, "%s line %u contains a NUL byte; is it a text file?",
+            return r53_fail(R53_ERR_HOST, "%s line %u contains a NUL byte; is it a text file?",
                             s->label, lineno);
         }
         b = n;
@@ -368,10 +370,10 @@ static r53_rc ini_credentials(const char *text, size_t len, const char *profile,
     r53_rc rc = R53_OK;
 
     if (profile == NULL || profile[0] == '\0') {
-        return r53_fail(R53_ERR_CONFIG, "no profile name given for %s", label);
+        return r53_fail(R53_ERR_INTERNAL, "no profile name given for %s", label);
     }
     if (len > CRED_MAX_FILE) {
-        return r53_fail(R53_ERR_CONFIG, "%s is larger than %d bytes; is it the right file?", label,
+        return r53_fail(R53_ERR_HOST, "%s is larger than %d bytes; is it the right file?", label,
                         CRED_MAX_FILE);
     }
     s.profile = profile;
@@ -403,21 +405,21 @@ static r53_rc ini_credentials(const char *text, size_t len, const char *profile,
     /* First: an indented line after the key explains a "missing" one. */
     for (int i = 0; i < 3; i++) {
         if (check[i] != NULL && check[i]->continued != 0) {
-            return r53_fail(R53_ERR_CONFIG,
+            return r53_fail(R53_ERR_HOST,
                             "%s line %u: the indented line continues %s of profile '%.100s'; "
                             "put the value on one line",
                             label, check[i]->continued, names[i], profile);
         }
     }
     if (id == NULL || secret == NULL) {
-        return r53_fail(R53_ERR_CONFIG, "profile '%.100s' in %s has %s but no %s", profile, label,
+        return r53_fail(R53_ERR_HOST, "profile '%.100s' in %s has %s but no %s", profile, label,
                         ini_key_names[id != NULL ? KEY_ID : KEY_SECRET],
                         ini_key_names[id != NULL ? KEY_SECRET : KEY_ID]);
     }
     for (int i = 0; i < 2; i++) {
         if (check[i]->len == 0) {
-            return r53_fail(R53_ERR_CONFIG, "profile '%.100s' in %s has an empty %s", profile,
-                            label, names[i]);
+            return r53_fail(R53_ERR_HOST, "profile '%.100s' in %s has an empty %s", profile, label,
+                            names[i]);
         }
     }
     if (token != NULL && token->len == 0) {
@@ -470,7 +472,7 @@ r53_rc credentials_from_file(const char *path, const char *profile, bool in_conf
         goto cleanup;
     }
     if (st.st_size > CRED_MAX_FILE) {
-        rc = r53_fail(R53_ERR_CONFIG,
+        rc = r53_fail(R53_ERR_HOST,
                       "%s is %lld bytes, more than the %d allowed; "
                       "is it the right file?",
                       path, (long long)st.st_size, CRED_MAX_FILE);
@@ -524,14 +526,6 @@ cleanup:
 
 /* ---- environment -------------------------------------------------- */
 
-static const char *env_value(const char *(*getenv_fn)(const char *), const char *name)
-{
-    const char *v = getenv_fn(name);
-
-    /* botocore treats an empty variable as an unset one. */
-    return v != NULL && v[0] != '\0' ? v : NULL;
-}
-
 r53_rc credentials_from_env(const char *(*getenv_fn)(const char *), struct credentials *out)
 {
     struct credentials c = { 0 };
@@ -540,18 +534,18 @@ r53_rc credentials_from_env(const char *(*getenv_fn)(const char *), struct crede
     const char *token = NULL;
     r53_rc rc = R53_OK;
 
-    id = env_value(getenv_fn, "AWS_ACCESS_KEY_ID");
-    secret = env_value(getenv_fn, "AWS_SECRET_ACCESS_KEY");
-    token = env_value(getenv_fn, "AWS_SESSION_TOKEN");
+    id = util_unset_if_empty(getenv_fn("AWS_ACCESS_KEY_ID"));
+    secret = util_unset_if_empty(getenv_fn("AWS_SECRET_ACCESS_KEY"));
+    token = util_unset_if_empty(getenv_fn("AWS_SESSION_TOKEN"));
     if (token == NULL) {
-        token = env_value(getenv_fn, "AWS_SECURITY_TOKEN");
+        token = util_unset_if_empty(getenv_fn("AWS_SECURITY_TOKEN"));
     }
     if (id == NULL && secret == NULL) {
         return r53_fail(R53_ERR_NOT_FOUND,
                         "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set");
     }
     if (id == NULL || secret == NULL) {
-        return r53_fail(R53_ERR_CONFIG, "%s is set in the environment but %s is not",
+        return r53_fail(R53_ERR_HOST, "%s is set in the environment but %s is not",
                         id != NULL ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
                         id != NULL ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
     }
@@ -602,18 +596,6 @@ static void tokener_free(struct json_tokener *tok)
         mbedtls_platform_zeroize(tok->pb->buf, (size_t)tok->pb->size);
     }
     json_tokener_free(tok);
-}
-
-/* Copy the printable ASCII of a string that is not secret (an IMDS Code
- * or Message) for a message, at most size - 1 bytes. */
-static void printable_copy(char *dst, size_t size, const char *src)
-{
-    size_t i = 0;
-
-    for (; src[i] != '\0' && i + 1 < size; i++) {
-        dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
-    }
-    dst[i] = '\0';
 }
 
 static r53_rc json_field(struct json_object *root, const char *name, const char **value,
@@ -697,11 +679,11 @@ r53_rc credentials_from_imds_json(const char *json, size_t len, struct credentia
             goto cleanup;
         }
         if (strcmp(json_object_get_string(code), "Success") != 0) {
-            printable_copy(code_text, sizeof(code_text), json_object_get_string(code));
+            util_printable(json_object_get_string(code), code_text, sizeof(code_text));
             message_text[0] = '\0';
             if (json_object_object_get_ex(root, "Message", &message) &&
                 json_object_is_type(message, json_type_string)) {
-                printable_copy(message_text, sizeof(message_text), json_object_get_string(message));
+                util_printable(json_object_get_string(message), message_text, sizeof(message_text));
             }
             rc = r53_fail(R53_ERR_AUTH,
                           "instance metadata has no credentials for the role: Code \"%s\"%s%s",

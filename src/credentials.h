@@ -27,7 +27,7 @@ void credentials_wipe(struct credentials *c);
 /* Look up profile in an INI-style AWS file at path.  In_config selects
  * the config-file section syntax: "[profile NAME]" (and "[default]").
  * R53_ERR_NOT_FOUND when the file, the section or the key pair is absent
- * (not an error for the chain: try the next source); R53_ERR_CONFIG when
+ * (not an error for the chain: try the next source); R53_ERR_HOST (this node's file) when
  * the section has only one of the two keys; R53_ERR_IO when the file
  * exists but cannot be read.  On success fills *out (caller wipes). */
 r53_rc credentials_from_file(const char *path, const char *profile, bool in_config,
@@ -39,7 +39,7 @@ r53_rc credentials_from_ini(const char *text, size_t len, const char *profile, b
 
 /* From AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN,
  * read through getenv_fn (getenv in production).  R53_ERR_NOT_FOUND if
- * neither key is set, R53_ERR_CONFIG if only one is. */
+ * neither key is set, R53_ERR_HOST if only one is. */
 r53_rc credentials_from_env(const char *(*getenv_fn)(const char *), struct credentials *out);
 
 /* The instance-role JSON served by IMDS

@@ -73,7 +73,7 @@ static r53_rc perform(struct imds *m, const struct http_request *req, struct htt
             rc = r53_fail(R53_ERR_SERVER, "%s answered HTTP %ld", m->endpoint, resp->status);
         }
         if (!retry_worth(rc) ||
-            (pause = retry_pause_ms(&policy, tries, http_now_ms(), retry_random())) < 0) {
+            (pause = retry_pause_ms(&policy, tries, util_now_ms(), retry_random())) < 0) {
             return rc;
         }
         http_response_free(resp);

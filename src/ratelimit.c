@@ -54,7 +54,7 @@ struct rate_budget {
 static int64_t real_now(void *ctx)
 {
     (void)ctx;
-    return http_now_ms();
+    return util_now_ms();
 }
 
 static void real_sleep(void *ctx, int64_t ms)
@@ -294,7 +294,8 @@ r53_rc rate_budget_open_clock(const char *path, double max_rate, const struct ra
 
     *out = NULL;
     if (!isfinite(max_rate) || max_rate <= 0 || max_rate > SANE_MAX) {
-        return r53_fail(R53_ERR_CONFIG, "request rate limit %g is not a positive number", max_rate);
+        return r53_fail(R53_ERR_INTERNAL, "request rate limit %g is not a positive number",
+                        max_rate);
     }
     b = calloc(1, sizeof(*b));
     if (b == NULL || (path != NULL && (b->path = strdup(path)) == NULL)) {

@@ -47,7 +47,7 @@
 #define RATE_LOCK_PATIENCE_MS 1000 /* lock wait before going alone */
 
 /* Time, injected so tests need no real waits; NULL members (or a NULL
- * clock) take the real ones: CLOCK_MONOTONIC ms (as http_now_ms), a
+ * clock) take the real ones: CLOCK_MONOTONIC ms (as util_now_ms), a
  * sleep resuming after signals, and a random source for jitter. */
 struct rate_clock {
     int64_t (*now_ms)(void *ctx);
@@ -72,7 +72,7 @@ struct rate_budget_stats {
  * 0755, as the state file's), or a private one if path is NULL.  An
  * unusable file is not an error: the budget is private (see above).
  * max_rate: this node's ceiling in req/s, finite and > 0, else
- * R53_ERR_CONFIG.  R53_ERR_NOMEM on allocation failure. */
+ * R53_ERR_INTERNAL.  R53_ERR_NOMEM on allocation failure. */
 r53_rc rate_budget_open(const char *path, double max_rate, struct rate_budget **out);
 
 /* rate_budget_open with an injected clock (copied; may be NULL). */

@@ -14,7 +14,7 @@ struct retry_policy {
     unsigned max_tries;  /* 1: never retry */
     int64_t base_ms;     /* ceiling of the first pause */
     int64_t cap_ms;      /* the ceiling never grows past this */
-    int64_t deadline_ms; /* monotonic ms (http_now_ms); 0: none */
+    int64_t deadline_ms; /* monotonic ms (util_now_ms); 0: none */
     int64_t reserve_ms;  /* a retry must leave this long to run */
 };
 

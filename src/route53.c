@@ -11,6 +11,7 @@
 
 #include "retry.h"
 #include "sigv4.h"
+#include "util.h"
 
 #define API "/2013-04-01"
 
@@ -23,6 +24,7 @@ struct r53_client {
     struct retry_policy retry;
     r53_refresh_fn refresh;
     void *refresh_ctx;
+    struct r53_send_hooks hooks;
     unsigned requests;
 };
 
@@ -35,7 +37,7 @@ r53_rc r53_client_new(const char *endpoint, struct http_client *http,
 
     *out = NULL;
     if (strncasecmp(endpoint, "https://", 8) != 0) {
-        return r53_fail(R53_ERR_CONFIG, "endpoint '%s' is not an https:// URL", endpoint);
+        return r53_fail(R53_ERR_INTERNAL, "endpoint '%s' is not an https:// URL", endpoint);
     }
     host = endpoint + 8;
     host_len = strcspn(host, "/?#");
@@ -75,6 +77,11 @@ void r53_client_set_refresh(struct r53_client *c, r53_refresh_fn refresh, void *
 {
     c->refresh = refresh;
     c->refresh_ctx = ctx;
+}
+
+void r53_client_set_hooks(struct r53_client *c, const struct r53_send_hooks *hooks)
+{
+    c->hooks = *hooks;
 }
 
 unsigned r53_client_requests(const struct r53_client *c)
@@ -170,30 +177,20 @@ static r53_rc rc_for_api_error(long status, const char *code)
     return status >= 500 ? R53_ERR_SERVER : R53_ERR_API;
 }
 
-/* A short, printable excerpt of a body for a message. */
-static void body_excerpt(const char *body, size_t len, char *out, size_t outlen)
-{
-    size_t o = 0;
-
-    for (size_t i = 0; i < len && o + 1 < outlen; i++) {
-        unsigned char ch = (unsigned char)body[i];
-
-        out[o++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : ' ';
-    }
-    out[o] = '\0';
-}
-
-static r53_rc api_failure(const char *op, const struct http_response *resp)
+/* The failure an error answer stands for; its code goes to code_out. */
+static r53_rc api_failure(const char *op, const struct http_response *resp, char *code_out,
+                          size_t code_len)
 {
     struct r53_api_error err = { 0 };
     char excerpt[81];
 
     if (r53_xml_error(resp->body, resp->body_len, &err) != R53_OK) {
-        body_excerpt(resp->body, resp->body_len, excerpt, sizeof(excerpt));
+        util_printable_n(resp->body, resp->body_len, excerpt, sizeof(excerpt));
         return r53_fail(resp->status >= 500 ? R53_ERR_SERVER : R53_ERR_HTTP,
                         "%s: HTTP %ld that is not a Route 53 error: '%s'", op, resp->status,
                         excerpt);
     }
+    snprintf(code_out, code_len, "%s", err.code);
     /* AWS words clock skew as "Signature expired: <when> is now earlier
      * than ..."; the fix is this node's clock, not the keys. */
     return r53_fail(rc_for_api_error(resp->status, err.code), "%s: %s (HTTP %ld): %s%s", op,
@@ -224,6 +221,7 @@ static r53_rc call_once(struct r53_client *c, const char *op, const char *method
     struct http_header headers[4];
     size_t n = 0;
     size_t body_len = body != NULL ? strlen(body) : 0;
+    char code[64] = "";
 
     sigv4_amz_date(time(NULL), amz_date);
     sig_headers[n++] = (struct sigv4_header){ "host", c->authority };
@@ -250,6 +248,11 @@ static r53_rc call_once(struct r53_client *c, const char *op, const char *method
 
     snprintf(url, sizeof(url), "%s%s%s%s", c->base, path, query != NULL ? "?" : "",
              query != NULL ? query : "");
+    if (c->hooks.before != NULL &&
+        (rc = c->hooks.before(c->hooks.ctx, c->retry.deadline_ms)) != R53_OK) {
+        rc = r53_fail(rc, "%s: %s", op, r53_last_error());
+        goto cleanup;
+    }
     {
         struct http_request req = { method, url, headers, n + 1, body, body_len };
 
@@ -262,8 +265,11 @@ static r53_rc call_once(struct r53_client *c, const char *op, const char *method
     }
     qb_log(LOG_DEBUG, "%s %s -> HTTP %ld", op, path, resp->status);
     if (resp->status < 200 || resp->status > 299) {
-        rc = api_failure(op, resp);
+        rc = api_failure(op, resp, code, sizeof(code));
         http_response_free(resp);
+    }
+    if (c->hooks.after != NULL) {
+        c->hooks.after(c->hooks.ctx, code);
     }
 
 cleanup:
@@ -281,7 +287,7 @@ static r53_rc gave_up(r53_rc rc, unsigned tries, int64_t started)
         return rc;
     }
     return r53_fail(rc, "gave up after %u tries in %.1f s: %s", tries,
-                    (double)(http_now_ms() - started) / 1000.0, r53_last_error());
+                    (double)(util_now_ms() - started) / 1000.0, r53_last_error());
 }
 
 /* call_once under the retry policy: the one place requests are retried.
@@ -291,7 +297,7 @@ static r53_rc call(struct r53_client *c, const char *op, const char *method, con
 {
     r53_rc rc = R53_OK;
     bool renewed = false;
-    int64_t started = http_now_ms();
+    int64_t started = util_now_ms();
     int64_t pause = 0;
 
     for (unsigned tries = 0;;) {
@@ -310,7 +316,7 @@ static r53_rc call(struct r53_client *c, const char *op, const char *method, con
         if (!retry_worth(rc)) {
             return rc == R53_ERR_TIMEOUT ? gave_up(rc, tries, started) : rc;
         }
-        pause = retry_pause_ms(&c->retry, tries, http_now_ms(), retry_random());
+        pause = retry_pause_ms(&c->retry, tries, util_now_ms(), retry_random());
         if (pause < 0) {
             return gave_up(rc, tries, started);
         }
@@ -323,16 +329,12 @@ static r53_rc call(struct r53_client *c, const char *op, const char *method, con
 /* "Z1" from "/hostedzone/Z1" or "Z1"; refuses ids that would change the path. */
 static r53_rc bare_id(const char *id, const char *prefix, char *out, size_t outlen)
 {
-    size_t plen = strlen(prefix);
-
-    if (strncmp(id, prefix, plen) == 0) {
-        id += plen;
-    }
+    id = util_strip_prefix(id, prefix);
     if (id[0] == '\0' || strlen(id) >= outlen ||
         strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                    "abcdefghijklmnopqrstuvwxyz"
                    "0123456789_-") != strlen(id)) {
-        return r53_fail(R53_ERR_CONFIG, "'%s' is not a valid Route 53 id", id);
+        return r53_fail(R53_ERR_PARSE, "'%s' is not a valid Route 53 id", id);
     }
     memcpy(out, id, strlen(id) + 1);
     return R53_OK;
@@ -508,7 +510,7 @@ r53_rc r53_change(struct r53_client *c, const char *zone_id, const struct r53_ch
                  comment[0] != '\0' ? "</Comment>" : "", change->action, name, change->type,
                  change->ttl, value);
     if (n < 0 || (size_t)n >= sizeof(body)) {
-        return r53_fail(R53_ERR_CONFIG, "change for %s is too long", change->fqdn);
+        return r53_fail(R53_ERR_INTERNAL, "change for %s is too long", change->fqdn);
     }
     snprintf(path, sizeof(path), API "/hostedzone/%s/rrset/", id);
     rc = call(c, "ChangeResourceRecordSets", "POST", path, NULL, body, &resp);

@@ -4,6 +4,7 @@
 #define R53_ROUTE53_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "credentials.h"
 #include "http.h"
@@ -29,6 +30,18 @@ void r53_client_set_retry(struct r53_client *c, const struct retry_policy *polic
  * again.  NULL (default): ExpiredToken fails the request. */
 typedef r53_rc (*r53_refresh_fn)(void *ctx);
 void r53_client_set_refresh(struct r53_client *c, r53_refresh_fn refresh, void *ctx);
+
+/* Run around every request sent, each try included (e.g. a node-wide
+ * rate budget).  before: may wait, until deadline_ms at most; a failure
+ * fails the request, not retried unless it is worth it.  after: told
+ * each answer's error code ("Throttling", ...; "" for a success).
+ * Either may be NULL. */
+struct r53_send_hooks {
+    r53_rc (*before)(void *ctx, int64_t deadline_ms);
+    void (*after)(void *ctx, const char *api_code);
+    void *ctx;
+};
+void r53_client_set_hooks(struct r53_client *c, const struct r53_send_hooks *hooks);
 
 /* Number of API requests made so far (for logs and benchmarks). */
 unsigned r53_client_requests(const struct r53_client *c);

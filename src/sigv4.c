@@ -378,13 +378,13 @@ r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char
     char body_hash[65] = { 0 };
 
     if (out == NULL || signed_headers == NULL) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: no place for the result");
+        return r53_fail(R53_ERR_INTERNAL, "sigv4: no place for the result");
     }
     *out = NULL;
     *signed_headers = NULL;
     if (req == NULL || req->method == NULL || req->method[0] == '\0' ||
         (req->n_headers > 0 && req->headers == NULL) || (req->body_len > 0 && req->body == NULL)) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: incomplete request to sign");
+        return r53_fail(R53_ERR_INTERNAL, "sigv4: incomplete request to sign");
     }
 
     hs = calloc(req->n_headers + 1, sizeof(*hs));
@@ -397,7 +397,7 @@ r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char
         struct sbuf v = { 0 };
 
         if (h->name == NULL || !valid_header_name(h->name)) {
-            rc = r53_fail(R53_ERR_CONFIG, "sigv4: header %zu has an invalid name", nh + 1);
+            rc = r53_fail(R53_ERR_INTERNAL, "sigv4: header %zu has an invalid name", nh + 1);
             goto cleanup;
         }
         hs[nh].order = nh;
@@ -484,16 +484,16 @@ static r53_rc check_scope(const struct sigv4_scope *scope)
 
     if (scope == NULL || scope->amz_date == NULL || scope->region == NULL ||
         scope->service == NULL) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: incomplete signing scope");
+        return r53_fail(R53_ERR_INTERNAL, "sigv4: incomplete signing scope");
     }
     d = scope->amz_date;
     if (strlen(d) != 16 || d[8] != 'T' || d[15] != 'Z' || strspn(d, "0123456789") != 8 ||
         strspn(d + 9, "0123456789") != 6) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: date '%.32s' is not YYYYMMDDTHHMMSSZ", d);
+        return r53_fail(R53_ERR_INTERNAL, "sigv4: date '%.32s' is not YYYYMMDDTHHMMSSZ", d);
     }
     if (scope->region[0] == '\0' || strpbrk(scope->region, "/ \t\r\n") ||
         scope->service[0] == '\0' || strpbrk(scope->service, "/ \t\r\n")) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: region '%.64s' or service '%.64s' is not usable",
+        return r53_fail(R53_ERR_INTERNAL, "sigv4: region '%.64s' or service '%.64s' is not usable",
                         scope->region, scope->service);
     }
     return R53_OK;
@@ -507,7 +507,7 @@ r53_rc sigv4_string_to_sign(const struct sigv4_scope *scope, const char *canonic
     char hash[65] = { 0 };
 
     if (out == NULL || canonical_request == NULL) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: nothing to sign");
+        return r53_fail(R53_ERR_INTERNAL, "sigv4: nothing to sign");
     }
     *out = NULL;
     rc = check_scope(scope);
@@ -552,7 +552,7 @@ r53_rc sigv4_signature(const struct sigv4_key *key, const struct sigv4_scope *sc
     unsigned char sig[SIGV4_HASH_LEN] = { 0 };
 
     if (out == NULL || string_to_sign == NULL || key == NULL || key->secret_access_key == NULL) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: no key or nothing to sign");
+        return r53_fail(R53_ERR_INTERNAL, "sigv4: no key or nothing to sign");
     }
     out[0] = '\0';
     rc = check_scope(scope);
@@ -606,12 +606,12 @@ r53_rc sigv4_authorization(const struct sigv4_request *req, const struct sigv4_k
     struct sbuf b = { 0 };
 
     if (out == NULL) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: no place for the result");
+        return r53_fail(R53_ERR_INTERNAL, "sigv4: no place for the result");
     }
     *out = NULL;
     if (key == NULL || key->access_key_id == NULL || key->access_key_id[0] == '\0' ||
         strpbrk(key->access_key_id, "/ ,\t\r\n")) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: unusable access key id");
+        return r53_fail(R53_ERR_HOST, "sigv4: unusable access key id");
     }
     rc = sigv4_canonical_request(req, &creq, &signed_headers);
     if (rc != R53_OK) {

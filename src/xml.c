@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util.h"
+
 /* Route 53 answers nest five levels deep; anything far deeper is not one. */
 #define XML_MAX_DEPTH 32
 /* Longer element names are never ours: they get an unmatchable component. */
@@ -42,20 +44,6 @@ struct xml_ctx {
     bool text_over; /* the element's text exceeded text[] */
 };
 
-/* Copy untrusted s into buf for an error message: bounded, and control
- * characters replaced so a log line stays one line. */
-static const char *xml_printable(const char *s, char *buf, size_t cap)
-{
-    size_t i = 0;
-
-    for (i = 0; s[i] != '\0' && i + 1 < cap; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        buf[i] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-    }
-    buf[i] = '\0';
-    return buf;
-}
-
 /* Record a failure from inside a handler and stop expat. */
 static void xml_abort(struct xml_ctx *c, r53_rc rc)
 {
@@ -92,7 +80,7 @@ static r53_rc xml_check_root(struct xml_ctx *c, const char *name)
         snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s<%s>", i == 0 ? "" : " or ",
                  c->roots[i]);
     }
-    xml_printable(local, found, sizeof(found));
+    util_printable(local, found, sizeof(found));
     if (local == name) {
         return r53_fail(R53_ERR_PARSE,
                         "response root element <%s> has no namespace, "
@@ -107,7 +95,7 @@ static r53_rc xml_check_root(struct xml_ctx *c, const char *name)
         return r53_fail(R53_ERR_PARSE,
                         "response root element <%s> is in namespace %s, "
                         "expected %s",
-                        found, xml_printable(raw, ns, sizeof(ns)), R53_XML_NS);
+                        found, util_printable(raw, ns, sizeof(ns)), R53_XML_NS);
     }
     for (i = 0; c->roots[i] != NULL; i++) {
         if (strcmp(local, c->roots[i]) == 0) {
@@ -323,7 +311,7 @@ static r53_rc xml_take_bool(struct xml_ctx *c, bool *dst, const char *field)
         return R53_OK;
     }
     return r53_fail(R53_ERR_PARSE, "response field %s is \"%s\", expected true or false", field,
-                    xml_printable(c->text, shown, sizeof(shown)));
+                    util_printable(c->text, shown, sizeof(shown)));
 }
 
 /* A TTL is 0..2147483647 written in plain decimal digits. */
@@ -343,7 +331,7 @@ static r53_rc xml_take_ttl(struct xml_ctx *c, long *dst)
     }
     if (c->text_len == 0 || c->text_over || i < c->text_len) {
         return r53_fail(R53_ERR_PARSE, "response TTL \"%s\" is not a number from 0 to %d",
-                        xml_printable(c->text, shown, sizeof(shown)), INT_MAX);
+                        util_printable(c->text, shown, sizeof(shown)), INT_MAX);
     }
     *dst = v;
     return R53_OK;
@@ -423,7 +411,7 @@ r53_rc r53_xml_change_info(const char *body, size_t len, struct r53_change_info 
         rc = r53_fail(R53_ERR_PARSE,
                       "response ChangeInfo/Status is \"%s\", expected "
                       "PENDING or INSYNC",
-                      xml_printable(out->status, shown, sizeof(shown)));
+                      util_printable(out->status, shown, sizeof(shown)));
         goto cleanup;
     }
 
@@ -690,6 +678,15 @@ static r53_rc hosted_zone_start(struct xml_ctx *c, const char *path)
 
 static r53_rc hosted_zone_end(struct xml_ctx *c, const char *path)
 {
+    struct r53_zone *z = c->out;
+
+    if (strcmp(path, "DelegationSet/NameServers/NameServer") == 0) {
+        if (z->n_name_servers == R53_MAX_NAME_SERVERS) {
+            return R53_OK; /* more than Route 53 gives: the first ones do */
+        }
+        return xml_take(c, z->name_servers[z->n_name_servers++], sizeof(z->name_servers[0]),
+                        "DelegationSet/NameServers/NameServer");
+    }
     if (strncmp(path, "HostedZone", strlen("HostedZone")) != 0 || c->cur == NULL) {
         return R53_OK;
     }

@@ -15,9 +15,10 @@
 
 #define R53_XML_NS "https://route53.amazonaws.com/doc/2013-04-01/"
 
-#define R53_MAX_VALUES 8 /* values kept per record set (n_values counts all) */
-#define R53_MAX_RRSETS 8 /* record sets kept per page */
-#define R53_MAX_ZONES 8  /* zones kept per page */
+#define R53_MAX_VALUES 8       /* values kept per record set (n_values counts all) */
+#define R53_MAX_RRSETS 8       /* record sets kept per page */
+#define R53_MAX_ZONES 8        /* zones kept per page */
+#define R53_MAX_NAME_SERVERS 4 /* a delegation set has four */
 
 /* ChangeResourceRecordSetsResponse or GetChangeResponse. */
 struct r53_change_info {
@@ -59,6 +60,9 @@ struct r53_zone {
     char id[128];   /* as returned: "/hostedzone/Z1D633PJN98FT9" */
     char name[256]; /* "example.com." */
     bool private_zone;
+    /* GetHostedZone only: the DelegationSet of a public zone. */
+    size_t n_name_servers; /* kept, at most R53_MAX_NAME_SERVERS */
+    char name_servers[R53_MAX_NAME_SERVERS][256];
 };
 
 /* ListHostedZonesByNameResponse. */
@@ -71,7 +75,7 @@ struct r53_zone_page {
 };
 r53_rc r53_xml_zone_page(const char *body, size_t len, struct r53_zone_page *out);
 
-/* GetHostedZoneResponse (HostedZone only). */
+/* GetHostedZoneResponse: HostedZone and DelegationSet/NameServers. */
 r53_rc r53_xml_hosted_zone(const char *body, size_t len, struct r53_zone *out);
 
 #endif

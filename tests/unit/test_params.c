@@ -53,13 +53,18 @@ static void test_defaults(void **state)
     assert_null(p.zone_id);
     assert_int_equal(p.ip_source, IP_LITERAL);
     assert_int_equal(p.ttl, 10);
-    assert_int_equal(p.change_try_count, 5);
-    assert_int_equal(p.change_try_interval_ms, 1000);
+    assert_int_equal(p.change_try_count, 0);       /* until the start deadline */
+    assert_int_equal(p.change_try_interval_ms, 0); /* the growing schedule */
     assert_true(p.wait_insync);
     assert_int_equal(p.monitor_retries, 3);
     assert_int_equal(p.monitor_retry_interval_ms, 2000);
     assert_false(p.monitor_api_failure_fail);
     assert_false(p.stop_action_delete);
+    assert_false(p.monitor_method_api);
+    assert_int_equal(p.n_dns_servers, 0);
+    assert_int_equal(p.dns_timeout_ms, 1000);
+    assert_int_equal(p.api_rate_milli, 10000);
+    assert_string_equal(p.rsctmp, "/run/resource-agents");
     assert_string_equal(p.profile, "default");
     assert_false(p.profile_explicit);
     assert_string_equal(p.endpoint, "https://route53.amazonaws.com");
@@ -85,6 +90,9 @@ static void test_every_value_set(void **state)
                           "OCF_RESKEY_monitor_retry_interval=1.5",
                           "OCF_RESKEY_monitor_api_failure=fail",
                           "OCF_RESKEY_stop_action=delete",
+                          "OCF_RESKEY_monitor_method=api",
+                          "OCF_RESKEY_dns_servers=10.0.0.2, 127.0.0.1:5353,[::1]:53,fd00::53",
+                          "OCF_RESKEY_dns_timeout=0.25",
                           "OCF_RESKEY_profile=ha",
                           "OCF_RESKEY_endpoint=https://route53.amazonaws.com.cn",
                           "OCF_RESKEY_ca_bundle=/etc/ca.pem",
@@ -111,6 +119,17 @@ static void test_every_value_set(void **state)
     assert_int_equal(p.monitor_retry_interval_ms, 1500);
     assert_true(p.monitor_api_failure_fail);
     assert_true(p.stop_action_delete);
+    assert_true(p.monitor_method_api);
+    assert_int_equal(p.n_dns_servers, 4);
+    assert_string_equal(p.dns_servers[0].addr, "10.0.0.2");
+    assert_int_equal(p.dns_servers[0].port, 53);
+    assert_string_equal(p.dns_servers[1].addr, "127.0.0.1");
+    assert_int_equal(p.dns_servers[1].port, 5353);
+    assert_string_equal(p.dns_servers[2].addr, "::1");
+    assert_int_equal(p.dns_servers[2].port, 53);
+    assert_string_equal(p.dns_servers[3].addr, "fd00::53");
+    assert_int_equal(p.dns_servers[3].port, 53);
+    assert_int_equal(p.dns_timeout_ms, 250);
     assert_string_equal(p.profile, "ha");
     assert_true(p.profile_explicit);
     assert_string_equal(p.endpoint, "https://route53.amazonaws.com.cn");
@@ -254,6 +273,48 @@ static void test_bad_values(void **state)
     expect_config_error((const char *[]){ BASE, "OCF_RESKEY_interface=a/b", NULL }, "interface");
 }
 
+/* Each bad DNS-monitor value on its own, so one failure hides no other. */
+static void expect_dns_error(const char *var, const char *word)
+{
+    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", var, NULL }, word);
+}
+
+static void test_bad_monitor_method(void **state)
+{
+    (void)state;
+    expect_dns_error("OCF_RESKEY_monitor_method=dig", "must be 'dns' or 'api'");
+}
+
+static void test_bad_dns_servers(void **state)
+{
+    (void)state;
+    expect_dns_error("OCF_RESKEY_dns_servers=ns1.example.com", "'ns1.example.com' is not ADDR");
+    expect_dns_error("OCF_RESKEY_dns_servers=10.0.0.2:0", "'10.0.0.2:0'");
+    expect_dns_error("OCF_RESKEY_dns_servers=10.0.0.2:65536", "'10.0.0.2:65536'");
+    expect_dns_error("OCF_RESKEY_dns_servers=10.0.0.2:53x", "'10.0.0.2:53x'");
+    expect_dns_error("OCF_RESKEY_dns_servers=[10.0.0.2]:53", "'[10.0.0.2]:53'");
+    expect_dns_error("OCF_RESKEY_dns_servers=[::1", "'[::1'");
+    expect_dns_error("OCF_RESKEY_dns_servers=10.0.0.2,,10.0.0.3", "empty");
+    expect_dns_error("OCF_RESKEY_dns_servers=1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,5.5.5.5,6.6.6.6,"
+                     "7.7.7.7,8.8.8.8,9.9.9.9",
+                     "more than 8");
+}
+
+static void test_bad_api_rate_limit(void **state)
+{
+    (void)state;
+    expect_dns_error("OCF_RESKEY_api_rate_limit=0", "out of range (0.100 to 1000 requests/s)");
+    expect_dns_error("OCF_RESKEY_api_rate_limit=fast", "is not a number of requests per second");
+}
+
+static void test_bad_dns_timeout(void **state)
+{
+    (void)state;
+    expect_dns_error("OCF_RESKEY_dns_timeout=0.05", "out of range");
+    expect_dns_error("OCF_RESKEY_dns_timeout=31", "out of range");
+    expect_dns_error("OCF_RESKEY_dns_timeout=1s", "is not a number of seconds");
+}
+
 static void test_host_checks(void **state)
 {
     const char *lo[] = { BASE, "OCF_RESKEY_interface=lo", NULL };
@@ -273,12 +334,67 @@ static void test_host_checks(void **state)
     assert_non_null(strstr(r53_last_error(), "ca_bundle"));
 }
 
+/* aws-vpc-route53's names: fullname and hostedzoneid stand for hostname
+ * and zone_id; its awscli, auth_type, curl_retries and curl_sleep are
+ * accepted and flagged as ignored; with its names and no address source,
+ * ip is local as it was there. */
+static void test_peer_names(void **state)
+{
+    const char *peer[] = { "OCF_RESKEY_fullname=service.example.com.",
+                           "OCF_RESKEY_hostedzoneid=Z1D633PJN98FT9",
+                           "OCF_RESKEY_awscli=/usr/bin/aws",
+                           "OCF_RESKEY_profile=cluster",
+                           "OCF_RESKEY_ttl=20",
+                           "OCF_RESKEY_curl_sleep=3",
+                           NULL };
+    const char *same[] = { BASE, "OCF_RESKEY_fullname=www", "OCF_RESKEY_ip=192.0.2.1", NULL };
+    const char *disagree[] = { BASE, "OCF_RESKEY_fullname=other.example.com.",
+                               "OCF_RESKEY_ip=192.0.2.1", NULL };
+    const char *both_zone[] = { "OCF_RESKEY_hostname=www", "OCF_RESKEY_zone_id=Z1",
+                                "OCF_RESKEY_hostedzoneid=Z2", "OCF_RESKEY_ip=192.0.2.1", NULL };
+    const char *bad_alias[] = { "OCF_RESKEY_fullname=a..b.", "OCF_RESKEY_hostedzoneid=Z1", NULL };
+    const char *bad_zone[] = { "OCF_RESKEY_fullname=a.b.", "OCF_RESKEY_hostedzoneid=Z/1", NULL };
+    const char *ours[] = { BASE, NULL };
+    struct params p;
+
+    (void)state;
+    assert_int_equal(load(peer, &p), R53_OK);
+    assert_string_equal(p.hostname, "service.example.com.");
+    assert_true(p.hostname_from_alias);
+    assert_string_equal(p.zone_id, "Z1D633PJN98FT9");
+    assert_true(p.zone_id_from_alias);
+    assert_null(p.zone);
+    assert_true(p.ip_defaulted);
+    assert_int_equal(p.ip_source, IP_LOCAL);
+    assert_string_equal(p.profile, "cluster");
+    assert_int_equal(p.ttl, 20);
+    assert_string_equal(params_ignored_names[0], "awscli");
+    assert_true(p.ignored_set[0]);
+    assert_false(p.ignored_set[1]); /* auth_type */
+    assert_false(p.ignored_set[2]); /* curl_retries */
+    assert_string_equal(params_ignored_names[3], "curl_sleep");
+    assert_true(p.ignored_set[3]);
+
+    assert_int_equal(load(same, &p), R53_OK);
+    assert_false(p.hostname_from_alias);
+    assert_false(p.ip_defaulted);
+    expect_config_error(disagree, "deprecated alias fullname='other.example.com.' disagree");
+    expect_config_error(both_zone, "deprecated alias hostedzoneid='Z2' disagree");
+    expect_config_error(bad_alias, "fullname='a..b.'");
+    expect_config_error(bad_zone, "hostedzoneid='Z/1' is not a hosted zone id");
+    /* Without the peer's names, no address source stays an error. */
+    expect_config_error(ours, "set exactly one of ip, ip_resource and interface");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),   cmocka_unit_test(test_every_value_set),
-        cmocka_unit_test(test_ip_sources), cmocka_unit_test(test_environment_fallbacks),
-        cmocka_unit_test(test_bad_values), cmocka_unit_test(test_host_checks),
+        cmocka_unit_test(test_defaults),           cmocka_unit_test(test_every_value_set),
+        cmocka_unit_test(test_bad_monitor_method), cmocka_unit_test(test_bad_dns_servers),
+        cmocka_unit_test(test_bad_dns_timeout),    cmocka_unit_test(test_bad_api_rate_limit),
+        cmocka_unit_test(test_ip_sources),         cmocka_unit_test(test_environment_fallbacks),
+        cmocka_unit_test(test_bad_values),         cmocka_unit_test(test_host_checks),
+        cmocka_unit_test(test_peer_names),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

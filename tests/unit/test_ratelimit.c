@@ -249,10 +249,10 @@ static void test_bad_max_rate(void **unused)
     struct rate_budget *b = NULL;
 
     (void)unused;
-    assert_int_equal(rate_budget_open(NULL, 0, &b), R53_ERR_CONFIG);
-    assert_int_equal(rate_budget_open(NULL, -1, &b), R53_ERR_CONFIG);
-    assert_int_equal(rate_budget_open(NULL, NAN, &b), R53_ERR_CONFIG);
-    assert_int_equal(rate_budget_open(NULL, INFINITY, &b), R53_ERR_CONFIG);
+    assert_int_equal(rate_budget_open(NULL, 0, &b), R53_ERR_INTERNAL);
+    assert_int_equal(rate_budget_open(NULL, -1, &b), R53_ERR_INTERNAL);
+    assert_int_equal(rate_budget_open(NULL, NAN, &b), R53_ERR_INTERNAL);
+    assert_int_equal(rate_budget_open(NULL, INFINITY, &b), R53_ERR_INTERNAL);
     assert_null(b);
     rate_budget_close(NULL);
 }
@@ -273,7 +273,7 @@ static void sharer(const char *path, int64_t end_ms, int fd)
         _exit(2);
     }
     while (rate_budget_take(b, end_ms) == R53_OK) {
-        int64_t t = http_now_ms();
+        int64_t t = util_now_ms();
 
         if (write(fd, &t, sizeof(t)) != (ssize_t)sizeof(t)) {
             _exit(3);
@@ -320,7 +320,7 @@ static void test_processes_share_one_bucket(void **unused)
     make_dir(dir);
     snprintf(path, sizeof(path), "%s/%s", dir, RATE_BUDGET_NAME);
     /* The record is made here, full, at t0 or later. */
-    t0 = http_now_ms();
+    t0 = util_now_ms();
     assert_int_equal(rate_budget_open(path, SHARE_RATE, &b), R53_OK);
     assert_true(stats_of(b).shared);
     assert_int_equal(pipe(fds), 0);
@@ -466,9 +466,9 @@ static void test_holder_killed_or_stuck(void **unused)
      * once it is dead the next take gets the lock and finds the torn
      * record reset. */
     holder = spawn_holder(path, true);
-    assert_int_equal(rate_budget_take(b, http_now_ms() + 200), R53_ERR_TIMEOUT);
+    assert_int_equal(rate_budget_take(b, util_now_ms() + 200), R53_ERR_TIMEOUT);
     kill_holder(holder);
-    assert_int_equal(rate_budget_take(b, http_now_ms() + 5000), R53_OK);
+    assert_int_equal(rate_budget_take(b, util_now_ms() + 5000), R53_OK);
     s = stats_of(b);
     assert_true(s.shared);
     assert_int_equal(s.resets, 1);

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ocf.h"
 #include "state.h"
 
 #define WRITERS 4  /* processes writing the shared instance */
@@ -38,6 +39,9 @@ static void make_state(int w, int i, struct state *s)
     snprintf(s->type, sizeof(s->type), "A");
     snprintf(s->value, sizeof(s->value), "10.%d.%d.%d", w, i / 256, i % 256);
     s->ttl = (long)w * 100000 + i;
+    s->private_zone = (i % 2) == 1;
+    snprintf(s->name_servers, sizeof(s->name_servers), "127.0.%d.%d:53,[fd00::%d]:5353", w, i % 256,
+             i);
 }
 
 /* True if s is make_state(w, i) for some writer w < nw and i < WRITES. */
@@ -148,7 +152,7 @@ static void test_concurrent_writers_never_tear(void **unused)
             whole++;
         } else {
             if (bad++ < 5) {
-                fprintf(stderr, "read %ld: rc %s: %s\n", reads, r53_rc_str(rc),
+                fprintf(stderr, "read %ld: rc %s: %s\n", reads, ocf_rc_name(rc),
                         rc == R53_OK ? "a state nobody wrote" : r53_last_error());
             }
         }

@@ -701,12 +701,29 @@ static void test_hosted_zone_moto(void **state)
     assert_string_equal(z.id, "/hostedzone/RYF0U8OK3ZWKIJVG1JVDOU");
     assert_string_equal(z.name, "example.com.");
     assert_false(z.private_zone);
+    /* The DNS-first monitor asks these. */
+    assert_int_equal(z.n_name_servers, 4);
+    assert_string_equal(z.name_servers[0], "ns-2048.awsdns-64.com");
+    assert_string_equal(z.name_servers[3], "ns-2051.awsdns-67.co.uk");
     body_free(&b);
 
     b = body_from_fixture("moto-get-hosted-zone-private.xml");
     assert_int_equal(r53_xml_hosted_zone(b.data, b.len, &z), R53_OK);
     assert_string_equal(z.id, "/hostedzone/BAFMP89HKF3XWYRJSTNSD5");
     assert_true(z.private_zone);
+    assert_int_equal(z.n_name_servers, 0);
+    body_free(&b);
+
+    /* More name servers than a delegation set has: the first four kept. */
+    b = body_from_string("<GetHostedZoneResponse " NS_ATTR "><HostedZone><Id>/hostedzone/Z9</Id>"
+                         "<Name>x.example.</Name></HostedZone><DelegationSet><NameServers>"
+                         "<NameServer>a.</NameServer><NameServer>b.</NameServer>"
+                         "<NameServer>c.</NameServer><NameServer>d.</NameServer>"
+                         "<NameServer>e.</NameServer></NameServers></DelegationSet>"
+                         "</GetHostedZoneResponse>");
+    assert_int_equal(r53_xml_hosted_zone(b.data, b.len, &z), R53_OK);
+    assert_int_equal(z.n_name_servers, 4);
+    assert_string_equal(z.name_servers[3], "d.");
     body_free(&b);
 
     /* A DelegationSet Id before the zone, as AWS may order it. */
