@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "util.h"
 #include "retry.h"
 
 #define REC_MAGIC 0x42333552u /* "R53B" read as little-endian bytes */

@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "util.h"
 #include "ratelimit.h"
 
 #define EPS 1e-6
