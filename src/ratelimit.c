@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "util.h"
 #include "retry.h"
 
 #define REC_MAGIC 0x42333552u /* "R53B" read as little-endian bytes */
@@ -229,6 +229,8 @@ static r53_rc begin(struct rate_budget *b, int64_t deadline_ms, struct rec *r, i
 {
     r53_rc rc = R53_OK;
 
+    *r = b->mem;
+    *now = 0;
     if (b->fd >= 0 && (rc = lock_file(b, deadline_ms)) != R53_OK) {
         return rc;
     }
@@ -237,8 +239,6 @@ static r53_rc begin(struct rate_budget *b, int64_t deadline_ms, struct rec *r, i
     *now = now_ms(b);
     if (b->fd >= 0) {
         load(b, *now, r);
-    } else {
-        *r = b->mem;
     }
     refill(r, *now, b->ceiling);
     return R53_OK;
