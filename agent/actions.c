@@ -1,5 +1,6 @@
 #include "actions.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -307,10 +308,31 @@ r53_rc action_stop(const struct action_env *e)
     return state_remove(e->state_path);
 }
 
-/* Compare the API's record with addr; *out and the reason say how. */
+/* Set the outcome and its reason. */
+static void outcome(struct monitor_outcome *out, enum monitor_result result, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void outcome(struct monitor_outcome *out, enum monitor_result result, const char *fmt, ...)
+{
+    va_list ap;
+
+    out->result = result;
+    va_start(ap, fmt);
+    vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+    va_end(ap);
+}
+
+/* Route 53 (or instance metadata, or crm_resource) unreadable: nothing
+ * a failover would fix, unless the user asked for failures. */
+static void unreadable(const struct action_env *e, struct monitor_outcome *out)
+{
+    outcome(out, e->p->monitor_api_failure_fail ? MONITOR_FAILED : MONITOR_DEGRADED, "%s",
+            r53_last_error());
+}
+
+/* Compare the API's record with addr; the outcome says how. */
 static r53_rc compare_api_record(const struct action_env *e, struct session *s,
                                  const struct state *st, const struct address *addr,
-                                 enum monitor_result *out)
+                                 struct monitor_outcome *out)
 {
     struct r53_client *r53 = NULL;
     struct r53_rrset rr;
@@ -321,28 +343,24 @@ static r53_rc compare_api_record(const struct action_env *e, struct session *s,
         rc = r53_get_record(r53, st->zone_id, st->fqdn, type, &rr);
     }
     if (rc == R53_ERR_NOT_FOUND || rc == R53_ERR_CONFIG || rc == R53_ERR_NO_ZONE) {
-        *out = MONITOR_FAILED;
-        return r53_fail(R53_OK, "%s %s is gone (%s); expected %s", st->fqdn, type, r53_last_error(),
-                        addr->text);
+        outcome(out, MONITOR_FAILED, "%s %s is gone (%s); expected %s", st->fqdn, type,
+                r53_last_error(), addr->text);
+    } else if (rc != R53_OK) {
+        unreadable(e, out);
+    } else if (rr.n_values == 1 && address_equal(rr.values[0], addr->text)) {
+        outcome(out, MONITOR_RUNNING, "%s %s holds %s", st->fqdn, rr.type, addr->text);
+    } else {
+        outcome(out, MONITOR_FAILED, "%s %s points to %s%s, not to this node's %s", st->fqdn,
+                rr.type, rr.n_values > 0 ? rr.values[0] : "nothing",
+                rr.n_values > 1 ? " (and more)" : "", addr->text);
     }
-    if (rc != R53_OK) {
-        *out = e->p->monitor_api_failure_fail ? MONITOR_FAILED : MONITOR_DEGRADED;
-        return R53_OK;
-    }
-    if (rr.n_values == 1 && address_equal(rr.values[0], addr->text)) {
-        *out = MONITOR_RUNNING;
-        qb_log(LOG_DEBUG, "%s %s holds %s", st->fqdn, rr.type, addr->text);
-        return R53_OK;
-    }
-    *out = MONITOR_FAILED;
-    return r53_fail(R53_OK, "%s %s points to %s%s, not to this node's %s", st->fqdn, rr.type,
-                    rr.n_values > 0 ? rr.values[0] : "nothing",
-                    rr.n_values > 1 ? " (and more)" : "", addr->text);
+    r53_clear_error();
+    return R53_OK;
 }
 
 /* A recurring monitor on the node where the resource is active. */
 static r53_rc monitor_active(const struct action_env *e, const struct state *st, int check_level,
-                             enum monitor_result *out)
+                             struct monitor_outcome *out)
 {
     r53_rc rc = R53_OK;
     struct session s;
@@ -358,24 +376,20 @@ static r53_rc monitor_active(const struct action_env *e, const struct state *st,
         goto cleanup;
     }
     if (rc != R53_OK) {
-        /* Instance metadata or crm_resource unreachable is like Route 53
-         * unreachable: nothing a failover would fix. */
-        *out = e->p->monitor_api_failure_fail ? MONITOR_FAILED : MONITOR_DEGRADED;
+        unreadable(e, out);
         rc = R53_OK;
         goto cleanup;
     }
     if (check_level < 10 && !e->p->monitor_method_api &&
         dnscheck_confirms(e->p, st, &addr, e->deadline_ms)) {
-        qb_log(LOG_DEBUG, "DNS answers %s for %s: no API call", addr.text, st->fqdn);
-        *out = MONITOR_RUNNING;
+        outcome(out, MONITOR_RUNNING, "DNS answers %s for %s: no API call", addr.text, st->fqdn);
         goto cleanup;
     }
     rc = compare_api_record(e, &s, st, &addr, out);
-    if (rc == R53_OK && *out == MONITOR_RUNNING && check_level >= 10 &&
+    if (rc == R53_OK && out->result == MONITOR_RUNNING && check_level >= 10 &&
         !dnscheck_all_agree(e->p, st, &addr, e->deadline_ms, why, sizeof(why))) {
         /* Route 53 is right; clients asking that server are not served it. */
-        *out = MONITOR_DEGRADED;
-        r53_fail(R53_OK, "%s", why);
+        outcome(out, MONITOR_DEGRADED, "%s", why);
     }
 
 cleanup:
@@ -384,12 +398,12 @@ cleanup:
 }
 
 r53_rc action_monitor(const struct action_env *e, bool probe, int check_level,
-                      enum monitor_result *out)
+                      struct monitor_outcome *out)
 {
     r53_rc rc = R53_OK;
     struct state st;
 
-    *out = MONITOR_STOPPED;
+    outcome(out, MONITOR_STOPPED, "not active on this node");
     rc = state_read(e->state_path, &st);
     if (rc == R53_ERR_NOT_FOUND) {
         r53_clear_error();
@@ -400,7 +414,7 @@ r53_rc action_monitor(const struct action_env *e, bool probe, int check_level,
     }
     if (probe) {
         /* Probes answer from local state: no network, no change. */
-        *out = MONITOR_RUNNING;
+        outcome(out, MONITOR_RUNNING, "active here (local state)");
         return R53_OK;
     }
     return monitor_active(e, &st, check_level, out);

@@ -33,7 +33,7 @@ static const char *env_or(const char *name, const char *fallback)
 static int64_t deadline_for(const char *action)
 {
     const char *t = getenv("OCF_RESKEY_CRM_meta_timeout");
-    long timeout = strcmp(action, "start") == 0 ? 60000 : 30000;
+    long timeout = params_action_timeout_ms(action);
     long margin = 0;
 
     if (t != NULL && strspn(t, "0123456789") == strlen(t) && t[0] != '\0' && strlen(t) < 10) {
@@ -92,10 +92,36 @@ static bool is_probe(const char *action)
            (interval == NULL || strspn(interval, "0") == strlen(interval));
 }
 
-static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc params_rc)
+/* monitor's exit code; its reason goes to reason[len]. */
+static enum ocf_exit run_monitor(const struct action_env *e, bool probe, int check_level,
+                                 char *reason, size_t len)
+{
+    struct monitor_outcome mon;
+    r53_rc rc = action_monitor(e, probe, check_level, &mon);
+
+    if (rc != R53_OK) {
+        return ocf_for(rc);
+    }
+    snprintf(reason, len, "%s", mon.reason);
+    switch (mon.result) {
+    case MONITOR_RUNNING:
+        qb_log(LOG_DEBUG, "%s", mon.reason);
+        return OCF_SUCCESS;
+    case MONITOR_STOPPED:
+        return OCF_NOT_RUNNING;
+    case MONITOR_DEGRADED:
+        return OCF_DEGRADED;
+    case MONITOR_FAILED:
+        break;
+    }
+    return OCF_ERR_GENERIC;
+}
+
+/* The action's exit code; reason[len] gets a monitor's reason. */
+static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc params_rc,
+                         char *reason, size_t len)
 {
     r53_rc rc = R53_OK;
-    enum monitor_result mon = MONITOR_STOPPED;
     /* Pacemaker since 2.0.5 passes OCF_CHECK_LEVEL; older ones passed it
      * as a parameter. */
     const char *level = getenv("OCF_CHECK_LEVEL") != NULL ? getenv("OCF_CHECK_LEVEL")
@@ -111,20 +137,7 @@ static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc 
             return ocf_for(params_rc);
         }
         /* A probe never reports configuration errors: local state only. */
-        rc = action_monitor(e, is_probe(action), check_level, &mon);
-        if (rc != R53_OK) {
-            return ocf_for(rc);
-        }
-        switch (mon) {
-        case MONITOR_RUNNING:
-            return OCF_SUCCESS;
-        case MONITOR_STOPPED:
-            return OCF_NOT_RUNNING;
-        case MONITOR_DEGRADED:
-            return OCF_DEGRADED;
-        case MONITOR_FAILED:
-            return OCF_ERR_GENERIC;
-        }
+        return run_monitor(e, is_probe(action), check_level, reason, len);
     }
     if (params_rc != R53_OK) {
         return ocf_for(params_rc);
@@ -157,6 +170,7 @@ int main(int argc, char **argv)
     char path[600];
     r53_rc params_rc = R53_OK;
     enum ocf_exit code = OCF_SUCCESS;
+    char monitor_reason[600] = "";
 
     if (action == NULL) {
         usage(stderr);
@@ -190,9 +204,9 @@ int main(int argc, char **argv)
         log_peer_names(&p);
     }
 
-    code = run(action, &e, params_rc);
+    code = run(action, &e, params_rc, monitor_reason, sizeof(monitor_reason));
     if (code != OCF_SUCCESS && code != OCF_NOT_RUNNING) {
-        const char *reason = r53_last_error();
+        const char *reason = monitor_reason[0] != '\0' ? monitor_reason : r53_last_error();
 
         log_exit_reason(reason[0] != '\0' ? reason : "failed");
     }

@@ -4,6 +4,7 @@
 #define R53_PARAMS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "dns.h"
 #include "rc.h"
@@ -60,6 +61,34 @@ struct params {
 /* aws-vpc-route53's parameters that this agent accepts and ignores:
  * awscli, auth_type, curl_retries, curl_sleep. */
 extern const char *const params_ignored_names[PARAMS_N_IGNORED];
+
+/* The tunables, each with its default stated once (as the meta-data
+ * states it: "10", "true", "degraded"; NULL for unset) and its range. */
+enum param_kind {
+    PARAM_LONG,    /* a whole number in [min, max] */
+    PARAM_SECONDS, /* seconds with up to 3 decimals, kept in ms, [min, max] ms */
+    PARAM_RATE,    /* requests/s with up to 3 decimals, kept in thousandths */
+    PARAM_BOOL,    /* true/false, yes/no, 1/0, on/off */
+    PARAM_CHOICE,  /* choices[0] (false) or choices[1] (true) */
+    PARAM_STRING,  /* loaded by hand (AWS_* fallbacks); the default only */
+};
+struct param_spec {
+    const char *name;
+    enum param_kind kind;
+    const char *def;
+    long min, max;
+    const char *choices[2];
+    size_t offset; /* of the long or bool field in struct params */
+};
+extern const struct param_spec params_table[];
+extern const size_t params_table_len;
+
+/* The default of a parameter in params_table, or NULL. */
+const char *params_default(const char *name);
+
+/* The default timeout of an action when Pacemaker passes none, in ms, as
+ * the meta-data advertises it. */
+long params_action_timeout_ms(const char *action);
 
 /* Look up one variable; getenv in production. */
 typedef const char *(*params_getenv_fn)(const char *name);

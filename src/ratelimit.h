@@ -38,7 +38,6 @@
 #include "rc.h"
 
 #define RATE_BUDGET_NAME "route53.budget" /* the file's name under HA_RSCTMP */
-#define RATE_DEFAULT_MAX 10.0             /* recommended api_rate_limit, req/s */
 
 #define RATE_BETA 0.7              /* rate kept on a throttle (as the SDKs) */
 #define RATE_CUBIC_C 0.04          /* regrowth, req/s per s^3 (SDKs: 0.4) */
