@@ -15,38 +15,43 @@
 enum ip_source { IP_LITERAL, IP_LOCAL, IP_PUBLIC, IP_RESOURCE, IP_INTERFACE };
 
 struct params {
+    /* The record and where the address comes from. */
     const char *hostname; /* as given */
     const char *zone;     /* domain name, or NULL */
     const char *zone_id;  /* bare id (no "/hostedzone/"), or NULL */
-    enum ip_source ip_source;
-    const char *ip; /* literal, for IP_LITERAL */
+    const char *ip;       /* literal, for IP_LITERAL */
     const char *ip_resource;
     const char *interface;
+    enum ip_source ip_source;
+    /* The tunables (params_table). */
     long ttl;
     long change_try_count;       /* 0 (unset): poll until the start deadline */
     long change_try_interval_ms; /* 0 (unset): the growing default schedule */
-    bool wait_insync;
     long monitor_retries;
     long monitor_retry_interval_ms;
+    long dns_timeout_ms;
+    long api_rate_milli; /* api_rate_limit, thousandths of a request per second */
+    long connect_timeout_ms;
+    long request_timeout_ms;
+    bool wait_insync;
     bool monitor_api_failure_fail; /* monitor_api_failure=fail */
     bool monitor_method_api;       /* monitor_method=api: no DNS */
+    bool stop_action_delete;       /* stop_action=delete */
+    /* DNS servers for the monitor; 0: the zone's name servers or this
+     * node's resolvers. */
+    size_t n_dns_servers;
     struct dns_server dns_servers[DNS_MAX_SERVERS];
-    size_t n_dns_servers; /* 0: the zone's name servers or this node's resolvers */
-    long dns_timeout_ms;
-    long api_rate_milli;     /* api_rate_limit, thousandths of a request per second */
-    bool stop_action_delete; /* stop_action=delete */
+    /* AWS settings, parameters before AWS_* variables. */
     const char *profile;
-    bool profile_explicit; /* set by parameter or AWS_PROFILE */
     const char *endpoint;
     const char *ca_bundle; /* NULL: system store */
     const char *imds_endpoint;
-    bool imds_disabled; /* AWS_EC2_METADATA_DISABLED=true */
     const char *proxy;  /* NULL: none */
-    long connect_timeout_ms;
-    long request_timeout_ms;
     const char *rsctmp; /* HA_RSCTMP: state file and the node's request budget */
     const char *credentials_file;
     const char *config_file;
+    bool profile_explicit; /* set by parameter or AWS_PROFILE */
+    bool imds_disabled;    /* AWS_EC2_METADATA_DISABLED=true */
     /* aws-vpc-route53's names, accepted for migration (main logs them) */
     bool hostname_from_alias;           /* hostname came from fullname */
     bool zone_id_from_alias;            /* zone_id came from hostedzoneid */

@@ -114,7 +114,7 @@ void cred_provider_free(struct cred_provider *p)
 /* ---- the chain ---------------------------------------------------- */
 
 struct chain {
-    struct cred_provider **members;
+    struct cred_provider *members[CRED_CHAIN_MAX];
     size_t n;
     struct cred_provider *answered; /* the member whose credentials are in use */
     char none_reason[512];
@@ -163,7 +163,6 @@ static void chain_destroy(struct cred_provider *p)
     for (size_t i = 0; i < ch->n; i++) {
         cred_provider_free(ch->members[i]);
     }
-    free(ch->members);
     free(ch);
 }
 
@@ -181,19 +180,17 @@ static const struct cred_provider_ops chain_ops = { chain_get, chain_renew, chai
 struct cred_provider *cred_chain_new(struct cred_provider **members, size_t n,
                                      const char *none_reason)
 {
-    struct chain *ch = calloc(1, sizeof(*ch));
-    struct cred_provider **copy = calloc(n > 0 ? n : 1, sizeof(*copy));
+    struct chain *ch = n <= CRED_CHAIN_MAX ? calloc(1, sizeof(*ch)) : NULL;
 
-    if (ch == NULL || copy == NULL) {
-        free(ch);
-        free(copy);
+    if (ch == NULL) {
         for (size_t i = 0; i < n; i++) {
             cred_provider_free(members[i]);
         }
         return NULL;
     }
-    memcpy(copy, members, n * sizeof(*copy));
-    ch->members = copy;
+    for (size_t i = 0; i < n; i++) {
+        ch->members[i] = members[i];
+    }
     ch->n = n;
     snprintf(ch->none_reason, sizeof(ch->none_reason), "%s", none_reason);
     return cred_provider_new("chain", &chain_ops, ch);

@@ -63,7 +63,9 @@ void cred_provider_free(struct cred_provider *p);
 struct cred_provider *cred_provider_new(const char *name, const struct cred_provider_ops *ops,
                                         void *impl);
 
-/* Asks members[0..n) in order; owns them.  none_reason: the reason when
+#define CRED_CHAIN_MAX 8 /* members of a chain */
+
+/* Asks members[0..n) in order (n <= CRED_CHAIN_MAX); owns them.  none_reason: the reason when
  * every member had nothing (R53_ERR_NO_CREDENTIALS).  Renewal goes to
  * the member that answered.  NULL when out of memory (members freed). */
 struct cred_provider *cred_chain_new(struct cred_provider **members, size_t n,

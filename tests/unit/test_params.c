@@ -348,7 +348,10 @@ struct md {
 static void XMLCALL md_start(void *data, const XML_Char *el, const XML_Char **atts)
 {
     struct md *m = data;
-    const char *name = NULL, *def = NULL, *timeout = NULL, *depth = NULL;
+    const char *name = "";
+    const char *def = NULL;
+    const char *timeout = "0";
+    const char *depth = NULL;
 
     for (size_t i = 0; atts[i] != NULL; i += 2) {
         name = strcmp(atts[i], "name") == 0 ? atts[i + 1] : name;
@@ -365,7 +368,7 @@ static void XMLCALL md_start(void *data, const XML_Char *el, const XML_Char **at
     } else if (strcmp(el, "action") == 0 && m->n_actions < 16 &&
                (depth == NULL || strcmp(depth, "0") == 0)) {
         snprintf(m->action[m->n_actions], sizeof(m->action[0]), "%s", name);
-        m->timeout_ms[m->n_actions++] = strtol(timeout, NULL, 10) * 1000;
+        m->timeout_ms[m->n_actions++] = strtol(timeout != NULL ? timeout : "0", NULL, 10) * 1000;
     }
 }
 

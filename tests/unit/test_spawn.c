@@ -40,8 +40,10 @@ static const char *const env_allow[] = { "CIB_file", "CIB_shadow", "CIB_user",
 static r53_rc spawn(const char *const argv[], long timeout_ms, char *out, size_t outlen, char *err,
                     size_t errlen, int *status)
 {
-    struct spawn_opts o = { env_allow, timeout_ms, out, outlen, err, errlen };
+    struct spawn_opts o = { env_allow, timeout_ms, NULL, outlen, NULL, errlen };
 
+    o.out = out; /* written by spawn_capture */
+    o.err = err;
     return spawn_capture(argv, &o, status);
 }
 

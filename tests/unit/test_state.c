@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,14 @@ static void make_state(int w, int i, struct state *s)
              i);
 }
 
+/* Field by field: struct state has padding. */
+static bool same_state(const struct state *a, const struct state *b)
+{
+    return strcmp(a->zone_id, b->zone_id) == 0 && strcmp(a->fqdn, b->fqdn) == 0 &&
+           strcmp(a->type, b->type) == 0 && strcmp(a->value, b->value) == 0 && a->ttl == b->ttl &&
+           a->private_zone == b->private_zone && strcmp(a->name_servers, b->name_servers) == 0;
+}
+
 /* True if s is make_state(w, i) for some writer w < nw and i < WRITES. */
 static int is_written(const struct state *s, int nw)
 {
@@ -55,7 +64,7 @@ static int is_written(const struct state *s, int nw)
         return 0;
     }
     make_state((int)w, (int)i, &want);
-    return memcmp(&want, s, sizeof(want)) == 0;
+    return same_state(&want, s);
 }
 
 /* A child: write writer w's states to path in order; every 'remove_every'
@@ -187,7 +196,7 @@ static void test_concurrent_writers_never_tear(void **unused)
 
         make_state(o, WRITES - 1, &want);
         assert_int_equal(state_read(other[o], &s), R53_OK);
-        assert_memory_equal(&s, &want, sizeof(want));
+        assert_true(same_state(&s, &want));
     }
     assert_int_equal(stray_files(dir, keep, sizeof(keep) / sizeof(keep[0])), 0);
 
@@ -216,7 +225,7 @@ static void test_roundtrip_and_remove(void **unused)
     make_state(3, 42, &in);
     assert_int_equal(state_write(path, &in), R53_OK);
     assert_int_equal(state_read(path, &out), R53_OK);
-    assert_memory_equal(&in, &out, sizeof(in));
+    assert_true(same_state(&in, &out));
     assert_true(is_written(&out, 4));
     assert_false(is_written(&out, 3));
     assert_int_equal(state_remove(path), R53_OK);
