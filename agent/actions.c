@@ -243,7 +243,8 @@ r53_rc action_start(const struct action_env *e)
 
 cleanup:
     if (r53 != NULL) {
-        qb_log(LOG_DEBUG, "start used %u Route 53 requests", r53_client_requests(r53));
+        qb_log(LOG_DEBUG, "start used %u Route 53 requests",
+               aws_caller_requests(r53_client_caller(r53)));
     }
     session_close(&s);
     return rc;
@@ -435,7 +436,7 @@ r53_rc action_validate(const struct action_env *e, int check_level)
     if ((rc = session_route53(&s, &r53)) == R53_OK &&
         (rc = resolve_record_name(e->p, r53, &zone, fqdn, sizeof(fqdn))) == R53_OK) {
         qb_log(LOG_INFO, "credentials (%s) and zone %s (%s) are usable; record %s",
-               r53_client_credentials_source(r53), zone.name, zone.id, fqdn);
+               aws_caller_credentials_source(r53_client_caller(r53)), zone.name, zone.id, fqdn);
     }
     session_close(&s);
     return rc;

@@ -124,7 +124,7 @@ static r53_rc open_budget(struct session *s)
     snprintf(path, sizeof(path), "%s/%s", s->p->rsctmp, RATE_BUDGET_NAME);
     rc = rate_budget_open(path, (double)s->p->api_rate_milli / 1000.0, &s->budget);
     if (rc == R53_OK) {
-        r53_client_set_hooks(s->r53, &hooks);
+        aws_caller_set_hooks(r53_client_caller(s->r53), &hooks);
     }
     return rc;
 }
@@ -147,7 +147,7 @@ r53_rc session_route53(struct session *s, struct r53_client **out)
         if ((rc = r53_client_new(s->p->endpoint, s->api_http, s->creds, &s->r53)) != R53_OK) {
             return rc;
         }
-        r53_client_set_retry(s->r53, &s->retry);
+        aws_caller_set_retry(r53_client_caller(s->r53), &s->retry);
         if ((rc = open_budget(s)) != R53_OK) {
             return rc;
         }

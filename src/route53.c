@@ -51,24 +51,9 @@ void r53_client_free(struct r53_client *c)
     }
 }
 
-void r53_client_set_retry(struct r53_client *c, const struct retry_policy *policy)
+struct aws_caller *r53_client_caller(struct r53_client *c)
 {
-    aws_caller_set_retry(c->caller, policy);
-}
-
-void r53_client_set_hooks(struct r53_client *c, const struct aws_send_hooks *hooks)
-{
-    aws_caller_set_hooks(c->caller, hooks);
-}
-
-unsigned r53_client_requests(const struct r53_client *c)
-{
-    return aws_caller_requests(c->caller);
-}
-
-const char *r53_client_credentials_source(const struct r53_client *c)
-{
-    return aws_caller_credentials_source(c->caller);
+    return c->caller;
 }
 
 /* Percent-encode everything but RFC 3986 unreserved characters. */
@@ -222,24 +207,44 @@ cleanup:
     return rc;
 }
 
-r53_rc r53_get_zone(struct r53_client *c, const char *zone_id, struct r53_zone *out)
+/* Typed readers behind one signature, for get_by_id. */
+typedef r53_rc (*answer_reader)(const char *body, size_t len, void *out);
+
+static r53_rc read_hosted_zone(const char *body, size_t len, void *out)
 {
-    r53_rc rc = R53_OK;
-    char id[64];
+    return r53_xml_hosted_zone(body, len, out);
+}
+
+static r53_rc read_change_info(const char *body, size_t len, void *out)
+{
+    return r53_xml_change_info(body, len, out);
+}
+
+/* GET API/<kind>/<id> (id with or without "/<kind>/") into out. */
+static r53_rc get_by_id(struct r53_client *c, const char *op, const char *kind, const char *id,
+                        answer_reader read, void *out)
+{
+    char prefix[32];
+    char bare[64];
     char path[128];
     struct http_response resp = { 0 };
+    r53_rc rc = R53_OK;
 
-    rc = bare_id(zone_id, "/hostedzone/", id, sizeof(id));
-    if (rc != R53_OK) {
+    snprintf(prefix, sizeof(prefix), "/%s/", kind);
+    if ((rc = bare_id(id, prefix, bare, sizeof(bare))) != R53_OK) {
         return rc;
     }
-    snprintf(path, sizeof(path), API "/hostedzone/%s", id);
-    rc = call(c, "GetHostedZone", "GET", path, NULL, NULL, &resp);
-    if (rc == R53_OK) {
-        rc = read_failure("GetHostedZone", r53_xml_hosted_zone(resp.body, resp.body_len, out));
+    snprintf(path, sizeof(path), API "/%s/%s", kind, bare);
+    if ((rc = call(c, op, "GET", path, NULL, NULL, &resp)) == R53_OK) {
+        rc = read_failure(op, read(resp.body, resp.body_len, out));
     }
     http_response_free(&resp);
     return rc;
+}
+
+r53_rc r53_get_zone(struct r53_client *c, const char *zone_id, struct r53_zone *out)
+{
+    return get_by_id(c, "GetHostedZone", "hostedzone", zone_id, read_hosted_zone, out);
 }
 
 r53_rc r53_get_record(struct r53_client *c, const char *zone_id, const char *fqdn, const char *type,
@@ -341,20 +346,5 @@ r53_rc r53_change(struct r53_client *c, const char *zone_id, const struct r53_ch
 
 r53_rc r53_get_change(struct r53_client *c, const char *change_id, struct r53_change_info *out)
 {
-    r53_rc rc = R53_OK;
-    char id[64];
-    char path[128];
-    struct http_response resp = { 0 };
-
-    rc = bare_id(change_id, "/change/", id, sizeof(id));
-    if (rc != R53_OK) {
-        return rc;
-    }
-    snprintf(path, sizeof(path), API "/change/%s", id);
-    rc = call(c, "GetChange", "GET", path, NULL, NULL, &resp);
-    if (rc == R53_OK) {
-        rc = read_failure("GetChange", r53_xml_change_info(resp.body, resp.body_len, out));
-    }
-    http_response_free(&resp);
-    return rc;
+    return get_by_id(c, "GetChange", "change", change_id, read_change_info, out);
 }

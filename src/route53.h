@@ -49,16 +49,9 @@ r53_rc r53_client_new(const char *endpoint, struct http_client *http, struct cre
                       struct r53_client **out);
 void r53_client_free(struct r53_client *c);
 
-/* How failed requests are retried (default: never), and the hooks run
- * around every request: see aws_call.h. */
-void r53_client_set_retry(struct r53_client *c, const struct retry_policy *policy);
-void r53_client_set_hooks(struct r53_client *c, const struct aws_send_hooks *hooks);
-
-/* Number of API requests made so far (for logs and benchmarks). */
-unsigned r53_client_requests(const struct r53_client *c);
-
-/* Where the credentials in use came from, once a request was signed. */
-const char *r53_client_credentials_source(const struct r53_client *c);
+/* The signed-call path the client sends through: set its retry policy
+ * and send hooks, count its requests (see aws_call.h). */
+struct aws_caller *r53_client_caller(struct r53_client *c);
 
 /* The hosted zone named dns_name ("example.com" or "example.com.").
  * R53_ERR_NO_ZONE if none; R53_ERR_CONFIG if a public and a private zone

@@ -30,6 +30,51 @@ static r53_rc xml_take_ttl(struct xml_ctx *c, long *dst)
     return R53_OK;
 }
 
+/* How one answer is read: its root elements, its handlers, and the
+ * checks of the whole once parsed (NULL: none). */
+struct reader {
+    const char *const *roots;
+    xml_event_fn on_start; /* may be NULL */
+    xml_event_fn on_end;
+    r53_rc (*finish)(const struct xml_ctx *c, void *out);
+};
+
+/* Parse body into out (out_size bytes, zeroed first); on any failure
+ * out is zeroed again, so a caller never sees half an answer. */
+static r53_rc read_body(const struct reader *r, const char *body, size_t len, void *out,
+                        size_t out_size)
+{
+    struct xml_ctx c = { 0 };
+    r53_rc rc = R53_OK;
+
+    memset(out, 0, out_size);
+    c.ns = R53_XML_NS;
+    c.roots = r->roots;
+    c.on_start = r->on_start;
+    c.on_end = r->on_end;
+    c.out = out;
+    rc = xml_run(&c, body, len);
+    if (rc == R53_OK && r->finish != NULL) {
+        rc = r->finish(&c, out);
+    }
+    if (rc != R53_OK) {
+        memset(out, 0, out_size);
+    }
+    return rc;
+}
+
+/* The end of an item (a record set, a zone): both of its required
+ * fields must have come. */
+static r53_rc item_end(struct xml_ctx *c, const char *item, const char *v1, const char *n1,
+                       const char *v2, const char *n2)
+{
+    c->cur = NULL;
+    if (v1[0] == '\0' || v2[0] == '\0') {
+        return r53_fail(R53_ERR_PARSE, "response %s has no %s", item, v1[0] == '\0' ? n1 : n2);
+    }
+    return R53_OK;
+}
+
 /* ---- ChangeInfo ---- */
 
 static r53_rc change_end(struct xml_ctx *c, const char *path)
@@ -45,44 +90,33 @@ static r53_rc change_end(struct xml_ctx *c, const char *path)
     return R53_OK;
 }
 
+static r53_rc change_finish(const struct xml_ctx *c, void *o)
+{
+    const struct r53_change_info *out = o;
+    char shown[40] = "";
+
+    (void)c;
+    if (out->id[0] == '\0') {
+        return r53_fail(R53_ERR_PARSE, "response has no ChangeInfo/Id");
+    }
+    if (out->status[0] == '\0') {
+        return r53_fail(R53_ERR_PARSE, "response has no ChangeInfo/Status");
+    }
+    if (strcmp(out->status, "PENDING") != 0 && strcmp(out->status, "INSYNC") != 0) {
+        return r53_fail(R53_ERR_PARSE,
+                        "response ChangeInfo/Status is \"%s\", expected PENDING or INSYNC",
+                        util_printable(out->status, shown, sizeof(shown)));
+    }
+    return R53_OK;
+}
+
 r53_rc r53_xml_change_info(const char *body, size_t len, struct r53_change_info *out)
 {
     static const char *const roots[] = { "ChangeResourceRecordSetsResponse", "GetChangeResponse",
                                          NULL };
-    struct xml_ctx c = { 0 };
-    r53_rc rc = R53_OK;
-    char shown[40] = "";
+    static const struct reader r = { roots, NULL, change_end, change_finish };
 
-    memset(out, 0, sizeof(*out));
-    c.ns = R53_XML_NS;
-    c.roots = roots;
-    c.on_end = change_end;
-    c.out = out;
-    rc = xml_run(&c, body, len);
-    if (rc != R53_OK) {
-        goto cleanup;
-    }
-    if (out->id[0] == '\0') {
-        rc = r53_fail(R53_ERR_PARSE, "response has no ChangeInfo/Id");
-        goto cleanup;
-    }
-    if (out->status[0] == '\0') {
-        rc = r53_fail(R53_ERR_PARSE, "response has no ChangeInfo/Status");
-        goto cleanup;
-    }
-    if (strcmp(out->status, "PENDING") != 0 && strcmp(out->status, "INSYNC") != 0) {
-        rc = r53_fail(R53_ERR_PARSE,
-                      "response ChangeInfo/Status is \"%s\", expected "
-                      "PENDING or INSYNC",
-                      util_printable(out->status, shown, sizeof(shown)));
-        goto cleanup;
-    }
-
-cleanup:
-    if (rc != R53_OK) {
-        memset(out, 0, sizeof(*out));
-    }
-    return rc;
+    return read_body(&r, body, len, out, sizeof(*out));
 }
 
 /* ---- Errors ---- */
@@ -100,35 +134,23 @@ static r53_rc error_end(struct xml_ctx *c, const char *path)
     return R53_OK;
 }
 
+static r53_rc error_finish(const struct xml_ctx *c, void *o)
+{
+    struct aws_api_error *out = o;
+
+    /* The older shape's root element is its code. */
+    if (c->root_index == 1) {
+        snprintf(out->code, sizeof(out->code), "InvalidChangeBatch");
+    }
+    return out->code[0] == '\0' ? r53_fail(R53_ERR_PARSE, "response has no Error/Code") : R53_OK;
+}
+
 r53_rc r53_xml_error(const char *body, size_t len, struct aws_api_error *out)
 {
     static const char *const roots[] = { "ErrorResponse", "InvalidChangeBatch", NULL };
-    struct xml_ctx c = { 0 };
-    r53_rc rc = R53_OK;
+    static const struct reader r = { roots, NULL, error_end, error_finish };
 
-    memset(out, 0, sizeof(*out));
-    c.ns = R53_XML_NS;
-    c.roots = roots;
-    c.on_end = error_end;
-    c.out = out;
-    rc = xml_run(&c, body, len);
-    if (rc != R53_OK) {
-        goto cleanup;
-    }
-    /* The older shape's root element is its code. */
-    if (c.root_index == 1) {
-        snprintf(out->code, sizeof(out->code), "InvalidChangeBatch");
-    }
-    if (out->code[0] == '\0') {
-        rc = r53_fail(R53_ERR_PARSE, "response has no Error/Code");
-        goto cleanup;
-    }
-
-cleanup:
-    if (rc != R53_OK) {
-        memset(out, 0, sizeof(*out));
-    }
-    return rc;
+    return read_body(&r, body, len, out, sizeof(*out));
 }
 
 /* ---- ListResourceRecordSets ---- */
@@ -168,22 +190,12 @@ static r53_rc rrset_end(struct xml_ctx *c, const char *path)
     if (strcmp(path, "NextRecordName") == 0) {
         return xml_take(c, out->next_name, sizeof(out->next_name), "NextRecordName");
     }
-    if (strcmp(path, "NextRecordType") == 0) {
-        return xml_take(c, out->next_type, sizeof(out->next_type), "NextRecordType");
-    }
     if (strncmp(path, RRSET, strlen(RRSET)) != 0 || rr == NULL) {
         return R53_OK; /* not a record set, or one past the cap */
     }
     path += strlen(RRSET);
     if (strcmp(path, "") == 0) {
-        c->cur = NULL;
-        if (rr->name[0] == '\0') {
-            return r53_fail(R53_ERR_PARSE, "response ResourceRecordSet has no Name");
-        }
-        if (rr->type[0] == '\0') {
-            return r53_fail(R53_ERR_PARSE, "response ResourceRecordSet has no Type");
-        }
-        return R53_OK;
+        return item_end(c, "ResourceRecordSet", rr->name, "Name", rr->type, "Type");
     }
     if (strcmp(path, "/Name") == 0) {
         return xml_take(c, rr->name, sizeof(rr->name), "ResourceRecordSet/Name");
@@ -209,39 +221,27 @@ static r53_rc rrset_end(struct xml_ctx *c, const char *path)
     return R53_OK;
 }
 
+static r53_rc rrset_finish(const struct xml_ctx *c, void *o)
+{
+    const struct r53_rrset_page *out = o;
+
+    /* IsTruncated is required by the API and sent by AWS and moto:
+     * without it we could not tell a last page from a partial one. */
+    if (!c->truncated_seen) {
+        return r53_fail(R53_ERR_PARSE, "response has no IsTruncated");
+    }
+    if (out->is_truncated && out->next_name[0] == '\0') {
+        return r53_fail(R53_ERR_PARSE, "response IsTruncated is true but has no NextRecordName");
+    }
+    return R53_OK;
+}
+
 r53_rc r53_xml_rrset_page(const char *body, size_t len, struct r53_rrset_page *out)
 {
     static const char *const roots[] = { "ListResourceRecordSetsResponse", NULL };
-    struct xml_ctx c = { 0 };
-    r53_rc rc = R53_OK;
+    static const struct reader r = { roots, rrset_start, rrset_end, rrset_finish };
 
-    memset(out, 0, sizeof(*out));
-    c.ns = R53_XML_NS;
-    c.roots = roots;
-    c.on_start = rrset_start;
-    c.on_end = rrset_end;
-    c.out = out;
-    rc = xml_run(&c, body, len);
-    if (rc != R53_OK) {
-        goto cleanup;
-    }
-    /* IsTruncated is required by the API and sent by AWS and moto:
-     * without it we could not tell a last page from a partial one. */
-    if (!c.truncated_seen) {
-        rc = r53_fail(R53_ERR_PARSE, "response has no IsTruncated");
-        goto cleanup;
-    }
-    if (out->is_truncated && out->next_name[0] == '\0') {
-        rc = r53_fail(R53_ERR_PARSE, "response IsTruncated is true but has no "
-                                     "NextRecordName");
-        goto cleanup;
-    }
-
-cleanup:
-    if (rc != R53_OK) {
-        memset(out, 0, sizeof(*out));
-    }
-    return rc;
+    return read_body(&r, body, len, out, sizeof(*out));
 }
 
 /* ---- Hosted zones ---- */
@@ -250,14 +250,7 @@ cleanup:
 static r53_rc zone_field(struct xml_ctx *c, struct r53_zone *z, const char *path)
 {
     if (strcmp(path, "") == 0) {
-        c->cur = NULL;
-        if (z->id[0] == '\0') {
-            return r53_fail(R53_ERR_PARSE, "response HostedZone has no Id");
-        }
-        if (z->name[0] == '\0') {
-            return r53_fail(R53_ERR_PARSE, "response HostedZone has no Name");
-        }
-        return R53_OK;
+        return item_end(c, "HostedZone", z->id, "Id", z->name, "Name");
     }
     if (strcmp(path, "/Id") == 0) {
         return xml_take(c, z->id, sizeof(z->id), "HostedZone/Id");
@@ -295,43 +288,31 @@ static r53_rc zones_end(struct xml_ctx *c, const char *path)
     if (strcmp(path, "NextDNSName") == 0) {
         return xml_take(c, out->next_dns_name, sizeof(out->next_dns_name), "NextDNSName");
     }
-    if (strcmp(path, "NextHostedZoneId") == 0) {
-        return xml_take(c, out->next_zone_id, sizeof(out->next_zone_id), "NextHostedZoneId");
-    }
     if (strncmp(path, ZONE, strlen(ZONE)) != 0 || c->cur == NULL) {
         return R53_OK;
     }
     return zone_field(c, c->cur, path + strlen(ZONE));
 }
 
-r53_rc r53_xml_zone_page(const char *body, size_t len, struct r53_zone_page *out)
+static r53_rc zones_finish(const struct xml_ctx *c, void *o)
 {
-    static const char *const roots[] = { "ListHostedZonesByNameResponse", NULL };
-    struct xml_ctx c = { 0 };
-    r53_rc rc = R53_OK;
+    const struct r53_zone_page *out = o;
 
-    memset(out, 0, sizeof(*out));
-    c.ns = R53_XML_NS;
-    c.roots = roots;
-    c.on_start = zones_start;
-    c.on_end = zones_end;
-    c.out = out;
-    rc = xml_run(&c, body, len);
-    if (rc != R53_OK) {
-        goto cleanup;
-    }
+    (void)c;
     /* IsTruncated may be absent (moto 5.2.1 omits it here): a missing
      * one reads as false.  A true one must say where to go on. */
     if (out->is_truncated && out->next_dns_name[0] == '\0') {
-        rc = r53_fail(R53_ERR_PARSE, "response IsTruncated is true but has no NextDNSName");
-        goto cleanup;
+        return r53_fail(R53_ERR_PARSE, "response IsTruncated is true but has no NextDNSName");
     }
+    return R53_OK;
+}
 
-cleanup:
-    if (rc != R53_OK) {
-        memset(out, 0, sizeof(*out));
-    }
-    return rc;
+r53_rc r53_xml_zone_page(const char *body, size_t len, struct r53_zone_page *out)
+{
+    static const char *const roots[] = { "ListHostedZonesByNameResponse", NULL };
+    static const struct reader r = { roots, zones_start, zones_end, zones_finish };
+
+    return read_body(&r, body, len, out, sizeof(*out));
 }
 
 static r53_rc hosted_zone_start(struct xml_ctx *c, const char *path)
@@ -359,30 +340,19 @@ static r53_rc hosted_zone_end(struct xml_ctx *c, const char *path)
     return zone_field(c, c->cur, path + strlen("HostedZone"));
 }
 
+static r53_rc hosted_zone_finish(const struct xml_ctx *c, void *o)
+{
+    const struct r53_zone *out = o;
+
+    (void)c;
+    return out->id[0] == '\0' ? r53_fail(R53_ERR_PARSE, "response has no HostedZone/Id") : R53_OK;
+}
+
 r53_rc r53_xml_hosted_zone(const char *body, size_t len, struct r53_zone *out)
 {
     static const char *const roots[] = { "GetHostedZoneResponse", NULL };
-    struct xml_ctx c = { 0 };
-    r53_rc rc = R53_OK;
+    static const struct reader r = { roots, hosted_zone_start, hosted_zone_end,
+                                     hosted_zone_finish };
 
-    memset(out, 0, sizeof(*out));
-    c.ns = R53_XML_NS;
-    c.roots = roots;
-    c.on_start = hosted_zone_start;
-    c.on_end = hosted_zone_end;
-    c.out = out;
-    rc = xml_run(&c, body, len);
-    if (rc != R53_OK) {
-        goto cleanup;
-    }
-    if (out->id[0] == '\0') {
-        rc = r53_fail(R53_ERR_PARSE, "response has no HostedZone/Id");
-        goto cleanup;
-    }
-
-cleanup:
-    if (rc != R53_OK) {
-        memset(out, 0, sizeof(*out));
-    }
-    return rc;
+    return read_body(&r, body, len, out, sizeof(*out));
 }

@@ -23,27 +23,25 @@ r53_rc r53_xml_change_info(const char *body, size_t len, struct r53_change_info 
  * then "InvalidChangeBatch" and messages are joined with "; "). */
 r53_rc r53_xml_error(const char *body, size_t len, struct aws_api_error *out);
 
-/* ListResourceRecordSetsResponse. */
+/* One page of a listing: what it holds (n counts all seen, more than
+ * kept when over the cap), and where a truncated one goes on. */
 struct r53_rrset_page {
-    size_t n_rrsets; /* total seen, may exceed R53_MAX_RRSETS */
+    size_t n_rrsets;
     struct r53_rrset rrsets[R53_MAX_RRSETS];
     bool is_truncated;
     char next_name[256];
-    char next_type[8];
 };
-r53_rc r53_xml_rrset_page(const char *body, size_t len, struct r53_rrset_page *out);
-
-/* ListHostedZonesByNameResponse. */
 struct r53_zone_page {
-    size_t n_zones; /* total seen, may exceed R53_MAX_ZONES */
+    size_t n_zones;
     struct r53_zone zones[R53_MAX_ZONES];
     bool is_truncated;
     char next_dns_name[256];
-    char next_zone_id[128];
 };
-r53_rc r53_xml_zone_page(const char *body, size_t len, struct r53_zone_page *out);
 
-/* GetHostedZoneResponse: HostedZone and DelegationSet/NameServers. */
+/* ListResourceRecordSetsResponse; ListHostedZonesByNameResponse;
+ * GetHostedZoneResponse (HostedZone and DelegationSet/NameServers). */
+r53_rc r53_xml_rrset_page(const char *body, size_t len, struct r53_rrset_page *out);
+r53_rc r53_xml_zone_page(const char *body, size_t len, struct r53_zone_page *out);
 r53_rc r53_xml_hosted_zone(const char *body, size_t len, struct r53_zone *out);
 
 #endif
