@@ -12,6 +12,7 @@
 
 #include "address.h"
 #include "endpoint.h"
+#include "sts.h"
 #include "util.h"
 
 /* A parameter's value, or NULL when unset or empty (Pacemaker passes
@@ -472,8 +473,68 @@ static const char *aws_file(params_getenv_fn get, const char *var, const char *n
     return buf;
 }
 
+/* "route53-<resource>-<node>": who asked, in STS's alphabet, 64 at most. */
+static void make_session_name(params_getenv_fn get, struct params *p)
+{
+    const char *rsc = env(get, "OCF_RESOURCE_INSTANCE");
+    const char *node = env(get, "OCF_RESKEY_CRM_meta_on_node");
+    char host[256] = "";
+
+    if (node == NULL && gethostname(host, sizeof(host) - 1) == 0) {
+        node = host;
+    }
+    snprintf(p->session_name, sizeof(p->session_name), "route53-%s-%s",
+             rsc != NULL ? rsc : "route53", node != NULL && node[0] != '\0' ? node : "node");
+    for (char *c = p->session_name; *c != '\0'; c++) {
+        if (!isalnum((unsigned char)*c) && strchr("+=,.@_-", *c) == NULL) {
+            *c = '-';
+        }
+    }
+}
+
+/* role_arn, external_id and STS's endpoint and region. */
+static r53_rc load_role(params_getenv_fn get, struct params *p)
+{
+    struct endpoint ep;
+    bool from_env = false;
+    const char *legacy = env(get, "AWS_STS_REGIONAL_ENDPOINTS");
+
+    p->role_arn = param(get, "role_arn");
+    p->external_id = param(get, "external_id");
+    if (p->role_arn != NULL && !sts_role_arn_ok(p->role_arn)) {
+        return r53_fail(R53_ERR_CONFIG,
+                        "role_arn='%s' is not a role ARN (arn:aws:iam::123456789012:role/NAME)",
+                        p->role_arn);
+    }
+    if (p->external_id != NULL &&
+        (strlen(p->external_id) < 2 || strlen(p->external_id) > 1224 ||
+         strspn(p->external_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                "+=,.@:/_-") != strlen(p->external_id))) {
+        return r53_fail(R53_ERR_CONFIG,
+                        "external_id='%s' is not an external id (2 to 1224 of letters, digits "
+                        "and +=,.@:/_-)",
+                        p->external_id);
+    }
+    p->sts_endpoint = param_or_env(get, "sts_endpoint", "AWS_ENDPOINT_URL_STS", NULL, &from_env);
+    if (p->sts_endpoint != NULL) {
+        r53_rc rc = endpoint_parse_https("sts_endpoint", p->sts_endpoint, &ep);
+
+        if (rc != R53_OK) {
+            return on_this_node(rc, from_env);
+        }
+    }
+    p->region = env(get, "AWS_REGION");
+    if (p->region == NULL) {
+        p->region = env(get, "AWS_DEFAULT_REGION");
+    }
+    p->sts_regional = legacy == NULL || strcasecmp(legacy, "legacy") != 0;
+    make_session_name(get, p);
+    return R53_OK;
+}
+
 static r53_rc load_aws(params_getenv_fn get, struct params *p)
 {
+    r53_rc rc = R53_OK;
     const char *disabled = env(get, "AWS_EC2_METADATA_DISABLED");
     bool from_env = false;
 
@@ -494,6 +555,9 @@ static r53_rc load_aws(params_getenv_fn get, struct params *p)
     p->rsctmp = env(get, "HA_RSCTMP");
     if (p->rsctmp == NULL) {
         p->rsctmp = PARAMS_DEFAULT_RSCTMP;
+    }
+    if ((rc = load_role(get, p)) != R53_OK) {
+        return rc;
     }
     return load_endpoints(get, p);
 }

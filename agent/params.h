@@ -50,15 +50,22 @@ struct params {
     const char *rsctmp; /* HA_RSCTMP: state file and the node's request budget */
     const char *credentials_file;
     const char *config_file;
-    bool profile_explicit; /* set by parameter or AWS_PROFILE */
-    bool imds_disabled;    /* AWS_EC2_METADATA_DISABLED=true */
+    /* A role to assume with whatever credentials the chain found. */
+    const char *role_arn;     /* NULL: none */
+    const char *external_id;  /* NULL: none */
+    const char *sts_endpoint; /* parameter, else AWS_ENDPOINT_URL_STS; NULL: by region */
+    const char *region;       /* AWS_REGION, else AWS_DEFAULT_REGION; NULL: none */
+    bool sts_regional;        /* AWS_STS_REGIONAL_ENDPOINTS is not "legacy" */
+    bool profile_explicit;    /* set by parameter or AWS_PROFILE */
+    bool imds_disabled;       /* AWS_EC2_METADATA_DISABLED=true */
     /* aws-vpc-route53's names, accepted for migration (main logs them) */
     bool hostname_from_alias;           /* hostname came from fullname */
     bool zone_id_from_alias;            /* zone_id came from hostedzoneid */
     bool ip_defaulted;                  /* no address source with the peer's names: ip=local */
     bool ignored_set[PARAMS_N_IGNORED]; /* params_ignored_names[i] was set, and is ignored */
 
-    char zone_id_buf[64]; /* storage for zone_id after stripping */
+    char session_name[65]; /* route53-<resource>-<node>, for AssumeRole */
+    char zone_id_buf[64];  /* storage for zone_id after stripping */
     char credentials_file_buf[512];
     char config_file_buf[512];
 };

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "endpoint.h"
 #include "log.h"
+#include "sts.h"
 
 /* Retries: the action's deadline is the real bound; the count only keeps
  * the loop finite.  Full jitter spreads a fleet of agents that were
@@ -91,6 +93,35 @@ static r53_rc build_chain(struct session *s)
     return s->creds != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
 }
 
+/* role_arn: the chain's credentials assume the role (a zone in another
+ * account), through STS over the same signed-call path and budget of
+ * time; its temporary credentials are kept under HA_RSCTMP. */
+static r53_rc assume_role(struct session *s)
+{
+    const struct params *p = s->p;
+    char url[512];
+    char region[40];
+    struct endpoint ep;
+    struct cred_assume_opts o = { 0 };
+    r53_rc rc = R53_OK;
+
+    if (p->role_arn == NULL) {
+        return R53_OK;
+    }
+    if ((rc = sts_endpoint(p->sts_endpoint, NULL, p->region, p->sts_regional, url, sizeof(url),
+                           region, sizeof(region))) != R53_OK ||
+        (rc = endpoint_parse_https("sts_endpoint", url, &ep)) != R53_OK) {
+        return rc;
+    }
+    o = (struct cred_assume_opts){ s->creds,  &ep,         region,         s->api_http,
+                                   &s->retry, p->role_arn, p->external_id, p->session_name,
+                                   0,         p->rsctmp };
+    qb_log(LOG_DEBUG, "role %s through %s (signing region %s) as %s", p->role_arn, url, region,
+           p->session_name);
+    s->creds = cred_assume_new(&o);
+    return s->creds != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
+}
+
 /* Every Route 53 request, retries and GetChange polls included, takes a
  * token from the node's shared budget; Throttling lowers its rate. */
 static r53_rc budget_before(void *ctx, int64_t deadline_ms)
@@ -137,12 +168,12 @@ r53_rc session_route53(struct session *s, struct r53_client **out)
         struct http_options o = { s->p->ca_bundle, s->p->proxy, s->p->connect_timeout_ms,
                                   s->p->request_timeout_ms, s->deadline_ms };
 
-        if ((rc = build_chain(s)) != R53_OK) {
-            return rc;
-        }
         s->api_http = http_client_new(&o);
         if (s->api_http == NULL) {
             return r53_fail(R53_ERR_NOMEM, "out of memory");
+        }
+        if ((rc = build_chain(s)) != R53_OK || (rc = assume_role(s)) != R53_OK) {
+            return rc;
         }
         if ((rc = r53_client_new(s->p->endpoint, s->api_http, s->creds, &s->r53)) != R53_OK) {
             return rc;

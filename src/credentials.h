@@ -5,6 +5,7 @@
  *   cred_env.c      AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
  *   cred_profile.c  a profile's keys in the shared credentials and config files
  *   cred_imds.c     the instance role over IMDSv2
+ *   cred_assume.c   STS AssumeRole from another provider's credentials
  * A new source is one more file with a constructor below; agent/session.c
  * assembles the chain from the parameters.  Every string of struct
  * credentials is secret except access_key_id and source; all are wiped
@@ -84,6 +85,26 @@ struct imds;
 /* The instance role's temporary credentials, renewable; imds is
  * borrowed. */
 struct cred_provider *cred_imds_new(struct imds *imds);
+
+struct endpoint;
+struct http_client;
+struct retry_policy;
+struct cred_assume_opts {
+    struct cred_provider *source;    /* whose credentials assume the role; owned from here on */
+    const struct endpoint *endpoint; /* STS's (sts_endpoint in sts.h) */
+    const char *signing_region;
+    struct http_client *http;         /* borrowed */
+    const struct retry_policy *retry; /* copied */
+    const char *role_arn;
+    const char *external_id;  /* NULL: none */
+    const char *session_name; /* 2-64 of [A-Za-z0-9+=,.@_-] */
+    long duration_s;          /* 0: STS's default */
+    const char *cache_dir;    /* temporary credentials kept there; NULL: not kept */
+};
+/* STS AssumeRole with the source's credentials, through the signed-call
+ * path; the answer is cached (cred_cache.h) and renewed on ExpiredToken.
+ * NULL when out of memory (source freed). */
+struct cred_provider *cred_assume_new(const struct cred_assume_opts *o);
 
 /* ---- the sources' readers, for the providers and their tests ---- */
 

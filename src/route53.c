@@ -56,26 +56,6 @@ struct aws_caller *r53_client_caller(struct r53_client *c)
     return c->caller;
 }
 
-/* Percent-encode everything but RFC 3986 unreserved characters. */
-static void query_escape(const char *in, char *out, size_t outlen)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-
-    for (; *in != '\0' && o + 4 < outlen; in++) {
-        unsigned char ch = (unsigned char)*in;
-
-        if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-            out[o++] = (char)ch;
-        } else {
-            out[o++] = '%';
-            out[o++] = hex[ch >> 4];
-            out[o++] = hex[ch & 15];
-        }
-    }
-    out[o] = '\0';
-}
-
 /* Escape text for an XML element's content. */
 static void xml_escape(const char *in, char *out, size_t outlen)
 {
@@ -171,7 +151,7 @@ r53_rc r53_find_zone(struct r53_client *c, const char *dns_name, struct r53_zone
     if (page == NULL) {
         return r53_fail(R53_ERR_NOMEM, "out of memory");
     }
-    query_escape(dns_name, name, sizeof(name));
+    util_percent_encode(dns_name, name, sizeof(name));
     snprintf(query, sizeof(query), "dnsname=%s&maxitems=%d", name, R53_MAX_ZONES);
     rc = call(c, "ListHostedZonesByName", "GET", API "/hostedzonesbyname", query, NULL, &resp);
     if (rc != R53_OK) {
@@ -270,7 +250,7 @@ r53_rc r53_get_record(struct r53_client *c, const char *zone_id, const char *fqd
     /* name and type are where the listing starts: the first record set
      * returned is ours if it exists. */
     snprintf(path, sizeof(path), API "/hostedzone/%s/rrset", id);
-    query_escape(fqdn, name, sizeof(name));
+    util_percent_encode(fqdn, name, sizeof(name));
     snprintf(query, sizeof(query), "name=%s&type=%s&maxitems=1", name, type);
     rc = call(c, "ListResourceRecordSets", "GET", path, query, NULL, &resp);
     if (rc != R53_OK) {

@@ -1,5 +1,6 @@
 #include "util.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
@@ -45,4 +46,23 @@ const char *util_strip_prefix(const char *s, const char *prefix)
     size_t n = strlen(prefix);
 
     return strncmp(s, prefix, n) == 0 ? s + n : s;
+}
+
+void util_percent_encode(const char *in, char *out, size_t outlen)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+
+    for (; *in != '\0' && o + 4 < outlen; in++) {
+        unsigned char ch = (unsigned char)*in;
+
+        if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+            out[o++] = (char)ch;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[ch >> 4];
+            out[o++] = hex[ch & 15];
+        }
+    }
+    out[o] = '\0';
 }

@@ -25,4 +25,8 @@ const char *util_printable_n(const char *s, size_t len, char *buf, size_t cap);
 /* s without prefix when it starts with it ("/hostedzone/Z1" -> "Z1"). */
 const char *util_strip_prefix(const char *s, const char *prefix);
 
+/* Percent-encode everything but RFC 3986's unreserved characters (a
+ * query or form value); cut to fit outlen. */
+void util_percent_encode(const char *in, char *out, size_t outlen);
+
 #endif
