@@ -8,7 +8,8 @@ client that passes here has signed what it sent.  The AWS CLI test
 (tests/integration/sim-awscli.sh) keeps it honest against a real client.
 
 Servers:
-  HTTPS  --port       Route 53 API under /2013-04-01/, control API under /_sim/
+  HTTPS  --port       Route 53 API under /2013-04-01/, STS at / (see STS
+                      below), control API under /_sim/
   HTTP   --imds-port  IMDSv2 (/latest/api/token, /latest/meta-data/...)
   DNS    --dns-port   the zones over DNS, UDP and TCP (off unless given;
                       0 picks a port), on each --dns-host ADDR (repeat it
@@ -30,15 +31,29 @@ Control API (JSON, not signed), for tests only:
   POST /_sim/config  any of {"pending_seconds", "down", "faults",
                      "local_ipv4", "public_ipv4", "role", "cred_ttl",
                      "clock_skew", "rate_limit", "burst", "dns_down",
-                     "dns_faults", "dns_view", "dns_hosts"};
+                     "dns_faults", "dns_view", "dns_hosts", "sts_expire",
+                     "sts_cred_ttl", "sts_down"};
                      GET /_sim/config shows the config
   GET  /_sim/stats   {"requests": {op: n, "imds": n},
                       "rejected_signatures": n, "throttled": n,
                       "log": [{"op", "status", "akid", "fault", "peer"}],
                       "dns": {see DNS below}}
+                     (STS ops and their log entries: see STS below)
   POST /_sim/reset-stats
   GET  /_sim/issued  {"akids", "secrets", "tokens": [...] in issue order,
-                      "imds_tokens": [...]} what IMDS handed out
+                      "imds_tokens": [...]} what IMDS and STS handed out;
+                     "sts": {"akids", "secrets", "tokens",
+                     "web_identity_tokens"} STS's part alone
+  POST /_sim/role    {"arn": "arn:aws:iam::111122223333:role/dns-writer",
+                      "trust": opt [...] (default ["*"]),
+                      "external_id": opt "...",
+                      "web_identity_token": opt "...",
+                      "fail": opt "AccessDenied" (any STS error code),
+                      "max_duration": opt 3600..43200 (default 43200)}
+                     -> the role as stored (with its "id", AROA...);
+                     the same arn again replaces it;
+                     {"arn": ..., "delete": true} removes it
+  GET  /_sim/roles   {"roles": [role, ...]}
 
 Faults: "down" is a fault kind applied to every Route 53 request (null to
 clear).  "faults" replaces the list of one-shot faults, each
@@ -102,6 +117,60 @@ default); setting it refills every bucket.  /_sim/stats "quota":
 "operation": n, "changes": n}}; the request log shows fault
 "quota:account", "quota:operation" or "quota:changes" (the "throttled"
 counter above is the old model's alone).
+
+STS: the Query protocol on the API's HTTPS server, as sts.<region>.
+amazonaws.com: POST / with a form body (application/x-www-form-urlencoded)
+whose Action is AssumeRole, AssumeRoleWithWebIdentity or
+GetCallerIdentity and Version 2011-06-15 (another Version: 400
+InvalidAction).  Answers are XML in https://sts.amazonaws.com/doc/
+2011-06-15/; errors <ErrorResponse><Error><Type>Sender|Receiver</Type>
+<Code/><Message/></Error><RequestId/></ErrorResponse>.
+  - Signatures: AssumeRole and GetCallerIdentity are checked as Route 53's
+    are (same keys: --key, IMDS- and STS-issued, a temporary key only with
+    its session token), with service "sts" in any region (the region of
+    the credential scope is logged).  AssumeRoleWithWebIdentity is not
+    signed, as on AWS.
+  - Parameters, as STS checks them (400 ValidationError): RoleArn
+    arn:aws|aws-cn|aws-us-gov:iam::<12 digits>:role/[path/]name;
+    RoleSessionName [\w+=,.@-]{2,64}; DurationSeconds 900..43200, at most
+    the role's max_duration, at most 3600 when the caller is itself a
+    role session (STS- or IMDS-issued key: role chaining); ExternalId
+    [\w+=,.@:/-]{2,1224}; WebIdentityToken 4..20000 characters.
+  - AssumeRole: 403 AccessDenied if the role is not registered, if no
+    entry of its "trust" is "*", the signing akid, the caller's ARN
+    (arn:aws:iam::123456789012:user/r53sim for a --key, arn:aws:sts::
+    ACCOUNT:assumed-role/NAME/SESSION for a role session) or the caller's
+    role ARN (so a chained session is trusted by role), or if the role has
+    an "external_id" and ExternalId is missing or other.
+  - AssumeRoleWithWebIdentity: 403 AccessDenied if the role is not
+    registered or has no "web_identity_token"; 400 InvalidIdentityToken
+    if WebIdentityToken is not that token.  "trust" plays no part.
+  - A role's "fail" answers that code (status from the code: 403
+    AccessDenied, 400 ValidationError, ...) to both assumes, after the
+    parameters are checked.
+  - Credentials: AccessKeyId ASIA + 16, SecretAccessKey, SessionToken and
+    Expiration (ISO 8601, Z) DurationSeconds (default 3600) from now, or
+    config "sts_cred_ttl" seconds (null: off) so tests can issue keys that
+    expire soon.  Route 53 (and STS, so roles chain) accepts an issued key
+    signed with its session token only: without it or with another one
+    403 InvalidClientTokenId; after Expiration 403 ExpiredToken.
+  - GetCallerIdentity: Arn, UserId, Account of the signing key.
+  - Config "sts_expire": true expires every STS key issued so far, now
+    (an action, not a state): they get ExpiredToken from Route 53 and STS
+    for good, and keys issued afterwards work.
+  - Faults: a one-shot fault whose "op" is the action's name or "sts"
+    applies to STS ("*" and "down" stay Route 53's); config "sts_down"
+    (a kind, null clears) applies to every STS request.  Kinds: throttle,
+    denied, 500, 503, expired (also expires the signing key),
+    invalidtoken, reset, reset-after, truncated, slow:S, hang, empty,
+    garbage, html502, bighdr as for Route 53 (errors in STS's namespace);
+    any other kind answers 500 InternalFailure.
+  - /_sim/stats: "requests" counts each action by name; their "log"
+    entries add "region" (credential scope; null if unsigned), "role",
+    "session", "external_id" (as sent, or null), "host" (the Host header)
+    and, on success, "issued" (the new akid), "duration" (the
+    DurationSeconds granted) and "caller" (the caller's ARN, or
+    "web-identity").  "akid" is the signing key.
 
 DNS (--dns-port): the simulator is the zones' authoritative name servers.
 It answers from the same records as the API, as they stand once a change
