@@ -553,6 +553,14 @@ static r53_rc load_role(params_getenv_fn get, struct params *p)
         p->region = env(get, "AWS_DEFAULT_REGION");
     }
     p->sts_regional = legacy == NULL || strcasecmp(legacy, "legacy") != 0;
+    p->web_identity_token_file = env(get, "AWS_WEB_IDENTITY_TOKEN_FILE");
+    p->web_identity_role_arn = env(get, "AWS_ROLE_ARN");
+    p->web_identity_session = env(get, "AWS_ROLE_SESSION_NAME");
+    if (p->web_identity_token_file != NULL && p->web_identity_role_arn != NULL &&
+        !sts_role_arn_ok(p->web_identity_role_arn)) {
+        return r53_fail(R53_ERR_HOST, "AWS_ROLE_ARN='%s' on this node is not a role ARN",
+                        p->web_identity_role_arn);
+    }
     make_session_name(get, p);
     return R53_OK;
 }

@@ -61,6 +61,10 @@ struct params {
     const char *external_id;  /* NULL: none */
     const char *sts_endpoint; /* parameter, else AWS_ENDPOINT_URL_STS; NULL: by region */
     const char *region;       /* AWS_REGION, else AWS_DEFAULT_REGION; NULL: none */
+    /* Web identity, from the environment (as EKS and OIDC hosts set it). */
+    const char *web_identity_token_file; /* AWS_WEB_IDENTITY_TOKEN_FILE */
+    const char *web_identity_role_arn;   /* AWS_ROLE_ARN */
+    const char *web_identity_session;    /* AWS_ROLE_SESSION_NAME */
     bool sts_regional;        /* AWS_STS_REGIONAL_ENDPOINTS is not "legacy" */
     bool profile_explicit;    /* set by parameter or AWS_PROFILE */
     bool imds_disabled;       /* AWS_EC2_METADATA_DISABLED=true */

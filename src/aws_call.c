@@ -139,7 +139,7 @@ static r53_rc sign(const struct aws_caller *c, const struct aws_request *req,
     return sigv4_authorization(&sreq, &key, &scope, authorization);
 }
 
-/* Send one signed request through the hooks. */
+/* Send one request (signed, unless asked) through the hooks. */
 static r53_rc send_signed(struct aws_caller *c, const struct aws_request *req,
                           const struct http_header *headers, size_t n, struct http_response *resp,
                           char *code, size_t code_len)
@@ -183,6 +183,12 @@ static r53_rc call_once(struct aws_caller *c, const struct aws_request *req,
     struct http_header headers[5];
     size_t n = 0;
 
+    if (req->unsigned_request) {
+        struct http_header plain[1] = { { "Content-Type", req->content_type } };
+
+        return send_signed(c, req, plain, req->content_type != NULL ? 1 : 0, resp, code,
+                           sizeof(code));
+    }
     if (c->creds.access_key_id == NULL &&
         (rc = cred_provider_get(c->provider, &c->creds)) != R53_OK) {
         return rc;
@@ -245,7 +251,8 @@ static r53_rc attempt(void *ctx)
     struct attempt *a = ctx;
     r53_rc rc = call_once(a->c, a->req, a->resp);
 
-    if (rc == R53_ERR_EXPIRED && !a->renewed && cred_provider_can_renew(a->c->provider)) {
+    if (rc == R53_ERR_EXPIRED && !a->renewed && a->c->provider != NULL &&
+        cred_provider_can_renew(a->c->provider)) {
         a->renewed = true;
         if ((rc = renew(a->c, a->req->op)) == R53_OK) {
             rc = call_once(a->c, a->req, a->resp);

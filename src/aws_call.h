@@ -6,6 +6,7 @@
 #ifndef R53_AWS_CALL_H
 #define R53_AWS_CALL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "credentials.h"
@@ -42,7 +43,8 @@ struct aws_service {
 struct aws_caller;
 
 /* A caller for service at endpoint (already parsed).  http and creds are
- * borrowed and must outlive it; service is copied (its strings are not).
+ * borrowed and must outlive it (creds NULL: unsigned requests only);
+ * service is copied (its strings are not).
  * R53_ERR_NOMEM only. */
 r53_rc aws_caller_new(const struct endpoint *endpoint, const struct aws_service *service,
                       struct http_client *http, struct cred_provider *creds,
@@ -70,6 +72,7 @@ struct aws_request {
     const char *query;        /* without '?', or NULL */
     const char *body;         /* NULL for none */
     const char *content_type; /* NULL: none sent */
+    bool unsigned_request;    /* sent without credentials (STS web identity) */
 };
 
 /* Send req.  R53_OK only for a 2xx answer, whose body the caller then

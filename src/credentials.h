@@ -7,6 +7,7 @@
  *   cred_imds.c     the instance role over IMDSv2
  *   cred_assume.c   STS AssumeRole from another provider's credentials
  *   cred_process.c  a profile's credential_process
+ *   cred_web_identity.c  AssumeRoleWithWebIdentity with a token file
  * A new source is one more file with a constructor below; agent/session.c
  * assembles the chain from the parameters.  Every string of struct
  * credentials is secret except access_key_id and source; all are wiped
@@ -106,6 +107,20 @@ struct cred_assume_opts {
  * path; the answer is cached (cred_cache.h) and renewed on ExpiredToken.
  * NULL when out of memory (source freed). */
 struct cred_provider *cred_assume_new(const struct cred_assume_opts *o);
+
+struct cred_web_identity_opts {
+    const struct endpoint *endpoint; /* STS's */
+    const char *signing_region;
+    struct http_client *http;         /* borrowed */
+    const struct retry_policy *retry; /* copied */
+    const char *token_file;           /* AWS_WEB_IDENTITY_TOKEN_FILE */
+    const char *role_arn;             /* AWS_ROLE_ARN */
+    const char *session_name;         /* AWS_ROLE_SESSION_NAME, else ours */
+    const char *cache_dir;            /* NULL: not kept */
+};
+/* STS AssumeRoleWithWebIdentity (unsigned) with the token file's token,
+ * read afresh each time and wiped; cached and renewed as cred_assume. */
+struct cred_provider *cred_web_identity_new(const struct cred_web_identity_opts *o);
 
 /* A profile's credential_process: command split as the AWS CLI splits it
  * (no shell), run with a minimal environment (no AWS secret of ours),

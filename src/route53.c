@@ -103,7 +103,7 @@ static r53_rc read_failure(const char *op, r53_rc rc)
 static r53_rc call(struct r53_client *c, const char *op, const char *method, const char *path,
                    const char *query, const char *body, struct http_response *resp)
 {
-    struct aws_request req = { op, method, path, query, body, NULL };
+    struct aws_request req = { op, method, path, query, body, NULL, false };
 
     return aws_call(c->caller, &req, resp);
 }

@@ -2,6 +2,7 @@
 
 #include <mbedtls/platform_util.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -149,6 +150,8 @@ r53_rc sts_xml_credentials(const char *body, size_t len, const char *root, struc
 
 /* ---- AssumeRole ---- */
 
+#define STS_FORM "application/x-www-form-urlencoded; charset=utf-8"
+
 bool sts_role_arn_ok(const char *arn)
 {
     const char *p = NULL;
@@ -172,9 +175,7 @@ r53_rc sts_assume_role(struct aws_caller *sts, const struct sts_assume *a, struc
     char ext[1300] = "";
     char body[8192];
     struct http_response resp = { 0 };
-    struct aws_request req = { "AssumeRole", "POST",
-                               "/",          NULL,
-                               body,         "application/x-www-form-urlencoded; charset=utf-8" };
+    struct aws_request req = { "AssumeRole", "POST", "/", NULL, body, STS_FORM, false };
     r53_rc rc = R53_OK;
 
     if (!sts_role_arn_ok(a->role_arn)) {
@@ -203,5 +204,47 @@ r53_rc sts_assume_role(struct aws_caller *sts, const struct sts_assume *a, struc
         mbedtls_platform_zeroize(resp.body, resp.body_len);
     }
     http_response_free(&resp);
+    return rc;
+}
+
+r53_rc sts_assume_role_with_web_identity(struct aws_caller *sts, const struct sts_assume *a,
+                                         const char *token, struct credentials *out,
+                                         time_t *expires)
+{
+    char arn[2048 * 3 + 1];
+    char name[200];
+    size_t cap = strlen(token) * 3 + 8192;
+    char *body = malloc(cap);
+    struct http_response resp = { 0 };
+    struct aws_request req = { "AssumeRoleWithWebIdentity", "POST", "/", NULL, body, STS_FORM,
+                               true };
+    int n = 0;
+    r53_rc rc = R53_OK;
+
+    if (!sts_role_arn_ok(a->role_arn)) {
+        free(body);
+        return r53_fail(R53_ERR_CONFIG, "role ARN '%s' is not a role ARN", a->role_arn);
+    }
+    if (body == NULL) {
+        return r53_fail(R53_ERR_NOMEM, "out of memory");
+    }
+    util_percent_encode(a->role_arn, arn, sizeof(arn));
+    util_percent_encode(a->session_name, name, sizeof(name));
+    n = snprintf(body, cap,
+                 "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=%s"
+                 "&RoleSessionName=%s&WebIdentityToken=",
+                 arn, name);
+    util_percent_encode(token, body + n, cap - (size_t)n);
+    rc = aws_call(sts, &req, &resp);
+    if (rc == R53_OK) {
+        rc = sts_xml_credentials(resp.body, resp.body_len, "AssumeRoleWithWebIdentityResponse", out,
+                                 expires);
+    }
+    if (resp.body != NULL) {
+        mbedtls_platform_zeroize(resp.body, resp.body_len);
+    }
+    http_response_free(&resp);
+    mbedtls_platform_zeroize(body, cap); /* the token */
+    free(body);
     return rc;
 }

@@ -49,6 +49,12 @@ struct sts_assume {
 r53_rc sts_assume_role(struct aws_caller *sts, const struct sts_assume *a, struct credentials *out,
                        time_t *expires);
 
+/* AssumeRoleWithWebIdentity: unsigned, token (a secret) in the body,
+ * wiped after. */
+r53_rc sts_assume_role_with_web_identity(struct aws_caller *sts, const struct sts_assume *a,
+                                         const char *token, struct credentials *out,
+                                         time_t *expires);
+
 /* arn:PARTITION:iam::ACCOUNT:role/NAME, as STS accepts it. */
 bool sts_role_arn_ok(const char *arn);
 

@@ -1,0 +1,129 @@
+#include "credentials.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <mbedtls/platform_util.h>
+#include <qb/qblog.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cred_cache.h"
+#include "sts.h"
+
+#define TOKEN_MAX 20000 /* STS's limit on WebIdentityToken */
+
+struct web_identity {
+    struct aws_caller *sts; /* owned: unsigned requests */
+    char token_file[1024];
+    char role_arn[2048];
+    char session_name[65];
+    char region[40];
+    char cache_dir[512];
+    char key[65];
+};
+
+/* The token file's text, trimmed (a secret: the caller wipes it). */
+static r53_rc read_token(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = 0;
+
+    if (fd < 0) {
+        return r53_fail(R53_ERR_HOST, "web identity token file %s: %s", path, strerror(errno));
+    }
+    n = read(fd, buf, cap - 1);
+    close(fd);
+    if (n < 0 || (size_t)n >= cap - 1) {
+        return r53_fail(R53_ERR_HOST, "web identity token file %s is unreadable or over %zu bytes",
+                        path, cap - 2);
+    }
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ')) {
+        n--;
+    }
+    buf[n] = '\0';
+    return n > 0 ? R53_OK : r53_fail(R53_ERR_HOST, "web identity token file %s is empty", path);
+}
+
+static r53_rc web_fresh(struct web_identity *w, struct credentials *out)
+{
+    char *token = malloc(TOKEN_MAX + 2);
+    struct sts_assume req = { w->role_arn, w->session_name, NULL, 0 };
+    time_t expires = 0;
+    r53_rc rc = token != NULL ? read_token(w->token_file, token, TOKEN_MAX + 2)
+                              : r53_fail(R53_ERR_NOMEM, "out of memory");
+
+    if (rc == R53_OK) {
+        rc = sts_assume_role_with_web_identity(w->sts, &req, token, out, &expires);
+    }
+    if (token != NULL) {
+        mbedtls_platform_zeroize(token, TOKEN_MAX + 2);
+        free(token);
+    }
+    if (rc == R53_OK) {
+        snprintf(out->source, sizeof(out->source), "web identity %.45s", w->role_arn);
+        qb_log(LOG_INFO, "assumed %s with a web identity as %s", w->role_arn, w->session_name);
+        if (w->cache_dir[0] != '\0' && cred_cache_write(w->cache_dir, w->key, out, expires) != R53_OK) {
+            r53_clear_error();
+        }
+    }
+    return rc;
+}
+
+static r53_rc web_get(struct cred_provider *p, struct credentials *out)
+{
+    struct web_identity *w = p->impl;
+    time_t expires = 0;
+
+    if (w->cache_dir[0] != '\0' &&
+        cred_cache_read(w->cache_dir, w->key, time(NULL), out, &expires) == R53_OK) {
+        return R53_OK;
+    }
+    r53_clear_error();
+    return web_fresh(w, out);
+}
+
+static r53_rc web_renew(struct cred_provider *p, struct credentials *out)
+{
+    struct web_identity *w = p->impl;
+
+    if (w->cache_dir[0] != '\0') {
+        cred_cache_drop(w->cache_dir, w->key);
+    }
+    return web_fresh(w, out);
+}
+
+static void web_destroy(struct cred_provider *p)
+{
+    struct web_identity *w = p->impl;
+
+    aws_caller_free(w->sts);
+    free(w);
+}
+
+static const struct cred_provider_ops web_ops = { web_get, web_renew, NULL, web_destroy };
+
+struct cred_provider *cred_web_identity_new(const struct cred_web_identity_opts *o)
+{
+    struct web_identity *w = calloc(1, sizeof(*w));
+    struct aws_service service;
+
+    if (w == NULL) {
+        return NULL;
+    }
+    snprintf(w->region, sizeof(w->region), "%s", o->signing_region);
+    service = sts_service(w->region);
+    if (aws_caller_new(o->endpoint, &service, o->http, NULL, &w->sts) != R53_OK) {
+        free(w);
+        return NULL;
+    }
+    aws_caller_set_retry(w->sts, o->retry);
+    snprintf(w->token_file, sizeof(w->token_file), "%s", o->token_file);
+    snprintf(w->role_arn, sizeof(w->role_arn), "%s", o->role_arn);
+    snprintf(w->session_name, sizeof(w->session_name), "%s", o->session_name);
+    snprintf(w->cache_dir, sizeof(w->cache_dir), "%s", o->cache_dir != NULL ? o->cache_dir : "");
+    cred_cache_key(o->role_arn, NULL, o->token_file, w->key);
+    return cred_provider_new("web identity", &web_ops, w);
+}
