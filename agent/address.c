@@ -250,6 +250,85 @@ static char *address_last_line(char *text)
     return start;
 }
 
+/* Ask crm_resource for rsc_id's ip parameter; its stdout lands in out,
+ * the start of its stderr in err. */
+static r53_rc address_run_crm_resource(const char *tool, const char *rsc_id, long timeout_ms,
+                                       char *out, char *err, size_t errlen, int *status)
+{
+    const char *argv[6] = { tool, "-r", rsc_id, "--get-parameter", "ip", NULL };
+    /* What crm_resource needs to find the CIB; never an AWS variable. */
+    static const char *const env_allow[] = { "CIB_file", "CIB_shadow", "CIB_user",
+                                             "PCMK_*",   "HA_*",       NULL };
+    struct spawn_opts opts = { env_allow, 0, NULL, ADDRESS_OUT_MAX, NULL, 0 };
+
+    opts.timeout_ms = timeout_ms;
+    opts.out = out;
+    opts.err = err;
+    opts.err_cap = errlen;
+    return spawn_capture(argv, &opts, status);
+}
+
+/* How crm_resource ended, from its status and stderr (why is its first
+ * line); R53_OK when it answered. */
+static r53_rc address_check_exit(int status, const char *errbuf, const char *quoted,
+                                 const char *why)
+{
+    if (WIFSIGNALED(status)) {
+        return r53_fail(R53_ERR_IO, "crm_resource -r %s died of signal %d", quoted,
+                        WTERMSIG(status));
+    }
+    /* 2.1.5 also exits 105 when CIB_file names a missing file: tell a
+     * CIB we cannot read from a resource that is not in it. */
+    if (strstr(errbuf, "Could not connect") != NULL) {
+        return r53_fail(R53_ERR_IO,
+                        "crm_resource cannot read the cluster configuration "
+                        "to find resource '%s' (crm_resource: %s)",
+                        quoted, why);
+    }
+    if (WEXITSTATUS(status) == CRM_EX_NOSUCH) {
+        return r53_fail(R53_ERR_CONFIG, "resource '%s' does not exist (crm_resource: %s)", quoted,
+                        why);
+    }
+    if (WEXITSTATUS(status) != 0) {
+        return r53_fail(R53_ERR_IO,
+                        "crm_resource -r %s --get-parameter ip failed with "
+                        "exit code %d (%s)",
+                        quoted, WEXITSTATUS(status), why);
+    }
+    return R53_OK;
+}
+
+/* The address in what a successful crm_resource printed (trimmed in
+ * place). */
+static r53_rc address_read_answer(char *outbuf, const char *quoted, const char *why,
+                                  struct address *out)
+{
+    const char *value = NULL;
+    char vq[ADDRESS_QUOTE_MAX] = { 0 };
+
+    if (strlen(outbuf) >= ADDRESS_OUT_MAX - 1) {
+        return r53_fail(R53_ERR_CONFIG,
+                        "crm_resource printed more than %d bytes for the ip "
+                        "of resource '%s'; expected one address",
+                        ADDRESS_OUT_MAX - 1, quoted);
+    }
+    /* 2.1.5 prints the bare value; take the last line in case of noise. */
+    value = address_last_line(outbuf);
+    if (value[0] == '\0') {
+        /* Exit 0 with nothing: "Attribute 'ip' not found for 'x'". */
+        return r53_fail(R53_ERR_CONFIG, "resource '%s' has no 'ip' parameter (crm_resource: %s)",
+                        quoted, why);
+    }
+    if (address_parse(value, out) != R53_OK) {
+        util_printable(value, vq, sizeof(vq));
+        return r53_fail(R53_ERR_CONFIG,
+                        "the ip parameter of resource '%s' is '%s', which is "
+                        "not an IPv4 or IPv6 address",
+                        quoted, vq);
+    }
+    return R53_OK;
+}
+
 r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path, long timeout_ms,
                              struct address *out)
 {
@@ -258,14 +337,8 @@ r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path, 
     char why[ADDRESS_QUOTE_MAX * 2] = { 0 };
     char quoted[ADDRESS_QUOTE_MAX] = { 0 };
     const char *tool = crm_resource_path;
-    const char *argv[6] = { NULL };
-    const char *value = NULL;
     int status = 0;
     r53_rc rc = R53_OK;
-    /* What crm_resource needs to find the CIB; never an AWS variable. */
-    static const char *const env_allow[] = { "CIB_file", "CIB_shadow", "CIB_user",
-                                             "PCMK_*",   "HA_*",       NULL };
-    struct spawn_opts opts = { env_allow, 0, NULL, ADDRESS_OUT_MAX, errbuf, sizeof(errbuf) };
 
     memset(out, 0, sizeof(*out));
     util_printable(rsc_id != NULL ? rsc_id : "", quoted, sizeof(quoted));
@@ -291,69 +364,17 @@ r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path, 
     if (outbuf == NULL) {
         return r53_fail(R53_ERR_NOMEM, "out of memory");
     }
-    opts.timeout_ms = timeout_ms;
-    opts.out = outbuf;
-    argv[0] = tool;
-    argv[1] = "-r";
-    argv[2] = rsc_id;
-    argv[3] = "--get-parameter";
-    argv[4] = "ip";
-    argv[5] = NULL;
-    rc = spawn_capture(argv, &opts, &status);
+    rc =
+        address_run_crm_resource(tool, rsc_id, timeout_ms, outbuf, errbuf, sizeof(errbuf), &status);
     if (rc != R53_OK) {
         goto cleanup;
     }
     address_first_err_line(errbuf, why, sizeof(why));
-    if (WIFSIGNALED(status)) {
-        rc = r53_fail(R53_ERR_IO, "crm_resource -r %s died of signal %d", quoted, WTERMSIG(status));
+    rc = address_check_exit(status, errbuf, quoted, why);
+    if (rc != R53_OK) {
         goto cleanup;
     }
-    /* 2.1.5 also exits 105 when CIB_file names a missing file: tell a
-     * CIB we cannot read from a resource that is not in it. */
-    if (strstr(errbuf, "Could not connect") != NULL) {
-        rc = r53_fail(R53_ERR_IO,
-                      "crm_resource cannot read the cluster configuration "
-                      "to find resource '%s' (crm_resource: %s)",
-                      quoted, why);
-        goto cleanup;
-    }
-    if (WEXITSTATUS(status) == CRM_EX_NOSUCH) {
-        rc = r53_fail(R53_ERR_CONFIG, "resource '%s' does not exist (crm_resource: %s)", quoted,
-                      why);
-        goto cleanup;
-    }
-    if (WEXITSTATUS(status) != 0) {
-        rc = r53_fail(R53_ERR_IO,
-                      "crm_resource -r %s --get-parameter ip failed with "
-                      "exit code %d (%s)",
-                      quoted, WEXITSTATUS(status), why);
-        goto cleanup;
-    }
-    if (strlen(outbuf) >= ADDRESS_OUT_MAX - 1) {
-        rc = r53_fail(R53_ERR_CONFIG,
-                      "crm_resource printed more than %d bytes for the ip "
-                      "of resource '%s'; expected one address",
-                      ADDRESS_OUT_MAX - 1, quoted);
-        goto cleanup;
-    }
-    /* 2.1.5 prints the bare value; take the last line in case of noise. */
-    value = address_last_line(outbuf);
-    if (value[0] == '\0') {
-        /* Exit 0 with nothing: "Attribute 'ip' not found for 'x'". */
-        rc = r53_fail(R53_ERR_CONFIG, "resource '%s' has no 'ip' parameter (crm_resource: %s)",
-                      quoted, why);
-        goto cleanup;
-    }
-    if (address_parse(value, out) != R53_OK) {
-        char vq[ADDRESS_QUOTE_MAX] = { 0 };
-
-        util_printable(value, vq, sizeof(vq));
-        rc = r53_fail(R53_ERR_CONFIG,
-                      "the ip parameter of resource '%s' is '%s', which is "
-                      "not an IPv4 or IPv6 address",
-                      quoted, vq);
-        goto cleanup;
-    }
+    rc = address_read_answer(outbuf, quoted, why, out);
 
 cleanup:
     free(outbuf);

@@ -36,12 +36,68 @@ static r53_rc json_field(struct json_object *root, const char *name, const char 
     return R53_OK;
 }
 
+/* Parse json[0..len) with tok into *root, which must be a JSON object
+ * and all the text but trailing blanks.  *root is set whenever json-c
+ * built one, even on failure, so the caller can wipe it. */
+static r53_rc imds_json_parse(struct json_tokener *tok, const char *json, size_t len,
+                              struct json_object **root)
+{
+    enum json_tokener_error jerr = json_tokener_success;
+
+    *root = json_tokener_parse_ex(tok, json, (int)len);
+    jerr = json_tokener_get_error(tok);
+    if (*root == NULL) {
+        if (jerr == json_tokener_continue) {
+            return r53_fail(R53_ERR_PARSE, "instance metadata credentials end early (truncated?)");
+        }
+        return r53_fail(R53_ERR_PARSE, "instance metadata credentials are not JSON: %s",
+                        json_tokener_error_desc(jerr));
+    }
+    for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
+        if (json[i] != ' ' && json[i] != '\t' && json[i] != '\r' && json[i] != '\n') {
+            return r53_fail(R53_ERR_PARSE,
+                            "instance metadata credentials have data after the JSON object");
+        }
+    }
+    if (!json_object_is_type(*root, json_type_object)) {
+        return r53_fail(R53_ERR_PARSE, "instance metadata credentials are not a JSON object");
+    }
+    return R53_OK;
+}
+
+/* A "Code" other than "Success" means the role has no keys for us; its
+ * "Message" says why. */
+static r53_rc imds_json_code(struct json_object *root)
+{
+    struct json_object *code = NULL;
+    struct json_object *message = NULL;
+    char code_text[65] = { 0 };
+    char message_text[161] = { 0 };
+
+    if (!json_object_object_get_ex(root, "Code", &code)) {
+        return R53_OK;
+    }
+    if (!json_object_is_type(code, json_type_string)) {
+        return r53_fail(R53_ERR_PARSE, "instance metadata credentials: Code is not a string");
+    }
+    if (strcmp(json_object_get_string(code), "Success") == 0) {
+        return R53_OK;
+    }
+    util_printable(json_object_get_string(code), code_text, sizeof(code_text));
+    if (json_object_object_get_ex(root, "Message", &message) &&
+        json_object_is_type(message, json_type_string)) {
+        util_printable(json_object_get_string(message), message_text, sizeof(message_text));
+    }
+    return r53_fail(R53_ERR_AUTH,
+                    "instance metadata has no credentials for the role: Code \"%s\"%s%s", code_text,
+                    message_text[0] != '\0' ? ": " : "", message_text);
+}
+
 r53_rc credentials_from_imds_json(const char *json, size_t len, struct credentials *out)
 {
     r53_rc rc = R53_OK;
     struct json_tokener *tok = NULL;
     struct json_object *root = NULL;
-    struct json_object *code = NULL;
     struct credentials c = { 0 };
     const char *id = NULL;
     const char *secret = NULL;
@@ -49,7 +105,6 @@ r53_rc credentials_from_imds_json(const char *json, size_t len, struct credentia
     size_t id_len = 0;
     size_t secret_len = 0;
     size_t token_len = 0;
-    enum json_tokener_error jerr = json_tokener_success;
 
     if (json == NULL || len == 0) {
         return r53_fail(R53_ERR_PARSE, "instance metadata returned empty credentials");
@@ -63,49 +118,9 @@ r53_rc credentials_from_imds_json(const char *json, size_t len, struct credentia
     if (tok == NULL) {
         return r53_fail(R53_ERR_NOMEM, "out of memory parsing instance metadata credentials");
     }
-    root = json_tokener_parse_ex(tok, json, (int)len);
-    jerr = json_tokener_get_error(tok);
-    if (root == NULL) {
-        if (jerr == json_tokener_continue) {
-            rc = r53_fail(R53_ERR_PARSE, "instance metadata credentials end early (truncated?)");
-        } else {
-            rc = r53_fail(R53_ERR_PARSE, "instance metadata credentials are not JSON: %s",
-                          json_tokener_error_desc(jerr));
-        }
+    if ((rc = imds_json_parse(tok, json, len, &root)) != R53_OK ||
+        (rc = imds_json_code(root)) != R53_OK) {
         goto cleanup;
-    }
-    for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
-        if (json[i] != ' ' && json[i] != '\t' && json[i] != '\r' && json[i] != '\n') {
-            rc = r53_fail(R53_ERR_PARSE,
-                          "instance metadata credentials have data after the JSON object");
-            goto cleanup;
-        }
-    }
-    if (!json_object_is_type(root, json_type_object)) {
-        rc = r53_fail(R53_ERR_PARSE, "instance metadata credentials are not a JSON object");
-        goto cleanup;
-    }
-    if (json_object_object_get_ex(root, "Code", &code)) {
-        struct json_object *message = NULL;
-        char code_text[65];
-        char message_text[161];
-
-        if (!json_object_is_type(code, json_type_string)) {
-            rc = r53_fail(R53_ERR_PARSE, "instance metadata credentials: Code is not a string");
-            goto cleanup;
-        }
-        if (strcmp(json_object_get_string(code), "Success") != 0) {
-            util_printable(json_object_get_string(code), code_text, sizeof(code_text));
-            message_text[0] = '\0';
-            if (json_object_object_get_ex(root, "Message", &message) &&
-                json_object_is_type(message, json_type_string)) {
-                util_printable(json_object_get_string(message), message_text, sizeof(message_text));
-            }
-            rc = r53_fail(R53_ERR_AUTH,
-                          "instance metadata has no credentials for the role: Code \"%s\"%s%s",
-                          code_text, message_text[0] != '\0' ? ": " : "", message_text);
-            goto cleanup;
-        }
     }
     if ((rc = json_field(root, "AccessKeyId", &id, &id_len)) != R53_OK ||
         (rc = json_field(root, "SecretAccessKey", &secret, &secret_len)) != R53_OK ||

@@ -182,33 +182,127 @@ static struct ini_value *key_slot(struct ini_scan *s, enum ini_layer layer, cons
     return NULL;
 }
 
+/* Where the scan stands between lines. */
+struct ini_cursor {
+    bool in_section;
+    enum ini_layer layer;
+    bool have_opt;         /* a key line is open for continuation */
+    size_t opt_indent;     /* indentation of the last non-continuation line */
+    struct ini_value *opt; /* the value that key line set, if it is ours */
+};
+
+/* The line starting at text + *pos, its length (without the line end) in
+ * *n; *pos moves past its LF, CR or CRLF. */
+static const char *ini_next_line(const char *text, size_t len, size_t *pos, size_t *n)
+{
+    const char *line = text + *pos;
+    size_t m = 0;
+
+    while (*pos + m < len && line[m] != '\n' && line[m] != '\r') {
+        m++;
+    }
+    *pos += m;
+    if (*pos < len) {
+        *pos += (text[*pos] == '\r' && *pos + 1 < len && text[*pos + 1] == '\n') ? 2 : 1;
+    }
+    *n = m;
+    return line;
+}
+
+/* Enter the section if line[a..b) is a "[name]" header; false if not. */
+static bool ini_header(struct ini_scan *s, struct ini_cursor *cur, const char *line, size_t a,
+                       size_t b)
+{
+    size_t r = b;
+
+    if (line[a] != '[') {
+        return false;
+    }
+    while (r > a + 1 && line[r - 1] != ']') {
+        r--;
+    }
+    /* r - 1 is the last ']'; the name must not be empty. */
+    if (r <= a + 2) {
+        return false;
+    }
+    cur->in_section = true;
+    cur->have_opt = false;
+    cur->opt = NULL;
+    cur->layer = section_layer(s, line + a + 1, r - 1 - (a + 1));
+    if (cur->layer == LAYER_PROFILE) {
+        s->profile_seen = true;
+    }
+    return true;
+}
+
+/* "key = value" or "key: value" in line[a..b): note where the value is
+ * if the key is one of ours. */
+static void ini_key_line(struct ini_scan *s, struct ini_cursor *cur, const char *line, size_t a,
+                         size_t b)
+{
+    size_t d = a;
+    size_t k = 0;
+    size_t v = 0;
+
+    while (d < b && line[d] != '=' && line[d] != ':') {
+        d++;
+    }
+    if (d == b) {
+        return; /* neither key nor section: configparser errs, we skip */
+    }
+    k = d;
+    while (k > a && ini_space(line[k - 1])) {
+        k--;
+    }
+    v = d + 1;
+    while (v < b && ini_space(line[v])) {
+        v++;
+    }
+    cur->have_opt = k > a;
+    cur->opt = cur->have_opt ? key_slot(s, cur->layer, line + a, k - a) : NULL;
+    if (cur->opt != NULL) {
+        cur->opt->start = line + v;
+        cur->opt->len = b - v;
+        cur->opt->continued = 0;
+        cur->opt->set = true;
+    }
+}
+
+/* One line, stripped to line[a..b), neither blank nor a comment. */
+static void ini_line(struct ini_scan *s, struct ini_cursor *cur, const char *line, size_t a,
+                     size_t b, unsigned lineno)
+{
+    if (cur->have_opt && a > cur->opt_indent) {
+        if (cur->opt != NULL && cur->opt->continued == 0) {
+            cur->opt->continued = lineno;
+        }
+        return;
+    }
+    cur->opt_indent = a;
+    if (ini_header(s, cur, line, a, b)) {
+        return;
+    }
+    if (cur->in_section) {
+        ini_key_line(s, cur, line, a, b);
+    }
+}
+
 /* One pass over the text, recording where our keys' values are. */
 static r53_rc ini_scan_text(struct ini_scan *s, const char *text, size_t len)
 {
     size_t pos = 0;
     unsigned lineno = 0;
-    bool in_section = false;
-    enum ini_layer layer = LAYER_NONE;
-    bool have_opt = false; /* a key line is open for continuation */
-    size_t opt_indent = 0; /* indentation of the last non-continuation line */
-    struct ini_value *opt = NULL;
+    struct ini_cursor cur = { .layer = LAYER_NONE };
 
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
         pos = 3;
     }
     while (pos < len) {
-        const char *line = text + pos;
         size_t n = 0;
         size_t a = 0;
         size_t b = 0;
+        const char *line = ini_next_line(text, len, &pos, &n);
 
-        while (pos + n < len && line[n] != '\n' && line[n] != '\r') {
-            n++;
-        }
-        pos += n;
-        if (pos < len) {
-            pos += (text[pos] == '\r' && pos + 1 < len && text[pos + 1] == '\n') ? 2 : 1;
-        }
         lineno++;
         if (n > CRED_MAX_LINE) {
             return r53_fail(R53_ERR_HOST, "%s line %u is longer than %d bytes", s->label, lineno,
@@ -226,64 +320,8 @@ static r53_rc ini_scan_text(struct ini_scan *s, const char *text, size_t len)
             b--;
         }
         /* Blank and comment lines neither end nor extend a value. */
-        if (a == b || line[a] == '#' || line[a] == ';') {
-            continue;
-        }
-        if (have_opt && a > opt_indent) {
-            if (opt != NULL && opt->continued == 0) {
-                opt->continued = lineno;
-            }
-            continue;
-        }
-        opt_indent = a;
-        if (line[a] == '[') {
-            size_t r = b;
-
-            while (r > a + 1 && line[r - 1] != ']') {
-                r--;
-            }
-            /* r - 1 is the last ']'; the name must not be empty. */
-            if (r > a + 2) {
-                in_section = true;
-                have_opt = false;
-                opt = NULL;
-                layer = section_layer(s, line + a + 1, r - 1 - (a + 1));
-                if (layer == LAYER_PROFILE) {
-                    s->profile_seen = true;
-                }
-                continue;
-            }
-        }
-        if (!in_section) {
-            continue;
-        }
-        {
-            size_t d = a;
-            size_t k = 0;
-            size_t v = 0;
-
-            while (d < b && line[d] != '=' && line[d] != ':') {
-                d++;
-            }
-            if (d == b) {
-                continue; /* neither key nor section: configparser errs, we skip */
-            }
-            k = d;
-            while (k > a && ini_space(line[k - 1])) {
-                k--;
-            }
-            v = d + 1;
-            while (v < b && ini_space(line[v])) {
-                v++;
-            }
-            have_opt = k > a;
-            opt = have_opt ? key_slot(s, layer, line + a, k - a) : NULL;
-            if (opt != NULL) {
-                opt->start = line + v;
-                opt->len = b - v;
-                opt->continued = 0;
-                opt->set = true;
-            }
+        if (a != b && line[a] != '#' && line[a] != ';') {
+            ini_line(s, &cur, line, a, b, lineno);
         }
     }
     return R53_OK;
@@ -385,6 +423,66 @@ r53_rc credentials_from_ini(const char *text, size_t len, const char *profile, b
                            in_config ? "the config file" : "the shared credentials file", out);
 }
 
+/* Open path to read; a missing file is R53_ERR_NOT_FOUND. */
+static r53_rc cred_file_open(const char *path, int *fd)
+{
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (*fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR) {
+            return r53_fail(R53_ERR_NOT_FOUND, "%s does not exist", path);
+        }
+        return r53_fail(R53_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    }
+    return R53_OK;
+}
+
+/* The file must be a regular one of at most CRED_MAX_FILE bytes. */
+static r53_rc cred_file_stat(int fd, const char *path, struct stat *st)
+{
+    if (fstat(fd, st) != 0) {
+        return r53_fail(R53_ERR_IO, "cannot stat %s: %s", path, strerror(errno));
+    }
+    if (!S_ISREG(st->st_mode)) {
+        return r53_fail(R53_ERR_IO, "%s is not a regular file", path);
+    }
+    if (st->st_size > CRED_MAX_FILE) {
+        return r53_fail(R53_ERR_HOST,
+                        "%s is %lld bytes, more than the %d allowed; "
+                        "is it the right file?",
+                        path, (long long)st->st_size, CRED_MAX_FILE);
+    }
+    return R53_OK;
+}
+
+/* Read fd to its end into buf; filling all cap bytes means the file grew
+ * since its size was taken. */
+static r53_rc cred_file_read(int fd, const char *path, char *buf, size_t cap, size_t *got)
+{
+    size_t done = 0;
+
+    for (;;) {
+        ssize_t n = 0;
+
+        if (done == cap) {
+            return r53_fail(R53_ERR_IO, "%s changed while being read; try again", path);
+        }
+        n = read(fd, buf + done, cap - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return r53_fail(R53_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+        }
+        if (n == 0) {
+            break;
+        }
+        done += (size_t)n;
+    }
+    *got = done;
+    return R53_OK;
+}
+
 r53_rc credentials_from_file(const char *path, const char *profile, bool in_config,
                              struct credentials *out)
 {
@@ -399,27 +497,12 @@ r53_rc credentials_from_file(const char *path, const char *profile, bool in_conf
         return r53_fail(R53_ERR_NOT_FOUND, "no %s file given",
                         in_config ? "config" : "shared credentials");
     }
-    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR) {
-            return r53_fail(R53_ERR_NOT_FOUND, "%s does not exist", path);
-        }
-        return r53_fail(R53_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    rc = cred_file_open(path, &fd);
+    if (rc != R53_OK) {
+        return rc;
     }
-    if (fstat(fd, &st) != 0) {
-        rc = r53_fail(R53_ERR_IO, "cannot stat %s: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        rc = r53_fail(R53_ERR_IO, "%s is not a regular file", path);
-        goto cleanup;
-    }
-    if (st.st_size > CRED_MAX_FILE) {
-        rc = r53_fail(R53_ERR_HOST,
-                      "%s is %lld bytes, more than the %d allowed; "
-                      "is it the right file?",
-                      path, (long long)st.st_size, CRED_MAX_FILE);
+    rc = cred_file_stat(fd, path, &st);
+    if (rc != R53_OK) {
         goto cleanup;
     }
     /* One byte more than the size, to notice a file growing under us. */
@@ -429,25 +512,9 @@ r53_rc credentials_from_file(const char *path, const char *profile, bool in_conf
         rc = r53_fail(R53_ERR_NOMEM, "out of memory reading %s", path);
         goto cleanup;
     }
-    for (;;) {
-        ssize_t n = 0;
-
-        if (got == cap) {
-            rc = r53_fail(R53_ERR_IO, "%s changed while being read; try again", path);
-            goto cleanup;
-        }
-        n = read(fd, buf + got, cap - got);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            rc = r53_fail(R53_ERR_IO, "cannot read %s: %s", path, strerror(errno));
-            goto cleanup;
-        }
-        if (n == 0) {
-            break;
-        }
-        got += (size_t)n;
+    rc = cred_file_read(fd, path, buf, cap, &got);
+    if (rc != R53_OK) {
+        goto cleanup;
     }
     rc = ini_credentials(buf, got, profile, in_config, path, out);
     if (rc == R53_OK && (st.st_mode & (S_IRGRP | S_IROTH)) != 0) {

@@ -181,25 +181,11 @@ static long request_timeout_ms(const struct http_client *c)
     return timeout;
 }
 
-r53_rc http_perform(struct http_client *c, const struct http_request *req,
-                    struct http_response *resp)
+/* The request's headers for libcurl, or NULL when out of memory. */
+static struct curl_slist *request_headers(const struct http_request *req)
 {
-    r53_rc rc = R53_OK;
-    CURL *curl = c->curl;
     struct curl_slist *headers = NULL;
-    struct body_buffer buf = { 0 };
-    char errbuf[CURL_ERROR_SIZE] = "";
-    char line[2048];
-    long timeout = request_timeout_ms(c);
-    CURLcode code;
-
-    memset(resp, 0, sizeof(*resp));
-    if (timeout == 0) {
-        char where[256];
-
-        url_for_message(req->url, where, sizeof(where));
-        return r53_fail(R53_ERR_TIMEOUT, "no time left in the action's timeout to call %s", where);
-    }
+    char line[2048] = { 0 };
 
     /* Expect: 100-continue would cost a round trip on every POST, and
      * libcurl's default form Content-Type is wrong for XML bodies (the
@@ -212,10 +198,33 @@ r53_rc http_perform(struct http_client *c, const struct http_request *req,
         snprintf(line, sizeof(line), "%s: %s", req->headers[i].name, req->headers[i].value);
         headers = curl_slist_append(headers, line);
     }
-    if (headers == NULL) {
-        rc = r53_fail(R53_ERR_NOMEM, "out of memory building request headers");
-        goto cleanup;
+    /* The line may have held a signature or session token. */
+    mbedtls_platform_zeroize(line, sizeof(line));
+    return headers;
+}
+
+/* The method and body: POST and PUT send the body, anything else is a
+ * GET. */
+static void set_method(CURL *curl, const struct http_request *req)
+{
+    if (strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0) {
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        if (strcmp(req->method, "PUT") == 0) {
+            curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
+        }
+    } else {
+        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
     }
+}
+
+/* Every option of one transfer, from a reset handle: the answer goes to
+ * buf, libcurl's message to errbuf, and it ends within timeout ms. */
+static void set_transfer(const struct http_client *c, const struct http_request *req,
+                         struct curl_slist *headers, long timeout, char *errbuf,
+                         struct body_buffer *buf)
+{
+    CURL *curl = c->curl;
 
     curl_easy_reset(curl);
     curl_easy_setopt(curl, CURLOPT_URL, req->url);
@@ -223,9 +232,9 @@ r53_rc http_perform(struct http_client *c, const struct http_request *req,
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buf);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, buf);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, count_headers);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &buf);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, buf);
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -245,22 +254,38 @@ r53_rc http_perform(struct http_client *c, const struct http_request *req,
     if (timeout > 0) {
         curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout);
     }
-    if (strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0) {
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-        if (strcmp(req->method, "PUT") == 0) {
-            curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
-        }
-    } else {
-        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-    }
+    set_method(curl, req);
+}
 
-    code = curl_easy_perform(curl);
+r53_rc http_perform(struct http_client *c, const struct http_request *req,
+                    struct http_response *resp)
+{
+    r53_rc rc = R53_OK;
+    struct curl_slist *headers = NULL;
+    struct body_buffer buf = { 0 };
+    char errbuf[CURL_ERROR_SIZE] = "";
+    long timeout = request_timeout_ms(c);
+    CURLcode code = CURLE_OK;
+
+    memset(resp, 0, sizeof(*resp));
+    if (timeout == 0) {
+        char where[256];
+
+        url_for_message(req->url, where, sizeof(where));
+        return r53_fail(R53_ERR_TIMEOUT, "no time left in the action's timeout to call %s", where);
+    }
+    headers = request_headers(req);
+    if (headers == NULL) {
+        rc = r53_fail(R53_ERR_NOMEM, "out of memory building request headers");
+        goto cleanup;
+    }
+    set_transfer(c, req, headers, timeout, errbuf, &buf);
+    code = curl_easy_perform(c->curl);
     if (code != CURLE_OK) {
         rc = curl_failure(c, code, errbuf, req->url, &buf);
         goto cleanup;
     }
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
+    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
     if (buf.data == NULL) {
         buf.data = calloc(1, 1);
         if (buf.data == NULL) {
@@ -279,7 +304,6 @@ cleanup:
     for (struct curl_slist *h = headers; h != NULL; h = h->next) {
         mbedtls_platform_zeroize(h->data, strlen(h->data));
     }
-    mbedtls_platform_zeroize(line, sizeof(line));
     curl_slist_free_all(headers);
     free(buf.data);
     return rc;

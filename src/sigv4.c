@@ -368,6 +368,68 @@ static bool valid_header_name(const char *name)
     return true;
 }
 
+static void ascii_lower(char *s)
+{
+    for (char *p = s; *p; p++) {
+        if (*p >= 'A' && *p <= 'Z') {
+            *p = (char)(*p - 'A' + 'a');
+        }
+    }
+}
+
+/* Fill hs (room for req->n_headers) with the request's headers, names
+ * lowercased and values cleaned, sorted by name.  *nh counts the entries
+ * the caller must free, even on failure. */
+static r53_rc collect_headers(const struct sigv4_request *req, struct cheader *hs, size_t *nh)
+{
+    *nh = 0;
+    for (size_t i = 0; i < req->n_headers; i++) {
+        const struct sigv4_header *h = &req->headers[i];
+        struct sbuf v = { 0 };
+
+        if (h->name == NULL || !valid_header_name(h->name)) {
+            return r53_fail(R53_ERR_INTERNAL, "sigv4: header %zu has an invalid name", i + 1);
+        }
+        *nh = i + 1; /* from here on, this entry is the caller's to free */
+        hs[i].order = i;
+        hs[i].name = strdup(h->name);
+        header_value(&v, h->value ? h->value : "");
+        hs[i].value = sbuf_take(&v);
+        if (hs[i].name == NULL || hs[i].value == NULL) {
+            return r53_fail(R53_ERR_NOMEM, "out of memory signing a request");
+        }
+        ascii_lower(hs[i].name);
+    }
+    qsort(hs, *nh, sizeof(*hs), cheader_cmp);
+    return R53_OK;
+}
+
+/* The canonical headers block into cr and the signed header list into
+ * sh, from headers sorted by name.  Repeated names: one line, values
+ * joined with ',' in request order. */
+static void canonical_headers(struct sbuf *cr, struct sbuf *sh, const struct cheader *hs, size_t nh)
+{
+    for (size_t i = 0; i < nh; i++) {
+        bool same = i > 0 && strcmp(hs[i].name, hs[i - 1].name) == 0;
+
+        if (same) {
+            sbuf_putc(cr, ',');
+        } else {
+            if (i > 0) {
+                sbuf_putc(cr, '\n');
+                sbuf_putc(sh, ';');
+            }
+            sbuf_puts(cr, hs[i].name);
+            sbuf_putc(cr, ':');
+            sbuf_puts(sh, hs[i].name);
+        }
+        sbuf_puts(cr, hs[i].value);
+    }
+    if (nh > 0) {
+        sbuf_putc(cr, '\n');
+    }
+}
+
 r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char **signed_headers)
 {
     r53_rc rc = R53_OK;
@@ -392,30 +454,10 @@ r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char
         rc = r53_fail(R53_ERR_NOMEM, "out of memory signing a request");
         goto cleanup;
     }
-    for (nh = 0; nh < req->n_headers; nh++) {
-        const struct sigv4_header *h = &req->headers[nh];
-        struct sbuf v = { 0 };
-
-        if (h->name == NULL || !valid_header_name(h->name)) {
-            rc = r53_fail(R53_ERR_INTERNAL, "sigv4: header %zu has an invalid name", nh + 1);
-            goto cleanup;
-        }
-        hs[nh].order = nh;
-        hs[nh].name = strdup(h->name);
-        header_value(&v, h->value ? h->value : "");
-        hs[nh].value = sbuf_take(&v);
-        if (hs[nh].name == NULL || hs[nh].value == NULL) {
-            nh++; /* so cleanup frees this entry too */
-            rc = r53_fail(R53_ERR_NOMEM, "out of memory signing a request");
-            goto cleanup;
-        }
-        for (char *p = hs[nh].name; *p; p++) {
-            if (*p >= 'A' && *p <= 'Z') {
-                *p = (char)(*p - 'A' + 'a');
-            }
-        }
+    rc = collect_headers(req, hs, &nh);
+    if (rc != R53_OK) {
+        goto cleanup;
     }
-    qsort(hs, nh, sizeof(*hs), cheader_cmp);
 
     sbuf_puts(&cr, req->method);
     sbuf_putc(&cr, '\n');
@@ -426,26 +468,7 @@ r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char
         goto cleanup;
     }
     sbuf_putc(&cr, '\n');
-    /* Repeated names: one line, values joined with ',' in request order. */
-    for (size_t i = 0; i < nh; i++) {
-        bool same = i > 0 && strcmp(hs[i].name, hs[i - 1].name) == 0;
-
-        if (same) {
-            sbuf_putc(&cr, ',');
-        } else {
-            if (i > 0) {
-                sbuf_putc(&cr, '\n');
-                sbuf_putc(&sh, ';');
-            }
-            sbuf_puts(&cr, hs[i].name);
-            sbuf_putc(&cr, ':');
-            sbuf_puts(&sh, hs[i].name);
-        }
-        sbuf_puts(&cr, hs[i].value);
-    }
-    if (nh > 0) {
-        sbuf_putc(&cr, '\n');
-    }
+    canonical_headers(&cr, &sh, hs, nh);
     sbuf_putc(&cr, '\n');
     sbuf_append(&cr, sh.data ? sh.data : "", sh.len);
     sbuf_putc(&cr, '\n');
