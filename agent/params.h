@@ -65,9 +65,9 @@ struct params {
     const char *web_identity_token_file; /* AWS_WEB_IDENTITY_TOKEN_FILE */
     const char *web_identity_role_arn;   /* AWS_ROLE_ARN */
     const char *web_identity_session;    /* AWS_ROLE_SESSION_NAME */
-    bool sts_regional;        /* AWS_STS_REGIONAL_ENDPOINTS is not "legacy" */
-    bool profile_explicit;    /* set by parameter or AWS_PROFILE */
-    bool imds_disabled;       /* AWS_EC2_METADATA_DISABLED=true */
+    bool sts_regional;                   /* AWS_STS_REGIONAL_ENDPOINTS is not "legacy" */
+    bool profile_explicit;               /* set by parameter or AWS_PROFILE */
+    bool imds_disabled;                  /* AWS_EC2_METADATA_DISABLED=true */
     /* aws-vpc-route53's names, accepted for migration (main logs them) */
     bool hostname_from_alias;           /* hostname came from fullname */
     bool zone_id_from_alias;            /* zone_id came from hostedzoneid */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "endpoint.h"
 #include "log.h"
 #include "sts.h"
@@ -46,92 +47,16 @@ r53_rc session_imds(struct session *s, struct imds **out)
     return R53_OK;
 }
 
-/* STS's endpoint and signing region on this node. */
-static r53_rc sts_where(const struct params *p, struct endpoint *ep, char *region, size_t len)
-{
-    char url[512];
-    r53_rc rc = sts_endpoint(p->sts_endpoint, NULL, p->region, p->sts_regional, url, sizeof(url),
-                             region, len);
-
-    return rc != R53_OK ? rc : endpoint_parse_https("sts_endpoint", url, ep);
-}
-
-/* AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN: AssumeRoleWithWebIdentity. */
-static r53_rc web_identity(struct session *s, struct cred_provider **out)
-{
-    const struct params *p = s->p;
-    struct endpoint ep;
-    char region[40];
-    r53_rc rc = sts_where(p, &ep, region, sizeof(region));
-    struct cred_web_identity_opts o = { &ep,
-                                        region,
-                                        s->api_http,
-                                        &s->retry,
-                                        p->web_identity_token_file,
-                                        p->web_identity_role_arn,
-                                        p->web_identity_session != NULL ? p->web_identity_session
-                                                                        : p->session_name,
-                                        p->rsctmp };
-
-    *out = NULL;
-    if (rc != R53_OK) {
-        return rc;
-    }
-    *out = cred_web_identity_new(&o);
-    return *out != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
-}
-
-/* Why nothing was found, when every member had nothing. */
-static void none_reason(const struct params *p, char *out, size_t len)
-{
-    if (p->profile_explicit && p->imds_disabled) {
-        snprintf(out, len, "profile '%s' has no keys in %s or %s", p->profile, p->credentials_file,
-                 p->config_file);
-    } else {
-        snprintf(out, len,
-                 "no credentials: none in the environment, in %s or %s, and instance metadata "
-                 "is disabled",
-                 p->credentials_file, p->config_file);
-    }
-}
-
-/* The credential chain, as the AWS CLI orders it: the environment
- * (unless a profile is named), web identity, the profile's keys, the
- * instance role.  A named profile without keys (aws-vpc-route53's
- * "cluster" profile holds only region and output) falls back to the
- * instance role, as the AWS CLI does; off EC2 the reason names the
- * profile. */
+/* The credential chain (agent/chain.c), asked nothing yet. */
 static r53_rc build_chain(struct session *s)
 {
-    const struct params *p = s->p;
-    struct cred_provider *m[4] = { NULL };
-    size_t n = 0;
-    struct imds *imds = NULL;
-    char none[512];
-    r53_rc rc = R53_OK;
+    struct chain_ctx c = { s->p, s->api_http, &s->retry, NULL,
+                           (long)(s->deadline_ms - util_now_ms()) };
 
-    if (!p->profile_explicit) {
-        m[n++] = cred_env_new(params_getenv);
+    if (!s->p->imds_disabled && session_imds(s, &c.imds) != R53_OK) {
+        return R53_ERR_NOMEM;
     }
-    if (p->web_identity_token_file != NULL && p->web_identity_role_arn != NULL) {
-        rc = web_identity(s, &m[n++]);
-    }
-    m[n++] = cred_profile_new(p->credentials_file, p->config_file, p->profile);
-    if (rc == R53_OK && !p->imds_disabled && (rc = session_imds(s, &imds)) == R53_OK) {
-        m[n++] = cred_imds_new(imds);
-    }
-    for (size_t i = 0; i < n && rc == R53_OK; i++) {
-        rc = m[i] == NULL ? r53_fail(R53_ERR_NOMEM, "out of memory") : R53_OK;
-    }
-    if (rc != R53_OK) {
-        for (size_t j = 0; j < n; j++) {
-            cred_provider_free(m[j]);
-        }
-        return rc;
-    }
-    none_reason(p, none, sizeof(none));
-    s->creds = cred_chain_new(m, n, none);
-    return s->creds != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
+    return chain_build(&c, &s->creds);
 }
 
 /* role_arn: the chain's credentials assume the role (a zone in another
@@ -148,7 +73,7 @@ static r53_rc assume_role(struct session *s)
     if (p->role_arn == NULL) {
         return R53_OK;
     }
-    if ((rc = sts_where(p, &ep, region, sizeof(region))) != R53_OK) {
+    if ((rc = chain_sts_where(p, &ep, region, sizeof(region))) != R53_OK) {
         return rc;
     }
     o = (struct cred_assume_opts){ s->creds,  &ep,         region,         s->api_http,

@@ -1,4 +1,5 @@
 #include "credentials.h"
+#include "profile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,13 +48,28 @@
  *     means none, as botocore only signs with a non-empty one).
  * Messages name the file, the profile and line numbers, never a value. */
 
-enum ini_key { KEY_ID, KEY_SECRET, KEY_TOKEN, KEY_LEGACY_TOKEN, KEY_COUNT };
+/* The keys read: the static keys, then the settings of profile.h's
+ * enum profile_setting, in the same order. */
+enum ini_key { KEY_ID, KEY_SECRET, KEY_TOKEN, KEY_LEGACY_TOKEN, KEY_SETTINGS };
+#define KEY_COUNT (KEY_SETTINGS + PROFILE_N_SETTINGS)
 
 static const char *const ini_key_names[KEY_COUNT] = {
     [KEY_ID] = "aws_access_key_id",
     [KEY_SECRET] = "aws_secret_access_key",
     [KEY_TOKEN] = "aws_session_token",
     [KEY_LEGACY_TOKEN] = "aws_security_token",
+    [KEY_SETTINGS + PROFILE_ROLE_ARN] = "role_arn",
+    [KEY_SETTINGS + PROFILE_SOURCE_PROFILE] = "source_profile",
+    [KEY_SETTINGS + PROFILE_CREDENTIAL_SOURCE] = "credential_source",
+    [KEY_SETTINGS + PROFILE_EXTERNAL_ID] = "external_id",
+    [KEY_SETTINGS + PROFILE_ROLE_SESSION_NAME] = "role_session_name",
+    [KEY_SETTINGS + PROFILE_DURATION_SECONDS] = "duration_seconds",
+    [KEY_SETTINGS + PROFILE_WEB_IDENTITY_TOKEN_FILE] = "web_identity_token_file",
+    [KEY_SETTINGS + PROFILE_CREDENTIAL_PROCESS] = "credential_process",
+    [KEY_SETTINGS + PROFILE_MFA_SERIAL] = "mfa_serial",
+    [KEY_SETTINGS + PROFILE_SSO_SESSION] = "sso_session",
+    [KEY_SETTINGS + PROFILE_SSO_START_URL] = "sso_start_url",
+    [KEY_SETTINGS + PROFILE_REGION] = "region",
 };
 
 /* Which keys a section feeds: [DEFAULT], the profile asked for, or none. */
@@ -483,56 +499,102 @@ static r53_rc cred_file_read(int fd, const char *path, char *buf, size_t cap, si
     return R53_OK;
 }
 
+/* The whole file at path in a buffer the caller wipes and frees (*cap
+ * bytes); R53_ERR_NOT_FOUND when there is no file. */
+static r53_rc read_file(const char *path, char **buf, size_t *cap, size_t *got, mode_t *mode)
+{
+    int fd = -1;
+    struct stat st = { 0 };
+    r53_rc rc = cred_file_open(path, &fd);
+
+    *buf = NULL;
+    if (rc != R53_OK) {
+        return rc;
+    }
+    if ((rc = cred_file_stat(fd, path, &st)) == R53_OK) {
+        /* One byte more than the size, to notice a file growing under us. */
+        *cap = (size_t)st.st_size + 1;
+        *mode = st.st_mode;
+        *buf = malloc(*cap);
+        rc = *buf != NULL ? cred_file_read(fd, path, *buf, *cap, got)
+                          : r53_fail(R53_ERR_NOMEM, "out of memory reading %s", path);
+    }
+    close(fd);
+    return rc;
+}
+
 r53_rc credentials_from_file(const char *path, const char *profile, bool in_config,
                              struct credentials *out)
 {
-    r53_rc rc = R53_OK;
-    int fd = -1;
-    struct stat st = { 0 };
     char *buf = NULL;
     size_t cap = 0;
     size_t got = 0;
+    mode_t mode = 0;
+    r53_rc rc = R53_OK;
 
     if (path == NULL || path[0] == '\0') {
         return r53_fail(R53_ERR_NOT_FOUND, "no %s file given",
                         in_config ? "config" : "shared credentials");
     }
-    rc = cred_file_open(path, &fd);
-    if (rc != R53_OK) {
-        return rc;
+    if ((rc = read_file(path, &buf, &cap, &got, &mode)) == R53_OK) {
+        rc = ini_credentials(buf, got, profile, in_config, path, out);
     }
-    rc = cred_file_stat(fd, path, &st);
-    if (rc != R53_OK) {
-        goto cleanup;
-    }
-    /* One byte more than the size, to notice a file growing under us. */
-    cap = (size_t)st.st_size + 1;
-    buf = malloc(cap);
-    if (buf == NULL) {
-        rc = r53_fail(R53_ERR_NOMEM, "out of memory reading %s", path);
-        goto cleanup;
-    }
-    rc = cred_file_read(fd, path, buf, cap, &got);
-    if (rc != R53_OK) {
-        goto cleanup;
-    }
-    rc = ini_credentials(buf, got, profile, in_config, path, out);
-    if (rc == R53_OK && (st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+    if (rc == R53_OK && (mode & (S_IRGRP | S_IROTH)) != 0) {
         qb_log(LOG_WARNING, "%s holds a secret key and is readable by %s (mode %04o); chmod 600 it",
-               path, (st.st_mode & S_IROTH) != 0 ? "everyone" : "its group",
-               (unsigned)(st.st_mode & 07777));
+               path, (mode & S_IROTH) != 0 ? "everyone" : "its group", (unsigned)(mode & 07777));
     }
-
-cleanup:
     /* The buffer held the whole file, secrets included. */
     if (buf != NULL) {
         mbedtls_platform_zeroize(buf, cap);
         free(buf);
     }
-    if (fd >= 0) {
-        close(fd);
-    }
     return rc;
+}
+
+/* The settings of profile in one file, where not already set. */
+static r53_rc settings_from_file(const char *path, const char *profile, bool in_config,
+                                 struct profile_settings *out)
+{
+    struct ini_scan s = { 0 };
+    char *buf = NULL;
+    size_t cap = 0;
+    size_t got = 0;
+    mode_t mode = 0;
+    r53_rc rc = read_file(path, &buf, &cap, &got, &mode);
+
+    s.profile = profile;
+    s.in_config = in_config;
+    s.label = path;
+    if (rc == R53_OK && got > 0) {
+        rc = ini_scan_text(&s, buf, got);
+    }
+    for (int k = 0; rc == R53_OK && k < PROFILE_N_SETTINGS; k++) {
+        const struct ini_value *v = ini_pick(&s, (enum ini_key)(KEY_SETTINGS + k));
+
+        if (!out->set[k] && v != NULL && v->len > 0 && v->len < sizeof(out->value[k])) {
+            memcpy(out->value[k], v->start, v->len);
+            out->value[k][v->len] = '\0';
+            out->set[k] = true;
+        }
+    }
+    out->found = out->found || s.profile_seen;
+    if (buf != NULL) {
+        mbedtls_platform_zeroize(buf, cap);
+        free(buf);
+    }
+    return rc == R53_ERR_NOT_FOUND ? R53_OK : rc;
+}
+
+r53_rc profile_settings_read(const char *credentials_file, const char *config_file,
+                             const char *profile, struct profile_settings *out)
+{
+    r53_rc rc = R53_OK;
+
+    memset(out, 0, sizeof(*out));
+    if ((rc = settings_from_file(config_file, profile, true, out)) != R53_OK) {
+        return rc;
+    }
+    return settings_from_file(credentials_file, profile, false, out);
 }
 
 struct profile_source {
@@ -544,14 +606,19 @@ struct profile_source {
 static r53_rc profile_get(struct cred_provider *p, struct credentials *out)
 {
     const struct profile_source *ps = p->impl;
-    r53_rc rc = credentials_from_file(ps->credentials_file, ps->profile, false, out);
+    r53_rc rc = R53_ERR_NOT_FOUND;
 
-    if (rc == R53_ERR_NOT_FOUND) {
+    if (ps->credentials_file != NULL) {
+        rc = credentials_from_file(ps->credentials_file, ps->profile, false, out);
+    }
+    if (rc == R53_ERR_NOT_FOUND && ps->config_file != NULL) {
         rc = credentials_from_file(ps->config_file, ps->profile, true, out);
     }
     if (rc == R53_ERR_NOT_FOUND) {
-        return r53_fail(rc, "profile '%s' has no keys in %s or %s", ps->profile,
-                        ps->credentials_file, ps->config_file);
+        return r53_fail(rc, "profile '%s' has no keys in %s%s%s", ps->profile,
+                        ps->credentials_file != NULL ? ps->credentials_file : "",
+                        ps->credentials_file != NULL && ps->config_file != NULL ? " or " : "",
+                        ps->config_file != NULL ? ps->config_file : "");
     }
     return rc;
 }

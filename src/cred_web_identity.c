@@ -65,7 +65,8 @@ static r53_rc web_fresh(struct web_identity *w, struct credentials *out)
     if (rc == R53_OK) {
         snprintf(out->source, sizeof(out->source), "web identity %.45s", w->role_arn);
         qb_log(LOG_INFO, "assumed %s with a web identity as %s", w->role_arn, w->session_name);
-        if (w->cache_dir[0] != '\0' && cred_cache_write(w->cache_dir, w->key, out, expires) != R53_OK) {
+        if (w->cache_dir[0] != '\0' &&
+            cred_cache_write(w->cache_dir, w->key, out, expires) != R53_OK) {
             r53_clear_error();
         }
     }

@@ -79,7 +79,8 @@ struct cred_provider *cred_chain_new(struct cred_provider **members, size_t n,
 struct cred_provider *cred_env_new(const char *(*getenv_fn)(const char *));
 
 /* profile's keys in the shared credentials file, then in the config
- * file.  Paths and profile are borrowed. */
+ * file (either path NULL: that file is not read).  Paths and profile are
+ * borrowed. */
 struct cred_provider *cred_profile_new(const char *credentials_file, const char *config_file,
                                        const char *profile);
 

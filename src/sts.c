@@ -216,8 +216,9 @@ r53_rc sts_assume_role_with_web_identity(struct aws_caller *sts, const struct st
     size_t cap = strlen(token) * 3 + 8192;
     char *body = malloc(cap);
     struct http_response resp = { 0 };
-    struct aws_request req = { "AssumeRoleWithWebIdentity", "POST", "/", NULL, body, STS_FORM,
-                               true };
+    struct aws_request req = {
+        "AssumeRoleWithWebIdentity", "POST", "/", NULL, body, STS_FORM, true
+    };
     int n = 0;
     r53_rc rc = R53_OK;
 
