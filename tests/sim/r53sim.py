@@ -786,8 +786,8 @@ class Faults:
                     new.append({"op": str(f.get("op", "*")),
                                 "count": int(f.get("count", 1)),
                                 "kind": self.check_kind(str(f["kind"]))})
-                if new[-1]["kind"] == "race":
-                    new[-1]["record"] = self.race_record(new[-1], f)
+                    if new[-1]["kind"] == "race":
+                        new[-1]["record"] = self.race_record(new[-1], f)
                 self.queue = new
 
     @staticmethod
