@@ -28,6 +28,11 @@ Control API (JSON, not signed), for tests only:
                      sets a record behind the client's back; "values": []
                      removes it
   GET  /_sim/record?zone=&name=&type=   -> {"ttl", "values"} or 404
+  GET  /_sim/history?zone=&name=&type=  -> [{"t", "ttl", "values", "by"}]
+                     every value the record held, oldest first ("values":
+                     [] once removed); "by": the client's address for a
+                     ChangeResourceRecordSets, "_sim" for POST /_sim/record,
+                     "race" for the race fault.  Kept across reset-stats.
   POST /_sim/config  any of {"pending_seconds", "down", "faults",
                      "local_ipv4", "public_ipv4", "role", "cred_ttl",
                      "clock_skew", "rate_limit", "burst", "dns_down",
@@ -36,7 +41,11 @@ Control API (JSON, not signed), for tests only:
                      GET /_sim/config shows the config
   GET  /_sim/stats   {"requests": {op: n, "imds": n},
                       "rejected_signatures": n, "throttled": n,
+                      "by_fault": {kind: n},
                       "log": [{"op", "status", "akid", "fault", "peer"}],
+                     a ChangeResourceRecordSets entry whose batch was read
+                     also has "changes": [[action, name, type, [values]]]
+                     and "applied": true/false
                       "dns": {see DNS below}}
                      (STS ops and their log entries: see STS below)
   POST /_sim/reset-stats
@@ -85,6 +94,14 @@ order before "down" is consulted.  Kinds:
                10-minute clock skew gets               (not executed)
   invalidbatch 400 InvalidChangeBatch "... already exists" (not executed)
   nosuchzone   404 NoSuchHostedZone                    (not executed)
+  race         op ChangeResourceRecordSets only, with "record": {"name",
+               "type", "ttl", "values", "zone" (default: the request's)};
+               once the batch is read and signed, just before it is
+               applied, sets that record as POST /_sim/record does
+               ("values": [] removes it); the batch, built from what the
+               client read before, then meets the new record (a DELETE of
+               the old values fails with InvalidChangeBatch, as on Route
+               53).  The next request is normal.
 For op "imds": throttle/503 -> 503, reset(-after), garbage, truncated,
 slow:S, hang, empty (200, no body), html502, bighdr; anything else -> 500.
 
@@ -626,6 +643,7 @@ class ZoneStore:
         self.changes = {}              # id -> (submitted, comment, insync)
         self.pending_seconds = 0.0
         self.lock = threading.RLock()
+        self.history = {}              # (zid, name, type) -> [{t, ...}]
 
     def add_zone(self, name, private=False, zid=None, name_servers=None):
         with self.lock:
@@ -659,9 +677,10 @@ class ZoneStore:
             done = insync or time.time() - submitted >= self.pending_seconds
             return submitted, "INSYNC" if done else "PENDING", comment
 
-    def apply_batch(self, zid, comment, changes):
+    def apply_batch(self, zid, comment, changes, by=None):
         """changes: list of (action, name, type, ttl, values), already
-        syntactically valid.  All or nothing.  -> change id."""
+        syntactically valid.  All or nothing.  by: who, for the history.
+        -> change id."""
         with self.lock:
             zone = self.zone(zid)
             work = dict(zone.records)
@@ -707,6 +726,7 @@ class ZoneStore:
             before, zone.records = zone.records, work
             cid = self.record_change(comment)
             self.note_change(zone, before, cid)
+            self.note_history(zone, before, by)
             return cid
 
     @staticmethod
@@ -725,7 +745,7 @@ class ZoneStore:
                         "address) encountered with '%s''" % (kind, kind, v))
         return None
 
-    def set_record(self, zid, name, rtype, ttl, values):
+    def set_record(self, zid, name, rtype, ttl, values, by="_sim"):
         """Behind the client's back; the change is INSYNC at once."""
         with self.lock:
             zone = self.zone(zid)
@@ -737,7 +757,23 @@ class ZoneStore:
                 zone.records.pop(key, None)
             cid = self.record_change(insync=True)
             self.note_change(zone, before, cid)
+            self.note_history(zone, before, by)
             return cid
+
+    def note_history(self, zone, before, by):
+        """Append each record the change altered to its history."""
+        now = time.time()
+        for k in sorted(set(before) | set(zone.records)):
+            if before.get(k) != zone.records.get(k):
+                ttl, values = zone.records.get(k, (None, []))
+                self.history.setdefault((zone.id,) + k, []).append(
+                    {"t": now, "ttl": ttl, "values": list(values), "by": by})
+
+    def record_history(self, zid, name, rtype):
+        with self.lock:
+            self.zone(zid)
+            return [dict(h) for h in self.history.get(
+                (zid, Names.normalize(name), rtype.upper()), [])]
 
     # -- what DNS serves: the changes that are INSYNC ----------------------
 
@@ -794,7 +830,7 @@ class Faults:
              "garbage", "huge", "truncated", "reset-after",
              "hang", "empty", "wrong-root", "wrong-ns", "html502", "bighdr",
              "expired", "invalidtoken", "sigexpired", "invalidbatch",
-             "nosuchzone", "doctype", "entity"}
+             "nosuchzone", "doctype", "entity", "race"}
 
     def __init__(self):
         self.down = None
@@ -821,12 +857,34 @@ class Faults:
                     new.append({"op": str(f.get("op", "*")),
                                 "count": int(f.get("count", 1)),
                                 "kind": self.check_kind(str(f["kind"]))})
+                    if new[-1]["kind"] == "race":
+                        new[-1]["record"] = self.race_record(new[-1], f)
                 self.queue = new
 
+    @staticmethod
+    def race_record(f, given):
+        """A race fault's record, checked: {"zone", "name", "type", "ttl",
+        "values"}."""
+        if f["op"] != "ChangeResourceRecordSets":
+            raise ValueError("fault race needs op ChangeResourceRecordSets")
+        r = given.get("record")
+        if not isinstance(r, dict) or "name" not in r or "type" not in r \
+                or not isinstance(r.get("values"), list):
+            raise ValueError("fault race needs a record {name, type, ttl, "
+                             "values}")
+        return {"zone": r.get("zone"), "name": str(r["name"]),
+                "type": str(r["type"]).upper(), "ttl": int(r.get("ttl", 300)),
+                "values": [str(v) for v in r["values"]]}
+
     def take(self, op):
-        """The fault to apply to this request, or None.  One-shot faults
-        first ("*" matches any Route 53 op), then the down switch (Route 53
-        only)."""
+        """The fault to apply to this request, or None."""
+        f = self.take_fault(op)
+        return f["kind"] if f else None
+
+    def take_fault(self, op):
+        """The fault to apply to this request, as a dict ({"kind", and a
+        race's "record"}), or None.  One-shot faults first ("*" matches any
+        Route 53 op), then the down switch (Route 53 only)."""
         with self.lock:
             for f in self.queue:
                 if f["count"] > 0 and (f["op"] == op or
@@ -834,8 +892,9 @@ class Faults:
                     f["count"] -= 1
                     if f["count"] == 0:
                         self.queue.remove(f)
-                    return f["kind"]
-            return self.down if op != "imds" else None
+                    return dict(f)
+            down = self.down if op != "imds" else None
+            return {"kind": down} if down else None
 
     def snapshot(self):
         with self.lock:
@@ -849,6 +908,7 @@ class Stats:
 
     def reset(self):
         self.requests, self.rejected, self.entries = {}, 0, []
+        self.by_fault = {}
 
     def add(self, op, status, akid=None, fault=None, rejected=False,
             request=None, peer=None, **extra):
@@ -863,7 +923,12 @@ class Stats:
                 entry["request"] = request
             if peer:
                 entry["peer"] = peer
-            entry.update(extra)         # STS: role, session, region, ...
+            if fault:
+                self.by_fault[fault] = self.by_fault.get(fault, 0) + 1
+            # STS: role, session, region, ...; a batch: its changes.  A
+            # caller may also hand them as one dict, extra={...}.
+            entry.update(extra.pop("extra", None) or {})
+            entry.update(extra)
             self.entries.append(entry)
             del self.entries[:-1000]
 
@@ -871,6 +936,7 @@ class Stats:
         with self.lock:
             return {"requests": dict(self.requests),
                     "rejected_signatures": self.rejected,
+                    "by_fault": dict(self.by_fault),
                     "log": list(self.entries)}
 
 
@@ -2184,7 +2250,9 @@ class ApiHandler(Handler):
         # The key the client claims, for the log even if it is refused.
         m = self.CLAIMED_AKID.search(self.headers.get("Authorization") or "")
         akid, rejected = (m.group(1) if m else None), False
-        kind = self.sim.faults.take(op)
+        fault = self.sim.faults.take_fault(op)
+        kind = fault and fault["kind"]
+        self.race, self.batch_log = fault if kind == "race" else None, {}
         # Counted now: the client leaves before the answer ends.
         if kind in ("hang", "huge", "bighdr"):
             self.sim.stats.add(op, 0 if kind == "hang" else 200, akid=akid,
@@ -2230,7 +2298,8 @@ class ApiHandler(Handler):
             log("%s: client gone before the answer: %r" % (op, e))
             status, self.close_connection = 0, True
         self.sim.stats.add(op, status, akid=akid, fault=kind,
-                           rejected=rejected, peer=self.client_address[0])
+                           rejected=rejected, peer=self.client_address[0],
+                           extra=self.batch_log)
         log("%s %s -> %s%s%s" % (
             op, akid, status, " (fault %s)" % kind if kind else "",
             " %s: %s" % (answer.code, answer.message)
@@ -2413,13 +2482,30 @@ class ApiHandler(Handler):
             changes.append(self.parse_change(ch))
         if not changes:
             raise ApiError(400, "InvalidInput", "Changes is empty")
+        self.batch_log = {"changes": [[a, n, t, list(v)]
+                                      for a, n, t, _, v in changes],
+                          "applied": False}
         if not self.sim.quota.take_changes(Quota2026.changes_in(changes)):
             raise QuotaThrottled()
-        cid = self.sim.store.apply_batch(zid, comment, changes)
+        self.apply_race(zid)
+        cid = self.sim.store.apply_batch(zid, comment, changes,
+                                         by=self.client_address[0])
+        self.batch_log["applied"] = True
         submitted, status, _ = self.sim.store.change_status(cid)
         return xml_doc("ChangeResourceRecordSetsResponse", [("ChangeInfo", [
             ("Id", "/change/" + cid), ("Status", status),
             ("SubmittedAt", iso8601(submitted, True)), ("Comment", comment)])])
+
+    def apply_race(self, zid):
+        """The race fault: change a record between the client's read and
+        its write."""
+        if not self.race:
+            return
+        r, self.race = self.race["record"], None
+        self.sim.store.set_record(r["zone"] or zid, r["name"], r["type"],
+                                  r["ttl"], r["values"], by="race")
+        log("ChangeResourceRecordSets: race fault set %s %s to %s"
+            % (r["name"], r["type"], r["values"]))
 
     def parse_change(self, ch):
         """-> (action, name, type, ttl, values), or InvalidInput."""
@@ -2494,6 +2580,9 @@ class ControlApi:
                 ("POST", "/_sim/zone"): self.zone,
                 ("POST", "/_sim/record"): self.set_record,
                 ("GET", "/_sim/record"): self.get_record,
+                ("GET", "/_sim/history"): lambda d, p: (
+                    200, self.sim.store.record_history(
+                        p["zone"], p["name"], p["type"])),
                 ("POST", "/_sim/config"): self.set_config,
                 ("GET", "/_sim/config"): lambda d, p: (200, self.sim.config()),
                 ("GET", "/_sim/stats"):
