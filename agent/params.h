@@ -29,6 +29,12 @@ struct params {
     bool stop_action_delete;       /* stop_action=delete */
     const char *profile;
     bool profile_explicit; /* set by parameter or AWS_PROFILE */
+    /* aws-vpc-route53's names, accepted for migration (main logs them);
+     * seven bytes, in the padding before the next pointer */
+    bool hostname_from_alias;           /* hostname came from fullname */
+    bool zone_id_from_alias;            /* zone_id came from hostedzoneid */
+    bool ip_defaulted;                  /* no address source with the peer's names: ip=local */
+    bool ignored_set[PARAMS_N_IGNORED]; /* params_ignored_names[i] was set, and is ignored */
     const char *endpoint;
     const char *ca_bundle; /* NULL: system store */
     const char *imds_endpoint;
@@ -38,12 +44,6 @@ struct params {
     long request_timeout_ms;
     const char *credentials_file;
     const char *config_file;
-    /* aws-vpc-route53's names, accepted for migration (main logs them) */
-    bool hostname_from_alias;           /* hostname came from fullname */
-    bool zone_id_from_alias;            /* zone_id came from hostedzoneid */
-    bool ip_defaulted;                  /* no address source with the peer's names: ip=local */
-    bool ignored_set[PARAMS_N_IGNORED]; /* params_ignored_names[i] was set, and is ignored */
-
     char zone_id_buf[64]; /* storage for zone_id after stripping */
     char credentials_file_buf[512];
     char config_file_buf[512];
