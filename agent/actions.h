@@ -18,9 +18,20 @@ struct action_env {
 enum monitor_result {
     MONITOR_RUNNING,  /* the record holds our address */
     MONITOR_STOPPED,  /* not active on this node */
-    MONITOR_FAILED,   /* the record is elsewhere or gone (reason set) */
-    MONITOR_DEGRADED, /* Route 53 unreadable after the retries (reason set) */
+    MONITOR_FAILED,   /* the record is elsewhere or gone */
+    MONITOR_DEGRADED, /* Route 53 unreadable after the retries, or a name
+                         server serving another address */
 };
+
+/* What a monitor found, and why in words a person can act on. */
+struct monitor_outcome {
+    enum monitor_result result;
+    char reason[600];
+};
+
+/* Milliseconds after the change was accepted at which start's GetChange
+ * poll number n (1, 2, ...) is due when change_try_interval is unset. */
+long action_default_poll_at_ms(long n);
 
 /* UPSERT the record and wait for INSYNC, then record the state. */
 r53_rc action_start(const struct action_env *e);
@@ -29,8 +40,11 @@ r53_rc action_start(const struct action_env *e);
  * it still holds our value.  Fails only if the state cannot be removed. */
 r53_rc action_stop(const struct action_env *e);
 
-/* probe: answer from the state file alone. */
-r53_rc action_monitor(const struct action_env *e, bool probe, enum monitor_result *out);
+/* probe: answer from the state file alone.  Otherwise DNS first (unless
+ * monitor_method=api): a server answering our address is enough; else
+ * the API decides.  check_level >= 10: the API, then every name server. */
+r53_rc action_monitor(const struct action_env *e, bool probe, int check_level,
+                      struct monitor_outcome *out);
 
 /* Parameters and this host; with check_level >= 10 also credentials and
  * the hosted zone against the API. */

@@ -1,6 +1,7 @@
 #include "address.h"
 #include "address_int.h"
 #include "spawn.h"
+#include "util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,25 +28,6 @@
 #define ADDRESS_QUOTE_MAX 80 /* longest untrusted text put in a reason */
 #define CRM_EX_NOSUCH 105    /* Pacemaker's "no such object" exit code */
 
-/* Copy untrusted text into a reason: printable ASCII only, bounded, with
- * "..." when cut, so odd bytes never reach a log line. */
-static void address_quote(char *dst, size_t dstlen, const char *src)
-{
-    size_t i = 0;
-    size_t j = 0;
-
-    for (i = 0; src[i] != '\0'; i++) {
-        if (j + 4 >= dstlen) {
-            memcpy(dst + j, "...", 3);
-            j += 3;
-            break;
-        }
-        unsigned char c = (unsigned char)src[i];
-        dst[j++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-    }
-    dst[j] = '\0';
-}
-
 r53_rc address_parse(const char *text, struct address *out)
 {
     struct in_addr v4 = { 0 };
@@ -56,7 +38,7 @@ r53_rc address_parse(const char *text, struct address *out)
     if (text == NULL || text[0] == '\0') {
         return r53_fail(R53_ERR_CONFIG, "ip is empty");
     }
-    address_quote(quoted, sizeof(quoted), text);
+    util_printable(text, quoted, sizeof(quoted));
     if (inet_pton(AF_INET, text, &v4) == 1) {
         inet_ntop(AF_INET, &v4, out->text, sizeof(out->text));
         out->ipv6 = false;
@@ -133,7 +115,7 @@ r53_rc address_pick_from_ifaddrs(const struct ifaddrs *list, const char *ifname,
         out->ipv6 = true;
         return R53_OK;
     }
-    address_quote(quoted, sizeof(quoted), ifname);
+    util_printable(ifname, quoted, sizeof(quoted));
     return r53_fail(R53_ERR_HOST, "interface '%s' has no IPv4 or global IPv6 address", quoted);
 }
 
@@ -144,7 +126,7 @@ r53_rc address_from_interface(const char *ifname, struct address *out)
     r53_rc rc = R53_OK;
 
     memset(out, 0, sizeof(*out));
-    address_quote(quoted, sizeof(quoted), ifname != NULL ? ifname : "");
+    util_printable(ifname != NULL ? ifname : "", quoted, sizeof(quoted));
     if (!address_interface_exists(ifname)) {
         return r53_fail(R53_ERR_HOST, "interface '%s' does not exist on this node", quoted);
     }
@@ -203,297 +185,6 @@ const char *address_find_crm_resource(void)
     return NULL;
 }
 
-static int64_t address_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool address_env_wanted(const char *entry)
-{
-    static const char *const exact[] = { "CIB_file=", "CIB_shadow=", "CIB_user=" };
-    static const char *const prefix[] = { "PCMK_", "HA_" };
-    size_t i = 0;
-
-    if (strchr(entry, '=') == NULL) {
-        return false;
-    }
-    for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++) {
-        if (strncmp(entry, exact[i], strlen(exact[i])) == 0) {
-            return true;
-        }
-    }
-    for (i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++) {
-        if (strncmp(entry, prefix[i], strlen(prefix[i])) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* The child's environment: an array the caller frees (not its strings,
- * which are literals or point into environ).  NULL if out of memory. */
-static char **address_env_build(void)
-{
-    static char env_path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-    static char env_lc[] = "LC_ALL=C";
-    size_t count = 0;
-    size_t n = 0;
-    char **envp = NULL;
-    char **e = NULL;
-
-    for (e = environ; e != NULL && *e != NULL; e++) {
-        count++;
-    }
-    envp = calloc(count + 3, sizeof(*envp));
-    if (envp == NULL) {
-        return NULL;
-    }
-    envp[n++] = env_path;
-    envp[n++] = env_lc;
-    for (e = environ; e != NULL && *e != NULL; e++) {
-        if (address_env_wanted(*e)) {
-            envp[n++] = *e;
-        }
-    }
-    envp[n] = NULL;
-    return envp;
-}
-
-/* Runs in the forked child: only async-signal-safe calls until execve.
- * On failure before or at execve, the errno goes down exec_w. */
-static void __attribute__((noreturn)) address_child(const char *const argv[], char *const envp[],
-                                                    int out_w, int err_w, int exec_w, long max_fd)
-{
-    struct sigaction dfl;
-    sigset_t none;
-    int saved = 0;
-    int devnull = -1;
-    int out_hi = -1;
-    int err_hi = -1;
-    int exec_hi = -1;
-    int sig = 0;
-    long fd = 0;
-
-    setpgid(0, 0);
-    /* Ignored signals survive execve: give the child the defaults. */
-    memset(&dfl, 0, sizeof(dfl));
-    dfl.sa_handler = SIG_DFL;
-    for (sig = 1; sig < NSIG; sig++) {
-        sigaction(sig, &dfl, NULL);
-    }
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-
-    /* Lift our three fds above 2 so the dup2s below cannot clobber them
-     * (they could be 0-2 if our own caller had closed those). */
-    out_hi = fcntl(out_w, F_DUPFD_CLOEXEC, 3);
-    err_hi = fcntl(err_w, F_DUPFD_CLOEXEC, 3);
-    exec_hi = fcntl(exec_w, F_DUPFD_CLOEXEC, 3);
-    if (exec_hi >= 0) {
-        exec_w = exec_hi;
-    }
-    if (out_hi < 0 || err_hi < 0 || exec_hi < 0) {
-        goto fail;
-    }
-    devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_hi, 1) < 0 || dup2(err_hi, 2) < 0) {
-        goto fail;
-    }
-    /* Close every other fd but exec_w, which closes itself on execve. */
-    if ((exec_w > 3 && close_range(3, (unsigned)exec_w - 1, 0) != 0) ||
-        close_range((unsigned)exec_w + 1, ~0U, 0) != 0) {
-        for (fd = 3; fd < max_fd; fd++) {
-            if (fd != exec_w) {
-                close((int)fd);
-            }
-        }
-    }
-    execve(argv[0], (char *const *)argv, envp);
-fail:
-    saved = errno;
-    if (write(exec_w, &saved, sizeof(saved)) < 0) {
-        /* Nobody to tell: the parent sees exit code 127. */
-    }
-    _exit(127);
-}
-
-/* Append what is readable on fd to buf (bounded, the rest dropped).
- * Returns false at EOF or on error, when fd should be closed. */
-static bool address_drain(int fd, char *buf, size_t buflen, size_t *used)
-{
-    char chunk[1024];
-    ssize_t n = 0;
-    size_t room = 0;
-    size_t take = 0;
-
-    do {
-        n = read(fd, chunk, sizeof(chunk));
-    } while (n < 0 && errno == EINTR);
-    if (n <= 0) {
-        return n < 0 && errno == EAGAIN;
-    }
-    room = buflen - 1 - *used;
-    take = (size_t)n < room ? (size_t)n : room;
-    memcpy(buf + *used, chunk, take);
-    *used += take;
-    buf[*used] = '\0';
-    return true;
-}
-
-static void address_close(int *fd)
-{
-    if (*fd >= 0) {
-        close(*fd);
-        *fd = -1;
-    }
-}
-
-static const char *address_basename(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-
-    return slash != NULL ? slash + 1 : path;
-}
-
-r53_rc address_spawn_capture(const char *const argv[], long timeout_ms, char *out, size_t outlen,
-                             char *err, size_t errlen, int *status)
-{
-    int out_p[2] = { -1, -1 };
-    int err_p[2] = { -1, -1 };
-    int exec_p[2] = { -1, -1 };
-    char **envp = NULL;
-    pid_t pid = -1;
-    pid_t w = 0;
-    int exec_errno = 0;
-    int st = 0;
-    ssize_t n = 0;
-    size_t out_used = 0;
-    size_t err_used = 0;
-    int64_t deadline = address_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-    long max_fd = sysconf(_SC_OPEN_MAX);
-    const char *name = address_basename(argv[0]);
-    r53_rc rc = R53_OK;
-
-    out[0] = '\0';
-    err[0] = '\0';
-    *status = 0;
-    if (max_fd < 0 || max_fd > 65536) {
-        max_fd = 65536;
-    }
-    envp = address_env_build();
-    if (envp == NULL) {
-        rc = r53_fail(R53_ERR_NOMEM, "out of memory running %s", name);
-        goto cleanup;
-    }
-    if (pipe2(out_p, O_CLOEXEC) != 0 || pipe2(err_p, O_CLOEXEC) != 0 ||
-        pipe2(exec_p, O_CLOEXEC) != 0) {
-        rc = r53_fail(R53_ERR_IO, "cannot create a pipe to run %s: %s", name, strerror(errno));
-        goto cleanup;
-    }
-    pid = fork();
-    if (pid < 0) {
-        rc = r53_fail(R53_ERR_IO, "cannot start %s: %s", name, strerror(errno));
-        goto cleanup;
-    }
-    if (pid == 0) {
-        address_child(argv, envp, out_p[1], err_p[1], exec_p[1], max_fd);
-    }
-    /* Also from this side, so a kill of the group cannot miss it. */
-    setpgid(pid, pid);
-    address_close(&out_p[1]);
-    address_close(&err_p[1]);
-    address_close(&exec_p[1]);
-
-    /* EOF here means execve succeeded; an int is its errno. */
-    do {
-        n = read(exec_p[0], &exec_errno, sizeof(exec_errno));
-    } while (n < 0 && errno == EINTR);
-    if (n == (ssize_t)sizeof(exec_errno)) {
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-        }
-        pid = -1;
-        rc = r53_fail(exec_errno == ENOENT || exec_errno == EACCES || exec_errno == ENOEXEC
-                          ? R53_ERR_NOT_INSTALLED
-                          : R53_ERR_IO,
-                      "cannot run %s: %s", argv[0], strerror(exec_errno));
-        goto cleanup;
-    }
-
-    fcntl(out_p[0], F_SETFL, O_NONBLOCK);
-    fcntl(err_p[0], F_SETFL, O_NONBLOCK);
-    while (out_p[0] >= 0 || err_p[0] >= 0) {
-        struct pollfd pfd[2] = { { .fd = out_p[0], .events = POLLIN },
-                                 { .fd = err_p[0], .events = POLLIN } };
-        int64_t left = deadline - address_now_ms();
-        int ready = 0;
-
-        if (left <= 0) {
-            rc = R53_ERR_TIMEOUT;
-            goto cleanup;
-        }
-        /* poll ignores negative fds: closed pipes drop out by themselves. */
-        ready = poll(pfd, 2, left > INT_MAX ? INT_MAX : (int)left);
-        if (ready < 0 && errno != EINTR) {
-            rc = r53_fail(R53_ERR_IO, "cannot wait for %s: %s", name, strerror(errno));
-            goto cleanup;
-        }
-        if (ready <= 0) {
-            continue;
-        }
-        if (pfd[0].revents != 0 && !address_drain(out_p[0], out, outlen, &out_used)) {
-            address_close(&out_p[0]);
-        }
-        if (pfd[1].revents != 0 && !address_drain(err_p[0], err, errlen, &err_used)) {
-            address_close(&err_p[0]);
-        }
-    }
-
-    /* Output is closed; the process may still be running. */
-    for (;;) {
-        struct timespec pause = { 0, 5 * 1000 * 1000 };
-
-        w = waitpid(pid, &st, WNOHANG);
-        if (w == pid) {
-            pid = -1;
-            *status = st;
-            break;
-        }
-        if (w < 0 && errno != EINTR) {
-            pid = -1; /* ECHILD: someone else reaped it; nothing to kill */
-            rc = r53_fail(R53_ERR_IO, "cannot wait for %s: %s", name, strerror(errno));
-            goto cleanup;
-        }
-        if (address_now_ms() >= deadline) {
-            rc = R53_ERR_TIMEOUT;
-            goto cleanup;
-        }
-        nanosleep(&pause, NULL);
-    }
-
-cleanup:
-    if (pid > 0) {
-        /* Still running: kill it and anything it started, then reap. */
-        kill(-pid, SIGKILL);
-        kill(pid, SIGKILL);
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-        }
-    }
-    if (rc == R53_ERR_TIMEOUT) {
-        r53_fail(rc, "%s did not answer within %ld ms", name, timeout_ms);
-    }
-    address_close(&out_p[0]);
-    address_close(&out_p[1]);
-    address_close(&err_p[0]);
-    address_close(&err_p[1]);
-    address_close(&exec_p[0]);
-    address_close(&exec_p[1]);
-    free(envp);
-    return rc;
-}
-
 bool address_resource_id_ok(const char *id)
 {
     size_t i = 0;
@@ -535,7 +226,7 @@ static void address_first_err_line(const char *err, char *dst, size_t dstlen)
         len = sizeof(line) - 1;
     }
     memcpy(line, err, len);
-    address_quote(dst, dstlen, len > 0 ? line : "no message");
+    util_printable(len > 0 ? line : "no message", dst, dstlen);
 }
 
 /* The last non-empty line of text, trimmed, in place. */
@@ -571,9 +262,13 @@ r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path, 
     const char *value = NULL;
     int status = 0;
     r53_rc rc = R53_OK;
+    /* What crm_resource needs to find the CIB; never an AWS variable. */
+    static const char *const env_allow[] = { "CIB_file", "CIB_shadow", "CIB_user",
+                                             "PCMK_*",   "HA_*",       NULL };
+    struct spawn_opts opts = { env_allow, 0, NULL, ADDRESS_OUT_MAX, errbuf, sizeof(errbuf) };
 
     memset(out, 0, sizeof(*out));
-    address_quote(quoted, sizeof(quoted), rsc_id != NULL ? rsc_id : "");
+    util_printable(rsc_id != NULL ? rsc_id : "", quoted, sizeof(quoted));
     if (!address_resource_id_ok(rsc_id)) {
         return r53_fail(R53_ERR_CONFIG,
                         "ip_resource '%s' is not a Pacemaker resource id "
@@ -596,14 +291,15 @@ r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path, 
     if (outbuf == NULL) {
         return r53_fail(R53_ERR_NOMEM, "out of memory");
     }
+    opts.timeout_ms = timeout_ms;
+    opts.out = outbuf;
     argv[0] = tool;
     argv[1] = "-r";
     argv[2] = rsc_id;
     argv[3] = "--get-parameter";
     argv[4] = "ip";
     argv[5] = NULL;
-    rc = address_spawn_capture(argv, timeout_ms, outbuf, ADDRESS_OUT_MAX, errbuf, sizeof(errbuf),
-                               &status);
+    rc = spawn_capture(argv, &opts, &status);
     if (rc != R53_OK) {
         goto cleanup;
     }
@@ -651,7 +347,7 @@ r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path, 
     if (address_parse(value, out) != R53_OK) {
         char vq[ADDRESS_QUOTE_MAX] = { 0 };
 
-        address_quote(vq, sizeof(vq), value);
+        util_printable(value, vq, sizeof(vq));
         rc = r53_fail(R53_ERR_CONFIG,
                       "the ip parameter of resource '%s' is '%s', which is "
                       "not an IPv4 or IPv6 address",

@@ -14,8 +14,6 @@
 #include "params.h"
 #include "state.h"
 
-#define DEFAULT_RSCTMP "/run/resource-agents"
-
 static void usage(FILE *out)
 {
     fprintf(out, "usage: route53 {start|stop|monitor|validate-all|reload-agent|meta-data|usage}\n"
@@ -23,32 +21,11 @@ static void usage(FILE *out)
                  "from OCF_RESKEY_* as Pacemaker passes them.  See 'route53 meta-data'.\n");
 }
 
-static enum ocf_exit ocf_for(r53_rc rc)
-{
-    switch (rc) {
-    case R53_OK:
-        return OCF_SUCCESS;
-    case R53_ERR_CONFIG:
-    case R53_ERR_NO_ZONE:
-        return OCF_ERR_CONFIGURED;
-    case R53_ERR_HOST:
-        return OCF_ERR_ARGS;
-    case R53_ERR_NOT_INSTALLED:
-    case R53_ERR_NO_CREDENTIALS:
-        return OCF_ERR_INSTALLED;
-    case R53_ERR_AUTH:
-    case R53_ERR_EXPIRED:
-        return OCF_ERR_PERM;
-    default:
-        return OCF_ERR_GENERIC;
-    }
-}
-
 static const char *env_or(const char *name, const char *fallback)
 {
-    const char *v = getenv(name);
+    const char *v = util_unset_if_empty(getenv(name));
 
-    return (v != NULL && v[0] != '\0') ? v : fallback;
+    return v != NULL ? v : fallback;
 }
 
 /* The action's budget: Pacemaker's timeout (ms) less a margin to exit
@@ -56,14 +33,14 @@ static const char *env_or(const char *name, const char *fallback)
 static int64_t deadline_for(const char *action)
 {
     const char *t = getenv("OCF_RESKEY_CRM_meta_timeout");
-    long timeout = strcmp(action, "start") == 0 ? 60000 : 30000;
+    long timeout = params_action_timeout_ms(action);
     long margin = 0;
 
     if (t != NULL && strspn(t, "0123456789") == strlen(t) && t[0] != '\0' && strlen(t) < 10) {
         timeout = strtol(t, NULL, 10);
     }
     margin = timeout / 10 < 2000 ? timeout / 10 : 2000;
-    return http_now_ms() + timeout - margin;
+    return util_now_ms() + timeout - margin;
 }
 
 /* OCF 1.1 meta-data for a caller that announces OCF 1.1 or later
@@ -115,11 +92,41 @@ static bool is_probe(const char *action)
            (interval == NULL || strspn(interval, "0") == strlen(interval));
 }
 
-static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc params_rc)
+/* monitor's exit code; its reason goes to reason[len]. */
+static enum ocf_exit run_monitor(const struct action_env *e, bool probe, int check_level,
+                                 char *reason, size_t len)
+{
+    struct monitor_outcome mon;
+    r53_rc rc = action_monitor(e, probe, check_level, &mon);
+
+    if (rc != R53_OK) {
+        return ocf_for(rc);
+    }
+    snprintf(reason, len, "%s", mon.reason);
+    switch (mon.result) {
+    case MONITOR_RUNNING:
+        qb_log(LOG_DEBUG, "%s", mon.reason);
+        return OCF_SUCCESS;
+    case MONITOR_STOPPED:
+        return OCF_NOT_RUNNING;
+    case MONITOR_DEGRADED:
+        return OCF_DEGRADED;
+    case MONITOR_FAILED:
+        break;
+    }
+    return OCF_ERR_GENERIC;
+}
+
+/* The action's exit code; reason[len] gets a monitor's reason. */
+static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc params_rc,
+                         char *reason, size_t len)
 {
     r53_rc rc = R53_OK;
-    enum monitor_result mon = MONITOR_STOPPED;
-    const char *level = getenv("OCF_CHECK_LEVEL");
+    /* Pacemaker since 2.0.5 passes OCF_CHECK_LEVEL; older ones passed it
+     * as a parameter. */
+    const char *level = getenv("OCF_CHECK_LEVEL") != NULL ? getenv("OCF_CHECK_LEVEL")
+                                                          : getenv("OCF_RESKEY_OCF_CHECK_LEVEL");
+    int check_level = level != NULL ? (int)strtol(level, NULL, 10) : 0;
 
     if (strcmp(action, "stop") == 0) {
         /* Stop even with parameters that no longer parse. */
@@ -130,20 +137,7 @@ static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc 
             return ocf_for(params_rc);
         }
         /* A probe never reports configuration errors: local state only. */
-        rc = action_monitor(e, is_probe(action), &mon);
-        if (rc != R53_OK) {
-            return ocf_for(rc);
-        }
-        switch (mon) {
-        case MONITOR_RUNNING:
-            return OCF_SUCCESS;
-        case MONITOR_STOPPED:
-            return OCF_NOT_RUNNING;
-        case MONITOR_DEGRADED:
-            return OCF_DEGRADED;
-        case MONITOR_FAILED:
-            return OCF_ERR_GENERIC;
-        }
+        return run_monitor(e, is_probe(action), check_level, reason, len);
     }
     if (params_rc != R53_OK) {
         return ocf_for(params_rc);
@@ -152,7 +146,7 @@ static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc 
         return ocf_for(action_start(e));
     }
     if (strcmp(action, "validate-all") == 0) {
-        return ocf_for(action_validate(e, level != NULL ? (int)strtol(level, NULL, 10) : 0));
+        return ocf_for(action_validate(e, check_level));
     }
     if (strcmp(action, "reload-agent") == 0) {
         /* Every action reads its parameters afresh: checking the new
@@ -176,6 +170,7 @@ int main(int argc, char **argv)
     char path[600];
     r53_rc params_rc = R53_OK;
     enum ocf_exit code = OCF_SUCCESS;
+    char monitor_reason[600] = "";
 
     if (action == NULL) {
         usage(stderr);
@@ -198,7 +193,7 @@ int main(int argc, char **argv)
 
     log_open(instance);
     params_rc = params_load(params_getenv, &p);
-    state_path(env_or("HA_RSCTMP", DEFAULT_RSCTMP), instance, path, sizeof(path));
+    state_path(env_or("HA_RSCTMP", PARAMS_DEFAULT_RSCTMP), instance, path, sizeof(path));
     e.p = params_rc == R53_OK ? &p : NULL;
     e.state_path = path;
     e.node = env_or("OCF_RESKEY_CRM_meta_on_node", uname(&uts) == 0 ? uts.nodename : "?");
@@ -209,9 +204,9 @@ int main(int argc, char **argv)
         log_peer_names(&p);
     }
 
-    code = run(action, &e, params_rc);
+    code = run(action, &e, params_rc, monitor_reason, sizeof(monitor_reason));
     if (code != OCF_SUCCESS && code != OCF_NOT_RUNNING) {
-        const char *reason = r53_last_error();
+        const char *reason = monitor_reason[0] != '\0' ? monitor_reason : r53_last_error();
 
         log_exit_reason(reason[0] != '\0' ? reason : "failed");
     }

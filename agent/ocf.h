@@ -1,6 +1,9 @@
-/* OCF exit codes (resource-agent-api 1.1).  Only main.c returns them. */
+/* OCF exit codes (resource-agent-api 1.1), and the one table that maps
+ * the project's result codes onto them (as Pacemaker's pcmk__rcs[]). */
 #ifndef R53_OCF_H
 #define R53_OCF_H
+
+#include "rc.h"
 
 enum ocf_exit {
     OCF_SUCCESS = 0,
@@ -13,5 +16,14 @@ enum ocf_exit {
     OCF_NOT_RUNNING = 7,
     OCF_DEGRADED = 190,
 };
+
+/* The OCF exit code for rc: 6 only for what is wrong on every node, 2
+ * or 5 for what is wrong on this one (Pacemaker then tries another). */
+enum ocf_exit ocf_for(r53_rc rc);
+
+/* rc's name ("R53_ERR_HOST") and what it means ("wrong on this node");
+ * never NULL, also for a code out of range. */
+const char *ocf_rc_name(r53_rc rc);
+const char *ocf_rc_text(r53_rc rc);
 
 #endif

@@ -1,6 +1,7 @@
 #include "params.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -10,9 +11,9 @@
 #include <unistd.h>
 
 #include "address.h"
-
-#define DEFAULT_ENDPOINT "https://route53.amazonaws.com"
-#define DEFAULT_IMDS "http://169.254.169.254"
+#include "endpoint.h"
+#include "sts.h"
+#include "util.h"
 
 /* A parameter's value, or NULL when unset or empty (Pacemaker passes
  * empty strings for parameters cleared by the user). */
@@ -23,7 +24,7 @@ static const char *param(params_getenv_fn get, const char *name)
 
     snprintf(var, sizeof(var), "OCF_RESKEY_%s", name);
     v = get(var);
-    return (v != NULL && v[0] != '\0') ? v : NULL;
+    return util_unset_if_empty(v);
 }
 
 /* NAME, or else its deprecated alias (aws-vpc-route53's name for it):
@@ -47,20 +48,13 @@ static r53_rc param_or_alias(params_getenv_fn get, const char *name, const char 
 
 static const char *env(params_getenv_fn get, const char *name)
 {
-    const char *v = get(name);
-
-    return (v != NULL && v[0] != '\0') ? v : NULL;
+    return util_unset_if_empty(get(name));
 }
 
-static r53_rc parse_long(const char *name, const char *text, long def, long min, long max,
-                         long *out)
+static r53_rc parse_long(const char *name, const char *text, long min, long max, long *out)
 {
     long v = 0;
 
-    if (text == NULL) {
-        *out = def;
-        return R53_OK;
-    }
     if (text[0] == '\0' || strspn(text, "0123456789") != strlen(text)) {
         return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a whole number", name, text);
     }
@@ -74,19 +68,15 @@ static r53_rc parse_long(const char *name, const char *text, long def, long min,
     return R53_OK;
 }
 
-/* Seconds with up to three decimals ("2", "0.5") into milliseconds;
- * locale-independent and strict. */
-static r53_rc parse_seconds(const char *name, const char *text, long def_ms, long min_ms,
-                            long max_ms, long *out_ms)
+/* A decimal with up to three decimals ("2", "0.5") into thousandths;
+ * locale-independent and strict.  what: "seconds", unit: "s". */
+static r53_rc parse_milli(const char *name, const char *text, long min_ms, long max_ms,
+                          const char *what, const char *unit, long *out_ms)
 {
     size_t whole = 0;
     size_t frac = 0;
     long ms = 0;
 
-    if (text == NULL) {
-        *out_ms = def_ms;
-        return R53_OK;
-    }
     whole = strspn(text, "0123456789");
     if (text[whole] == '.') {
         frac = strspn(text + whole + 1, "0123456789");
@@ -94,16 +84,16 @@ static r53_rc parse_seconds(const char *name, const char *text, long def_ms, lon
     if (whole == 0 || whole > 6 || frac > 3 ||
         strlen(text) != whole + (text[whole] == '.' ? frac + 1 : 0) ||
         (text[whole] == '.' && frac == 0)) {
-        return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a number of seconds (e.g. 2 or 0.5)", name,
-                        text);
+        return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a number of %s (e.g. 2 or 0.5)", name, text,
+                        what);
     }
     ms = strtol(text, NULL, 10) * 1000;
     for (size_t i = 0; i < 3; i++) {
         ms += (i < frac ? text[whole + 1 + i] - '0' : 0) * (i == 0 ? 100 : i == 1 ? 10 : 1);
     }
     if (ms < min_ms || ms > max_ms) {
-        return r53_fail(R53_ERR_CONFIG, "%s=%s is out of range (%ld.%03ld to %ld s)", name, text,
-                        min_ms / 1000, min_ms % 1000, max_ms / 1000);
+        return r53_fail(R53_ERR_CONFIG, "%s=%s is out of range (%ld.%03ld to %ld %s)", name, text,
+                        min_ms / 1000, min_ms % 1000, max_ms / 1000, unit);
     }
     *out_ms = ms;
     return R53_OK;
@@ -181,34 +171,14 @@ static r53_rc check_dns_name(const char *name, const char *value)
     return R53_OK;
 }
 
-static r53_rc check_url(const char *name, const char *value, bool https_only)
+/* An http:// or https:// URL without white space (imds_endpoint, proxy). */
+static r53_rc check_url(const char *name, const char *value)
 {
-    bool https = strncasecmp(value, "https://", 8) == 0;
-    bool http = strncasecmp(value, "http://", 7) == 0;
-
-    if (https_only && !https) {
-        return r53_fail(R53_ERR_CONFIG,
-                        "%s='%s' must be an https:// URL; the agent never talks to Route 53 "
-                        "unencrypted",
-                        name, value);
-    }
-    if (!https && !http) {
+    if (strncasecmp(value, "https://", 8) != 0 && strncasecmp(value, "http://", 7) != 0) {
         return r53_fail(R53_ERR_CONFIG, "%s='%s' must be an http:// or https:// URL", name, value);
     }
     if (strpbrk(value, " \t\r\n") != NULL) {
         return r53_fail(R53_ERR_CONFIG, "%s='%s' contains white space", name, value);
-    }
-    if (https_only) {
-        /* The signed request is built from host and port alone. */
-        const char *host = value + 8;
-        size_t len = strcspn(host, "/?#");
-
-        if (len == 0 || memchr(host, '@', len) != NULL ||
-            strspn(host + len, "/") != strlen(host + len)) {
-            return r53_fail(R53_ERR_CONFIG,
-                            "%s='%s' must be https://HOST[:PORT], with no user or path", name,
-                            value);
-        }
     }
     return R53_OK;
 }
@@ -242,11 +212,8 @@ static r53_rc load_zone(params_getenv_fn get, struct params *p)
         return check_dns_name("zone", p->zone);
     }
     {
-        const char *id = p->zone_id;
+        const char *id = util_strip_prefix(p->zone_id, "/hostedzone/");
 
-        if (strncmp(id, "/hostedzone/", 12) == 0) {
-            id += 12;
-        }
         if (id[0] == '\0' || strlen(id) >= sizeof(p->zone_id_buf) ||
             strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(id)) {
             return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a hosted zone id (like Z1D633PJN98FT9)",
@@ -287,7 +254,7 @@ static r53_rc load_ip_source(params_getenv_fn get, struct params *p)
             return address_parse(p->ip, &a);
         }
         if (p->imds_disabled) {
-            return r53_fail(R53_ERR_CONFIG,
+            return r53_fail(R53_ERR_HOST,
                             "ip=%s reads instance metadata, but AWS_EC2_METADATA_DISABLED is "
                             "set",
                             p->ip);
@@ -308,31 +275,260 @@ static r53_rc load_ip_source(params_getenv_fn get, struct params *p)
     return R53_OK;
 }
 
+#define FIELD(f) offsetof(struct params, f)
+
+/* Every tunable, its default stated once, as the meta-data states it
+ * (tests/unit/test_params.c holds them against metadata/route53.xml). */
+const struct param_spec params_table[] = {
+    { "ttl", PARAM_LONG, "10", 0, 2147483647L, { NULL, NULL }, FIELD(ttl) },
+    /* Unset: poll on the default schedule until the start deadline. */
+    { "change_try_count", PARAM_LONG, NULL, 1, 10000, { NULL, NULL }, FIELD(change_try_count) },
+    { "change_try_interval",
+      PARAM_SECONDS,
+      NULL,
+      100,
+      60000,
+      { NULL, NULL },
+      FIELD(change_try_interval_ms) },
+    { "wait_insync", PARAM_BOOL, "true", 0, 0, { NULL, NULL }, FIELD(wait_insync) },
+    { "monitor_retries", PARAM_LONG, "3", 0, 100, { NULL, NULL }, FIELD(monitor_retries) },
+    { "monitor_retry_interval",
+      PARAM_SECONDS,
+      "2",
+      0,
+      60000,
+      { NULL, NULL },
+      FIELD(monitor_retry_interval_ms) },
+    { "monitor_api_failure",
+      PARAM_CHOICE,
+      "degraded",
+      0,
+      0,
+      { "degraded", "fail" },
+      FIELD(monitor_api_failure_fail) },
+    { "monitor_method", PARAM_CHOICE, "dns", 0, 0, { "dns", "api" }, FIELD(monitor_method_api) },
+    { "dns_timeout", PARAM_SECONDS, "1", 100, 30000, { NULL, NULL }, FIELD(dns_timeout_ms) },
+    { "api_rate_limit", PARAM_RATE, "10", 100, 1000000, { NULL, NULL }, FIELD(api_rate_milli) },
+    { "stop_action", PARAM_CHOICE, "keep", 0, 0, { "keep", "delete" }, FIELD(stop_action_delete) },
+    { "connect_timeout",
+      PARAM_SECONDS,
+      "3",
+      100,
+      60000,
+      { NULL, NULL },
+      FIELD(connect_timeout_ms) },
+    { "request_timeout",
+      PARAM_SECONDS,
+      "10",
+      100,
+      300000,
+      { NULL, NULL },
+      FIELD(request_timeout_ms) },
+    /* Strings with AWS_* fallbacks, loaded by load_aws. */
+    { "profile", PARAM_STRING, "default", 0, 0, { NULL, NULL }, 0 },
+    { "endpoint", PARAM_STRING, "https://route53.amazonaws.com", 0, 0, { NULL, NULL }, 0 },
+    { "imds_endpoint", PARAM_STRING, "http://169.254.169.254", 0, 0, { NULL, NULL }, 0 },
+};
+const size_t params_table_len = sizeof(params_table) / sizeof(params_table[0]);
+
+/* As the meta-data's <actions> advertise them. */
+static const struct {
+    const char *action;
+    long timeout_ms;
+} action_timeouts[] = {
+    { "start", 120000 },       { "stop", 30000 },         { "monitor", 30000 },
+    { "validate-all", 30000 }, { "reload-agent", 30000 }, { "meta-data", 5000 },
+};
+
+long params_action_timeout_ms(const char *action)
+{
+    for (size_t i = 0; i < sizeof(action_timeouts) / sizeof(action_timeouts[0]); i++) {
+        if (strcmp(action_timeouts[i].action, action) == 0) {
+            return action_timeouts[i].timeout_ms;
+        }
+    }
+    return 30000;
+}
+
+const char *params_default(const char *name)
+{
+    for (size_t i = 0; i < params_table_len; i++) {
+        if (strcmp(params_table[i].name, name) == 0) {
+            return params_table[i].def;
+        }
+    }
+    return NULL;
+}
+
+/* One tunable: the user's value, else its default, into its field. */
+static r53_rc load_one(const struct param_spec *t, const char *text, struct params *p)
+{
+    char *field = (char *)p + t->offset;
+    long *l = (long *)(void *)field;
+    bool *b = (bool *)(void *)field;
+
+    if (t->kind == PARAM_LONG || t->kind == PARAM_SECONDS || t->kind == PARAM_RATE) {
+        *l = 0; /* unset, when there is no default */
+        if (text == NULL) {
+            return R53_OK;
+        }
+    }
+    switch (t->kind) {
+    case PARAM_LONG:
+        return parse_long(t->name, text, t->min, t->max, l);
+    case PARAM_SECONDS:
+        return parse_milli(t->name, text, t->min, t->max, "seconds", "s", l);
+    case PARAM_RATE:
+        return parse_milli(t->name, text, t->min, t->max, "requests per second", "requests/s", l);
+    case PARAM_BOOL:
+        return parse_bool(t->name, text, false, b);
+    case PARAM_CHOICE:
+        return parse_choice(t->name, text, t->choices[0], t->choices[1], b);
+    case PARAM_STRING:
+        break;
+    }
+    return R53_OK;
+}
+
 static r53_rc load_tunables(params_getenv_fn get, struct params *p)
 {
     r53_rc rc = R53_OK;
 
-    if ((rc = parse_long("ttl", param(get, "ttl"), 10, 0, 2147483647L, &p->ttl)) != R53_OK ||
-        (rc = parse_long("change_try_count", param(get, "change_try_count"), 5, 1, 10000,
-                         &p->change_try_count)) != R53_OK ||
-        (rc = parse_seconds("change_try_interval", param(get, "change_try_interval"), 1000, 100,
-                            60000, &p->change_try_interval_ms)) != R53_OK ||
-        (rc = parse_bool("wait_insync", param(get, "wait_insync"), true, &p->wait_insync)) !=
-            R53_OK ||
-        (rc = parse_long("monitor_retries", param(get, "monitor_retries"), 3, 0, 100,
-                         &p->monitor_retries)) != R53_OK ||
-        (rc = parse_seconds("monitor_retry_interval", param(get, "monitor_retry_interval"), 2000, 0,
-                            60000, &p->monitor_retry_interval_ms)) != R53_OK ||
-        (rc = parse_choice("monitor_api_failure", param(get, "monitor_api_failure"), "degraded",
-                           "fail", &p->monitor_api_failure_fail)) != R53_OK ||
-        (rc = parse_choice("stop_action", param(get, "stop_action"), "keep", "delete",
-                           &p->stop_action_delete)) != R53_OK ||
-        (rc = parse_seconds("connect_timeout", param(get, "connect_timeout"), 3000, 100, 60000,
-                            &p->connect_timeout_ms)) != R53_OK ||
-        (rc = parse_seconds("request_timeout", param(get, "request_timeout"), 10000, 100, 300000,
-                            &p->request_timeout_ms)) != R53_OK) {
+    for (size_t i = 0; i < params_table_len && rc == R53_OK; i++) {
+        const char *v = param(get, params_table[i].name);
+
+        /* A default goes through the parser too: stated once, as text. */
+        rc = load_one(&params_table[i], v != NULL ? v : params_table[i].def, p);
+    }
+    return rc;
+}
+
+/* The parameter, else the first of the AWS_* variables set, else NULL;
+ * *from_env when a variable gave it. */
+static const char *param_or_env(params_getenv_fn get, const char *name, const char *var1,
+                                const char *var2, bool *from_env)
+{
+    const char *v = param(get, name);
+
+    *from_env = false;
+    if (v == NULL && var1 != NULL && (v = env(get, var1)) != NULL) {
+        *from_env = true;
+    }
+    if (v == NULL && var2 != NULL && (v = env(get, var2)) != NULL) {
+        *from_env = true;
+    }
+    return v;
+}
+
+/* A bad value from this node's environment (/etc/default/pacemaker) is
+ * this node's fault, not the resource's: 2, so another node may try. */
+static r53_rc on_this_node(r53_rc rc, bool from_env)
+{
+    if (rc == R53_ERR_CONFIG && from_env) {
+        return r53_fail(R53_ERR_HOST, "%s (from this node's environment)", r53_last_error());
+    }
+    return rc;
+}
+
+static r53_rc load_endpoints(params_getenv_fn get, struct params *p)
+{
+    struct endpoint ep;
+    bool from_env = false;
+    r53_rc rc = R53_OK;
+
+    p->endpoint =
+        param_or_env(get, "endpoint", "AWS_ENDPOINT_URL_ROUTE_53", "AWS_ENDPOINT_URL", &from_env);
+    if (p->endpoint == NULL) {
+        p->endpoint = params_default("endpoint");
+    }
+    /* The signed request is built from host and port alone. */
+    if ((rc = on_this_node(endpoint_parse_https("endpoint", p->endpoint, &ep), from_env)) !=
+        R53_OK) {
         return rc;
     }
+    p->imds_endpoint =
+        param_or_env(get, "imds_endpoint", "AWS_EC2_METADATA_SERVICE_ENDPOINT", NULL, &from_env);
+    if (p->imds_endpoint == NULL) {
+        p->imds_endpoint = params_default("imds_endpoint");
+    }
+    if ((rc = on_this_node(check_url("imds_endpoint", p->imds_endpoint), from_env)) != R53_OK) {
+        return rc;
+    }
+    p->ca_bundle = param_or_env(get, "ca_bundle", "AWS_CA_BUNDLE", NULL, &from_env);
+    p->proxy = param(get, "proxy");
+    return p->proxy != NULL ? check_url("proxy", p->proxy) : R53_OK;
+}
+
+/* An AWS file: the variable, else ~/.aws/NAME. */
+static const char *aws_file(params_getenv_fn get, const char *var, const char *name, char *buf,
+                            size_t len)
+{
+    const char *file = env(get, var);
+
+    if (file != NULL) {
+        snprintf(buf, len, "%s", file);
+    } else {
+        snprintf(buf, len, "%s/.aws/%s", home_dir(get), name);
+    }
+    return buf;
+}
+
+/* "route53-<resource>-<node>": who asked, in STS's alphabet, 64 at most. */
+static void make_session_name(params_getenv_fn get, struct params *p)
+{
+    const char *rsc = env(get, "OCF_RESOURCE_INSTANCE");
+    const char *node = env(get, "OCF_RESKEY_CRM_meta_on_node");
+    char host[256] = "";
+
+    if (node == NULL && gethostname(host, sizeof(host) - 1) == 0) {
+        node = host;
+    }
+    snprintf(p->session_name, sizeof(p->session_name), "route53-%s-%s",
+             rsc != NULL ? rsc : "route53", node != NULL && node[0] != '\0' ? node : "node");
+    for (char *c = p->session_name; *c != '\0'; c++) {
+        if (!isalnum((unsigned char)*c) && strchr("+=,.@_-", *c) == NULL) {
+            *c = '-';
+        }
+    }
+}
+
+/* role_arn, external_id and STS's endpoint and region. */
+static r53_rc load_role(params_getenv_fn get, struct params *p)
+{
+    struct endpoint ep;
+    bool from_env = false;
+    const char *legacy = env(get, "AWS_STS_REGIONAL_ENDPOINTS");
+
+    p->role_arn = param(get, "role_arn");
+    p->external_id = param(get, "external_id");
+    if (p->role_arn != NULL && !sts_role_arn_ok(p->role_arn)) {
+        return r53_fail(R53_ERR_CONFIG,
+                        "role_arn='%s' is not a role ARN (arn:aws:iam::123456789012:role/NAME)",
+                        p->role_arn);
+    }
+    if (p->external_id != NULL &&
+        (strlen(p->external_id) < 2 || strlen(p->external_id) > 1224 ||
+         strspn(p->external_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                "+=,.@:/_-") != strlen(p->external_id))) {
+        return r53_fail(R53_ERR_CONFIG,
+                        "external_id='%s' is not an external id (2 to 1224 of letters, digits "
+                        "and +=,.@:/_-)",
+                        p->external_id);
+    }
+    p->sts_endpoint = param_or_env(get, "sts_endpoint", "AWS_ENDPOINT_URL_STS", NULL, &from_env);
+    if (p->sts_endpoint != NULL) {
+        r53_rc rc = endpoint_parse_https("sts_endpoint", p->sts_endpoint, &ep);
+
+        if (rc != R53_OK) {
+            return on_this_node(rc, from_env);
+        }
+    }
+    p->region = env(get, "AWS_REGION");
+    if (p->region == NULL) {
+        p->region = env(get, "AWS_DEFAULT_REGION");
+    }
+    p->sts_regional = legacy == NULL || strcasecmp(legacy, "legacy") != 0;
+    make_session_name(get, p);
     return R53_OK;
 }
 
@@ -340,72 +536,30 @@ static r53_rc load_aws(params_getenv_fn get, struct params *p)
 {
     r53_rc rc = R53_OK;
     const char *disabled = env(get, "AWS_EC2_METADATA_DISABLED");
-    const char *file = NULL;
+    bool from_env = false;
 
-    p->profile = param(get, "profile");
-    if (p->profile == NULL) {
-        p->profile = env(get, "AWS_PROFILE");
-    }
+    p->profile = param_or_env(get, "profile", "AWS_PROFILE", NULL, &from_env);
     p->profile_explicit = p->profile != NULL;
     if (p->profile == NULL) {
-        p->profile = "default";
+        p->profile = params_default("profile");
     }
     if (strlen(p->profile) > 128 || strpbrk(p->profile, "[]\n\r") != NULL) {
-        return r53_fail(R53_ERR_CONFIG, "profile='%s' is not a profile name", p->profile);
+        return on_this_node(
+            r53_fail(R53_ERR_CONFIG, "profile='%s' is not a profile name", p->profile), from_env);
     }
-
-    p->endpoint = param(get, "endpoint");
-    if (p->endpoint == NULL) {
-        p->endpoint = env(get, "AWS_ENDPOINT_URL_ROUTE_53");
-    }
-    if (p->endpoint == NULL) {
-        p->endpoint = env(get, "AWS_ENDPOINT_URL");
-    }
-    if (p->endpoint == NULL) {
-        p->endpoint = DEFAULT_ENDPOINT;
-    }
-    if ((rc = check_url("endpoint", p->endpoint, true)) != R53_OK) {
-        return rc;
-    }
-
-    p->ca_bundle = param(get, "ca_bundle");
-    if (p->ca_bundle == NULL) {
-        p->ca_bundle = env(get, "AWS_CA_BUNDLE");
-    }
-
     p->imds_disabled = disabled != NULL && strcasecmp(disabled, "true") == 0;
-    p->imds_endpoint = param(get, "imds_endpoint");
-    if (p->imds_endpoint == NULL) {
-        p->imds_endpoint = env(get, "AWS_EC2_METADATA_SERVICE_ENDPOINT");
+    p->credentials_file = aws_file(get, "AWS_SHARED_CREDENTIALS_FILE", "credentials",
+                                   p->credentials_file_buf, sizeof(p->credentials_file_buf));
+    p->config_file =
+        aws_file(get, "AWS_CONFIG_FILE", "config", p->config_file_buf, sizeof(p->config_file_buf));
+    p->rsctmp = env(get, "HA_RSCTMP");
+    if (p->rsctmp == NULL) {
+        p->rsctmp = PARAMS_DEFAULT_RSCTMP;
     }
-    if (p->imds_endpoint == NULL) {
-        p->imds_endpoint = DEFAULT_IMDS;
-    }
-    if ((rc = check_url("imds_endpoint", p->imds_endpoint, false)) != R53_OK) {
+    if ((rc = load_role(get, p)) != R53_OK) {
         return rc;
     }
-
-    p->proxy = param(get, "proxy");
-    if (p->proxy != NULL && (rc = check_url("proxy", p->proxy, false)) != R53_OK) {
-        return rc;
-    }
-
-    file = env(get, "AWS_SHARED_CREDENTIALS_FILE");
-    if (file != NULL) {
-        snprintf(p->credentials_file_buf, sizeof(p->credentials_file_buf), "%s", file);
-    } else {
-        snprintf(p->credentials_file_buf, sizeof(p->credentials_file_buf), "%s/.aws/credentials",
-                 home_dir(get));
-    }
-    file = env(get, "AWS_CONFIG_FILE");
-    if (file != NULL) {
-        snprintf(p->config_file_buf, sizeof(p->config_file_buf), "%s", file);
-    } else {
-        snprintf(p->config_file_buf, sizeof(p->config_file_buf), "%s/.aws/config", home_dir(get));
-    }
-    p->credentials_file = p->credentials_file_buf;
-    p->config_file = p->config_file_buf;
-    return R53_OK;
+    return load_endpoints(get, p);
 }
 
 const char *params_getenv(const char *name)
@@ -436,6 +590,9 @@ r53_rc params_load(params_getenv_fn get, struct params *out)
         (rc = load_zone(get, out)) != R53_OK || (rc = load_aws(get, out)) != R53_OK ||
         (rc = load_ip_source(get, out)) != R53_OK || (rc = load_tunables(get, out)) != R53_OK) {
         return rc;
+    }
+    if (param(get, "dns_servers") != NULL) {
+        return dns_parse_servers(param(get, "dns_servers"), out->dns_servers, &out->n_dns_servers);
     }
     return R53_OK;
 }

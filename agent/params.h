@@ -4,47 +4,68 @@
 #define R53_PARAMS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
+#include "dns.h"
 #include "rc.h"
 
+#define PARAMS_DEFAULT_RSCTMP "/run/resource-agents"
 #define PARAMS_N_IGNORED 4
 
 enum ip_source { IP_LITERAL, IP_LOCAL, IP_PUBLIC, IP_RESOURCE, IP_INTERFACE };
 
 struct params {
+    /* The record and where the address comes from. */
     const char *hostname; /* as given */
     const char *zone;     /* domain name, or NULL */
     const char *zone_id;  /* bare id (no "/hostedzone/"), or NULL */
-    enum ip_source ip_source;
-    const char *ip; /* literal, for IP_LITERAL */
+    const char *ip;       /* literal, for IP_LITERAL */
     const char *ip_resource;
     const char *interface;
+    enum ip_source ip_source;
+    /* The tunables (params_table). */
     long ttl;
-    long change_try_count;
-    long change_try_interval_ms;
-    bool wait_insync;
+    long change_try_count;       /* 0 (unset): poll until the start deadline */
+    long change_try_interval_ms; /* 0 (unset): the growing default schedule */
     long monitor_retries;
     long monitor_retry_interval_ms;
+    long dns_timeout_ms;
+    long api_rate_milli; /* api_rate_limit, thousandths of a request per second */
+    long connect_timeout_ms;
+    long request_timeout_ms;
+    bool wait_insync;
     bool monitor_api_failure_fail; /* monitor_api_failure=fail */
+    bool monitor_method_api;       /* monitor_method=api: no DNS */
     bool stop_action_delete;       /* stop_action=delete */
+    /* DNS servers for the monitor; 0: the zone's name servers or this
+     * node's resolvers. */
+    size_t n_dns_servers;
+    struct dns_server dns_servers[DNS_MAX_SERVERS];
+    /* AWS settings, parameters before AWS_* variables. */
     const char *profile;
-    bool profile_explicit; /* set by parameter or AWS_PROFILE */
-    /* aws-vpc-route53's names, accepted for migration (main logs them);
-     * seven bytes, in the padding before the next pointer */
+    const char *endpoint;
+    const char *ca_bundle; /* NULL: system store */
+    const char *imds_endpoint;
+    const char *proxy;  /* NULL: none */
+    const char *rsctmp; /* HA_RSCTMP: state file and the node's request budget */
+    const char *credentials_file;
+    const char *config_file;
+    /* A role to assume with whatever credentials the chain found. */
+    const char *role_arn;     /* NULL: none */
+    const char *external_id;  /* NULL: none */
+    const char *sts_endpoint; /* parameter, else AWS_ENDPOINT_URL_STS; NULL: by region */
+    const char *region;       /* AWS_REGION, else AWS_DEFAULT_REGION; NULL: none */
+    bool sts_regional;        /* AWS_STS_REGIONAL_ENDPOINTS is not "legacy" */
+    bool profile_explicit;    /* set by parameter or AWS_PROFILE */
+    bool imds_disabled;       /* AWS_EC2_METADATA_DISABLED=true */
+    /* aws-vpc-route53's names, accepted for migration (main logs them) */
     bool hostname_from_alias;           /* hostname came from fullname */
     bool zone_id_from_alias;            /* zone_id came from hostedzoneid */
     bool ip_defaulted;                  /* no address source with the peer's names: ip=local */
     bool ignored_set[PARAMS_N_IGNORED]; /* params_ignored_names[i] was set, and is ignored */
-    const char *endpoint;
-    const char *ca_bundle; /* NULL: system store */
-    const char *imds_endpoint;
-    bool imds_disabled; /* AWS_EC2_METADATA_DISABLED=true */
-    const char *proxy;  /* NULL: none */
-    long connect_timeout_ms;
-    long request_timeout_ms;
-    const char *credentials_file;
-    const char *config_file;
-    char zone_id_buf[64]; /* storage for zone_id after stripping */
+
+    char session_name[65]; /* route53-<resource>-<node>, for AssumeRole */
+    char zone_id_buf[64];  /* storage for zone_id after stripping */
     char credentials_file_buf[512];
     char config_file_buf[512];
 };
@@ -52,6 +73,34 @@ struct params {
 /* aws-vpc-route53's parameters that this agent accepts and ignores:
  * awscli, auth_type, curl_retries, curl_sleep. */
 extern const char *const params_ignored_names[PARAMS_N_IGNORED];
+
+/* The tunables, each with its default stated once (as the meta-data
+ * states it: "10", "true", "degraded"; NULL for unset) and its range. */
+enum param_kind {
+    PARAM_LONG,    /* a whole number in [min, max] */
+    PARAM_SECONDS, /* seconds with up to 3 decimals, kept in ms, [min, max] ms */
+    PARAM_RATE,    /* requests/s with up to 3 decimals, kept in thousandths */
+    PARAM_BOOL,    /* true/false, yes/no, 1/0, on/off */
+    PARAM_CHOICE,  /* choices[0] (false) or choices[1] (true) */
+    PARAM_STRING,  /* loaded by hand (AWS_* fallbacks); the default only */
+};
+struct param_spec {
+    const char *name;
+    enum param_kind kind;
+    const char *def;
+    long min, max;
+    const char *choices[2];
+    size_t offset; /* of the long or bool field in struct params */
+};
+extern const struct param_spec params_table[];
+extern const size_t params_table_len;
+
+/* The default of a parameter in params_table, or NULL. */
+const char *params_default(const char *name);
+
+/* The default timeout of an action when Pacemaker passes none, in ms, as
+ * the meta-data advertises it. */
+long params_action_timeout_ms(const char *action);
 
 /* Look up one variable; getenv in production. */
 typedef const char *(*params_getenv_fn)(const char *name);

@@ -1,9 +1,12 @@
 #include "session.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "endpoint.h"
 #include "log.h"
+#include "sts.h"
 
 /* Retries: the action's deadline is the real bound; the count only keeps
  * the loop finite.  Full jitter spreads a fleet of agents that were
@@ -30,7 +33,7 @@ r53_rc session_imds(struct session *s, struct imds **out)
                                   s->deadline_ms };
 
         if (s->p->imds_disabled) {
-            return r53_fail(R53_ERR_CONFIG,
+            return r53_fail(R53_ERR_HOST,
                             "instance metadata is disabled (AWS_EC2_METADATA_DISABLED)");
         }
         s->imds_http = http_client_new(&o);
@@ -43,67 +46,118 @@ r53_rc session_imds(struct session *s, struct imds **out)
     return R53_OK;
 }
 
-static r53_rc load_credentials(struct session *s)
+/* The credential chain, as the AWS CLI orders it: the environment
+ * (unless a profile is named), the profile's keys, the instance role.  A
+ * named profile without keys (aws-vpc-route53's "cluster" profile holds
+ * only region and output) falls back to the instance role, as the AWS
+ * CLI does; off EC2 the reason names the profile. */
+static r53_rc build_chain(struct session *s)
 {
     const struct params *p = s->p;
+    struct cred_provider *m[3] = { NULL };
+    size_t n = 0;
     struct imds *imds = NULL;
-    r53_rc rc = R53_ERR_NOT_FOUND;
+    char none[512];
 
-    /* A profile named by the user beats keys in the environment. */
     if (!p->profile_explicit) {
-        rc = credentials_from_env(params_getenv, &s->creds);
+        m[n++] = cred_env_new(params_getenv);
     }
-    if (rc == R53_ERR_NOT_FOUND) {
-        rc = credentials_from_file(p->credentials_file, p->profile, false, &s->creds);
-    }
-    if (rc == R53_ERR_NOT_FOUND) {
-        rc = credentials_from_file(p->config_file, p->profile, true, &s->creds);
-    }
-    /* A named profile without keys (aws-vpc-route53's "cluster" profile
-     * holds only region and output) falls back to the instance role, as
-     * the AWS CLI does; off EC2 the reason names the profile. */
-    if (rc == R53_ERR_NOT_FOUND && p->profile_explicit && p->imds_disabled) {
-        return r53_fail(R53_ERR_NO_CREDENTIALS, "profile '%s' has no keys in %s or %s", p->profile,
-                        p->credentials_file, p->config_file);
-    }
-    if (rc == R53_ERR_NOT_FOUND) {
-        if (p->imds_disabled) {
-            return r53_fail(R53_ERR_NO_CREDENTIALS,
-                            "no credentials: none in the environment, in %s or %s, and "
-                            "instance metadata is disabled",
-                            p->credentials_file, p->config_file);
+    m[n++] = cred_profile_new(p->credentials_file, p->config_file, p->profile);
+    if (!p->imds_disabled) {
+        if (session_imds(s, &imds) != R53_OK) {
+            for (size_t i = 0; i < n; i++) {
+                cred_provider_free(m[i]);
+            }
+            return R53_ERR_NOMEM;
         }
-        if ((rc = session_imds(s, &imds)) == R53_OK) {
-            rc = imds_role_credentials(imds, &s->creds);
-        }
-        s->renewable = rc == R53_OK;
-        if (rc != R53_OK && p->profile_explicit) {
-            char why[512];
-
-            snprintf(why, sizeof(why), "%s", r53_last_error());
-            r53_fail(rc, "profile '%s' has no keys in %s or %s, and the instance role: %s",
-                     p->profile, p->credentials_file, p->config_file, why);
+        m[n++] = cred_imds_new(imds);
+    }
+    if (p->profile_explicit && p->imds_disabled) {
+        snprintf(none, sizeof(none), "profile '%s' has no keys in %s or %s", p->profile,
+                 p->credentials_file, p->config_file);
+    } else {
+        snprintf(none, sizeof(none),
+                 "no credentials: none in the environment, in %s or %s, and instance metadata "
+                 "is disabled",
+                 p->credentials_file, p->config_file);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (m[i] == NULL) {
+            for (size_t j = 0; j < n; j++) {
+                cred_provider_free(m[j]);
+            }
+            return r53_fail(R53_ERR_NOMEM, "out of memory");
         }
     }
-    if (rc == R53_OK) {
-        qb_log(LOG_DEBUG, "credentials from %s, key %.4s...", s->creds.source,
-               s->creds.access_key_id);
-    }
-    return rc;
+    s->creds = cred_chain_new(m, n, none);
+    return s->creds != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
 }
 
-/* Route 53 said ExpiredToken: ask the instance role again. */
-static r53_rc renew_credentials(void *ctx)
+/* role_arn: the chain's credentials assume the role (a zone in another
+ * account), through STS over the same signed-call path and budget of
+ * time; its temporary credentials are kept under HA_RSCTMP. */
+static r53_rc assume_role(struct session *s)
 {
-    struct session *s = ctx;
-    struct imds *imds = NULL;
-    r53_rc rc = session_imds(s, &imds);
+    const struct params *p = s->p;
+    char url[512];
+    char region[40];
+    struct endpoint ep;
+    struct cred_assume_opts o = { 0 };
+    r53_rc rc = R53_OK;
 
-    if (rc != R53_OK) {
+    if (p->role_arn == NULL) {
+        return R53_OK;
+    }
+    if ((rc = sts_endpoint(p->sts_endpoint, NULL, p->region, p->sts_regional, url, sizeof(url),
+                           region, sizeof(region))) != R53_OK ||
+        (rc = endpoint_parse_https("sts_endpoint", url, &ep)) != R53_OK) {
         return rc;
     }
-    credentials_wipe(&s->creds);
-    return imds_role_credentials(imds, &s->creds);
+    o = (struct cred_assume_opts){ s->creds,  &ep,         region,         s->api_http,
+                                   &s->retry, p->role_arn, p->external_id, p->session_name,
+                                   0,         p->rsctmp };
+    qb_log(LOG_DEBUG, "role %s through %s (signing region %s) as %s", p->role_arn, url, region,
+           p->session_name);
+    s->creds = cred_assume_new(&o);
+    return s->creds != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
+}
+
+/* Every Route 53 request, retries and GetChange polls included, takes a
+ * token from the node's shared budget; Throttling lowers its rate. */
+static r53_rc budget_before(void *ctx, int64_t deadline_ms)
+{
+    struct session *s = ctx;
+
+    if (rate_budget_take(s->budget, deadline_ms) != R53_OK) {
+        return r53_fail(R53_ERR_TIMEOUT,
+                        "this node's Route 53 request budget (api_rate_limit=%.3g/s) had no "
+                        "token left before the deadline",
+                        (double)s->p->api_rate_milli / 1000.0);
+    }
+    return R53_OK;
+}
+
+static void budget_after(void *ctx, const char *api_code)
+{
+    struct session *s = ctx;
+
+    if (strcmp(api_code, "Throttling") == 0 || strcmp(api_code, "ThrottlingException") == 0) {
+        rate_budget_throttled(s->budget);
+    }
+}
+
+static r53_rc open_budget(struct session *s)
+{
+    char path[600];
+    struct aws_send_hooks hooks = { budget_before, budget_after, s };
+    r53_rc rc = R53_OK;
+
+    snprintf(path, sizeof(path), "%s/%s", s->p->rsctmp, RATE_BUDGET_NAME);
+    rc = rate_budget_open(path, (double)s->p->api_rate_milli / 1000.0, &s->budget);
+    if (rc == R53_OK) {
+        aws_caller_set_hooks(r53_client_caller(s->r53), &hooks);
+    }
+    return rc;
 }
 
 r53_rc session_route53(struct session *s, struct r53_client **out)
@@ -114,19 +168,19 @@ r53_rc session_route53(struct session *s, struct r53_client **out)
         struct http_options o = { s->p->ca_bundle, s->p->proxy, s->p->connect_timeout_ms,
                                   s->p->request_timeout_ms, s->deadline_ms };
 
-        if ((rc = load_credentials(s)) != R53_OK) {
-            return rc;
-        }
         s->api_http = http_client_new(&o);
         if (s->api_http == NULL) {
             return r53_fail(R53_ERR_NOMEM, "out of memory");
         }
-        if ((rc = r53_client_new(s->p->endpoint, s->api_http, &s->creds, &s->r53)) != R53_OK) {
+        if ((rc = build_chain(s)) != R53_OK || (rc = assume_role(s)) != R53_OK) {
             return rc;
         }
-        r53_client_set_retry(s->r53, &s->retry);
-        if (s->renewable) {
-            r53_client_set_refresh(s->r53, renew_credentials, s);
+        if ((rc = r53_client_new(s->p->endpoint, s->api_http, s->creds, &s->r53)) != R53_OK) {
+            return rc;
+        }
+        aws_caller_set_retry(r53_client_caller(s->r53), &s->retry);
+        if ((rc = open_budget(s)) != R53_OK) {
+            return rc;
         }
     }
     *out = s->r53;
@@ -136,7 +190,8 @@ r53_rc session_route53(struct session *s, struct r53_client **out)
 void session_close(struct session *s)
 {
     r53_client_free(s->r53);
-    credentials_wipe(&s->creds);
+    rate_budget_close(s->budget);
+    cred_provider_free(s->creds);
     imds_free(s->imds);
     http_client_free(s->api_http);
     http_client_free(s->imds_http);

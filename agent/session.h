@@ -10,18 +10,19 @@
 #include "http.h"
 #include "imds.h"
 #include "params.h"
+#include "ratelimit.h"
 #include "route53.h"
 
 struct session {
     const struct params *p;
     int64_t deadline_ms;
     struct retry_policy retry;     /* for Route 53 requests; callers may adjust */
-    bool renewable;                /* credentials came from the instance role */
     struct http_client *api_http;  /* https, ca_bundle, proxy */
     struct http_client *imds_http; /* instance metadata: direct, plain */
     struct imds *imds;
-    struct credentials creds;
+    struct cred_provider *creds; /* the chain, built from the parameters */
     struct r53_client *r53;
+    struct rate_budget *budget; /* this node's Route 53 requests, shared */
 };
 
 /* Prepare s; nothing is contacted yet.  deadline_ms bounds every request
@@ -31,8 +32,9 @@ void session_init(struct session *s, const struct params *p, int64_t deadline_ms
 /* Instance metadata, opened on first use. */
 r53_rc session_imds(struct session *s, struct imds **out);
 
-/* Credentials (first found: environment, profile in the credentials
- * file, then in the config file, instance role) and the Route 53 client. */
+/* The credential chain (environment, profile, instance role: see
+ * session.c) and the Route 53 client; nothing is asked before the first
+ * request. */
 r53_rc session_route53(struct session *s, struct r53_client **out);
 
 /* Wipe credentials and free everything.  Safe on a partly opened s. */

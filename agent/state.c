@@ -60,8 +60,10 @@ r53_rc state_write(const char *path, const struct state *s)
     if ((rc = make_parent(path)) != R53_OK) {
         return rc;
     }
-    n = snprintf(text, sizeof(text), "zone_id=%s\nfqdn=%s\ntype=%s\nvalue=%s\nttl=%ld\n",
-                 s->zone_id, s->fqdn, s->type, s->value, s->ttl);
+    n = snprintf(text, sizeof(text),
+                 "zone_id=%s\nfqdn=%s\ntype=%s\nvalue=%s\nttl=%ld\nprivate=%d\nname_servers=%s\n",
+                 s->zone_id, s->fqdn, s->type, s->value, s->ttl, s->private_zone ? 1 : 0,
+                 s->name_servers);
     snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
     fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {
@@ -143,6 +145,10 @@ r53_rc state_read(const char *path, struct state *out)
             rc = copy_field(path, line, eq, out->value, sizeof(out->value));
         } else if (strcmp(line, "ttl") == 0) {
             out->ttl = strtol(eq, NULL, 10);
+        } else if (strcmp(line, "private") == 0) {
+            out->private_zone = strcmp(eq, "1") == 0;
+        } else if (strcmp(line, "name_servers") == 0) {
+            rc = copy_field(path, line, eq, out->name_servers, sizeof(out->name_servers));
         }
     }
     if (rc == R53_OK && (out->zone_id[0] == '\0' || out->fqdn[0] == '\0' || out->type[0] == '\0' ||

@@ -3,6 +3,7 @@
 #ifndef R53_STATE_H
 #define R53_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "rc.h"
@@ -13,6 +14,10 @@ struct state {
     char type[8];
     char value[64];
     long ttl;
+    bool private_zone; /* DNS-first monitor asks this node's resolvers */
+    /* Addresses of the zone's name servers, learnt at start for the
+     * DNS-first monitor ("ADDR:PORT,..."); empty: none usable. */
+    char name_servers[400];
 };
 
 /* "$HA_RSCTMP/route53-<instance>.state" (HA_RSCTMP defaults to

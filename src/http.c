@@ -21,14 +21,6 @@ struct body_buffer {
     bool headers_too_big;
 };
 
-int64_t http_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct http_client *http_client_new(const struct http_options *opts)
 {
     static bool curl_ready = false;
@@ -151,7 +143,7 @@ static r53_rc curl_failure(const struct http_client *c, CURLcode code, const cha
     }
     switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
-        if (c->opts.deadline_ms > 0 && http_now_ms() >= c->opts.deadline_ms) {
+        if (c->opts.deadline_ms > 0 && util_now_ms() >= c->opts.deadline_ms) {
             return r53_fail(R53_ERR_TIMEOUT, "%s did not answer before the action's timeout",
                             where);
         }
@@ -177,7 +169,7 @@ static long request_timeout_ms(const struct http_client *c)
     long timeout = c->opts.request_timeout_ms;
 
     if (c->opts.deadline_ms > 0) {
-        int64_t left = c->opts.deadline_ms - http_now_ms();
+        int64_t left = c->opts.deadline_ms - util_now_ms();
 
         if (left <= 0) {
             return 0;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "rc.h"
+#include "util.h"
 
 #define HTTP_MAX_BODY (1024 * 1024)  /* larger answers are refused */
 #define HTTP_MAX_HEADERS (64 * 1024) /* so are answers with more header bytes */
@@ -17,7 +18,7 @@ struct http_options {
     const char *proxy;     /* NULL: none (environment proxies ignored) */
     long connect_timeout_ms;
     long request_timeout_ms; /* whole request */
-    int64_t deadline_ms;     /* monotonic ms (http_now_ms); 0: none.
+    int64_t deadline_ms;     /* monotonic ms (util_now_ms); 0: none.
                                 Requests are cut to end before it. */
 };
 
@@ -57,8 +58,5 @@ void http_response_free(struct http_response *resp);
 
 /* The deadline given in the options (0: none). */
 int64_t http_client_deadline(const struct http_client *c);
-
-/* Monotonic clock in milliseconds. */
-int64_t http_now_ms(void);
 
 #endif

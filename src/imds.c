@@ -59,26 +59,35 @@ static void trim_end(char *s, size_t *len)
     }
 }
 
-/* http_perform, tried again on network failures and 5xx answers. */
+struct imds_try {
+    struct imds *m;
+    const struct http_request *req;
+    struct http_response *resp;
+};
+
+/* One try: a 5xx answer counts as a failure worth another. */
+static r53_rc imds_try(void *ctx)
+{
+    struct imds_try *t = ctx;
+    r53_rc rc = R53_OK;
+
+    http_response_free(t->resp); /* the previous try's */
+    rc = http_perform(t->m->http, t->req, t->resp);
+    if (rc == R53_OK && t->resp->status >= 500) {
+        rc = r53_fail(R53_ERR_SERVER, "%s answered HTTP %ld", t->m->endpoint, t->resp->status);
+    }
+    return rc;
+}
+
+/* http_perform under the retry policy with IMDS's own small budget. */
 static r53_rc perform(struct imds *m, const struct http_request *req, struct http_response *resp)
 {
     struct retry_policy policy = { IMDS_TRIES, IMDS_BACKOFF_BASE_MS, IMDS_BACKOFF_CAP_MS,
                                    http_client_deadline(m->http), IMDS_BACKOFF_BASE_MS };
-    r53_rc rc = R53_OK;
-    int64_t pause = 0;
+    struct imds_try t = { m, req, resp };
+    unsigned tries = 0;
 
-    for (unsigned tries = 1;; tries++) {
-        rc = http_perform(m->http, req, resp);
-        if (rc == R53_OK && resp->status >= 500) {
-            rc = r53_fail(R53_ERR_SERVER, "%s answered HTTP %ld", m->endpoint, resp->status);
-        }
-        if (!retry_worth(rc) ||
-            (pause = retry_pause_ms(&policy, tries, http_now_ms(), retry_random())) < 0) {
-            return rc;
-        }
-        http_response_free(resp);
-        retry_sleep_ms(pause);
-    }
+    return retry_run(&policy, imds_try, &t, "instance metadata", &tries);
 }
 
 static r53_rc fetch_token(struct imds *m)
@@ -151,46 +160,5 @@ r53_rc imds_get(struct imds *m, const char *path, char **out)
 
 cleanup:
     http_response_free(&resp);
-    return rc;
-}
-
-r53_rc imds_role_credentials(struct imds *m, struct credentials *out)
-{
-    r53_rc rc = R53_OK;
-    char *role = NULL;
-    char *json = NULL;
-    char path[512];
-
-    rc = imds_get(m, "iam/security-credentials/", &role);
-    if (rc == R53_ERR_NOT_FOUND) {
-        return r53_fail(R53_ERR_NO_CREDENTIALS,
-                        "no credentials: none in the environment or profile files, and "
-                        "this instance has no IAM role attached");
-    }
-    if (rc != R53_OK) {
-        return rc;
-    }
-    /* Several lines would be several roles; EC2 attaches one. */
-    role[strcspn(role, "\r\n")] = '\0';
-    if (role[0] == '\0' || strchr(role, '/') != NULL) {
-        rc = r53_fail(R53_ERR_HTTP, "instance metadata gave an unusable role name");
-        goto cleanup;
-    }
-    snprintf(path, sizeof(path), "iam/security-credentials/%s", role);
-    rc = imds_get(m, path, &json);
-    if (rc != R53_OK) {
-        goto cleanup;
-    }
-    rc = credentials_from_imds_json(json, strlen(json), out);
-    if (rc == R53_OK) {
-        snprintf(out->source, sizeof(out->source), "instance role %.40s", role);
-    }
-
-cleanup:
-    if (json != NULL) {
-        mbedtls_platform_zeroize(json, strlen(json));
-        free(json);
-    }
-    free(role);
     return rc;
 }

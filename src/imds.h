@@ -2,7 +2,6 @@
 #ifndef R53_IMDS_H
 #define R53_IMDS_H
 
-#include "credentials.h"
 #include "http.h"
 #include "rc.h"
 
@@ -18,9 +17,5 @@ void imds_free(struct imds *m);
  * use).  *out is malloc'd and NUL-terminated, trailing whitespace
  * removed; caller frees.  R53_ERR_NOT_FOUND on 404. */
 r53_rc imds_get(struct imds *m, const char *path, char **out);
-
-/* The instance role's temporary credentials (role name from
- * iam/security-credentials/, then its JSON).  Caller wipes *out. */
-r53_rc imds_role_credentials(struct imds *m, struct credentials *out);
 
 #endif

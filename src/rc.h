@@ -1,14 +1,17 @@
-/* Return codes shared by every module, with a string table and one
- * "last error" message.  Modules return r53_rc; only agent/main.c maps
- * them to OCF exit codes. */
+/* Return codes shared by every module, and one "last error" message.
+ * Modules return r53_rc; agent/ocf.c holds each code's name, text and
+ * OCF exit code.  Where the fault lies decides the code: a parameter that
+ * is wrong everywhere (CONFIG, OCF 6), a file or setting of this node
+ * (HOST, OCF 2, so Pacemaker tries another node), our own bug (INTERNAL). */
 #ifndef R53_RC_H
 #define R53_RC_H
 
 typedef enum {
     R53_OK = 0,
     R53_ERR_NOMEM,         /* allocation failed */
-    R53_ERR_CONFIG,        /* a parameter is inherently invalid */
-    R53_ERR_HOST,          /* a parameter is invalid on this host */
+    R53_ERR_CONFIG,        /* a parameter is inherently invalid, on every node */
+    R53_ERR_HOST,          /* a file, setting or parameter wrong on this node only */
+    R53_ERR_INTERNAL,      /* a caller broke a function's contract: a bug */
     R53_ERR_NOT_INSTALLED, /* a tool or file needed is missing */
     R53_ERR_IO,            /* local file or process failure */
     R53_ERR_NETWORK,       /* connect, timeout, reset, cut answer */
@@ -28,9 +31,6 @@ typedef enum {
     R53_ERR_NOT_FOUND, /* the thing asked for does not exist */
     R53_RC_COUNT
 } r53_rc;
-
-/* Static name of a code, e.g. "network failure"; never NULL. */
-const char *r53_rc_str(r53_rc rc);
 
 /* Record a human-readable message for the failure being returned, and
  * return rc so callers can write `return r53_fail(rc, "...", ...)`.

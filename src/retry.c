@@ -1,9 +1,12 @@
 #include "retry.h"
 
 #include <errno.h>
+#include <qb/qblog.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "util.h"
 
 bool retry_worth(r53_rc rc)
 {
@@ -65,5 +68,23 @@ void retry_sleep_ms(int64_t ms)
     struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
 
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+r53_rc retry_run(const struct retry_policy *p, r53_rc (*attempt)(void *ctx), void *ctx,
+                 const char *what, unsigned *tries)
+{
+    r53_rc rc = R53_OK;
+    int64_t pause = 0;
+
+    for (*tries = 1;; (*tries)++) {
+        rc = attempt(ctx);
+        if (!retry_worth(rc) ||
+            (pause = retry_pause_ms(p, *tries, util_now_ms(), retry_random())) < 0) {
+            return rc;
+        }
+        qb_log(LOG_WARNING, "%s, try %u: %s; again in %lld ms", what, *tries, r53_last_error(),
+               (long long)pause);
+        retry_sleep_ms(pause);
     }
 }

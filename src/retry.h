@@ -1,7 +1,8 @@
-/* When to try a failed Route 53 request again: capped exponential backoff
- * with full jitter, bounded by a number of tries and by the action's
- * deadline.  Pure arithmetic plus a random source and a sleep, so the
- * policy can be tested without a network. */
+/* When to try a failed request again: capped exponential backoff with
+ * full jitter, bounded by a number of tries and by the action's deadline.
+ * Pure arithmetic plus a random source and a sleep, so the policy can be
+ * tested without a network; retry_run is the one loop that applies it
+ * (AWS calls and instance metadata alike). */
 #ifndef R53_RETRY_H
 #define R53_RETRY_H
 
@@ -14,7 +15,7 @@ struct retry_policy {
     unsigned max_tries;  /* 1: never retry */
     int64_t base_ms;     /* ceiling of the first pause */
     int64_t cap_ms;      /* the ceiling never grows past this */
-    int64_t deadline_ms; /* monotonic ms (http_now_ms); 0: none */
+    int64_t deadline_ms; /* monotonic ms (util_now_ms); 0: none */
     int64_t reserve_ms;  /* a retry must leave this long to run */
 };
 
@@ -30,6 +31,12 @@ int64_t retry_pause_ms(const struct retry_policy *p, unsigned tries, int64_t now
 
 /* A random 32-bit value for the jitter (not for secrets). */
 uint32_t retry_random(void);
+
+/* Call attempt(ctx) until it succeeds, fails in a way not worth a retry,
+ * or p allows no more tries or time; pauses in between.  what names the
+ * request in the log line of each retry.  *tries: attempts made. */
+r53_rc retry_run(const struct retry_policy *p, r53_rc (*attempt)(void *ctx), void *ctx,
+                 const char *what, unsigned *tries);
 
 /* Sleep ms milliseconds, resuming after signals. */
 void retry_sleep_ms(int64_t ms);

@@ -1,37 +1,57 @@
-/* The Route 53 API client: builds requests, signs them, reads answers.
- * Knows nothing of OCF. */
+/* The Route 53 API client: builds requests and reads answers; aws_call
+ * signs, sends and retries them.  Knows nothing of OCF. */
 #ifndef R53_ROUTE53_H
 #define R53_ROUTE53_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
+#include "aws_call.h"
 #include "credentials.h"
 #include "http.h"
 #include "rc.h"
 #include "retry.h"
-#include "xml.h"
+
+/* What the client reads back, in fixed-size structs. */
+#define R53_MAX_VALUES 8       /* values kept per record set (n_values counts all) */
+#define R53_MAX_NAME_SERVERS 4 /* a delegation set has four */
+
+/* ChangeResourceRecordSetsResponse or GetChangeResponse. */
+struct r53_change_info {
+    char id[128];    /* as given: "/change/C2682N5HXP0BZ4" */
+    char status[16]; /* "PENDING" or "INSYNC" */
+};
+struct r53_rrset {
+    char name[256];           /* as returned, e.g. "www.example.com." */
+    char type[8];             /* "A", "AAAA", ... */
+    char set_identifier[128]; /* empty unless a routing policy is set */
+    long ttl;                 /* -1 if absent (alias records) */
+    bool alias;               /* an AliasTarget record */
+    size_t n_values;          /* total values seen, may exceed R53_MAX_VALUES */
+    char values[R53_MAX_VALUES][256];
+};
+
+struct r53_zone {
+    char id[128];   /* as returned: "/hostedzone/Z1D633PJN98FT9" */
+    char name[256]; /* "example.com." */
+    bool private_zone;
+    /* GetHostedZone only: the DelegationSet of a public zone. */
+    size_t n_name_servers; /* kept, at most R53_MAX_NAME_SERVERS */
+    char name_servers[R53_MAX_NAME_SERVERS][256];
+};
 
 struct r53_client;
 
 /* endpoint: "https://route53.amazonaws.com" or another https URL; the
- * http client and credentials are borrowed and must outlive the client.
- * R53_ERR_CONFIG for a non-https endpoint. */
-r53_rc r53_client_new(const char *endpoint, struct http_client *http,
-                      const struct credentials *creds, struct r53_client **out);
+ * http client and the credentials provider are borrowed and must outlive
+ * the client.  R53_ERR_CONFIG for an endpoint that is not https://HOST. */
+r53_rc r53_client_new(const char *endpoint, struct http_client *http, struct cred_provider *creds,
+                      struct r53_client **out);
 void r53_client_free(struct r53_client *c);
 
-/* How failed requests are retried (default: never).  Throttling, 5xx
- * and network failures are retried; everything else fails at once. */
-void r53_client_set_retry(struct r53_client *c, const struct retry_policy *policy);
-
-/* Called once when Route 53 answers ExpiredToken: it must renew the
- * credentials the client borrows (in place), then the request is sent
- * again.  NULL (default): ExpiredToken fails the request. */
-typedef r53_rc (*r53_refresh_fn)(void *ctx);
-void r53_client_set_refresh(struct r53_client *c, r53_refresh_fn refresh, void *ctx);
-
-/* Number of API requests made so far (for logs and benchmarks). */
-unsigned r53_client_requests(const struct r53_client *c);
+/* The signed-call path the client sends through: set its retry policy
+ * and send hooks, count its requests (see aws_call.h). */
+struct aws_caller *r53_client_caller(struct r53_client *c);
 
 /* The hosted zone named dns_name ("example.com" or "example.com.").
  * R53_ERR_NO_ZONE if none; R53_ERR_CONFIG if a public and a private zone

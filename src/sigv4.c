@@ -378,13 +378,13 @@ r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char
     char body_hash[65] = { 0 };
 
     if (out == NULL || signed_headers == NULL) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: no place for the result");
+        return r53_fail(R53_ERR_INTERNAL, "sigv4: no place for the result");
     }
     *out = NULL;
     *signed_headers = NULL;
     if (req == NULL || req->method == NULL || req->method[0] == '\0' ||
         (req->n_headers > 0 && req->headers == NULL) || (req->body_len > 0 && req->body == NULL)) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: incomplete request to sign");
+        return r53_fail(R53_ERR_INTERNAL, "sigv4: incomplete request to sign");
     }
 
     hs = calloc(req->n_headers + 1, sizeof(*hs));
@@ -397,7 +397,7 @@ r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char
         struct sbuf v = { 0 };
 
         if (h->name == NULL || !valid_header_name(h->name)) {
-            rc = r53_fail(R53_ERR_CONFIG, "sigv4: header %zu has an invalid name", nh + 1);
+            rc = r53_fail(R53_ERR_INTERNAL, "sigv4: header %zu has an invalid name", nh + 1);
             goto cleanup;
         }
         hs[nh].order = nh;
@@ -484,16 +484,16 @@ static r53_rc check_scope(const struct sigv4_scope *scope)
 
     if (scope == NULL || scope->amz_date == NULL || scope->region == NULL ||
         scope->service == NULL) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: incomplete signing scope");
+        return r53_fail(R53_ERR_INTERNAL, "sigv4: incomplete signing scope");
     }
     d = scope->amz_date;
     if (strlen(d) != 16 || d[8] != 'T' || d[15] != 'Z' || strspn(d, "0123456789") != 8 ||
         strspn(d + 9, "0123456789") != 6) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: date '%.32s' is not YYYYMMDDTHHMMSSZ", d);
+        return r53_fail(R53_ERR_INTERNAL, "sigv4: date '%.32s' is not YYYYMMDDTHHMMSSZ", d);
     }
     if (scope->region[0] == '\0' || strpbrk(scope->region, "/ \t\r\n") ||
         scope->service[0] == '\0' || strpbrk(scope->service, "/ \t\r\n")) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: region '%.64s' or service '%.64s' is not usable",
+        return r53_fail(R53_ERR_INTERNAL, "sigv4: region '%.64s' or service '%.64s' is not usable",
                         scope->region, scope->service);
     }
     return R53_OK;
@@ -507,7 +507,7 @@ r53_rc sigv4_string_to_sign(const struct sigv4_scope *scope, const char *canonic
     char hash[65] = { 0 };
 
     if (out == NULL || canonical_request == NULL) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: nothing to sign");
+        return r53_fail(R53_ERR_INTERNAL, "sigv4: nothing to sign");
     }
     *out = NULL;
     rc = check_scope(scope);
@@ -552,7 +552,7 @@ r53_rc sigv4_signature(const struct sigv4_key *key, const struct sigv4_scope *sc
     unsigned char sig[SIGV4_HASH_LEN] = { 0 };
 
     if (out == NULL || string_to_sign == NULL || key == NULL || key->secret_access_key == NULL) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: no key or nothing to sign");
+        return r53_fail(R53_ERR_INTERNAL, "sigv4: no key or nothing to sign");
     }
     out[0] = '\0';
     rc = check_scope(scope);
@@ -606,12 +606,12 @@ r53_rc sigv4_authorization(const struct sigv4_request *req, const struct sigv4_k
     struct sbuf b = { 0 };
 
     if (out == NULL) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: no place for the result");
+        return r53_fail(R53_ERR_INTERNAL, "sigv4: no place for the result");
     }
     *out = NULL;
     if (key == NULL || key->access_key_id == NULL || key->access_key_id[0] == '\0' ||
         strpbrk(key->access_key_id, "/ ,\t\r\n")) {
-        return r53_fail(R53_ERR_CONFIG, "sigv4: unusable access key id");
+        return r53_fail(R53_ERR_HOST, "sigv4: unusable access key id");
     }
     rc = sigv4_canonical_request(req, &creq, &signed_headers);
     if (rc != R53_OK) {
@@ -676,72 +676,4 @@ void sigv4_sha256_hex(const void *data, size_t len, char out[65])
     (void)mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
                      (const unsigned char *)(data ? data : ""), len, hash);
     hex_lower(hash, sizeof(hash), out);
-}
-
-static bool host_has_suffix(const char *host, size_t len, const char *suffix)
-{
-    size_t n = strlen(suffix);
-
-    return len >= n && strncasecmp(host + len - n, suffix, n) == 0;
-}
-
-static bool host_contains(const char *host, size_t len, const char *needle)
-{
-    size_t n = strlen(needle);
-
-    for (size_t i = 0; i + n <= len; i++) {
-        if (strncasecmp(host + i, needle, n) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-const char *sigv4_region_for_endpoint(const char *url)
-{
-    const char *host = NULL;
-    const char *scheme_end = NULL;
-    size_t len = 0;
-
-    if (url == NULL) {
-        return "us-east-1";
-    }
-    scheme_end = strstr(url, "://");
-    host = scheme_end ? scheme_end + 3 : url;
-    len = strcspn(host, "/?#");
-    /* userinfo@host */
-    for (size_t i = len; i > 0; i--) {
-        if (host[i - 1] == '@') {
-            len -= i;
-            host += i;
-            break;
-        }
-    }
-    /* host:port, but not inside an IPv6 literal */
-    if (len > 0 && host[0] == '[') {
-        const char *close = memchr(host, ']', len);
-
-        if (close != NULL) {
-            len = (size_t)(close - host) + 1;
-        }
-    } else {
-        const char *colon = memchr(host, ':', len);
-
-        if (colon != NULL) {
-            len = (size_t)(colon - host);
-        }
-    }
-    /* a fully qualified "host." is the same host */
-    if (len > 0 && host[len - 1] == '.') {
-        len--;
-    }
-
-    if (host_has_suffix(host, len, ".amazonaws.com.cn") ||
-        (len == strlen("amazonaws.com.cn") && host_has_suffix(host, len, "amazonaws.com.cn"))) {
-        return "cn-northwest-1";
-    }
-    if (host_contains(host, len, "us-gov")) {
-        return "us-gov-west-1";
-    }
-    return "us-east-1";
 }

@@ -60,9 +60,4 @@ r53_rc sigv4_authorization(const struct sigv4_request *req, const struct sigv4_k
 /* Lowercase hex SHA-256 of data into out[65]. */
 void sigv4_sha256_hex(const void *data, size_t len, char out[65]);
 
-/* Signing region of a Route 53 endpoint URL, by partition:
- * "...amazonaws.com.cn" -> "cn-northwest-1", "...us-gov..." ->
- * "us-gov-west-1", anything else -> "us-east-1".  Static string. */
-const char *sigv4_region_for_endpoint(const char *url);
-
 #endif

@@ -1,60 +1,10 @@
 #include "xml.h"
 
-#include <expat.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Route 53 answers nest five levels deep; anything far deeper is not one. */
-#define XML_MAX_DEPTH 32
-/* Longer element names are never ours: they get an unmatchable component. */
-#define XML_MAX_NAME 64
-/* Character data kept per element: more than any field we store. */
-#define XML_TEXT_MAX 1024
-/* expat takes an int length: feed big bodies in pieces. */
-#define XML_CHUNK (64 * 1024)
-/* Appended to an error message that did not fit, so the cut is visible. */
-#define XML_CUT_MARK " [...]"
-
-struct xml_ctx;
-
-/* Called with the element's path below the root ("ChangeInfo/Id").
- * Return R53_OK or an r53_fail() code, which stops the parse. */
-typedef r53_rc (*xml_event_fn)(struct xml_ctx *c, const char *path);
-
-struct xml_ctx {
-    XML_Parser parser;
-    const char *const *roots; /* accepted root local names, NULL-ended */
-    xml_event_fn on_start;    /* may be NULL */
-    xml_event_fn on_end;
-    void *out; /* the reader's result struct */
-    void *cur; /* the reader's current item, or NULL */
-    bool cut;  /* error message already cut short */
-    r53_rc rc; /* first failure met inside a handler */
-    bool root_seen;
-    size_t root_index;   /* which of roots[] the body has */
-    bool truncated_seen; /* an IsTruncated element was read */
-    int depth;           /* elements open, root included */
-    size_t path_len[XML_MAX_DEPTH + 1];
-    char path[XML_MAX_DEPTH * (XML_MAX_NAME + 1) + 1];
-    char text[XML_TEXT_MAX + 1];
-    size_t text_len;
-    bool text_over; /* the element's text exceeded text[] */
-};
-
-/* Copy untrusted s into buf for an error message: bounded, and control
- * characters replaced so a log line stays one line. */
-static const char *xml_printable(const char *s, char *buf, size_t cap)
-{
-    size_t i = 0;
-
-    for (i = 0; s[i] != '\0' && i + 1 < cap; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        buf[i] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-    }
-    buf[i] = '\0';
-    return buf;
-}
+#include "util.h"
 
 /* Record a failure from inside a handler and stop expat. */
 static void xml_abort(struct xml_ctx *c, r53_rc rc)
@@ -66,7 +16,7 @@ static void xml_abort(struct xml_ctx *c, r53_rc rc)
 }
 
 /* Split an expat "uri local" name; *local points into name. */
-static bool xml_in_ns(const char *name, const char **local)
+static bool xml_in_ns(const char *name, const char *ns, const char **local)
 {
     const char *sep = strrchr(name, ' '); /* local names have no space */
 
@@ -75,14 +25,13 @@ static bool xml_in_ns(const char *name, const char **local)
         return false;
     }
     *local = sep + 1;
-    return (size_t)(sep - name) == strlen(R53_XML_NS) &&
-           strncmp(name, R53_XML_NS, strlen(R53_XML_NS)) == 0;
+    return (size_t)(sep - name) == strlen(ns) && strncmp(name, ns, strlen(ns)) == 0;
 }
 
 static r53_rc xml_check_root(struct xml_ctx *c, const char *name)
 {
     const char *local = NULL;
-    bool ours = xml_in_ns(name, &local);
+    bool ours = xml_in_ns(name, c->ns, &local);
     char found[XML_MAX_NAME + 1] = "";
     char want[160] = "";
     char ns[128] = "";
@@ -92,12 +41,12 @@ static r53_rc xml_check_root(struct xml_ctx *c, const char *name)
         snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s<%s>", i == 0 ? "" : " or ",
                  c->roots[i]);
     }
-    xml_printable(local, found, sizeof(found));
+    util_printable(local, found, sizeof(found));
     if (local == name) {
         return r53_fail(R53_ERR_PARSE,
                         "response root element <%s> has no namespace, "
                         "expected %s in %s",
-                        found, want, R53_XML_NS);
+                        found, want, c->ns);
     }
     if (!ours) {
         size_t ns_len = (size_t)(local - 1 - name);
@@ -107,7 +56,7 @@ static r53_rc xml_check_root(struct xml_ctx *c, const char *name)
         return r53_fail(R53_ERR_PARSE,
                         "response root element <%s> is in namespace %s, "
                         "expected %s",
-                        found, xml_printable(raw, ns, sizeof(ns)), R53_XML_NS);
+                        found, util_printable(raw, ns, sizeof(ns)), c->ns);
     }
     for (i = 0; c->roots[i] != NULL; i++) {
         if (strcmp(local, c->roots[i]) == 0) {
@@ -149,7 +98,7 @@ static void XMLCALL xml_start(void *data, const XML_Char *name, const XML_Char *
         return;
     }
     /* Elements outside our namespace, or absurdly named, match nothing. */
-    if (!xml_in_ns(name, &local) || strlen(local) > XML_MAX_NAME) {
+    if (!xml_in_ns(name, c->ns, &local) || strlen(local) > XML_MAX_NAME) {
         local = "#";
     }
     len = c->path_len[c->depth - 1];
@@ -242,7 +191,7 @@ static void XMLCALL xml_entity(void *data, const XML_Char *name, int is_paramete
 
 /* Run expat over body with c's callbacks.  Returns R53_OK or
  * R53_ERR_PARSE with a reason set. */
-static r53_rc xml_run(struct xml_ctx *c, const char *body, size_t len)
+r53_rc xml_run(struct xml_ctx *c, const char *body, size_t len)
 {
     r53_rc rc = R53_OK;
     size_t done = 0;
@@ -301,7 +250,7 @@ cleanup:
 /* ---- Field helpers, used from on_end with the element's text. ---- */
 
 /* Copy the current text into dst[cap]; too long is an error, not a cut. */
-static r53_rc xml_take(struct xml_ctx *c, char *dst, size_t cap, const char *field)
+r53_rc xml_take(struct xml_ctx *c, char *dst, size_t cap, const char *field)
 {
     if (c->text_over || c->text_len >= cap) {
         return r53_fail(R53_ERR_PARSE, "response field %s longer than %zu bytes", field, cap - 1);
@@ -310,7 +259,7 @@ static r53_rc xml_take(struct xml_ctx *c, char *dst, size_t cap, const char *fie
     return R53_OK;
 }
 
-static r53_rc xml_take_bool(struct xml_ctx *c, bool *dst, const char *field)
+r53_rc xml_take_bool(struct xml_ctx *c, bool *dst, const char *field)
 {
     char shown[40] = "";
 
@@ -323,37 +272,14 @@ static r53_rc xml_take_bool(struct xml_ctx *c, bool *dst, const char *field)
         return R53_OK;
     }
     return r53_fail(R53_ERR_PARSE, "response field %s is \"%s\", expected true or false", field,
-                    xml_printable(c->text, shown, sizeof(shown)));
-}
-
-/* A TTL is 0..2147483647 written in plain decimal digits. */
-static r53_rc xml_take_ttl(struct xml_ctx *c, long *dst)
-{
-    long v = 0;
-    size_t i = 0;
-    char shown[40] = "";
-
-    for (i = 0; i < c->text_len; i++) {
-        int d = c->text[i] - '0';
-
-        if (d < 0 || d > 9 || v > (INT_MAX - d) / 10) {
-            break;
-        }
-        v = v * 10 + d;
-    }
-    if (c->text_len == 0 || c->text_over || i < c->text_len) {
-        return r53_fail(R53_ERR_PARSE, "response TTL \"%s\" is not a number from 0 to %d",
-                        xml_printable(c->text, shown, sizeof(shown)), INT_MAX);
-    }
-    *dst = v;
-    return R53_OK;
+                    util_printable(c->text, shown, sizeof(shown)));
 }
 
 /* Append the current text to an error message, joined with "; ".
  * An error message is what tells a person what went wrong, so one too
  * long for the field is cut with a visible mark rather than turning the
  * whole answer into a parse failure. */
-static void xml_append_message(struct xml_ctx *c, char *dst, size_t cap)
+void xml_append_message(struct xml_ctx *c, char *dst, size_t cap)
 {
     char add[XML_TEXT_MAX + 3] = ""; /* "; " + text */
     size_t add_len = 0;
@@ -378,347 +304,4 @@ static void xml_append_message(struct xml_ctx *c, char *dst, size_t cap)
     memcpy(dst + have, add, add_len);
     memcpy(dst + have + add_len, XML_CUT_MARK, strlen(XML_CUT_MARK) + 1);
     c->cut = true;
-}
-
-/* ---- ChangeInfo ---- */
-
-static r53_rc change_end(struct xml_ctx *c, const char *path)
-{
-    struct r53_change_info *out = c->out;
-
-    if (strcmp(path, "ChangeInfo/Id") == 0) {
-        return xml_take(c, out->id, sizeof(out->id), "ChangeInfo/Id");
-    }
-    if (strcmp(path, "ChangeInfo/Status") == 0) {
-        return xml_take(c, out->status, sizeof(out->status), "ChangeInfo/Status");
-    }
-    return R53_OK;
-}
-
-r53_rc r53_xml_change_info(const char *body, size_t len, struct r53_change_info *out)
-{
-    static const char *const roots[] = { "ChangeResourceRecordSetsResponse", "GetChangeResponse",
-                                         NULL };
-    struct xml_ctx c = { 0 };
-    r53_rc rc = R53_OK;
-    char shown[40] = "";
-
-    memset(out, 0, sizeof(*out));
-    c.roots = roots;
-    c.on_end = change_end;
-    c.out = out;
-    rc = xml_run(&c, body, len);
-    if (rc != R53_OK) {
-        goto cleanup;
-    }
-    if (out->id[0] == '\0') {
-        rc = r53_fail(R53_ERR_PARSE, "response has no ChangeInfo/Id");
-        goto cleanup;
-    }
-    if (out->status[0] == '\0') {
-        rc = r53_fail(R53_ERR_PARSE, "response has no ChangeInfo/Status");
-        goto cleanup;
-    }
-    if (strcmp(out->status, "PENDING") != 0 && strcmp(out->status, "INSYNC") != 0) {
-        rc = r53_fail(R53_ERR_PARSE,
-                      "response ChangeInfo/Status is \"%s\", expected "
-                      "PENDING or INSYNC",
-                      xml_printable(out->status, shown, sizeof(shown)));
-        goto cleanup;
-    }
-
-cleanup:
-    if (rc != R53_OK) {
-        memset(out, 0, sizeof(*out));
-    }
-    return rc;
-}
-
-/* ---- Errors ---- */
-
-static r53_rc error_end(struct xml_ctx *c, const char *path)
-{
-    struct r53_api_error *out = c->out;
-
-    if (strcmp(path, "Error/Code") == 0) {
-        return xml_take(c, out->code, sizeof(out->code), "Error/Code");
-    }
-    if (strcmp(path, "Error/Message") == 0 || strcmp(path, "Messages/Message") == 0) {
-        xml_append_message(c, out->message, sizeof(out->message));
-    }
-    return R53_OK;
-}
-
-r53_rc r53_xml_error(const char *body, size_t len, struct r53_api_error *out)
-{
-    static const char *const roots[] = { "ErrorResponse", "InvalidChangeBatch", NULL };
-    struct xml_ctx c = { 0 };
-    r53_rc rc = R53_OK;
-
-    memset(out, 0, sizeof(*out));
-    c.roots = roots;
-    c.on_end = error_end;
-    c.out = out;
-    rc = xml_run(&c, body, len);
-    if (rc != R53_OK) {
-        goto cleanup;
-    }
-    /* The older shape's root element is its code. */
-    if (c.root_index == 1) {
-        snprintf(out->code, sizeof(out->code), "InvalidChangeBatch");
-    }
-    if (out->code[0] == '\0') {
-        rc = r53_fail(R53_ERR_PARSE, "response has no Error/Code");
-        goto cleanup;
-    }
-
-cleanup:
-    if (rc != R53_OK) {
-        memset(out, 0, sizeof(*out));
-    }
-    return rc;
-}
-
-/* ---- ListResourceRecordSets ---- */
-
-#define RRSET "ResourceRecordSets/ResourceRecordSet"
-
-static r53_rc rrset_start(struct xml_ctx *c, const char *path)
-{
-    struct r53_rrset_page *out = c->out;
-    struct r53_rrset *rr = c->cur;
-
-    if (strcmp(path, RRSET) == 0) {
-        out->n_rrsets++;
-        rr = NULL;
-        if (out->n_rrsets <= R53_MAX_RRSETS) {
-            rr = &out->rrsets[out->n_rrsets - 1];
-            rr->ttl = -1;
-        }
-        c->cur = rr;
-        return R53_OK;
-    }
-    if (rr != NULL && strcmp(path, RRSET "/AliasTarget") == 0) {
-        rr->alias = true;
-    }
-    return R53_OK;
-}
-
-static r53_rc rrset_end(struct xml_ctx *c, const char *path)
-{
-    struct r53_rrset_page *out = c->out;
-    struct r53_rrset *rr = c->cur;
-
-    if (strcmp(path, "IsTruncated") == 0) {
-        c->truncated_seen = true;
-        return xml_take_bool(c, &out->is_truncated, "IsTruncated");
-    }
-    if (strcmp(path, "NextRecordName") == 0) {
-        return xml_take(c, out->next_name, sizeof(out->next_name), "NextRecordName");
-    }
-    if (strcmp(path, "NextRecordType") == 0) {
-        return xml_take(c, out->next_type, sizeof(out->next_type), "NextRecordType");
-    }
-    if (strncmp(path, RRSET, strlen(RRSET)) != 0 || rr == NULL) {
-        return R53_OK; /* not a record set, or one past the cap */
-    }
-    path += strlen(RRSET);
-    if (strcmp(path, "") == 0) {
-        c->cur = NULL;
-        if (rr->name[0] == '\0') {
-            return r53_fail(R53_ERR_PARSE, "response ResourceRecordSet has no Name");
-        }
-        if (rr->type[0] == '\0') {
-            return r53_fail(R53_ERR_PARSE, "response ResourceRecordSet has no Type");
-        }
-        return R53_OK;
-    }
-    if (strcmp(path, "/Name") == 0) {
-        return xml_take(c, rr->name, sizeof(rr->name), "ResourceRecordSet/Name");
-    }
-    if (strcmp(path, "/Type") == 0) {
-        return xml_take(c, rr->type, sizeof(rr->type), "ResourceRecordSet/Type");
-    }
-    if (strcmp(path, "/SetIdentifier") == 0) {
-        return xml_take(c, rr->set_identifier, sizeof(rr->set_identifier),
-                        "ResourceRecordSet/SetIdentifier");
-    }
-    if (strcmp(path, "/TTL") == 0) {
-        return xml_take_ttl(c, &rr->ttl);
-    }
-    if (strcmp(path, "/ResourceRecords/ResourceRecord/Value") == 0) {
-        rr->n_values++;
-        if (rr->n_values > R53_MAX_VALUES) {
-            return R53_OK; /* counted, not kept */
-        }
-        return xml_take(c, rr->values[rr->n_values - 1], sizeof(rr->values[0]),
-                        "ResourceRecord/Value");
-    }
-    return R53_OK;
-}
-
-r53_rc r53_xml_rrset_page(const char *body, size_t len, struct r53_rrset_page *out)
-{
-    static const char *const roots[] = { "ListResourceRecordSetsResponse", NULL };
-    struct xml_ctx c = { 0 };
-    r53_rc rc = R53_OK;
-
-    memset(out, 0, sizeof(*out));
-    c.roots = roots;
-    c.on_start = rrset_start;
-    c.on_end = rrset_end;
-    c.out = out;
-    rc = xml_run(&c, body, len);
-    if (rc != R53_OK) {
-        goto cleanup;
-    }
-    /* IsTruncated is required by the API and sent by AWS and moto:
-     * without it we could not tell a last page from a partial one. */
-    if (!c.truncated_seen) {
-        rc = r53_fail(R53_ERR_PARSE, "response has no IsTruncated");
-        goto cleanup;
-    }
-    if (out->is_truncated && out->next_name[0] == '\0') {
-        rc = r53_fail(R53_ERR_PARSE, "response IsTruncated is true but has no "
-                                     "NextRecordName");
-        goto cleanup;
-    }
-
-cleanup:
-    if (rc != R53_OK) {
-        memset(out, 0, sizeof(*out));
-    }
-    return rc;
-}
-
-/* ---- Hosted zones ---- */
-
-/* Store a HostedZone child; path is below the HostedZone element. */
-static r53_rc zone_field(struct xml_ctx *c, struct r53_zone *z, const char *path)
-{
-    if (strcmp(path, "") == 0) {
-        c->cur = NULL;
-        if (z->id[0] == '\0') {
-            return r53_fail(R53_ERR_PARSE, "response HostedZone has no Id");
-        }
-        if (z->name[0] == '\0') {
-            return r53_fail(R53_ERR_PARSE, "response HostedZone has no Name");
-        }
-        return R53_OK;
-    }
-    if (strcmp(path, "/Id") == 0) {
-        return xml_take(c, z->id, sizeof(z->id), "HostedZone/Id");
-    }
-    if (strcmp(path, "/Name") == 0) {
-        return xml_take(c, z->name, sizeof(z->name), "HostedZone/Name");
-    }
-    if (strcmp(path, "/Config/PrivateZone") == 0) {
-        return xml_take_bool(c, &z->private_zone, "HostedZone/Config/PrivateZone");
-    }
-    return R53_OK;
-}
-
-#define ZONE "HostedZones/HostedZone"
-
-static r53_rc zones_start(struct xml_ctx *c, const char *path)
-{
-    struct r53_zone_page *out = c->out;
-
-    if (strcmp(path, ZONE) == 0) {
-        out->n_zones++;
-        c->cur = out->n_zones <= R53_MAX_ZONES ? &out->zones[out->n_zones - 1] : NULL;
-    }
-    return R53_OK;
-}
-
-static r53_rc zones_end(struct xml_ctx *c, const char *path)
-{
-    struct r53_zone_page *out = c->out;
-
-    if (strcmp(path, "IsTruncated") == 0) {
-        c->truncated_seen = true;
-        return xml_take_bool(c, &out->is_truncated, "IsTruncated");
-    }
-    if (strcmp(path, "NextDNSName") == 0) {
-        return xml_take(c, out->next_dns_name, sizeof(out->next_dns_name), "NextDNSName");
-    }
-    if (strcmp(path, "NextHostedZoneId") == 0) {
-        return xml_take(c, out->next_zone_id, sizeof(out->next_zone_id), "NextHostedZoneId");
-    }
-    if (strncmp(path, ZONE, strlen(ZONE)) != 0 || c->cur == NULL) {
-        return R53_OK;
-    }
-    return zone_field(c, c->cur, path + strlen(ZONE));
-}
-
-r53_rc r53_xml_zone_page(const char *body, size_t len, struct r53_zone_page *out)
-{
-    static const char *const roots[] = { "ListHostedZonesByNameResponse", NULL };
-    struct xml_ctx c = { 0 };
-    r53_rc rc = R53_OK;
-
-    memset(out, 0, sizeof(*out));
-    c.roots = roots;
-    c.on_start = zones_start;
-    c.on_end = zones_end;
-    c.out = out;
-    rc = xml_run(&c, body, len);
-    if (rc != R53_OK) {
-        goto cleanup;
-    }
-    /* IsTruncated may be absent (moto 5.2.1 omits it here): a missing
-     * one reads as false.  A true one must say where to go on. */
-    if (out->is_truncated && out->next_dns_name[0] == '\0') {
-        rc = r53_fail(R53_ERR_PARSE, "response IsTruncated is true but has no NextDNSName");
-        goto cleanup;
-    }
-
-cleanup:
-    if (rc != R53_OK) {
-        memset(out, 0, sizeof(*out));
-    }
-    return rc;
-}
-
-static r53_rc hosted_zone_start(struct xml_ctx *c, const char *path)
-{
-    if (strcmp(path, "HostedZone") == 0) {
-        c->cur = c->out;
-    }
-    return R53_OK;
-}
-
-static r53_rc hosted_zone_end(struct xml_ctx *c, const char *path)
-{
-    if (strncmp(path, "HostedZone", strlen("HostedZone")) != 0 || c->cur == NULL) {
-        return R53_OK;
-    }
-    return zone_field(c, c->cur, path + strlen("HostedZone"));
-}
-
-r53_rc r53_xml_hosted_zone(const char *body, size_t len, struct r53_zone *out)
-{
-    static const char *const roots[] = { "GetHostedZoneResponse", NULL };
-    struct xml_ctx c = { 0 };
-    r53_rc rc = R53_OK;
-
-    memset(out, 0, sizeof(*out));
-    c.roots = roots;
-    c.on_start = hosted_zone_start;
-    c.on_end = hosted_zone_end;
-    c.out = out;
-    rc = xml_run(&c, body, len);
-    if (rc != R53_OK) {
-        goto cleanup;
-    }
-    if (out->id[0] == '\0') {
-        rc = r53_fail(R53_ERR_PARSE, "response has no HostedZone/Id");
-        goto cleanup;
-    }
-
-cleanup:
-    if (rc != R53_OK) {
-        memset(out, 0, sizeof(*out));
-    }
-    return rc;
 }

@@ -1,77 +1,73 @@
-/* Readers for Route 53 response bodies (namespace
- * https://route53.amazonaws.com/doc/2013-04-01/), built on expat.
- * Every reader takes an untrusted body of any length, refuses DOCTYPE
- * and entity declarations, checks the root element and namespace, and
- * fills a fixed-size struct: no allocation survives the call.
- * On failure they return R53_ERR_PARSE with r53_fail() set to a reason
- * such as "response is not XML (line 1: syntax error)". */
+/* An expat driver for AWS XML answers: a reader names the namespace and
+ * the root elements it accepts and gets a callback per element with its
+ * path below the root ("ChangeInfo/Id") and its text.  Every body is
+ * untrusted and of any length: DOCTYPE and entity declarations are
+ * refused, depth and text are bounded, the root and namespace checked,
+ * and nothing allocated survives the call.  Failures are R53_ERR_PARSE
+ * with a reason such as "response is not XML (line 1: syntax error)".
+ * Private to src/: the readers are route53_xml.c (and STS's next). */
 #ifndef R53_XML_H
 #define R53_XML_H
 
+#include <expat.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "rc.h"
 
-#define R53_XML_NS "https://route53.amazonaws.com/doc/2013-04-01/"
+/* Route 53 answers nest five levels deep; anything far deeper is not one. */
+#define XML_MAX_DEPTH 32
+/* Longer element names are never ours: they get an unmatchable component. */
+#define XML_MAX_NAME 64
+/* Character data kept per element: more than any field we store. */
+#define XML_TEXT_MAX 1024
+/* expat takes an int length: feed big bodies in pieces. */
+#define XML_CHUNK (64 * 1024)
+/* Appended to an error message that did not fit, so the cut is visible. */
+#define XML_CUT_MARK " [...]"
 
-#define R53_MAX_VALUES 8 /* values kept per record set (n_values counts all) */
-#define R53_MAX_RRSETS 8 /* record sets kept per page */
-#define R53_MAX_ZONES 8  /* zones kept per page */
+struct xml_ctx;
 
-/* ChangeResourceRecordSetsResponse or GetChangeResponse. */
-struct r53_change_info {
-    char id[128];    /* as given: "/change/C2682N5HXP0BZ4" */
-    char status[16]; /* "PENDING" or "INSYNC" */
-};
-r53_rc r53_xml_change_info(const char *body, size_t len, struct r53_change_info *out);
+/* Called with the element's path below the root ("ChangeInfo/Id").
+ * Return R53_OK or an r53_fail() code, which stops the parse. */
+typedef r53_rc (*xml_event_fn)(struct xml_ctx *c, const char *path);
 
-/* ErrorResponse/Error (Code, Message) or the older
- * <InvalidChangeBatch><Messages><Message>...</Messages> shape (code is
- * then "InvalidChangeBatch" and messages are joined with "; "). */
-struct r53_api_error {
-    char code[64];
-    char message[512];
-};
-r53_rc r53_xml_error(const char *body, size_t len, struct r53_api_error *out);
-
-struct r53_rrset {
-    char name[256];           /* as returned, e.g. "www.example.com." */
-    char type[8];             /* "A", "AAAA", ... */
-    char set_identifier[128]; /* empty unless a routing policy is set */
-    long ttl;                 /* -1 if absent (alias records) */
-    bool alias;               /* an AliasTarget record */
-    size_t n_values;          /* total values seen, may exceed R53_MAX_VALUES */
-    char values[R53_MAX_VALUES][256];
-};
-
-/* ListResourceRecordSetsResponse. */
-struct r53_rrset_page {
-    size_t n_rrsets; /* total seen, may exceed R53_MAX_RRSETS */
-    struct r53_rrset rrsets[R53_MAX_RRSETS];
-    bool is_truncated;
-    char next_name[256];
-    char next_type[8];
-};
-r53_rc r53_xml_rrset_page(const char *body, size_t len, struct r53_rrset_page *out);
-
-struct r53_zone {
-    char id[128];   /* as returned: "/hostedzone/Z1D633PJN98FT9" */
-    char name[256]; /* "example.com." */
-    bool private_zone;
+struct xml_ctx {
+    /* Set by the reader: */
+    const char *ns;           /* the namespace every element must be in */
+    const char *const *roots; /* accepted root local names, NULL-ended */
+    xml_event_fn on_start;    /* may be NULL */
+    xml_event_fn on_end;
+    void *out; /* the reader's result struct */
+    void *cur; /* the reader's current item, or NULL */
+    /* Kept by the driver: */
+    XML_Parser parser;
+    bool cut;  /* error message already cut short */
+    r53_rc rc; /* first failure met inside a handler */
+    bool root_seen;
+    size_t root_index;   /* which of roots[] the body has */
+    bool truncated_seen; /* an IsTruncated element was read */
+    int depth;           /* elements open, root included */
+    size_t path_len[XML_MAX_DEPTH + 1];
+    char path[XML_MAX_DEPTH * (XML_MAX_NAME + 1) + 1];
+    char text[XML_TEXT_MAX + 1];
+    size_t text_len;
+    bool text_over; /* the element's text exceeded text[] */
 };
 
-/* ListHostedZonesByNameResponse. */
-struct r53_zone_page {
-    size_t n_zones; /* total seen, may exceed R53_MAX_ZONES */
-    struct r53_zone zones[R53_MAX_ZONES];
-    bool is_truncated;
-    char next_dns_name[256];
-    char next_zone_id[128];
-};
-r53_rc r53_xml_zone_page(const char *body, size_t len, struct r53_zone_page *out);
+/* Parse body with c's reader (ns, roots, on_start, on_end, out set). */
+r53_rc xml_run(struct xml_ctx *c, const char *body, size_t len);
 
-/* GetHostedZoneResponse (HostedZone only). */
-r53_rc r53_xml_hosted_zone(const char *body, size_t len, struct r53_zone *out);
+/* Field helpers, used from on_end with the element's text. */
+
+/* Copy the current text into dst[cap]; too long is an error, not a cut. */
+r53_rc xml_take(struct xml_ctx *c, char *dst, size_t cap, const char *field);
+
+/* "true" or "false". */
+r53_rc xml_take_bool(struct xml_ctx *c, bool *dst, const char *field);
+
+/* Append the current text to an error message in dst[cap], joined with
+ * "; "; a message too long is cut with a visible mark, not refused. */
+void xml_append_message(struct xml_ctx *c, char *dst, size_t cap);
 
 #endif

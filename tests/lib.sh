@@ -183,7 +183,8 @@ make_ca()
 # sim_start DIR [EXTRA ARGS]: start the simulator with a fresh test key pair
 # (and a CA in DIR unless DIR/ca.pem exists); wait at most 10 s for it.
 # Exports SIM_PORT SIM_IMDS_PORT SIM_URL SIM_IMDS_URL SIM_CA SIM_AKID
-# SIM_SECRET SIM_PID; its log is DIR/sim.log.  SIM_HOST (default 127.0.0.1)
+# SIM_SECRET SIM_PID, and with --dns-port SIM_DNS_PORT SIM_DNS_HOST (else
+# empty); its log is DIR/sim.log.  SIM_HOST (default 127.0.0.1)
 # is the listen address; with SIM_NETNS it runs in that network namespace
 # (sim_ctl then calls it from there too).
 sim_start()
@@ -213,7 +214,11 @@ sim_start()
     SIM_URL=https://$host:$SIM_PORT
     SIM_IMDS_URL=http://$host:$SIM_IMDS_PORT
     SIM_CA=$dir/ca.pem
+    # With --dns-port: the DNS port (UDP and TCP) and its first address.
+    SIM_DNS_PORT=$(sim_json_field "$dir/ready.json" dns_port 2>/dev/null) || SIM_DNS_PORT=
+    SIM_DNS_HOST=$(sim_json_field "$dir/ready.json" dns_addresses 0 2>/dev/null) || SIM_DNS_HOST=
     export SIM_PORT SIM_IMDS_PORT SIM_URL SIM_IMDS_URL SIM_CA SIM_AKID SIM_SECRET SIM_PID
+    export SIM_DNS_PORT SIM_DNS_HOST
 }
 
 # sim_stop: stop the simulator we started (TERM, then KILL after 3 s).

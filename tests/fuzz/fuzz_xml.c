@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "fuzz.h"
-#include "xml.h"
+#include "route53_xml.h"
 
 static void check_failed(r53_rc rc, const void *out, size_t size)
 {
@@ -41,7 +41,7 @@ static void fuzz_change_info(const char *body, size_t len)
 
 static void fuzz_error(const char *body, size_t len)
 {
-    struct r53_api_error out;
+    struct aws_api_error out;
     r53_rc rc = r53_xml_error(body, len, &out);
 
     if (rc != R53_OK) {
@@ -64,7 +64,6 @@ static void fuzz_rrset_page(const char *body, size_t len)
         return;
     }
     FUZZ_CHECK_STR(out.next_name);
-    FUZZ_CHECK_STR(out.next_type);
     FUZZ_CHECK(!out.is_truncated || out.next_name[0] != '\0');
     kept = out.n_rrsets < R53_MAX_RRSETS ? out.n_rrsets : R53_MAX_RRSETS;
     for (size_t i = 0; i < kept; i++) {
@@ -98,7 +97,6 @@ static void fuzz_zone_page(const char *body, size_t len)
         return;
     }
     FUZZ_CHECK_STR(out.next_dns_name);
-    FUZZ_CHECK_STR(out.next_zone_id);
     FUZZ_CHECK(!out.is_truncated || out.next_dns_name[0] != '\0');
     kept = out.n_zones < R53_MAX_ZONES ? out.n_zones : R53_MAX_ZONES;
     for (size_t i = 0; i < kept; i++) {

@@ -7,7 +7,8 @@ set -u
 : "${AGENT:?AGENT must name the built agent}"
 [ -x "$AGENT" ] || fail "agent $AGENT not built"
 
-sim_start "$TEST_TMP/sim" --pending-seconds 1
+# DNS on two addresses, one port: two name servers to tell apart.
+sim_start "$TEST_TMP/sim" --pending-seconds 1 --dns-port 0 --dns-host 127.0.0.1 --dns-host 127.0.0.2
 ZONE=$(sim_ctl POST /_sim/zone '{"name":"example.com"}' | sim_json_field - id) \
     || fail "cannot create zone"
 ZONE=${ZONE#/hostedzone/}
@@ -20,6 +21,7 @@ base_env=(
     OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=dns HA_RSCTMP="$RUN"
     OCF_RESKEY_hostname=www OCF_RESKEY_zone=example.com OCF_RESKEY_ip=192.0.2.10
     OCF_RESKEY_endpoint="$SIM_URL" OCF_RESKEY_ca_bundle="$SIM_CA"
+    OCF_RESKEY_dns_servers="127.0.0.1:$SIM_DNS_PORT"
     OCF_RESKEY_change_try_interval=0.2 OCF_RESKEY_change_try_count=50
     AWS_ACCESS_KEY_ID="$SIM_AKID" AWS_SECRET_ACCESS_KEY="$SIM_SECRET"
     AWS_EC2_METADATA_DISABLED=true HOME="$TEST_TMP" PATH="$PATH"
@@ -66,6 +68,8 @@ import json, sys
 r = json.load(sys.stdin)["requests"]
 print(sum(n for op, n in r.items() if op != "imds"))'
 }
+dns_stat() { sim_ctl GET /_sim/stats | sim_json_field - dns "$1"; }
+dns_fault() { sim_ctl POST /_sim/config "{\"dns_down\":$1}" >/dev/null; }
 op_calls() { sim_ctl GET /_sim/stats | sim_json_field - requests "$1" 2>/dev/null || echo 0; }
 reset_stats() { sim_ctl POST /_sim/reset-stats >/dev/null; }
 
@@ -74,7 +78,7 @@ MON=(OCF_RESKEY_CRM_meta_interval=10000)
 # ---- actions that need nothing --------------------------------------------
 run_agent meta-data; expect "meta-data exits 0" 0
 run_agent usage; expect "usage exits 0" 0
-run_agent promote; expect "unknown action exits 3" 3
+run_agent migrate_to; expect "unknown action exits 3" 3
 run_agent reload; expect "OCF 1.0's reload (route53 has reload-agent) exits 3" 3
 run_agent validate-all; expect "validate-all with good parameters" 0
 
@@ -99,8 +103,11 @@ run_agent start; expect "second start is a success" 0
 
 # ---- monitor ----------------------------------------------------------------
 reset_stats
-run_agent monitor "${MON[@]}"; expect "monitor when the record is ours" 0
-[ "$(api_calls)" = 1 ] && ok "monitor makes exactly one call" || not_ok "monitor calls: $(api_calls)"
+API=(OCF_RESKEY_monitor_method=api)
+run_agent monitor "${MON[@]}" "${API[@]}"; expect "monitor_method=api when the record is ours" 0
+[ "$(api_calls)" = 1 ] && ok "monitor_method=api makes exactly one call" \
+    || not_ok "monitor calls: $(api_calls)"
+[ "$(dns_stat queries)" = 0 ] && ok "monitor_method=api asks no DNS" || not_ok "DNS: $(dns_stat queries)"
 reset_stats
 run_agent monitor; expect "probe after start answers running from local state" 0
 [ "$(api_calls)" = 0 ] && ok "probe makes no call" || not_ok "probe calls: $(api_calls)"
@@ -113,16 +120,77 @@ run_agent monitor "${MON[@]}"; expect "monitor when the record is gone" 1 "gone"
 run_agent start; expect "start republishes" 0
 [ "$(record_values)" = '["192.0.2.10"]' ] && ok "record republished" || not_ok "$(record)"
 
-# ---- Route 53 unreadable ----------------------------------------------------
+# ---- monitor asks DNS first -----------------------------------------------------
+reset_stats
+run_agent monitor "${MON[@]}"; expect "DNS answers our address: monitor succeeds" 0
+[ "$(api_calls)" = 0 ] && ok "DNS confirmed it: no API call" || not_ok "API calls: $(api_calls)"
+[ "$(dns_stat udp)" -ge 1 ] && ok "it asked DNS over UDP" || not_ok "DNS: $(dns_stat queries)"
+dns_fault '{"kind":"wrong"}'
+reset_stats
+run_agent monitor "${MON[@]}"; expect "a wrong DNS answer, the API holding ours: the API decides" 0
+[ "$(api_calls)" = 1 ] && ok "one API read decided" || not_ok "API calls: $(api_calls)"
+dns_fault '{"kind":"servfail"}'
+reset_stats
+run_agent monitor "${MON[@]}"; expect "DNS SERVFAIL: the API decides" 0
+[ "$(api_calls)" = 1 ] && ok "one API read after SERVFAIL" || not_ok "API calls: $(api_calls)"
+dns_fault '{"kind":"drop"}'
+reset_stats
+run_agent monitor "${MON[@]}" OCF_RESKEY_dns_timeout=0.5
+expect "DNS silent: the API decides" 0
+[ "$(api_calls)" = 1 ] && ok "one API read after DNS silence" || not_ok "API calls: $(api_calls)"
+[ "$(echo "$SECS >= 0.5 && $SECS < 0.5 + 10" | bc)" = 1 ] \
+    && ok "DNS silence cost dns_timeout (${SECS}s), not more than the API's own bound" \
+    || not_ok "monitor with DNS silent took ${SECS}s"
+[ "$(dns_stat dropped)" -ge 1 ] && ok "the simulator dropped the query" || not_ok "dropped: $(dns_stat dropped)"
+dns_fault '{"kind":"truncate"}'
+reset_stats
+run_agent monitor "${MON[@]}"; expect "truncated UDP answer: monitor succeeds over TCP" 0
+[ "$(api_calls)" = 0 ] && ok "TCP answer confirmed it: no API call" || not_ok "API calls: $(api_calls)"
+[ "$(dns_stat tcp)" -ge 1 ] && [ "$(dns_stat truncated)" -ge 1 ] && ok "UDP was truncated, TCP asked" \
+    || not_ok "udp $(dns_stat udp) tcp $(dns_stat tcp) truncated $(dns_stat truncated)"
+dns_fault null
 sim_ctl POST /_sim/config '{"down":"503"}' >/dev/null
 reset_stats
-run_agent monitor "${MON[@]}" OCF_RESKEY_monitor_retries=2 OCF_RESKEY_monitor_retry_interval=0.1
+run_agent monitor "${MON[@]}"; expect "Route 53 API down, DNS answers ours: running" 0
+[ "$(api_calls)" = 0 ] && ok "an API brownout costs a DNS-confirmed monitor nothing" \
+    || not_ok "API calls: $(api_calls)"
+sim_ctl POST /_sim/config '{"down":null}' >/dev/null
+
+# ---- OCF_CHECK_LEVEL=10: the API and every name server -------------------------
+BOTH=(OCF_RESKEY_dns_servers="127.0.0.1:$SIM_DNS_PORT,127.0.0.2:$SIM_DNS_PORT")
+reset_stats
+run_agent monitor "${MON[@]}" "${BOTH[@]}" OCF_CHECK_LEVEL=10; expect "level 10: API and both servers agree" 0
+[ "$(api_calls)" = 1 ] && ok "level 10 reads the API even when DNS agrees" || not_ok "API calls: $(api_calls)"
+[ "$(dns_stat queries)" = 2 ] && ok "level 10 asked both name servers" || not_ok "DNS: $(dns_stat queries)"
+run_agent monitor "${MON[@]}" "${BOTH[@]}" OCF_RESKEY_OCF_CHECK_LEVEL=10
+expect "level 10 from an older Pacemaker (OCF_RESKEY_OCF_CHECK_LEVEL)" 0
+sim_ctl POST /_sim/config '{"dns_down":{"kind":"wrong","server":"127.0.0.2"}}' >/dev/null
+run_agent monitor "${MON[@]}" "${BOTH[@]}" OCF_CHECK_LEVEL=10
+expect "level 10: a name server serving another address is degraded" 190 "127.0.0.2:$SIM_DNS_PORT answers 192.0.2.254"
+run_agent monitor "${MON[@]}" "${BOTH[@]}"
+expect "level 0 with that server second: the first answers ours" 0
+run_agent monitor "${MON[@]}" "${BOTH[@]}" OCF_RESKEY_OCF_CHECK_LEVEL=10 OCF_CHECK_LEVEL=0
+expect "OCF_CHECK_LEVEL wins over the older parameter form" 0
+dns_fault null
+set_record www.example.com. A '["198.51.100.8"]'
+run_agent monitor "${MON[@]}" "${BOTH[@]}" OCF_CHECK_LEVEL=10
+expect "level 10: the API holding another address fails" 1 "198.51.100.8"
+run_agent start; expect "start republishes" 0
+
+# ---- Route 53 unreadable (monitor_method=api) ------------------------------------
+sim_ctl POST /_sim/config '{"down":"503"}' >/dev/null
+reset_stats
+run_agent monitor "${MON[@]}" "${API[@]}" OCF_RESKEY_monitor_retries=2 OCF_RESKEY_monitor_retry_interval=0.1
 expect "monitor with Route 53 down is degraded" 190 "gave up after 3 tries"
 [ "$(api_calls)" = 3 ] && ok "monitor read 1 + 2 retries" || not_ok "reads: $(api_calls)"
-run_agent monitor "${MON[@]}" OCF_RESKEY_monitor_retries=0 OCF_RESKEY_monitor_api_failure=fail
+run_agent monitor "${MON[@]}" "${API[@]}" OCF_RESKEY_monitor_retries=0 OCF_RESKEY_monitor_api_failure=fail
 expect "monitor_api_failure=fail turns degraded into failure" 1 "ServiceUnavailable"
+dns_fault '{"kind":"drop"}'
+run_agent monitor "${MON[@]}" OCF_RESKEY_monitor_retries=0 OCF_RESKEY_dns_timeout=0.2
+expect "DNS silent and Route 53 down: degraded" 190 "ServiceUnavailable"
+dns_fault null
 sim_ctl POST /_sim/config '{"down":"reset"}' >/dev/null
-run_agent monitor "${MON[@]}" OCF_RESKEY_monitor_retries=1 OCF_RESKEY_monitor_retry_interval=0
+run_agent monitor "${MON[@]}" "${API[@]}" OCF_RESKEY_monitor_retries=1 OCF_RESKEY_monitor_retry_interval=0
 expect "monitor with connections reset is degraded" 190
 run_agent start; expect "start with Route 53 down fails" 1
 sim_ctl POST /_sim/config '{"down":null}' >/dev/null
@@ -316,7 +384,7 @@ expect "credentials from a profile in the shared credentials file" 0
 [[ "$OUT" != *"chmod 600"* ]] && ok "a mode 600 credentials file gets no warning" \
     || not_ok "warning for a private credentials file" "$OUT"
 chmod 640 "$TEST_TMP/credentials"
-run_agent monitor "${MON[@]}" AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= OCF_RESKEY_profile=ha \
+run_agent monitor "${MON[@]}" "${API[@]}" AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= OCF_RESKEY_profile=ha \
     AWS_SHARED_CREDENTIALS_FILE="$TEST_TMP/credentials"
 expect "a group-readable credentials file still works" 0
 [[ "$OUT" == *"readable by its group (mode 0640); chmod 600"* ]] \

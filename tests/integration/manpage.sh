@@ -119,7 +119,8 @@ for a in md.find("actions"):
 check("actions: every one with its timeout, interval and depth", items == expect,
       "man: %s\nmeta-data: %s" % (items, expect))
 
-t = {a.get("name"): a for a in md.find("actions")}
+# The examples show the plain monitor (depth 0), not the OCF_CHECK_LEVEL=10 one.
+t = {a.get("name"): a for a in md.find("actions") if a.get("depth", "0") == "0"}
 ops = "start timeout=%s stop timeout=%s monitor interval=%s timeout=%s" % (
     t["start"].get("timeout"), t["stop"].get("timeout"), t["monitor"].get("interval"),
     t["monitor"].get("timeout"))

@@ -106,11 +106,12 @@ else
 fi
 
 # 3. What each version says.  The schemas do not require the mandatory
-#    actions; OCF does.
+#    actions; OCF does.  Monitor is advertised once per depth (0, and 10
+#    for OCF_CHECK_LEVEL=10).
 for action in start stop monitor meta-data validate-all; do
     for f in "$XML10" "$XML11"; do
         expect "$(basename "$f"): action $action advertised once" 1 \
-            "$(xpath "count(/resource-agent/actions/action[@name='$action'])" "$f")"
+            "$(xpath "count(/resource-agent/actions/action[@name='$action' and (not(@depth) or @depth='0')])" "$f")"
     done
 done
 expect "1.0: <version>1.0</version>" 1.0 "$(xpath 'string(/resource-agent/version)' "$XML10")"
@@ -118,7 +119,7 @@ expect "1.1: <version>1.1</version>" 1.1 "$(xpath 'string(/resource-agent/versio
 expect "1.1: reload-agent advertised" 1 "$(xpath "count(//action[@name='reload-agent'])" "$XML11")"
 expect "1.0: no reload-agent" 0 "$(xpath "count(//action[@name='reload-agent'])" "$XML10")"
 expect "1.1: reloadable=\"1\" on the tunables, timeouts, monitor settings and ignored names" \
-    "auth_type awscli change_try_count change_try_interval connect_timeout curl_retries curl_sleep monitor_api_failure monitor_retries monitor_retry_interval request_timeout stop_action ttl wait_insync " \
+    "api_rate_limit auth_type awscli change_try_count change_try_interval connect_timeout curl_retries curl_sleep dns_servers dns_timeout monitor_api_failure monitor_method monitor_retries monitor_retry_interval request_timeout stop_action ttl wait_insync " \
     "$(names "//parameter[@reloadable='1']" "$XML11")"
 expect "1.1: unique-group record on what names the record" \
     "fullname hostedzoneid hostname zone zone_id " \

@@ -44,7 +44,7 @@ moto_record() {
 agent() {
     env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=dns HA_RSCTMP="$TEST_TMP/run" \
         OCF_RESKEY_hostname=www OCF_RESKEY_zone=example.com OCF_RESKEY_ip=192.0.2.44 \
-        OCF_RESKEY_ttl=30 OCF_RESKEY_endpoint="$URL" OCF_RESKEY_ca_bundle="$TEST_TMP/tls/ca.pem" \
+        OCF_RESKEY_ttl=30 OCF_RESKEY_monitor_method=api OCF_RESKEY_endpoint="$URL" OCF_RESKEY_ca_bundle="$TEST_TMP/tls/ca.pem" \
         "$@" ${AGENT_WRAP[@]+"${AGENT_WRAP[@]}"} "$AGENT" "${ACTION}" >"$TEST_TMP/out" 2>&1
 }
 run() { ACTION=$1; shift; agent "$@"; echo $?; }
@@ -69,4 +69,23 @@ aws_ route53 change-resource-record-sets --hosted-zone-id "$ZONE" --change-batch
 [ -z "$(moto_record)" ] && ok "moto no longer has the record" || not_ok "left: $(moto_record)"
 [ "$(run monitor OCF_RESKEY_CRM_meta_interval=10000)" = 7 ] && ok "monitor after stop" \
     || not_ok "monitor after stop" "$(cat "$TEST_TMP/out")"
+
+# role_arn: the zone reached through moto's STS AssumeRole (a central DNS
+# account), the role's temporary keys kept for the next action.
+aws_ iam create-role --role-name dns-writer --assume-role-policy-document '{}' >/dev/null 2>&1
+ROLE=(OCF_RESKEY_role_arn=arn:aws:iam::123456789012:role/dns-writer OCF_RESKEY_sts_endpoint="$URL"
+    HA_debug=1)
+[ "$(run start "${ROLE[@]}")" = 0 ] && [ "$(moto_record)" = "$(printf '30\t192.0.2.44')" ] \
+    && ok "start with role_arn publishes through moto's STS" || not_ok "role_arn start" "$(cat "$TEST_TMP/out")"
+grep -q "assumed arn:aws:iam::123456789012:role/dns-writer as route53-dns-" "$TEST_TMP/out" \
+    && ok "it assumed the role, session named after the resource" || not_ok "no AssumeRole" "$(cat "$TEST_TMP/out")"
+grep -q "key ASIA" "$TEST_TMP/out" && ok "and signed with the role's temporary key (ASIA...)" \
+    || not_ok "not a temporary key" "$(cat "$TEST_TMP/out")"
+CACHE=$(ls "$TEST_TMP/run"/route53-credentials-* 2>/dev/null | head -n 1)
+[ -n "$CACHE" ] && [ "$(stat -c %a "$CACHE")" = 600 ] && ok "the role's keys are cached, mode 0600" \
+    || not_ok "cache: ${CACHE:-none}"
+[ "$(run monitor OCF_RESKEY_CRM_meta_interval=10000 OCF_RESKEY_monitor_method=api "${ROLE[@]}")" = 0 ] \
+    && grep -q "cached credentials" "$TEST_TMP/out" && ! grep -q "assumed arn" "$TEST_TMP/out" \
+    && ok "a monitor with a warm cache asks STS nothing" || not_ok "warm monitor" "$(cat "$TEST_TMP/out")"
+[ "$(run stop "${ROLE[@]}")" = 0 ] && ok "stop" || not_ok "stop" "$(cat "$TEST_TMP/out")"
 finish

@@ -10,20 +10,32 @@ client that passes here has signed what it sent.  The AWS CLI test
 Servers:
   HTTPS  --port       Route 53 API under /2013-04-01/, control API under /_sim/
   HTTP   --imds-port  IMDSv2 (/latest/api/token, /latest/meta-data/...)
+  DNS    --dns-port   the zones over DNS, UDP and TCP (off unless given;
+                      0 picks a port), on each --dns-host ADDR (repeat it
+                      for several name servers; default --host)
+The ready file (--ready-file) holds {"port", "imds_port", "pid"} and, with
+--dns-port, "dns_port" and "dns_addresses"; tests/lib.sh's sim_start
+exports them as SIM_PORT, SIM_IMDS_PORT, SIM_DNS_PORT and SIM_DNS_HOST
+(the first DNS address).
 
 Control API (JSON, not signed), for tests only:
-  POST /_sim/zone    {"name": "example.com", "private": false, "id": opt}
-                     -> {"id": "Z..."}
+  POST /_sim/zone    {"name": "example.com", "private": false, "id": opt,
+                      "name_servers": opt [names]} -> {"id": "Z..."}
+                     name_servers: the DelegationSet (and apex NS, SOA
+                     MNAME); default ns-10N.awsdns-0N.{com,net,org,co.uk}
   POST /_sim/record  {"zone": id, "name", "type", "ttl", "values": [...]}
                      sets a record behind the client's back; "values": []
                      removes it
   GET  /_sim/record?zone=&name=&type=   -> {"ttl", "values"} or 404
   POST /_sim/config  any of {"pending_seconds", "down", "faults",
                      "local_ipv4", "public_ipv4", "role", "cred_ttl",
-                     "clock_skew"}; GET /_sim/config shows the config
+                     "clock_skew", "rate_limit", "burst", "dns_down",
+                     "dns_faults", "dns_view", "dns_hosts"};
+                     GET /_sim/config shows the config
   GET  /_sim/stats   {"requests": {op: n, "imds": n},
-                      "rejected_signatures": n,
-                      "log": [{"op", "status", "akid", "fault", "peer"}]}
+                      "rejected_signatures": n, "throttled": n,
+                      "log": [{"op", "status", "akid", "fault", "peer"}],
+                      "dns": {see DNS below}}
   POST /_sim/reset-stats
   GET  /_sim/issued  {"akids", "secrets", "tokens": [...] in issue order,
                       "imds_tokens": [...]} what IMDS handed out
@@ -70,11 +82,90 @@ request through a token bucket (R per second, B at once; Route 53's
 account limit is 5/s); a request over it gets 400 Throttling "Rate
 exceeded", is not executed, and is counted in /_sim/stats "throttled".
 "rate_limit": null or 0 turns it off (the default).
+
+Quota, the 2026 model (beside the one above; both apply if both are set):
+config "quota": "2026" turns on Route 53's published buckets: account
+burst 50 refill 10/s, and each operation its own bucket, burst 50 refill
+10/s (the published default; none of the five operations here has another
+figure); a request needs a token from both, takes none if either is empty,
+and is then refused (before its signature is checked) with 400 Throttling
+"Rate exceeded", not executed.  A separate bucket counts record changes:
+each Change of a ChangeResourceRecordSets, UPSERT counting two; the
+simulator's own figures (not published where this was written): burst
+100, refill 20/s; checked once the batch has been read and is signed, a
+batch over it is refused the same way and not applied.  Each bucket can be
+set: {"quota": {"account": {"burst": B, "rate": R}, "operations": {"*":
+{...}, "GetChange": {...}}, "changes": {...} or null (no change limit)}};
+what is left out takes the default.  "quota": null turns it off (the
+default); setting it refills every bucket.  /_sim/stats "quota":
+{"passed": {op: n}, "throttled": {op: n}, "throttled_by": {"account": n,
+"operation": n, "changes": n}}; the request log shows fault
+"quota:account", "quota:operation" or "quota:changes" (the "throttled"
+counter above is the old model's alone).
+
+DNS (--dns-port): the simulator is the zones' authoritative name servers.
+It answers from the same records as the API, as they stand once a change
+is INSYNC: a ChangeResourceRecordSets change reaches DNS when GetChange
+would say INSYNC (pending_seconds after it was submitted), as real Route 53
+serves a change only once it is on all its name servers; POST /_sim/record
+is INSYNC at once.  (A change once served stays served, even if
+pending_seconds is raised later.)  Public zones only, as Route 53's own
+servers; config "dns_view": "vpc" also serves private zones, preferred
+over a public zone of the same name, as the VPC resolver (no cache).
+  - Answers carry AA (a referral to an NS set below the apex does not);
+    a CNAME is followed within its zone; wildcards as RFC 4592.
+  - A name in a zone with no record of the type: NOERROR, no answer, the
+    SOA in authority (TTL min(SOA TTL, MINIMUM), RFC 2308); a name not in
+    the zone: NXDOMAIN with the SOA (also at the end of a CNAME chain);
+    a name in no zone (and not a name server's, below): REFUSED;
+    AXFR/IXFR: REFUSED; opcode other than QUERY: NOTIMP; class other
+    than IN: REFUSED; a query that does not parse: FORMERR.
+  - EDNS0: an OPT is answered with an OPT (size 1232, no options: cookies
+    and other options are ignored); a version other than 0 gets BADVERS.
+  - UDP: an answer over 512 bytes (or the query's EDNS size, at most
+    1232) is sent with TC and empty sections; TCP (2-byte length prefix,
+    several queries per connection, 10 s idle) up to 65535 bytes.
+  - Name servers: the names in public zones' DelegationSets answer A/AAAA
+    (TTL 172800) with the DNS addresses, name server i with address
+    i mod n: start with --dns-host 127.0.0.1 --dns-host 127.0.0.2 ... and
+    each name server has its own address, as on AWS.  So a client that
+    learns the names from GetHostedZone and asks the simulator for their
+    addresses then queries each of them at its own address (on
+    dns_port: the simulator does not listen on 53 unless told to, e.g.
+    as root --dns-port 53 --dns-host 127.0.0.N).  Config "dns_hosts":
+    {"name": ["addr", ...]} adds or overrides such names (a zone's own
+    records win over both).  Name servers' names may also be given as
+    address literals (POST /_sim/zone "name_servers": ["127.0.0.1"]) for a
+    client that resolves them with getaddrinfo().
+  - Faults, in the style of "down"/"faults": "dns_down" is a fault applied
+    to every DNS query it matches (null clears); "dns_faults" replaces a
+    queue of one-shot faults, consumed in order before "dns_down".  Each
+    is {"kind": k, "count": n (one-shot; default 1), and optional
+    matchers "name", "type", "server" (the address asked), "transport"
+    ("udp"/"tcp")}; a string k for "dns_down" is {"kind": k}.  Kinds:
+      drop        no answer at all (UDP: nothing sent; TCP: that query
+                  is not answered, the connection stays open)
+      servfail    SERVFAIL, no AA, no records
+      refused     REFUSED
+      wrong       an A/AAAA/TXT query gets NOERROR AA with one made-up
+                  value (192.0.2.254, 2001:db8::254, "r53sim wrong
+                  answer") even if the name does not exist; other types
+                  are answered as usual
+      wrong:ADDR  the same with ADDR for the query of its family
+      truncate    UDP only (never matches TCP): TC with empty sections,
+                  so the client retries over TCP, answered as usual
+      slow:S      sleep S seconds, then answer as usual
+  - /_sim/stats "dns": {"queries", "udp", "tcp", "answered", "dropped",
+    "truncated" (TC sent): n, "by_fault", "by_rcode", "by_server",
+    "by_type": {key: n}, "log": [{"transport", "server", "peer", "name",
+    "type", "id", "rcode" (null if dropped), "tc", "fault", "answers"}]}
+    (the last 1000 queries); POST /_sim/reset-stats clears it too.
 """
 
 import argparse
 import base64
 import calendar
+import errno
 import hashlib
 import hmac
 import ipaddress
@@ -85,6 +176,7 @@ import secrets
 import select
 import signal
 import socket
+import socketserver
 import ssl
 import string
 import struct
@@ -428,17 +520,31 @@ class Verifier:
 # --------------------------------------------------------------------------
 
 class Zone:
-    def __init__(self, zid, name, private):
+    @staticmethod
+    def name_server(n):
+        """A name as Route 53 writes it; an address literal kept as is."""
+        try:
+            return str(ipaddress.ip_address(n.strip().rstrip("."))) + "."
+        except ValueError:
+            return Names.normalize(n)
+
+    def __init__(self, zid, name, private, name_servers=None):
         self.id, self.name, self.private = zid, name, private
         self.caller_reference = str(uuid.uuid4())
         self.records = {}              # (name, type) -> (ttl, [values])
         self.name_servers = ["ns-%d.awsdns-%02d.%s" % (100 + i, i, tld)
                              for i, tld in enumerate(
                                  ["com.", "net.", "org.", "co.uk."])]
+        if name_servers:
+            self.name_servers = [self.name_server(n) for n in name_servers]
         self.records[(name, "NS")] = (172800, list(self.name_servers))
         self.records[(name, "SOA")] = (
             900, ["%s awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"
                   % self.name_servers[0]])
+        # What the name servers serve (DNS): records as of the changes
+        # that are INSYNC.  ZoneStore.served folds changes in.
+        self.published = dict(self.records)
+        self.unpublished = []          # [(change id, {key: rec or None})]
 
 
 class ZoneStore:
@@ -450,12 +556,13 @@ class ZoneStore:
         self.pending_seconds = 0.0
         self.lock = threading.RLock()
 
-    def add_zone(self, name, private=False, zid=None):
+    def add_zone(self, name, private=False, zid=None, name_servers=None):
         with self.lock:
             zid = zid or random_id("Z", 14)
             if zid in self.zones:
                 raise ValueError("zone id %s exists" % zid)
-            self.zones[zid] = Zone(zid, Names.normalize(name), private)
+            self.zones[zid] = Zone(zid, Names.normalize(name), private,
+                                   name_servers)
             return zid
 
     def zone(self, zid):
@@ -526,8 +633,10 @@ class ZoneStore:
             if errors:
                 raise ApiError(400, "InvalidChangeBatch",
                                "[%s]" % ", ".join(errors))
-            zone.records = work
-            return self.record_change(comment)
+            before, zone.records = zone.records, work
+            cid = self.record_change(comment)
+            self.note_change(zone, before, cid)
+            return cid
 
     @staticmethod
     def invalid_values(rtype, values):
@@ -549,12 +658,47 @@ class ZoneStore:
         """Behind the client's back; the change is INSYNC at once."""
         with self.lock:
             zone = self.zone(zid)
+            before = dict(zone.records)
             key = (Names.normalize(name), rtype.upper())
             if values:
                 zone.records[key] = (int(ttl), [str(v) for v in values])
             else:
                 zone.records.pop(key, None)
-            return self.record_change(insync=True)
+            cid = self.record_change(insync=True)
+            self.note_change(zone, before, cid)
+            return cid
+
+    # -- what DNS serves: the changes that are INSYNC ----------------------
+
+    @staticmethod
+    def note_change(zone, before, cid):
+        """Remember what change cid did to the zone, for DNS."""
+        delta = {k: v for k, v in zone.records.items() if before.get(k) != v}
+        delta.update({k: None for k in before if k not in zone.records})
+        zone.unpublished.append((cid, delta))
+
+    def served(self, zid):
+        """The zone's records as its name servers serve them: every
+        change applied once INSYNC (as GetChange would say now).  INSYNC
+        changes at the front are folded in for good; a later INSYNC one
+        (a control-API record) is applied over a PENDING one before it.
+        -> {(name, type): (ttl, [values])}, a copy."""
+        def apply(recs, delta):
+            for k, v in delta.items():
+                if v is None:
+                    recs.pop(k, None)
+                else:
+                    recs[k] = v
+        with self.lock:
+            zone = self.zone(zid)
+            insync = lambda cid: self.change_status(cid)[1] == "INSYNC"
+            while zone.unpublished and insync(zone.unpublished[0][0]):
+                apply(zone.published, zone.unpublished.pop(0)[1])
+            view = dict(zone.published)
+            for cid, delta in zone.unpublished:
+                if insync(cid):
+                    apply(view, delta)
+            return view
 
     def sorted_records(self, zid):
         with self.lock:
@@ -714,6 +858,8 @@ class Sim:
                      "role": "r53sim-role",
                      "cred_ttl": 21600}
         self.imds_tokens = {}           # token -> expiry
+        self.dns = DnsServer(self, getattr(args, "dns_addresses", []))
+        self.quota = Quota2026()
 
     def config(self):
         with self.lock:
@@ -721,12 +867,17 @@ class Sim:
         out.update(self.faults.snapshot())
         out.update(self.limiter.snapshot())
         out["pending_seconds"] = self.store.pending_seconds
+        out.update(self.dns.config())
+        out.update(self.quota.config())
         out["clock_skew"] = self.verifier.clock_skew
         return out
 
     def configure(self, cfg):
         """Apply a /_sim/config object; ValueError on nonsense."""
         cfg = dict(cfg)
+        self.dns.configure(cfg)         # takes its dns_* keys out
+        if "quota" in cfg:
+            self.quota.set(cfg.pop("quota"))
         if "rate_limit" in cfg or "burst" in cfg:
             self.limiter.set(cfg.pop("rate_limit", self.limiter.rate),
                              cfg.pop("burst", None))
@@ -892,6 +1043,901 @@ class PlainServer(QuietErrors, ThreadingHTTPServer):
 
 
 # --------------------------------------------------------------------------
+# DNS: the hosted zones served over UDP and TCP (RFC 1035, 2308, 6891, 7766)
+# --------------------------------------------------------------------------
+
+class DnsWire:
+    """A small, strict DNS message codec: what an authoritative server
+    needs, no more.  Names are handled in Route 53's presentation form
+    (lowercase, trailing dot, octal escapes: see Names)."""
+
+    TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15,
+             "TXT": 16, "AAAA": 28, "SRV": 33, "NAPTR": 35, "OPT": 41,
+             "DS": 43, "SPF": 99, "IXFR": 251, "AXFR": 252, "ANY": 255,
+             "CAA": 257}
+    TYPE_NAMES = {v: k for k, v in TYPES.items()}
+    RCODES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN",
+              4: "NOTIMP", 5: "REFUSED", 16: "BADVERS"}
+    CLASS_IN, CLASS_ANY = 1, 255
+    PLAIN = set(b"abcdefghijklmnopqrstuvwxyz0123456789-_")
+    UDP_PLAIN_LIMIT = 512               # without EDNS (RFC 1035 4.2.1)
+    EDNS_SIZE = 1232                    # what we advertise and cap at
+
+    class FormErr(Exception):
+        """The query cannot be parsed: FORMERR if it had a header."""
+
+    @classmethod
+    def type_name(cls, t):
+        return cls.TYPE_NAMES.get(t, "TYPE%d" % t)
+
+    @classmethod
+    def label_text(cls, raw):
+        """One wire label -> Route 53 text (lowercase, \\ooo escapes)."""
+        out = []
+        for b in raw.lower():
+            out.append(chr(b) if b in cls.PLAIN else "\\%03o" % b)
+        return "".join(out)
+
+    @staticmethod
+    def text_labels(name):
+        """'www.example.com.' (with \\ooo escapes) -> [b'www', ...]."""
+        name = name.rstrip(".") if name != "." else ""
+        if not name:
+            return []
+        labels, cur, i = [], bytearray(), 0
+        while i < len(name):
+            c = name[i]
+            if c == "\\" and re.match(r"\\[0-7]{3}", name[i:i + 4]):
+                cur.append(int(name[i + 1:i + 4], 8))
+                i += 4
+                continue
+            if c == "\\" and i + 1 < len(name):      # \. or \\ and friends
+                cur.extend(name[i + 1].encode())
+                i += 2
+                continue
+            if c == ".":
+                labels.append(bytes(cur))
+                cur = bytearray()
+            else:
+                cur.extend(c.encode("utf-8"))
+            i += 1
+        labels.append(bytes(cur))
+        for lab in labels:
+            if not 1 <= len(lab) <= 63:
+                raise ValueError("bad label in %r" % name)
+        if sum(len(lab) + 1 for lab in labels) + 1 > 255:
+            raise ValueError("name too long: %r" % name)
+        return labels
+
+    @classmethod
+    def read_name(cls, data, off, allow_pointers):
+        """-> (text, offset after).  Pointers only backwards, bounded."""
+        labels, end, hops, total = [], None, 0, 1
+        while True:
+            if off >= len(data):
+                raise cls.FormErr("name runs past the message")
+            n = data[off]
+            if n == 0:
+                off += 1
+                break
+            if n & 0xC0 == 0xC0:
+                if not allow_pointers or off + 1 >= len(data):
+                    raise cls.FormErr("compression pointer not allowed here")
+                ptr = ((n & 0x3F) << 8) | data[off + 1]
+                if ptr >= off or hops > 32:
+                    raise cls.FormErr("bad compression pointer")
+                end = off + 2 if end is None else end
+                off, hops = ptr, hops + 1
+                continue
+            if n & 0xC0:
+                raise cls.FormErr("unknown label type 0x%02x" % n)
+            lab = data[off + 1:off + 1 + n]
+            if len(lab) != n:
+                raise cls.FormErr("label runs past the message")
+            total += n + 1
+            if total > 255:
+                raise cls.FormErr("name longer than 255 octets")
+            labels.append(cls.label_text(lab))
+            off += 1 + n
+        return ".".join(labels) + ".", (end if end is not None else off)
+
+    @classmethod
+    def parse_query(cls, data):
+        """A query -> dict(id, flags, opcode, rd, name, qtype, qclass,
+        edns: None or dict(size, version, do, options)).  Raises FormErr
+        (with .qid and .flags set when the header was readable)."""
+        if len(data) < 12:
+            raise cls.FormErr("shorter than a header")
+        qid, flags, qd, an, ns, ar = struct.unpack("!6H", data[:12])
+        q = {"id": qid, "flags": flags, "opcode": (flags >> 11) & 0xF,
+             "rd": bool(flags & 0x0100), "name": None, "qtype": None,
+             "qclass": None, "edns": None, "raw_question": b""}
+        try:
+            if flags & 0x8000:
+                raise cls.FormErr("QR set: a response, not a query")
+            if q["opcode"] != 0:
+                return q                # NOTIMP; the rest is not read
+            if qd != 1 or an or ns:
+                raise cls.FormErr("want exactly one question and no "
+                                  "answer/authority records")
+            name, off = cls.read_name(data, 12, allow_pointers=False)
+            if off + 4 > len(data):
+                raise cls.FormErr("question runs past the message")
+            q["name"] = name
+            q["qtype"], q["qclass"] = struct.unpack("!HH", data[off:off + 4])
+            q["raw_question"] = data[12:off + 4]
+            off += 4
+            for _ in range(ar):
+                rname, off = cls.read_name(data, off, allow_pointers=True)
+                if off + 10 > len(data):
+                    raise cls.FormErr("additional record runs past the end")
+                rtype, rclass, ttl, rdlen = struct.unpack(
+                    "!HHIH", data[off:off + 10])
+                off += 10
+                rdata = data[off:off + rdlen]
+                if len(rdata) != rdlen:
+                    raise cls.FormErr("RDATA runs past the message")
+                off += rdlen
+                if rtype != cls.TYPES["OPT"]:
+                    raise cls.FormErr("only OPT is allowed in additional")
+                if q["edns"] is not None or rname != ".":
+                    raise cls.FormErr("a second OPT, or OPT not at root")
+                options, i = [], 0
+                while i < len(rdata):
+                    if i + 4 > len(rdata):
+                        raise cls.FormErr("EDNS option header cut short")
+                    code, olen = struct.unpack("!HH", rdata[i:i + 4])
+                    if i + 4 + olen > len(rdata):
+                        raise cls.FormErr("EDNS option cut short")
+                    options.append((code, rdata[i + 4:i + 4 + olen]))
+                    i += 4 + olen
+                q["edns"] = {"size": rclass, "version": (ttl >> 16) & 0xFF,
+                             "do": bool(ttl & 0x8000), "options": options}
+            if off != len(data):
+                raise cls.FormErr("%d bytes after the last record"
+                                  % (len(data) - off))
+        except cls.FormErr as e:
+            e.query = q
+            raise
+        return q
+
+    class Builder:
+        """A response, written front to back with name compression."""
+
+        def __init__(self):
+            self.buf = bytearray(12)
+            self.offsets = {}           # lowercased suffix -> offset
+            self.exact = {}             # suffix as written -> offset
+
+        def name(self, labels, compress=True, owner=False):
+            """Owner names may point at the question's spelling (so they
+            keep the query's case, as BIND does); names in RDATA only at
+            the same bytes, so the query's case never leaks into them."""
+            for i in range(len(labels)):
+                suffix = tuple(labels[i:])
+                key = tuple(lab.lower() for lab in suffix)
+                at = self.offsets.get(key) if owner else \
+                    self.exact.get(suffix)
+                if compress and at is not None:
+                    self.buf += struct.pack("!H", 0xC000 | at)
+                    return
+                if len(self.buf) < 0x3FFF:
+                    self.offsets.setdefault(key, len(self.buf))
+                    self.exact.setdefault(suffix, len(self.buf))
+                self.buf += bytes([len(labels[i])]) + labels[i]
+            self.buf += b"\0"
+
+        def question(self, raw):
+            """The question as it came (its case kept, as clients such as
+            ldns compare it), its name made a compression target."""
+            at, labels = len(self.buf), []
+            self.buf += raw
+            i = 0
+            while raw[i]:
+                labels.append((at + i, raw[i + 1:i + 1 + raw[i]]))
+                i += 1 + raw[i]
+            for k, (off, _) in enumerate(labels):
+                suffix = tuple(lab for _, lab in labels[k:])
+                self.offsets.setdefault(tuple(x.lower() for x in suffix), off)
+                self.exact.setdefault(suffix, off)
+
+        def record(self, owner_labels, rtype, ttl, value):
+            self.name(owner_labels, owner=True)
+            self.buf += struct.pack("!HHI", rtype, DnsWire.CLASS_IN, ttl)
+            at = len(self.buf)
+            self.buf += b"\0\0"
+            DnsWire.rdata(self, rtype, value)
+            struct.pack_into("!H", self.buf, at, len(self.buf) - at - 2)
+
+    @staticmethod
+    def char_strings(value):
+        """Route 53's TXT/SPF value ('"a" "b"', escapes \\" \\\\ \\ddd) ->
+        [bytes], each at most 255 octets."""
+        out, i, v = [], 0, value.strip()
+        while i < len(v):
+            if v[i] == " ":
+                i += 1
+                continue
+            cur = bytearray()
+            if v[i] == '"':
+                i += 1
+                while i < len(v) and v[i] != '"':
+                    if v[i] == "\\" and re.match(r"\\\d{3}", v[i:i + 4]):
+                        cur.append(int(v[i + 1:i + 4]) & 0xFF)
+                        i += 4
+                    elif v[i] == "\\" and i + 1 < len(v):
+                        cur.extend(v[i + 1].encode())
+                        i += 2
+                    else:
+                        cur.extend(v[i].encode("utf-8"))
+                        i += 1
+                if i >= len(v):
+                    raise ValueError("unterminated string in %r" % value)
+                i += 1
+            else:
+                while i < len(v) and v[i] != " ":
+                    cur.extend(v[i].encode("utf-8"))
+                    i += 1
+            if len(cur) > 255:
+                raise ValueError("character-string over 255 octets")
+            out.append(bytes(cur))
+        return out or [b""]
+
+    @classmethod
+    def rdata(cls, b, rtype, value):
+        """Append the RDATA of one Route 53 value of type rtype."""
+        f = value.split()
+        name = lambda s, c=True: b.name(cls.text_labels(Names.normalize(s)), c)
+        if rtype == cls.TYPES["A"]:
+            b.buf += ipaddress.IPv4Address(value.strip()).packed
+        elif rtype == cls.TYPES["AAAA"]:
+            b.buf += ipaddress.IPv6Address(value.strip()).packed
+        elif rtype in (cls.TYPES["TXT"], cls.TYPES["SPF"]):
+            for s in cls.char_strings(value):
+                b.buf += bytes([len(s)]) + s
+        elif rtype in (cls.TYPES["NS"], cls.TYPES["CNAME"], cls.TYPES["PTR"]):
+            name(f[0])
+        elif rtype == cls.TYPES["MX"]:
+            b.buf += struct.pack("!H", int(f[0]))
+            name(f[1])
+        elif rtype == cls.TYPES["SOA"]:
+            name(f[0])
+            name(f[1])
+            b.buf += struct.pack("!5I", *(int(x) for x in f[2:7]))
+        elif rtype == cls.TYPES["SRV"]:
+            b.buf += struct.pack("!3H", int(f[0]), int(f[1]), int(f[2]))
+            name(f[3], False)           # RFC 2782: never compressed
+        elif rtype == cls.TYPES["CAA"]:
+            tag = f[1].encode()
+            val = cls.char_strings(value.split(None, 2)[2])[0]
+            b.buf += bytes([int(f[0]), len(tag)]) + tag + val
+        else:
+            raise ValueError("r53sim cannot encode %s" % cls.type_name(rtype))
+
+    @classmethod
+    def response(cls, q, rcode, aa, answer=(), authority=(), limit=None,
+                 force_tc=False):
+        """Encode the answer to query q.  answer/authority: lists of
+        (owner text, type name, ttl, value).  limit: the UDP size (65535 on
+        TCP).  Over the limit, or force_tc: TC set and the sections
+        emptied (RFC 2181 9).  -> (bytes, tc)."""
+        def build(with_records):
+            b = cls.Builder()
+            ext_rcode = rcode >> 4
+            flags = 0x8000 | (q["opcode"] << 11) | (q["flags"] & 0x0100)
+            flags |= (0x0400 if aa else 0) | (rcode & 0xF)
+            if not with_records:
+                flags |= 0x0200
+            counts = [0, 0, 0, 0]
+            if q["raw_question"]:
+                b.question(q["raw_question"])
+                counts[0] = 1
+            for i, sect in ((1, answer), (2, authority)):
+                if not with_records:
+                    continue
+                for owner, t, ttl, value in sect:
+                    b.record(cls.text_labels(owner), cls.TYPES[t], ttl, value)
+                    counts[i] += 1
+            if q["edns"] is not None:
+                b.buf += b"\0" + struct.pack("!HHIH", cls.TYPES["OPT"],
+                                             cls.EDNS_SIZE,
+                                             (ext_rcode & 0xFF) << 24, 0)
+                counts[3] = 1
+            struct.pack_into("!6H", b.buf, 0, q["id"], flags, *counts)
+            return bytes(b.buf)
+        msg = build(not force_tc)
+        if force_tc or (limit is not None and len(msg) > limit):
+            return build(False), True
+        return msg, False
+
+    @classmethod
+    def udp_limit(cls, q):
+        """The largest UDP answer this query allows."""
+        if q["edns"] is None:
+            return cls.UDP_PLAIN_LIMIT
+        return max(cls.UDP_PLAIN_LIMIT, min(q["edns"]["size"], cls.EDNS_SIZE))
+
+
+class DnsFaults:
+    """DNS faults, in the style of Faults: "dns_down" applies to every
+    query that matches it, "dns_faults" is a queue of one-shot faults,
+    consumed in order first.  Each: {"kind": k, "count": n (one-shot only),
+    and optional matchers "name", "type", "server" (the address the query
+    was sent to), "transport" ("udp"/"tcp")}."""
+
+    KINDS = {"drop", "servfail", "refused", "wrong", "truncate"}
+
+    def __init__(self):
+        self.down = None
+        self.queue = []
+        self.lock = threading.Lock()
+
+    @classmethod
+    def check(cls, f, one_shot):
+        if isinstance(f, str):
+            f = {"kind": f}
+        kind = str(f["kind"])
+        if kind.startswith("wrong:"):
+            ipaddress.ip_address(kind[6:])
+        elif kind.startswith("slow:"):
+            float(kind[5:])
+        elif kind not in cls.KINDS:
+            raise ValueError("unknown DNS fault kind %r" % (kind,))
+        out = {"kind": kind}
+        if one_shot:
+            out["count"] = int(f.get("count", 1))
+        for k in ("name", "type", "server", "transport"):
+            if f.get(k) is not None:
+                v = str(f[k])
+                out[k] = Names.normalize(v) if k == "name" else \
+                    v.upper() if k == "type" else v.lower()
+        unknown = set(f) - {"kind", "count", "name", "type", "server",
+                            "transport"}
+        if unknown:
+            raise ValueError("unknown DNS fault keys %s" % sorted(unknown))
+        return out
+
+    def set(self, down=Ellipsis, queue=None):
+        with self.lock:
+            if down is not Ellipsis:
+                self.down = None if down is None else self.check(down, False)
+            if queue is not None:
+                self.queue = [self.check(f, True) for f in queue]
+
+    @staticmethod
+    def matches(f, name, qtype, server, transport):
+        if f["kind"] == "truncate" and transport != "udp":
+            return False                # TCP cannot be truncated
+        want = {"name": name, "type": qtype, "server": server,
+                "transport": transport}
+        return all(f[k] == v for k, v in want.items() if k in f)
+
+    def take(self, name, qtype, server, transport):
+        with self.lock:
+            for f in self.queue:
+                if self.matches(f, name, qtype, server, transport):
+                    f["count"] -= 1
+                    if f["count"] <= 0:
+                        self.queue.remove(f)
+                    return f["kind"]
+            if self.down and self.matches(self.down, name, qtype, server,
+                                          transport):
+                return self.down["kind"]
+            return None
+
+    def snapshot(self):
+        with self.lock:
+            return {"dns_down": dict(self.down) if self.down else None,
+                    "dns_faults": [dict(f) for f in self.queue]}
+
+
+class DnsStats:
+    """Per-query counters for /_sim/stats "dns"."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        self.counts = {"queries": 0, "udp": 0, "tcp": 0, "answered": 0,
+                       "dropped": 0, "truncated": 0}
+        self.by = {"fault": {}, "rcode": {}, "server": {}, "type": {}}
+        self.entries = []
+
+    def add(self, entry):
+        with self.lock:
+            c = self.counts
+            c["queries"] += 1
+            c[entry["transport"]] += 1
+            if entry["rcode"] is None:
+                c["dropped"] += 1
+            else:
+                c["answered"] += 1
+            c["truncated"] += 1 if entry.get("tc") else 0
+            for key, val in (("fault", entry.get("fault")),
+                             ("rcode", entry["rcode"]),
+                             ("server", entry["server"]),
+                             ("type", entry.get("type"))):
+                if val is not None:
+                    self.by[key][val] = self.by[key].get(val, 0) + 1
+            self.entries.append(entry)
+            del self.entries[:-1000]
+
+    def snapshot(self):
+        with self.lock:
+            out = dict(self.counts)
+            out.update({"by_" + k: dict(v) for k, v in self.by.items()})
+            out["log"] = list(self.entries)
+            return out
+
+
+class DnsServer:
+    """Answers from the zones' published records (ZoneStore.served):
+    Route 53's name servers for public zones.  view "vpc" also serves the
+    private zones, preferred over a public one, as the VPC resolver does
+    (without its cache)."""
+
+    WRONG = {"A": "192.0.2.254", "AAAA": "2001:db8::254",
+             "TXT": '"r53sim wrong answer"'}
+
+    def __init__(self, sim, addresses):
+        self.sim, self.addresses = sim, list(addresses)
+        self.faults, self.stats = DnsFaults(), DnsStats()
+        self.view = "public"
+        self.hosts = {}                 # name -> [addresses], dns_hosts
+        self.lock = threading.Lock()
+
+    # -- configuration ----------------------------------------------------
+
+    def configure(self, cfg):
+        """Take the DNS keys out of a /_sim/config object (in place)."""
+        if "dns_down" in cfg or "dns_faults" in cfg:
+            self.faults.set(cfg.pop("dns_down", Ellipsis),
+                            cfg.pop("dns_faults", None))
+        if "dns_view" in cfg:
+            view = cfg.pop("dns_view")
+            if view not in ("public", "vpc"):
+                raise ValueError("dns_view must be public or vpc")
+            self.view = view
+        if "dns_hosts" in cfg:
+            hosts = {}
+            for name, addrs in (cfg.pop("dns_hosts") or {}).items():
+                if isinstance(addrs, str):
+                    addrs = [addrs]
+                hosts[Names.normalize(name)] = \
+                    [str(ipaddress.ip_address(a)) for a in addrs]
+            with self.lock:
+                self.hosts = hosts
+
+    def config(self):
+        out = self.faults.snapshot()
+        with self.lock:
+            out["dns_view"] = self.view
+            out["dns_hosts"] = {k: list(v) for k, v in self.hosts.items()}
+        out["dns_addresses"] = list(self.addresses)
+        return out
+
+    def host_table(self):
+        """Names this server answers A/AAAA for outside the zones: every
+        public zone's name servers (ns i -> DNS address i mod n), then
+        dns_hosts (which win)."""
+        table = {}
+        if self.addresses:
+            with self.sim.store.lock:
+                for z in self.sim.store.zones.values():
+                    if z.private:
+                        continue
+                    for i, ns in enumerate(z.name_servers):
+                        table.setdefault(
+                            Names.normalize(ns),
+                            [self.addresses[i % len(self.addresses)]])
+        with self.lock:
+            table.update({k: list(v) for k, v in self.hosts.items()})
+        return table
+
+    # -- answering ----------------------------------------------------------
+
+    def find_zone(self, qname):
+        """The zone that answers qname: longest match, private first in
+        the vpc view.  -> Zone or None."""
+        store = self.sim.store
+        with store.lock:
+            zones = list(store.zones.values())
+        tiers = [[z for z in zones if z.private],
+                 [z for z in zones if not z.private]] \
+            if self.view == "vpc" else [[z for z in zones if not z.private]]
+        for tier in tiers:
+            best = [z for z in tier if Names.in_zone(qname, z.name)]
+            if best:
+                return max(best, key=lambda z: len(z.name))
+        return None
+
+    @staticmethod
+    def soa_of(records, apex):
+        """The negative-answer SOA: TTL = min(SOA TTL, MINIMUM)."""
+        ttl, vals = records[(apex, "SOA")]
+        minimum = int(vals[0].split()[6])
+        return [(apex, "SOA", min(ttl, minimum), vals[0])]
+
+    def lookup(self, qname, qtype):
+        """-> (rcode, aa, answer, authority) for a query the zones or the
+        host table answer; types by name ("A"), rcode by number."""
+        zone = self.find_zone(qname)
+        if zone is None:
+            return self.lookup_host(qname, qtype)
+        records = self.sim.store.served(zone.id)
+        apex = zone.name
+        names = {n for n, _ in records}
+
+        def exists(n):
+            return n in names or any(x.endswith("." + n) for x in names)
+
+        # A delegation below the apex: a referral, not authoritative.
+        labels = qname.split(".")[:-1]
+        apex_depth = len(apex.split(".")) - 1
+        for depth in range(apex_depth + 1, len(labels) + 1):
+            cut = ".".join(labels[-depth:]) + "."
+            if (cut, "NS") in records and not (cut == qname and qtype == "DS"):
+                ttl, vals = records[(cut, "NS")]
+                return 0, False, [], [(cut, "NS", ttl, v) for v in vals]
+
+        answer, name = [], qname
+        for _ in range(8):              # CNAME chain, within the zone
+            owner, source = name, name
+            if not exists(name):
+                source = self.wildcard(name, apex, exists)
+                if source is None:      # NXDOMAIN even after a CNAME
+                    return 3, True, answer, self.soa_of(records, apex)
+            if qtype == "ANY":
+                found = [(t, records[(n, t)]) for n, t in sorted(records)
+                         if n == source]
+            else:
+                found = [(qtype, records[(source, qtype)])] \
+                    if (source, qtype) in records else []
+            if found:
+                for t, (ttl, vals) in found:
+                    answer += [(owner, t, ttl, v) for v in vals]
+                return 0, True, answer, []
+            if (source, "CNAME") in records and qtype != "CNAME":
+                ttl, vals = records[(source, "CNAME")]
+                answer.append((owner, "CNAME", ttl, vals[0]))
+                name = Names.normalize(vals[0])
+                if not Names.in_zone(name, apex):
+                    return 0, True, answer, []
+                continue
+            return 0, True, answer, self.soa_of(records, apex)   # NODATA
+        return 2, False, [], []         # a CNAME loop
+
+    @staticmethod
+    def wildcard(name, apex, exists):
+        """RFC 4592: '*.' + the closest encloser, if that exists."""
+        parts = name.split(".")
+        for i in range(1, len(parts)):
+            encloser = ".".join(parts[i:]) or "."
+            if not Names.in_zone(encloser, apex):
+                return None
+            if exists(encloser):
+                source = "\\052." + encloser
+                return source if exists(source) else None
+        return None
+
+    def lookup_host(self, qname, qtype):
+        table = self.host_table()
+        if qname not in table:
+            return 5, False, [], []     # REFUSED: not our zone
+        addrs = table[qname]
+        want = {"A": 4, "AAAA": 6, "ANY": None}.get(qtype, 0)
+        ans = [(qname, "A" if ipaddress.ip_address(a).version == 4
+                else "AAAA", 172800, a) for a in addrs
+               if want is None or ipaddress.ip_address(a).version == want]
+        if ans:
+            return 0, True, ans, []
+        soa = "%s hostmaster.%s 1 7200 900 1209600 86400" % (qname, qname)
+        return 0, True, [], [(qname, "SOA", 900, soa)]
+
+    def handle(self, data, transport, server, peer):
+        """One query in, one message (bytes) or None (no answer) out."""
+        entry = {"transport": transport, "server": server, "peer": peer,
+                 "name": None, "type": None, "rcode": None, "tc": False,
+                 "fault": None}
+        try:
+            q = DnsWire.parse_query(data)
+        except DnsWire.FormErr as e:
+            q = getattr(e, "query", None)
+            log("dns %s from %s: FORMERR %s" % (transport, peer, e))
+            if q is None or q["flags"] & 0x8000:
+                self.stats.add(entry)
+                return None
+            q["raw_question"] = b""
+            out, _ = DnsWire.response(q, 1, False)
+            entry["rcode"] = "FORMERR"
+            self.stats.add(entry)
+            return out
+        limit = DnsWire.udp_limit(q) if transport == "udp" else 65535
+        qtype = DnsWire.type_name(q["qtype"]) if q["qtype"] is not None \
+            else None
+        entry.update(name=q["name"], type=qtype, id=q["id"])
+        kind = None
+        if q["opcode"] != 0:
+            rcode, aa, answer, authority = 4, False, [], []
+        elif q["edns"] is not None and q["edns"]["version"] != 0:
+            rcode, aa, answer, authority = 16, False, [], []
+        elif q["qclass"] not in (DnsWire.CLASS_IN, DnsWire.CLASS_ANY):
+            rcode, aa, answer, authority = 5, False, [], []
+        elif qtype in ("AXFR", "IXFR"):
+            rcode, aa, answer, authority = 5, False, [], []
+        else:
+            kind = self.faults.take(q["name"], qtype, server, transport)
+            entry["fault"] = kind
+            if kind is not None and kind.startswith("slow:"):
+                time.sleep(float(kind[5:]))
+            if kind == "drop":
+                self.stats.add(entry)
+                return None
+            try:
+                rcode, aa, answer, authority = self.lookup(q["name"], qtype)
+            except (ValueError, KeyError, IndexError) as e:
+                log("dns: cannot answer %s %s: %r" % (q["name"], qtype, e))
+                rcode, aa, answer, authority = 2, False, [], []
+            if kind == "servfail":
+                rcode, aa, answer, authority = 2, False, [], []
+            elif kind == "refused":
+                rcode, aa, answer, authority = 5, False, [], []
+            elif kind and kind.startswith("wrong") and qtype in self.WRONG:
+                value = self.WRONG[qtype]
+                if kind.startswith("wrong:"):
+                    addr = ipaddress.ip_address(kind[6:])
+                    if qtype == ("A" if addr.version == 4 else "AAAA"):
+                        value = str(addr)
+                rcode, aa, authority = 0, True, []
+                answer = [(q["name"], qtype, 60, value)]
+        try:
+            out, tc = DnsWire.response(q, rcode, aa, answer, authority,
+                                       limit, force_tc=(kind == "truncate"))
+        except ValueError as e:
+            log("dns: cannot encode the answer to %s %s: %r"
+                % (q["name"], qtype, e))
+            out, tc = DnsWire.response(q, 2, False, limit=limit)
+            rcode = 2
+        entry.update(rcode=DnsWire.RCODES.get(rcode, str(rcode)), tc=tc,
+                     answers=[a[3] for a in answer] if not tc else [])
+        self.stats.add(entry)
+        return out
+
+
+class DnsUdpHandler(socketserver.BaseRequestHandler):
+    def handle(self):
+        data, sock = self.request
+        dns = self.server.dns
+        out = dns.handle(data, "udp", self.server.server_address[0],
+                         self.client_address[0])
+        if out is not None:
+            sock.sendto(out, self.client_address)
+
+
+class DnsTcpHandler(socketserver.BaseRequestHandler):
+    """RFC 7766: 2-byte length prefix, several queries per connection,
+    answered in order; closed after 10 s idle."""
+
+    IDLE = 10
+
+    def read_exact(self, n):
+        buf = b""
+        while len(buf) < n:
+            chunk = self.request.recv(n - len(buf))
+            if not chunk:
+                return None
+            buf += chunk
+        return buf
+
+    def handle(self):
+        dns = self.server.dns
+        self.request.settimeout(self.IDLE)
+        try:
+            while True:
+                head = self.read_exact(2)
+                if head is None:
+                    return
+                data = self.read_exact(struct.unpack("!H", head)[0])
+                if data is None:
+                    return
+                out = dns.handle(data, "tcp", self.server.server_address[0],
+                                 self.client_address[0])
+                if out is not None:
+                    self.request.sendall(struct.pack("!H", len(out)) + out)
+        except (OSError, socket.timeout):
+            return
+
+
+class DnsUdpServer(socketserver.ThreadingUDPServer):
+    daemon_threads = True               # no SO_REUSEADDR: on UDP it would
+                                        # let two servers share a port
+
+
+class DnsTcpServer(QuietErrors, socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def start_dns(sim, hosts, port):
+    """Bind UDP and TCP on every address in hosts, all on one port (0:
+    one the kernel picks that is free on every address; a few tries).
+    -> (port, [servers])."""
+    for _ in range(20 if port == 0 else 1):
+        servers, p = [], port
+        try:
+            for host in hosts:
+                for cls, handler in ((DnsUdpServer, DnsUdpHandler),
+                                     (DnsTcpServer, DnsTcpHandler)):
+                    if ":" in host:
+                        cls = type(cls.__name__ + "6", (cls,),
+                                   {"address_family": socket.AF_INET6})
+                    srv = cls((host, p), handler)
+                    srv.dns = sim.dns
+                    servers.append(srv)
+                    p = srv.server_address[1]
+            return p, servers
+        except OSError as e:
+            for srv in servers:
+                srv.server_close()
+            if port or e.errno != errno.EADDRINUSE:
+                raise
+            log("dns port %d taken on one address; trying another" % p)
+    raise OSError("no DNS port free on all of %s" % hosts)
+
+# --------------------------------------------------------------------------
+# The 2026 quota model: account and per-operation token buckets, changes
+# --------------------------------------------------------------------------
+
+class Bucket:
+    """A token bucket: burst tokens at most, rate per second refill."""
+
+    def __init__(self, burst, rate):
+        self.burst, self.rate = float(burst), float(rate)
+        if self.burst < 1 or self.rate < 0:
+            raise ValueError("a bucket needs burst >= 1 and rate >= 0")
+        self.tokens, self.last = self.burst, time.monotonic()
+
+    def refill(self, now):
+        self.tokens = min(self.burst,
+                          self.tokens + (now - self.last) * self.rate)
+        self.last = now
+
+    def spec(self):
+        return {"burst": self.burst, "rate": self.rate}
+
+
+class QuotaThrottled(ApiError):
+    """A batch over the 2026 model's record-change bucket."""
+
+    def __init__(self):
+        super().__init__(400, "Throttling", "Rate exceeded")
+
+
+class Quota2026:
+    """Route 53's request quota since 2026 (developer guide, "Throttling
+    for Amazon Route 53 API requests"): an account bucket for all
+    operations together and one bucket per operation; a request needs a
+    token from both (when either is empty it takes none and is throttled).
+    A separate bucket counts record changes (each Change of a
+    ChangeResourceRecordSets; UPSERT counts two, as a DELETE plus a
+    CREATE), checked once the batch is read and before it is applied.
+    Off until configured."""
+
+    # The published table: account 50/10, every operation not listed 50/10;
+    # none of the five operations here is listed.  The change bucket's
+    # figures are the simulator's own choice (plausible: it binds only
+    # batches of several changes at the full request rate).
+    DEFAULTS = {"account": {"burst": 50, "rate": 10},
+                "operations": {"*": {"burst": 50, "rate": 10}},
+                "changes": {"burst": 100, "rate": 20}}
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.spec = None                # None: off
+        self.account = self.changes = None
+        self.ops = {}                   # op -> Bucket, made on first use
+        self.reset_stats()
+
+    def reset_stats(self):
+        self.passed, self.throttled = {}, {}
+        self.throttled_by = {"account": 0, "operation": 0, "changes": 0}
+
+    def set(self, spec):
+        """spec: None (off), "2026" (the defaults), or {"account",
+        "operations": {op or "*": bucket}, "changes": bucket or null}, each
+        bucket {"burst", "rate"}; what is left out takes the default."""
+        if spec is None or spec is False:
+            with self.lock:
+                self.spec, self.account, self.changes = None, None, None
+                self.ops = {}
+            return
+        if spec in ("2026", 2026):
+            spec = {}
+        if not isinstance(spec, dict) or \
+                set(spec) - {"account", "operations", "changes"}:
+            raise ValueError("quota: null, \"2026\" or {account, operations,"
+                             " changes}")
+
+        def bucket(d, default):
+            d = dict(default, **(d or {}))
+            if set(d) != {"burst", "rate"}:
+                raise ValueError("a bucket is {\"burst\", \"rate\"}")
+            return Bucket(d["burst"], d["rate"]).spec()
+        given = dict(spec.get("operations") or {})
+        ops = {"*": bucket(given.pop("*", None),
+                           self.DEFAULTS["operations"]["*"])}
+        for op, b in given.items():
+            ops[op] = bucket(b, ops["*"])
+        full = {"account": bucket(spec.get("account"),
+                                  self.DEFAULTS["account"]),
+                "operations": ops,
+                "changes": None if "changes" in spec and
+                spec["changes"] is None else
+                bucket(spec.get("changes"), self.DEFAULTS["changes"])}
+        with self.lock:
+            self.spec = full
+            self.account = Bucket(**full["account"])
+            self.changes = Bucket(**full["changes"]) if full["changes"] \
+                else None
+            self.ops = {}
+
+    def take(self, op):
+        """None if op may run now, else the bucket that refused
+        ("account" or "operation"); counts both."""
+        with self.lock:
+            if self.spec is None:
+                return None
+            b = self.ops.get(op)
+            if b is None:
+                b = self.ops[op] = Bucket(**self.spec["operations"].get(
+                    op, self.spec["operations"]["*"]))
+            now = time.monotonic()
+            self.account.refill(now)
+            b.refill(now)
+            empty = "account" if self.account.tokens < 1 else \
+                "operation" if b.tokens < 1 else None
+            if empty:
+                self.throttled[op] = self.throttled.get(op, 0) + 1
+                self.throttled_by[empty] += 1
+                return empty
+            self.account.tokens -= 1
+            b.tokens -= 1
+            self.passed[op] = self.passed.get(op, 0) + 1
+            return None
+
+    def take_changes(self, n):
+        """True if n record changes may be applied now."""
+        with self.lock:
+            if self.spec is None or self.changes is None:
+                return True
+            self.changes.refill(time.monotonic())
+            if self.changes.tokens >= n:
+                self.changes.tokens -= n
+                return True
+            self.throttled["ChangeResourceRecordSets"] = \
+                self.throttled.get("ChangeResourceRecordSets", 0) + 1
+            self.throttled_by["changes"] += 1
+            return False
+
+    @staticmethod
+    def changes_in(batch):
+        """Record changes a batch counts: UPSERT two, others one."""
+        return sum(2 if action == "UPSERT" else 1
+                   for action, _, _, _, _ in batch)
+
+    def config(self):
+        with self.lock:
+            return {"quota": json.loads(json.dumps(self.spec))}
+
+    def stats(self):
+        with self.lock:
+            return {"passed": dict(self.passed),
+                    "throttled": dict(self.throttled),
+                    "throttled_by": dict(self.throttled_by)}
+
+
+# --------------------------------------------------------------------------
 # Route 53 API + control API (HTTPS)
 # --------------------------------------------------------------------------
 
@@ -1051,6 +2097,12 @@ class ApiHandler(Handler):
             self.send_error_xml(ApiError(400, "Throttling", "Rate exceeded"))
             self.sim.stats.add(op, self.last_status, fault="rate_limit")
             return
+        refused = self.sim.quota.take(op)
+        if refused:
+            self.send_error_xml(ApiError(400, "Throttling", "Rate exceeded"))
+            self.sim.stats.add(op, self.last_status, fault="quota:" + refused,
+                               peer=self.client_address[0])
+            return
         # The key the client claims, for the log even if it is refused.
         m = self.CLAIMED_AKID.search(self.headers.get("Authorization") or "")
         akid, rejected = (m.group(1) if m else None), False
@@ -1082,6 +2134,8 @@ class ApiHandler(Handler):
             status = 200
         except ApiError as e:
             answer, status = e, e.status
+            if isinstance(e, QuotaThrottled):
+                kind = kind or "quota:changes"
         try:
             if kind == "reset-after":
                 self.reset_connection()
@@ -1281,6 +2335,8 @@ class ApiHandler(Handler):
             changes.append(self.parse_change(ch))
         if not changes:
             raise ApiError(400, "InvalidInput", "Changes is empty")
+        if not self.sim.quota.take_changes(Quota2026.changes_in(changes)):
+            raise QuotaThrottled()
         cid = self.sim.store.apply_batch(zid, comment, changes)
         submitted, status, _ = self.sim.store.change_status(cid)
         return xml_doc("ChangeResourceRecordSetsResponse", [("ChangeInfo", [
@@ -1364,7 +2420,9 @@ class ControlApi:
                 ("GET", "/_sim/config"): lambda d, p: (200, self.sim.config()),
                 ("GET", "/_sim/stats"):
                     lambda d, p: (200, dict(self.sim.stats.snapshot(),
-                                            throttled=self.sim.limiter.throttled)),
+                                            throttled=self.sim.limiter.throttled,
+                                            dns=self.sim.dns.stats.snapshot(),
+                                            quota=self.sim.quota.stats())),
                 ("POST", "/_sim/reset-stats"): self.reset_stats,
                 ("GET", "/_sim/issued"): self.issued,
             }
@@ -1379,7 +2437,7 @@ class ControlApi:
 
     def zone(self, d, p):
         zid = self.sim.store.add_zone(d["name"], bool(d.get("private")),
-                                      d.get("id"))
+                                      d.get("id"), d.get("name_servers"))
         return 200, {"id": zid}
 
     def set_record(self, d, p):
@@ -1412,6 +2470,10 @@ class ControlApi:
             self.sim.stats.reset()
         with self.sim.limiter.lock:
             self.sim.limiter.throttled = 0
+        with self.sim.dns.stats.lock:
+            self.sim.dns.stats.reset()
+        with self.sim.quota.lock:
+            self.sim.quota.reset_stats()
         return 200, {}
 
 
@@ -1588,6 +2650,12 @@ def main():
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--imds-port", type=int, default=0)
+    ap.add_argument("--dns-port", type=int, default=None,
+                    help="serve the zones over DNS, UDP and TCP, on this "
+                    "port (0: pick one); off by default")
+    ap.add_argument("--dns-host", action="append", default=[],
+                    metavar="ADDR", help="a DNS listen address (repeat for "
+                    "several name servers); default --host")
     ap.add_argument("--cert")
     ap.add_argument("--key-file", "--tls-key", dest="tls_key")
     ap.add_argument("--ready-file")
@@ -1614,6 +2682,8 @@ def main():
         ap.error("need --cert, --key KEYFILE and --ready-file"
                  + (" (unknown: %s)" % extra if extra else ""))
 
+    args.dns_addresses = (args.dns_host or [args.host]) \
+        if args.dns_port is not None else []
     sim = Sim(args)
     api = TLSServer((args.host, args.port), ApiHandler,
                     load_context(args.cert, args.tls_key))
@@ -1624,6 +2694,13 @@ def main():
 
     ready = {"port": api.server_address[1],
              "imds_port": imds.server_address[1], "pid": os.getpid()}
+    dns_servers = []
+    if args.dns_port is not None:
+        ready["dns_port"], dns_servers = start_dns(sim, args.dns_addresses,
+                                                   args.dns_port)
+        ready["dns_addresses"] = list(args.dns_addresses)
+        for srv in dns_servers:
+            threading.Thread(target=srv.serve_forever, daemon=True).start()
     tmp = args.ready_file + ".tmp"
     with open(tmp, "w") as f:
         json.dump(ready, f)
@@ -1637,6 +2714,8 @@ def main():
         pass
     api.shutdown()
     imds.shutdown()
+    for srv in dns_servers:
+        srv.shutdown()
 
 
 if __name__ == "__main__":

@@ -267,13 +267,13 @@ static void test_ini_our_value_continued_is_refused(void **state)
     (void)state;
     assert_ini_fails("[x]\naws_access_key_id = A\naws_secret_access_key = " SECRET "\n"
                      "   " SECRET "\n",
-                     "x", false, R53_ERR_CONFIG);
+                     "x", false, R53_ERR_HOST);
     assert_error_has("line 4");
     assert_error_has("aws_secret_access_key");
     /* An indented key continues the key above (botocore then sees no
      * secret at all): say which line does it rather than "no secret". */
     assert_ini_fails("[x]\naws_access_key_id = A\n\taws_secret_access_key = " SECRET "\n", "x",
-                     false, R53_ERR_CONFIG);
+                     false, R53_ERR_HOST);
     assert_error_has("line 3");
     assert_error_has("continues aws_access_key_id");
 }
@@ -330,10 +330,10 @@ static void test_ini_partial_keys(void **state)
 {
     (void)state;
     assert_ini_fails("[p]\naws_access_key_id = " AKID "\naws_session_token = " TOKEN "\n", "p",
-                     false, R53_ERR_CONFIG);
+                     false, R53_ERR_HOST);
     assert_error_has("profile 'p' in the shared credentials file has aws_access_key_id but no "
                      "aws_secret_access_key");
-    assert_ini_fails("[p]\naws_secret_access_key = " SECRET "\n", "p", false, R53_ERR_CONFIG);
+    assert_ini_fails("[p]\naws_secret_access_key = " SECRET "\n", "p", false, R53_ERR_HOST);
     assert_error_has("has aws_secret_access_key but no aws_access_key_id");
 }
 
@@ -341,10 +341,10 @@ static void test_ini_empty_values(void **state)
 {
     (void)state;
     assert_ini_fails("[p]\naws_access_key_id = " AKID "\naws_secret_access_key =\n", "p", false,
-                     R53_ERR_CONFIG);
+                     R53_ERR_HOST);
     assert_error_has("empty aws_secret_access_key");
     assert_ini_fails("[p]\naws_access_key_id=\naws_secret_access_key=" SECRET "\n", "p", false,
-                     R53_ERR_CONFIG);
+                     R53_ERR_HOST);
     assert_error_has("empty aws_access_key_id");
 }
 
@@ -355,7 +355,7 @@ static void test_ini_nul_byte(void **state)
 
     (void)state;
     r53_clear_error();
-    assert_int_equal(credentials_from_ini(text, sizeof(text) - 1, "p", false, &c), R53_ERR_CONFIG);
+    assert_int_equal(credentials_from_ini(text, sizeof(text) - 1, "p", false, &c), R53_ERR_HOST);
     assert_error_has("line 3");
     assert_null(c.access_key_id);
 }
@@ -383,7 +383,7 @@ static void test_ini_line_length_limit(void **state)
     text[n] = 'k';
     text[n + 1] = '\n';
     text[n + 2] = '\0';
-    assert_ini_fails(text, "p", false, R53_ERR_CONFIG);
+    assert_ini_fails(text, "p", false, R53_ERR_HOST);
     assert_error_has("line 3");
     assert_error_has("the shared credentials file");
     free(text);
@@ -519,7 +519,7 @@ static void test_file_errors_name_the_file(void **state)
     (void)state;
     snprintf(copy, sizeof(copy), "%s", path);
     r53_clear_error();
-    assert_int_equal(credentials_from_file(copy, "p", false, &c), R53_ERR_CONFIG);
+    assert_int_equal(credentials_from_file(copy, "p", false, &c), R53_ERR_HOST);
     assert_error_has(copy);
     assert_error_has("has aws_access_key_id but no aws_secret_access_key");
 
@@ -607,7 +607,7 @@ static void test_file_size_limit(void **state)
 
     path = write_file("big", text, MAX_FILE + 1);
     r53_clear_error();
-    assert_int_equal(credentials_from_file(path, "default", false, &c), R53_ERR_CONFIG);
+    assert_int_equal(credentials_from_file(path, "default", false, &c), R53_ERR_HOST);
     assert_error_has(path);
     assert_null(c.access_key_id);
     free(text);
@@ -673,13 +673,13 @@ static void test_env_absent_or_partial(void **state)
     (void)state;
     assert_int_equal(env(none, &c), R53_ERR_NOT_FOUND);
     assert_int_equal(env(empty, &c), R53_ERR_NOT_FOUND);
-    assert_int_equal(env(only_id, &c), R53_ERR_CONFIG);
+    assert_int_equal(env(only_id, &c), R53_ERR_HOST);
     assert_error_has("AWS_SECRET_ACCESS_KEY is not");
     assert_no_secret_in_error();
-    assert_int_equal(env(only_secret, &c), R53_ERR_CONFIG);
+    assert_int_equal(env(only_secret, &c), R53_ERR_HOST);
     assert_error_has("AWS_ACCESS_KEY_ID is not");
     assert_no_secret_in_error();
-    assert_int_equal(env(empty_secret, &c), R53_ERR_CONFIG);
+    assert_int_equal(env(empty_secret, &c), R53_ERR_HOST);
     assert_null(c.access_key_id);
 }
 

@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <expat.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "params.h"
@@ -53,13 +56,18 @@ static void test_defaults(void **state)
     assert_null(p.zone_id);
     assert_int_equal(p.ip_source, IP_LITERAL);
     assert_int_equal(p.ttl, 10);
-    assert_int_equal(p.change_try_count, 5);
-    assert_int_equal(p.change_try_interval_ms, 1000);
+    assert_int_equal(p.change_try_count, 0);       /* until the start deadline */
+    assert_int_equal(p.change_try_interval_ms, 0); /* the growing schedule */
     assert_true(p.wait_insync);
     assert_int_equal(p.monitor_retries, 3);
     assert_int_equal(p.monitor_retry_interval_ms, 2000);
     assert_false(p.monitor_api_failure_fail);
     assert_false(p.stop_action_delete);
+    assert_false(p.monitor_method_api);
+    assert_int_equal(p.n_dns_servers, 0);
+    assert_int_equal(p.dns_timeout_ms, 1000);
+    assert_int_equal(p.api_rate_milli, 10000);
+    assert_string_equal(p.rsctmp, "/run/resource-agents");
     assert_string_equal(p.profile, "default");
     assert_false(p.profile_explicit);
     assert_string_equal(p.endpoint, "https://route53.amazonaws.com");
@@ -85,6 +93,9 @@ static void test_every_value_set(void **state)
                           "OCF_RESKEY_monitor_retry_interval=1.5",
                           "OCF_RESKEY_monitor_api_failure=fail",
                           "OCF_RESKEY_stop_action=delete",
+                          "OCF_RESKEY_monitor_method=api",
+                          "OCF_RESKEY_dns_servers=10.0.0.2, 127.0.0.1:5353,[::1]:53,fd00::53",
+                          "OCF_RESKEY_dns_timeout=0.25",
                           "OCF_RESKEY_profile=ha",
                           "OCF_RESKEY_endpoint=https://route53.amazonaws.com.cn",
                           "OCF_RESKEY_ca_bundle=/etc/ca.pem",
@@ -111,6 +122,17 @@ static void test_every_value_set(void **state)
     assert_int_equal(p.monitor_retry_interval_ms, 1500);
     assert_true(p.monitor_api_failure_fail);
     assert_true(p.stop_action_delete);
+    assert_true(p.monitor_method_api);
+    assert_int_equal(p.n_dns_servers, 4);
+    assert_string_equal(p.dns_servers[0].addr, "10.0.0.2");
+    assert_int_equal(p.dns_servers[0].port, 53);
+    assert_string_equal(p.dns_servers[1].addr, "127.0.0.1");
+    assert_int_equal(p.dns_servers[1].port, 5353);
+    assert_string_equal(p.dns_servers[2].addr, "::1");
+    assert_int_equal(p.dns_servers[2].port, 53);
+    assert_string_equal(p.dns_servers[3].addr, "fd00::53");
+    assert_int_equal(p.dns_servers[3].port, 53);
+    assert_int_equal(p.dns_timeout_ms, 250);
     assert_string_equal(p.profile, "ha");
     assert_true(p.profile_explicit);
     assert_string_equal(p.endpoint, "https://route53.amazonaws.com.cn");
@@ -182,76 +204,262 @@ static void test_environment_fallbacks(void **state)
     assert_int_equal(p.ttl, 10);
 }
 
+/* Each bad value with the word its reason must contain: every row is
+ * checked and reported, so one failure hides no other. */
+static const struct {
+    const char *env[6];
+    const char *word;
+} bad_values[] = {
+    { { "OCF_RESKEY_zone=example.com", "OCF_RESKEY_ip=192.0.2.1", NULL }, "hostname is required" },
+    { { "OCF_RESKEY_hostname=www", "OCF_RESKEY_ip=192.0.2.1", NULL }, "exactly one of zone" },
+    { { BASE, "OCF_RESKEY_zone_id=Z1", "OCF_RESKEY_ip=192.0.2.1", NULL }, "exactly one of zone" },
+    { { BASE, NULL }, "exactly one of ip" },
+    { { BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_interface=eth0", NULL }, "exactly one of ip" },
+    { { BASE, "OCF_RESKEY_ip=192.0.2", NULL }, "192.0.2" },
+    { { BASE, "OCF_RESKEY_ip=192.0.2.256", NULL }, "192.0.2.256" },
+    { { "OCF_RESKEY_hostname=bad name", "OCF_RESKEY_zone=x.com", "OCF_RESKEY_ip=192.0.2.1", NULL },
+      "hostname" },
+    { { "OCF_RESKEY_hostname=a..b", "OCF_RESKEY_zone=x.com", "OCF_RESKEY_ip=192.0.2.1", NULL },
+      "empty or over-long" },
+    { { "OCF_RESKEY_hostname=www", "OCF_RESKEY_zone_id=/hostedzone/z1;rm",
+        "OCF_RESKEY_ip=192.0.2.1", NULL },
+      "zone_id" },
+    { { BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_ttl=ten", NULL },
+      "ttl='ten' is not a whole number" },
+    { { BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_ttl=-1", NULL }, "ttl" },
+    { { BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_ttl=2147483648", NULL }, "out of range" },
+    { { BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_change_try_count=0", NULL },
+      "change_try_count" },
+    { { BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_change_try_interval=1.2345", NULL },
+      "change_try_interval" },
+    { { BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_change_try_interval=1,5", NULL },
+      "change_try_interval" },
+    { { BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_wait_insync=maybe", NULL }, "wait_insync" },
+    { { BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_monitor_api_failure=ignore", NULL },
+      "monitor_api_failure" },
+    { { BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_stop_action=purge", NULL }, "stop_action" },
+    { { BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_endpoint=http://route53.amazonaws.com", NULL },
+      "https" },
+    { { BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_proxy=proxy:3128", NULL }, "proxy" },
+    { { BASE, "OCF_RESKEY_ip_resource=vip;reboot", NULL }, "ip_resource" },
+    { { BASE, "OCF_RESKEY_interface=a/b", NULL }, "interface" },
+};
+
 static void test_bad_values(void **state)
 {
+    int failed = 0;
+
     (void)state;
-    expect_config_error(
-        (const char *[]){ "OCF_RESKEY_zone=example.com", "OCF_RESKEY_ip=192.0.2.1", NULL },
-        "hostname is required");
-    expect_config_error(
-        (const char *[]){ "OCF_RESKEY_hostname=www", "OCF_RESKEY_ip=192.0.2.1", NULL },
-        "exactly one of zone");
-    expect_config_error(
-        (const char *[]){ BASE, "OCF_RESKEY_zone_id=Z1", "OCF_RESKEY_ip=192.0.2.1", NULL },
-        "exactly one of zone");
-    expect_config_error((const char *[]){ BASE, NULL }, "exactly one of ip");
-    expect_config_error(
-        (const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_interface=eth0", NULL },
-        "exactly one of ip");
-    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2", NULL }, "192.0.2");
-    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.256", NULL }, "192.0.2.256");
-    expect_config_error((const char *[]){ "OCF_RESKEY_hostname=bad name", "OCF_RESKEY_zone=x.com",
-                                          "OCF_RESKEY_ip=192.0.2.1", NULL },
-                        "hostname");
-    expect_config_error((const char *[]){ "OCF_RESKEY_hostname=a..b", "OCF_RESKEY_zone=x.com",
-                                          "OCF_RESKEY_ip=192.0.2.1", NULL },
-                        "empty or over-long");
-    expect_config_error((const char *[]){ "OCF_RESKEY_hostname=www",
-                                          "OCF_RESKEY_zone_id=/hostedzone/z1;rm",
-                                          "OCF_RESKEY_ip=192.0.2.1", NULL },
-                        "zone_id");
-    expect_config_error(
-        (const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_ttl=ten", NULL },
-        "ttl='ten' is not a whole number");
-    expect_config_error(
-        (const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_ttl=-1", NULL }, "ttl");
-    expect_config_error(
-        (const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_ttl=2147483648", NULL },
-        "out of range");
-    expect_config_error(
-        (const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_change_try_count=0", NULL },
-        "change_try_count");
-    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1",
-                                          "OCF_RESKEY_change_try_interval=1.2345", NULL },
-                        "change_try_interval");
-    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1",
-                                          "OCF_RESKEY_change_try_interval=1,5", NULL },
-                        "change_try_interval");
-    expect_config_error(
-        (const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_wait_insync=maybe", NULL },
-        "wait_insync");
-    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1",
-                                          "OCF_RESKEY_monitor_api_failure=ignore", NULL },
-                        "monitor_api_failure");
-    expect_config_error(
-        (const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_stop_action=purge", NULL },
-        "stop_action");
-    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1",
-                                          "OCF_RESKEY_endpoint=http://route53.amazonaws.com",
-                                          NULL },
-                        "https");
-    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1",
-                                          "AWS_ENDPOINT_URL_ROUTE_53=ftp://x", NULL },
-                        "https");
-    expect_config_error(
-        (const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_proxy=proxy:3128", NULL },
-        "proxy");
-    expect_config_error(
-        (const char *[]){ BASE, "OCF_RESKEY_ip=local", "AWS_EC2_METADATA_DISABLED=true", NULL },
-        "AWS_EC2_METADATA_DISABLED");
-    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip_resource=vip;reboot", NULL },
-                        "ip_resource");
-    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_interface=a/b", NULL }, "interface");
+    for (size_t i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++) {
+        struct params p;
+        r53_rc rc = load(bad_values[i].env, &p);
+
+        if (rc != R53_ERR_CONFIG || strstr(r53_last_error(), bad_values[i].word) == NULL) {
+            print_error("row %zu (%s): rc %d, reason '%s', want '%s'\n", i,
+                        bad_values[i].env[2] != NULL ? bad_values[i].env[2] : "", (int)rc,
+                        r53_last_error(), bad_values[i].word);
+            failed++;
+        }
+    }
+    assert_int_equal(failed, 0);
+}
+
+/* Each bad DNS-monitor value on its own, so one failure hides no other. */
+static void expect_dns_error(const char *var, const char *word)
+{
+    expect_config_error((const char *[]){ BASE, "OCF_RESKEY_ip=192.0.2.1", var, NULL }, word);
+}
+
+static void test_bad_monitor_method(void **state)
+{
+    (void)state;
+    expect_dns_error("OCF_RESKEY_monitor_method=dig", "must be 'dns' or 'api'");
+}
+
+static void test_bad_dns_servers(void **state)
+{
+    (void)state;
+    expect_dns_error("OCF_RESKEY_dns_servers=ns1.example.com", "'ns1.example.com' is not ADDR");
+    expect_dns_error("OCF_RESKEY_dns_servers=10.0.0.2:0", "'10.0.0.2:0'");
+    expect_dns_error("OCF_RESKEY_dns_servers=10.0.0.2:65536", "'10.0.0.2:65536'");
+    expect_dns_error("OCF_RESKEY_dns_servers=10.0.0.2:53x", "'10.0.0.2:53x'");
+    expect_dns_error("OCF_RESKEY_dns_servers=[10.0.0.2]:53", "'[10.0.0.2]:53'");
+    expect_dns_error("OCF_RESKEY_dns_servers=[::1", "'[::1'");
+    expect_dns_error("OCF_RESKEY_dns_servers=10.0.0.2,,10.0.0.3", "empty");
+    expect_dns_error("OCF_RESKEY_dns_servers=1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,5.5.5.5,6.6.6.6,"
+                     "7.7.7.7,8.8.8.8,9.9.9.9",
+                     "more than 8");
+}
+
+static void test_bad_api_rate_limit(void **state)
+{
+    (void)state;
+    expect_dns_error("OCF_RESKEY_api_rate_limit=0", "out of range (0.100 to 1000 requests/s)");
+    expect_dns_error("OCF_RESKEY_api_rate_limit=fast", "is not a number of requests per second");
+}
+
+static void test_bad_dns_timeout(void **state)
+{
+    (void)state;
+    expect_dns_error("OCF_RESKEY_dns_timeout=0.05", "out of range");
+    expect_dns_error("OCF_RESKEY_dns_timeout=31", "out of range");
+    expect_dns_error("OCF_RESKEY_dns_timeout=1s", "is not a number of seconds");
+}
+
+/* Bad values from this node's environment (/etc/default/pacemaker) are
+ * this node's fault: R53_ERR_HOST (OCF 2), so another node may try. */
+static void test_bad_values_from_this_node(void **state)
+{
+    const char *endpoint[] = { BASE, "OCF_RESKEY_ip=192.0.2.1", "AWS_ENDPOINT_URL_ROUTE_53=ftp://x",
+                               NULL };
+    const char *imds[] = { BASE, "OCF_RESKEY_ip=192.0.2.1",
+                           "AWS_EC2_METADATA_SERVICE_ENDPOINT=ftp://x", NULL };
+    const char *profile[] = { BASE, "OCF_RESKEY_ip=192.0.2.1", "AWS_PROFILE=a]b", NULL };
+    const char *disabled[] = { BASE, "OCF_RESKEY_ip=local", "AWS_EC2_METADATA_DISABLED=true",
+                               NULL };
+    const char *param[] = { BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_endpoint=ftp://x", NULL };
+    struct params p;
+
+    (void)state;
+    assert_int_equal(load(endpoint, &p), R53_ERR_HOST);
+    assert_non_null(strstr(r53_last_error(), "must be an https:// URL"));
+    assert_non_null(strstr(r53_last_error(), "this node's environment"));
+    assert_int_equal(load(imds, &p), R53_ERR_HOST);
+    assert_int_equal(load(profile, &p), R53_ERR_HOST);
+    assert_int_equal(load(disabled, &p), R53_ERR_HOST);
+    assert_non_null(strstr(r53_last_error(), "AWS_EC2_METADATA_DISABLED"));
+    /* The same value as a parameter is wrong everywhere. */
+    assert_int_equal(load(param, &p), R53_ERR_CONFIG);
+}
+
+/* The meta-data's default of each parameter, and each action's timeout,
+ * read from metadata/route53.xml with expat. */
+struct md {
+    char name[64][40];
+    char def[64][64];
+    bool has_def[64];
+    size_t n;
+    char action[16][24];
+    long timeout_ms[16];
+    size_t n_actions;
+    size_t cur; /* the parameter being read, or 64 */
+};
+
+static void XMLCALL md_start(void *data, const XML_Char *el, const XML_Char **atts)
+{
+    struct md *m = data;
+    const char *name = "";
+    const char *def = NULL;
+    const char *timeout = "0";
+    const char *depth = NULL;
+
+    for (size_t i = 0; atts[i] != NULL; i += 2) {
+        name = strcmp(atts[i], "name") == 0 ? atts[i + 1] : name;
+        def = strcmp(atts[i], "default") == 0 ? atts[i + 1] : def;
+        timeout = strcmp(atts[i], "timeout") == 0 ? atts[i + 1] : timeout;
+        depth = strcmp(atts[i], "depth") == 0 ? atts[i + 1] : depth;
+    }
+    if (strcmp(el, "parameter") == 0 && m->n < 64) {
+        m->cur = m->n++;
+        snprintf(m->name[m->cur], sizeof(m->name[0]), "%s", name);
+    } else if (strcmp(el, "content") == 0 && m->cur < 64 && def != NULL) {
+        snprintf(m->def[m->cur], sizeof(m->def[0]), "%s", def);
+        m->has_def[m->cur] = true;
+    } else if (strcmp(el, "action") == 0 && m->n_actions < 16 &&
+               (depth == NULL || strcmp(depth, "0") == 0)) {
+        snprintf(m->action[m->n_actions], sizeof(m->action[0]), "%s", name);
+        m->timeout_ms[m->n_actions++] = strtol(timeout != NULL ? timeout : "0", NULL, 10) * 1000;
+    }
+}
+
+static void XMLCALL md_end(void *data, const XML_Char *el)
+{
+    struct md *m = data;
+
+    if (strcmp(el, "parameter") == 0) {
+        m->cur = 64;
+    }
+}
+
+static void read_metadata(struct md *m)
+{
+    char path[1024];
+    static char xml[256 * 1024];
+    const char *top = getenv("TOP_SRCDIR");
+    FILE *f = NULL;
+    size_t len = 0;
+    XML_Parser parser = XML_ParserCreate(NULL);
+
+    memset(m, 0, sizeof(*m));
+    m->cur = 64;
+    snprintf(path, sizeof(path), "%s/metadata/route53.xml", top != NULL ? top : ".");
+    f = fopen(path, "r");
+    if (f == NULL) {
+        fail_msg("cannot read %s (set TOP_SRCDIR)", path);
+    }
+    len = fread(xml, 1, sizeof(xml), f);
+    fclose(f);
+    XML_SetUserData(parser, m);
+    XML_SetElementHandler(parser, md_start, md_end);
+    assert_int_equal(XML_Parse(parser, xml, (int)len, 1), XML_STATUS_OK);
+    XML_ParserFree(parser);
+}
+
+static void test_defaults_match_metadata(void **state)
+{
+    struct md m;
+    int failed = 0;
+
+    (void)state;
+    read_metadata(&m);
+    assert_true(m.n > 20);
+    for (size_t i = 0; i < m.n; i++) {
+        const struct param_spec *t = NULL;
+
+        for (size_t j = 0; j < params_table_len; j++) {
+            t = strcmp(params_table[j].name, m.name[i]) == 0 ? &params_table[j] : t;
+        }
+        if (m.has_def[i] && (t == NULL || t->def == NULL || strcmp(t->def, m.def[i]) != 0)) {
+            print_error("%s: meta-data default '%s', table '%s'\n", m.name[i], m.def[i],
+                        t != NULL && t->def != NULL ? t->def : "(none)");
+            failed++;
+        }
+        if (!m.has_def[i] && t != NULL && t->def != NULL) {
+            print_error("%s: table default '%s' that the meta-data does not state\n", m.name[i],
+                        t->def);
+            failed++;
+        }
+    }
+    for (size_t j = 0; j < params_table_len; j++) {
+        bool found = false;
+
+        for (size_t i = 0; i < m.n; i++) {
+            found = found || strcmp(params_table[j].name, m.name[i]) == 0;
+        }
+        if (!found) {
+            print_error("%s: in the table, not in the meta-data\n", params_table[j].name);
+            failed++;
+        }
+    }
+    assert_int_equal(failed, 0);
+}
+
+static void test_action_timeouts_match_metadata(void **state)
+{
+    struct md m;
+    int failed = 0;
+
+    (void)state;
+    read_metadata(&m);
+    assert_true(m.n_actions >= 5);
+    for (size_t i = 0; i < m.n_actions; i++) {
+        if (params_action_timeout_ms(m.action[i]) != m.timeout_ms[i]) {
+            print_error("%s: meta-data %ld ms, agent %ld ms\n", m.action[i], m.timeout_ms[i],
+                        params_action_timeout_ms(m.action[i]));
+            failed++;
+        }
+    }
+    assert_int_equal(failed, 0);
 }
 
 static void test_host_checks(void **state)
@@ -328,10 +536,20 @@ static void test_peer_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),   cmocka_unit_test(test_every_value_set),
-        cmocka_unit_test(test_ip_sources), cmocka_unit_test(test_environment_fallbacks),
-        cmocka_unit_test(test_bad_values), cmocka_unit_test(test_host_checks),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_every_value_set),
+        cmocka_unit_test(test_bad_monitor_method),
+        cmocka_unit_test(test_bad_dns_servers),
+        cmocka_unit_test(test_bad_dns_timeout),
+        cmocka_unit_test(test_bad_api_rate_limit),
+        cmocka_unit_test(test_ip_sources),
+        cmocka_unit_test(test_environment_fallbacks),
+        cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_host_checks),
         cmocka_unit_test(test_peer_names),
+        cmocka_unit_test(test_bad_values_from_this_node),
+        cmocka_unit_test(test_defaults_match_metadata),
+        cmocka_unit_test(test_action_timeouts_match_metadata),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

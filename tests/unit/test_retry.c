@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "actions.h"
 #include "retry.h"
 
 static const struct retry_policy policy = { 10, 100, 5000, 0, 0 };
@@ -107,6 +108,30 @@ static void random_varies(void **state)
     assert_true(differ > 0);
 }
 
+/* Start's default GetChange schedule: every second for the first 5 s,
+ * then never later than half the time waited (and 15 s) after INSYNC,
+ * with 12 polls covering 60 s. */
+static void poll_schedule_grows_with_bounded_lateness(void **state)
+{
+    long prev = 0;
+
+    (void)state;
+    for (long n = 1; n <= 5; n++) {
+        assert_int_equal(action_default_poll_at_ms(n), n * 1000);
+    }
+    for (long n = 1; n <= 200; n++) {
+        long at = action_default_poll_at_ms(n);
+        long gap = at - prev;
+
+        assert_true(gap >= 1000);
+        assert_true(gap <= 15000);
+        assert_true(n <= 5 || gap * 2 <= at); /* at most half the time waited */
+        prev = at;
+    }
+    assert_true(action_default_poll_at_ms(12) >= 60000);
+    assert_true(action_default_poll_at_ms(11) < 60000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -117,6 +142,7 @@ int main(void)
         cmocka_unit_test(deadline_bounds_pause),
         cmocka_unit_test(zero_cap_retries_at_once),
         cmocka_unit_test(random_varies),
+        cmocka_unit_test(poll_schedule_grows_with_bounded_lateness),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,12 +11,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ocf.h"
 #include "state.h"
 
 #define WRITERS 4  /* processes writing the shared instance */
@@ -38,6 +40,17 @@ static void make_state(int w, int i, struct state *s)
     snprintf(s->type, sizeof(s->type), "A");
     snprintf(s->value, sizeof(s->value), "10.%d.%d.%d", w, i / 256, i % 256);
     s->ttl = (long)w * 100000 + i;
+    s->private_zone = (i % 2) == 1;
+    snprintf(s->name_servers, sizeof(s->name_servers), "127.0.%d.%d:53,[fd00::%d]:5353", w, i % 256,
+             i);
+}
+
+/* Field by field: struct state has padding. */
+static bool same_state(const struct state *a, const struct state *b)
+{
+    return strcmp(a->zone_id, b->zone_id) == 0 && strcmp(a->fqdn, b->fqdn) == 0 &&
+           strcmp(a->type, b->type) == 0 && strcmp(a->value, b->value) == 0 && a->ttl == b->ttl &&
+           a->private_zone == b->private_zone && strcmp(a->name_servers, b->name_servers) == 0;
 }
 
 /* True if s is make_state(w, i) for some writer w < nw and i < WRITES. */
@@ -51,7 +64,7 @@ static int is_written(const struct state *s, int nw)
         return 0;
     }
     make_state((int)w, (int)i, &want);
-    return memcmp(&want, s, sizeof(want)) == 0;
+    return same_state(&want, s);
 }
 
 /* A child: write writer w's states to path in order; every 'remove_every'
@@ -148,7 +161,7 @@ static void test_concurrent_writers_never_tear(void **unused)
             whole++;
         } else {
             if (bad++ < 5) {
-                fprintf(stderr, "read %ld: rc %s: %s\n", reads, r53_rc_str(rc),
+                fprintf(stderr, "read %ld: rc %s: %s\n", reads, ocf_rc_name(rc),
                         rc == R53_OK ? "a state nobody wrote" : r53_last_error());
             }
         }
@@ -183,7 +196,7 @@ static void test_concurrent_writers_never_tear(void **unused)
 
         make_state(o, WRITES - 1, &want);
         assert_int_equal(state_read(other[o], &s), R53_OK);
-        assert_memory_equal(&s, &want, sizeof(want));
+        assert_true(same_state(&s, &want));
     }
     assert_int_equal(stray_files(dir, keep, sizeof(keep) / sizeof(keep[0])), 0);
 
@@ -212,7 +225,7 @@ static void test_roundtrip_and_remove(void **unused)
     make_state(3, 42, &in);
     assert_int_equal(state_write(path, &in), R53_OK);
     assert_int_equal(state_read(path, &out), R53_OK);
-    assert_memory_equal(&in, &out, sizeof(in));
+    assert_true(same_state(&in, &out));
     assert_true(is_written(&out, 4));
     assert_false(is_written(&out, 3));
     assert_int_equal(state_remove(path), R53_OK);

@@ -1,0 +1,266 @@
+#include "aws_call.h"
+
+#include <mbedtls/platform_util.h>
+#include <qb/qblog.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sigv4.h"
+#include "util.h"
+
+struct aws_caller {
+    struct endpoint endpoint;
+    struct aws_service service;
+    struct http_client *http;
+    struct cred_provider *provider;
+    struct credentials creds; /* from the provider, on first use */
+    struct retry_policy retry;
+    struct aws_send_hooks hooks;
+    unsigned requests;
+};
+
+r53_rc aws_caller_new(const struct endpoint *endpoint, const struct aws_service *service,
+                      struct http_client *http, struct cred_provider *creds,
+                      struct aws_caller **out)
+{
+    struct aws_caller *c = calloc(1, sizeof(*c));
+
+    *out = NULL;
+    if (c == NULL) {
+        return r53_fail(R53_ERR_NOMEM, "out of memory");
+    }
+    c->endpoint = *endpoint;
+    c->service = *service;
+    c->http = http;
+    c->provider = creds;
+    c->retry = (struct retry_policy){ 1, 0, 0, 0, 0 };
+    *out = c;
+    return R53_OK;
+}
+
+void aws_caller_free(struct aws_caller *c)
+{
+    if (c != NULL) {
+        credentials_wipe(&c->creds);
+        free(c);
+    }
+}
+
+void aws_caller_set_retry(struct aws_caller *c, const struct retry_policy *policy)
+{
+    c->retry = *policy;
+}
+
+void aws_caller_set_hooks(struct aws_caller *c, const struct aws_send_hooks *hooks)
+{
+    c->hooks = *hooks;
+}
+
+unsigned aws_caller_requests(const struct aws_caller *c)
+{
+    return c->requests;
+}
+
+const char *aws_caller_credentials_source(const struct aws_caller *c)
+{
+    return c->creds.access_key_id != NULL ? c->creds.source : "";
+}
+
+/* AWS error codes, whatever the service, onto ours. */
+static r53_rc rc_for_api_error(long status, const char *code)
+{
+    static const struct {
+        const char *code;
+        r53_rc rc;
+    } table[] = {
+        { "Throttling", R53_ERR_THROTTLED },
+        { "ThrottlingException", R53_ERR_THROTTLED },
+        { "PriorRequestNotComplete", R53_ERR_THROTTLED },
+        { "AccessDenied", R53_ERR_AUTH },
+        { "AccessDeniedException", R53_ERR_AUTH },
+        { "InvalidClientTokenId", R53_ERR_AUTH },
+        { "SignatureDoesNotMatch", R53_ERR_AUTH },
+        { "ExpiredToken", R53_ERR_EXPIRED },
+        { "RequestExpired", R53_ERR_AUTH },
+        { "IncompleteSignature", R53_ERR_AUTH },
+        { "MissingAuthenticationToken", R53_ERR_AUTH },
+        { "UnrecognizedClientException", R53_ERR_AUTH },
+        { "NoSuchHostedZone", R53_ERR_NO_ZONE },
+        { "InvalidChangeBatch", R53_ERR_CHANGE },
+        { "InvalidInput", R53_ERR_CHANGE },
+        { "NoSuchChange", R53_ERR_NOT_FOUND },
+    };
+
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+        if (strcmp(code, table[i].code) == 0) {
+            return table[i].rc;
+        }
+    }
+    return status >= 500 ? R53_ERR_SERVER : R53_ERR_API;
+}
+
+/* The failure an error answer stands for; its code goes to code_out. */
+static r53_rc api_failure(const struct aws_caller *c, const char *op,
+                          const struct http_response *resp, char *code_out, size_t code_len)
+{
+    struct aws_api_error err = { 0 };
+    char excerpt[81];
+
+    if (c->service.read_error(resp->body, resp->body_len, &err) != R53_OK) {
+        util_printable_n(resp->body, resp->body_len, excerpt, sizeof(excerpt));
+        return r53_fail(resp->status >= 500 ? R53_ERR_SERVER : R53_ERR_HTTP,
+                        "%s: HTTP %ld that is not an AWS error: '%s'", op, resp->status, excerpt);
+    }
+    snprintf(code_out, code_len, "%s", err.code);
+    /* AWS words clock skew as "Signature expired: <when> is now earlier
+     * than ..."; the fix is this node's clock, not the keys. */
+    return r53_fail(rc_for_api_error(resp->status, err.code), "%s: %s (HTTP %ld): %s%s", op,
+                    err.code, resp->status, err.message,
+                    strstr(err.message, "Signature expired") != NULL ||
+                            strcmp(err.code, "RequestExpired") == 0
+                        ? " (this node's clock is off by more than 5 minutes: check NTP)"
+                        : "");
+}
+
+/* The Authorization header's value for req, signed now. */
+static r53_rc sign(const struct aws_caller *c, const struct aws_request *req,
+                   const struct sigv4_header *headers, size_t n, const char *amz_date,
+                   char **authorization)
+{
+    size_t body_len = req->body != NULL ? strlen(req->body) : 0;
+    struct sigv4_request sreq = { req->method, req->path, req->query,
+                                  headers,     n,         (const unsigned char *)req->body,
+                                  body_len };
+    struct sigv4_key key = { c->creds.access_key_id, c->creds.secret_access_key };
+    struct sigv4_scope scope = { amz_date, c->service.region, c->service.name };
+
+    return sigv4_authorization(&sreq, &key, &scope, authorization);
+}
+
+/* Send one signed request through the hooks. */
+static r53_rc send_signed(struct aws_caller *c, const struct aws_request *req,
+                          const struct http_header *headers, size_t n, struct http_response *resp,
+                          char *code, size_t code_len)
+{
+    char url[2048];
+    r53_rc rc = R53_OK;
+    struct http_request hreq = {
+        req->method, url, headers, n, req->body, req->body != NULL ? strlen(req->body) : 0
+    };
+
+    snprintf(url, sizeof(url), "%s%s%s%s", c->endpoint.base, req->path,
+             req->query != NULL ? "?" : "", req->query != NULL ? req->query : "");
+    if (c->hooks.before != NULL &&
+        (rc = c->hooks.before(c->hooks.ctx, c->retry.deadline_ms)) != R53_OK) {
+        return r53_fail(rc, "%s: %s", req->op, r53_last_error());
+    }
+    c->requests++;
+    if ((rc = http_perform(c->http, &hreq, resp)) != R53_OK) {
+        return r53_fail(rc, "%s: %s", req->op, r53_last_error());
+    }
+    qb_log(LOG_DEBUG, "%s %s -> HTTP %ld", req->op, req->path, resp->status);
+    if (resp->status < 200 || resp->status > 299) {
+        rc = api_failure(c, req->op, resp, code, code_len);
+        http_response_free(resp);
+    }
+    if (c->hooks.after != NULL) {
+        c->hooks.after(c->hooks.ctx, code);
+    }
+    return rc;
+}
+
+/* Sign and send one try; R53_OK only for a 2xx answer. */
+static r53_rc call_once(struct aws_caller *c, const struct aws_request *req,
+                        struct http_response *resp)
+{
+    r53_rc rc = R53_OK;
+    char amz_date[17];
+    char *authorization = NULL;
+    char code[64] = "";
+    struct sigv4_header sig[4];
+    struct http_header headers[5];
+    size_t n = 0;
+
+    if (c->creds.access_key_id == NULL &&
+        (rc = cred_provider_get(c->provider, &c->creds)) != R53_OK) {
+        return rc;
+    }
+    sigv4_amz_date(time(NULL), amz_date);
+    sig[n++] = (struct sigv4_header){ "host", c->endpoint.authority };
+    sig[n++] = (struct sigv4_header){ "x-amz-date", amz_date };
+    if (req->content_type != NULL) {
+        sig[n++] = (struct sigv4_header){ "content-type", req->content_type };
+    }
+    if (c->creds.session_token != NULL) {
+        sig[n++] = (struct sigv4_header){ "x-amz-security-token", c->creds.session_token };
+    }
+    if ((rc = sign(c, req, sig, n, amz_date, &authorization)) == R53_OK) {
+        for (size_t i = 0; i < n; i++) {
+            headers[i] = (struct http_header){ sig[i].name, sig[i].value };
+        }
+        headers[n] = (struct http_header){ "Authorization", authorization };
+        rc = send_signed(c, req, headers, n + 1, resp, code, sizeof(code));
+    }
+    if (authorization != NULL) {
+        mbedtls_platform_zeroize(authorization, strlen(authorization));
+        free(authorization);
+    }
+    return rc;
+}
+
+/* The reason when retries did not help: how often, how long, and why. */
+static r53_rc gave_up(r53_rc rc, unsigned tries, int64_t started)
+{
+    if (tries < 2) {
+        return rc;
+    }
+    return r53_fail(rc, "gave up after %u tries in %.1f s: %s", tries,
+                    (double)(util_now_ms() - started) / 1000.0, r53_last_error());
+}
+
+/* ExpiredToken: fresh credentials from the provider, once. */
+static r53_rc renew(struct aws_caller *c, const char *op)
+{
+    qb_log(LOG_NOTICE, "%s; fetching fresh credentials", r53_last_error());
+    credentials_wipe(&c->creds);
+    if (cred_provider_renew(c->provider, &c->creds) != R53_OK) {
+        return r53_fail(R53_ERR_EXPIRED, "%s: credentials expired and cannot be renewed: %s", op,
+                        r53_last_error());
+    }
+    return R53_OK;
+}
+
+struct attempt {
+    struct aws_caller *c;
+    const struct aws_request *req;
+    struct http_response *resp;
+    bool renewed;
+};
+
+/* One try; expired temporary credentials are renewed once, within it. */
+static r53_rc attempt(void *ctx)
+{
+    struct attempt *a = ctx;
+    r53_rc rc = call_once(a->c, a->req, a->resp);
+
+    if (rc == R53_ERR_EXPIRED && !a->renewed && cred_provider_can_renew(a->c->provider)) {
+        a->renewed = true;
+        if ((rc = renew(a->c, a->req->op)) == R53_OK) {
+            rc = call_once(a->c, a->req, a->resp);
+        }
+    }
+    return rc;
+}
+
+r53_rc aws_call(struct aws_caller *c, const struct aws_request *req, struct http_response *resp)
+{
+    struct attempt a = { c, req, resp, false };
+    int64_t started = util_now_ms();
+    unsigned tries = 0;
+    r53_rc rc = retry_run(&c->retry, attempt, &a, req->op, &tries);
+
+    /* A refusal after retries is the refusal; running out is giving up. */
+    return retry_worth(rc) || rc == R53_ERR_TIMEOUT ? gave_up(rc, tries, started) : rc;
+}

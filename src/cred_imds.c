@@ -1,0 +1,223 @@
+#include "credentials.h"
+
+#include <json-c/json.h>
+#include <mbedtls/platform_util.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imds.h"
+#include "util.h"
+
+/* An IMDS credentials document is about 1.3 KiB. */
+#define CRED_MAX_JSON (64 * 1024)
+
+/* ---- instance metadata -------------------------------------------- */
+
+/* json-c keeps every parsed string inside its json_object (inline for
+ * short strings, in a malloc'd block otherwise) and frees it without
+ * zeroing.  Those bytes belong to the object we are about to release, so
+ * casting away json_object_get_string's const to zero them is safe; it
+ * is the only way json-c's API leaves to wipe them. */
+/* NOLINTNEXTLINE(misc-no-recursion): depth is capped by json_tokener_new()'s 32 levels. */
+static void json_wipe(struct json_object *o)
+{
+    if (json_object_is_type(o, json_type_string)) {
+        mbedtls_platform_zeroize((char *)json_object_get_string(o),
+                                 (size_t)json_object_get_string_len(o));
+    } else if (json_object_is_type(o, json_type_object)) {
+        json_object_object_foreach(o, key, value)
+        {
+            (void)key;
+            json_wipe(value);
+        }
+    } else if (json_object_is_type(o, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(o); i++) {
+            json_wipe(json_object_array_get_idx(o, i));
+        }
+    }
+}
+
+/* The tokener assembles each string in its own printbuf before copying
+ * it into the object; the last secret parsed is still there.  struct
+ * json_tokener is public in json-c 0.13-0.17 (fields marked deprecated);
+ * reaching in is the best wipe the library allows. */
+static void tokener_free(struct json_tokener *tok)
+{
+    if (tok == NULL) {
+        return;
+    }
+    if (tok->pb != NULL && tok->pb->buf != NULL && tok->pb->size > 0) {
+        mbedtls_platform_zeroize(tok->pb->buf, (size_t)tok->pb->size);
+    }
+    json_tokener_free(tok);
+}
+
+static r53_rc json_field(struct json_object *root, const char *name, const char **value,
+                         size_t *len)
+{
+    struct json_object *v = NULL;
+
+    if (!json_object_object_get_ex(root, name, &v) || v == NULL) {
+        return r53_fail(R53_ERR_PARSE, "instance metadata credentials lack %s", name);
+    }
+    if (!json_object_is_type(v, json_type_string)) {
+        return r53_fail(R53_ERR_PARSE, "instance metadata credentials: %s is not a string", name);
+    }
+    *value = json_object_get_string(v);
+    *len = (size_t)json_object_get_string_len(v);
+    if (*len == 0) {
+        return r53_fail(R53_ERR_PARSE, "instance metadata credentials: %s is empty", name);
+    }
+    if (strlen(*value) != *len) {
+        return r53_fail(R53_ERR_PARSE, "instance metadata credentials: %s contains a NUL", name);
+    }
+    return R53_OK;
+}
+
+r53_rc credentials_from_imds_json(const char *json, size_t len, struct credentials *out)
+{
+    r53_rc rc = R53_OK;
+    struct json_tokener *tok = NULL;
+    struct json_object *root = NULL;
+    struct json_object *code = NULL;
+    struct credentials c = { 0 };
+    const char *id = NULL;
+    const char *secret = NULL;
+    const char *token = NULL;
+    size_t id_len = 0;
+    size_t secret_len = 0;
+    size_t token_len = 0;
+    enum json_tokener_error jerr = json_tokener_success;
+
+    if (json == NULL || len == 0) {
+        return r53_fail(R53_ERR_PARSE, "instance metadata returned empty credentials");
+    }
+    if (len > CRED_MAX_JSON) {
+        return r53_fail(R53_ERR_PARSE,
+                        "instance metadata credentials are %zu bytes, more than the %d allowed",
+                        len, CRED_MAX_JSON);
+    }
+    tok = json_tokener_new();
+    if (tok == NULL) {
+        return r53_fail(R53_ERR_NOMEM, "out of memory parsing instance metadata credentials");
+    }
+    root = json_tokener_parse_ex(tok, json, (int)len);
+    jerr = json_tokener_get_error(tok);
+    if (root == NULL) {
+        if (jerr == json_tokener_continue) {
+            rc = r53_fail(R53_ERR_PARSE, "instance metadata credentials end early (truncated?)");
+        } else {
+            rc = r53_fail(R53_ERR_PARSE, "instance metadata credentials are not JSON: %s",
+                          json_tokener_error_desc(jerr));
+        }
+        goto cleanup;
+    }
+    for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
+        if (json[i] != ' ' && json[i] != '\t' && json[i] != '\r' && json[i] != '\n') {
+            rc = r53_fail(R53_ERR_PARSE,
+                          "instance metadata credentials have data after the JSON object");
+            goto cleanup;
+        }
+    }
+    if (!json_object_is_type(root, json_type_object)) {
+        rc = r53_fail(R53_ERR_PARSE, "instance metadata credentials are not a JSON object");
+        goto cleanup;
+    }
+    if (json_object_object_get_ex(root, "Code", &code)) {
+        struct json_object *message = NULL;
+        char code_text[65];
+        char message_text[161];
+
+        if (!json_object_is_type(code, json_type_string)) {
+            rc = r53_fail(R53_ERR_PARSE, "instance metadata credentials: Code is not a string");
+            goto cleanup;
+        }
+        if (strcmp(json_object_get_string(code), "Success") != 0) {
+            util_printable(json_object_get_string(code), code_text, sizeof(code_text));
+            message_text[0] = '\0';
+            if (json_object_object_get_ex(root, "Message", &message) &&
+                json_object_is_type(message, json_type_string)) {
+                util_printable(json_object_get_string(message), message_text, sizeof(message_text));
+            }
+            rc = r53_fail(R53_ERR_AUTH,
+                          "instance metadata has no credentials for the role: Code \"%s\"%s%s",
+                          code_text, message_text[0] != '\0' ? ": " : "", message_text);
+            goto cleanup;
+        }
+    }
+    if ((rc = json_field(root, "AccessKeyId", &id, &id_len)) != R53_OK ||
+        (rc = json_field(root, "SecretAccessKey", &secret, &secret_len)) != R53_OK ||
+        (rc = json_field(root, "Token", &token, &token_len)) != R53_OK) {
+        goto cleanup;
+    }
+    rc =
+        credentials_fill(&c, id, id_len, secret, secret_len, token, token_len, "instance metadata");
+    if (rc == R53_OK) {
+        *out = c;
+    }
+
+cleanup:
+    if (root != NULL) {
+        json_wipe(root);
+        json_object_put(root);
+    }
+    tokener_free(tok);
+    return rc;
+}
+
+/* The role name from iam/security-credentials/, then its JSON. */
+static r53_rc role_credentials(struct imds *m, struct credentials *out)
+{
+    r53_rc rc = R53_OK;
+    char *role = NULL;
+    char *json = NULL;
+    char path[512];
+
+    rc = imds_get(m, "iam/security-credentials/", &role);
+    if (rc == R53_ERR_NOT_FOUND) {
+        return r53_fail(R53_ERR_NO_CREDENTIALS,
+                        "no credentials: none in the environment or profile files, and "
+                        "this instance has no IAM role attached");
+    }
+    if (rc != R53_OK) {
+        return rc;
+    }
+    /* Several lines would be several roles; EC2 attaches one. */
+    role[strcspn(role, "\r\n")] = '\0';
+    if (role[0] == '\0' || strchr(role, '/') != NULL) {
+        rc = r53_fail(R53_ERR_HTTP, "instance metadata gave an unusable role name");
+        goto cleanup;
+    }
+    snprintf(path, sizeof(path), "iam/security-credentials/%s", role);
+    rc = imds_get(m, path, &json);
+    if (rc != R53_OK) {
+        goto cleanup;
+    }
+    rc = credentials_from_imds_json(json, strlen(json), out);
+    if (rc == R53_OK) {
+        snprintf(out->source, sizeof(out->source), "instance role %.40s", role);
+    }
+
+cleanup:
+    if (json != NULL) {
+        mbedtls_platform_zeroize(json, strlen(json));
+        free(json);
+    }
+    free(role);
+    return rc;
+}
+
+static r53_rc imds_provider_get(struct cred_provider *p, struct credentials *out)
+{
+    return role_credentials(p->impl, out);
+}
+
+/* The role's keys rotate: ask again. */
+static const struct cred_provider_ops imds_ops = { imds_provider_get, imds_provider_get, NULL,
+                                                   NULL };
+
+struct cred_provider *cred_imds_new(struct imds *imds)
+{
+    return cred_provider_new("instance role", &imds_ops, imds);
+}

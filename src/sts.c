@@ -1,0 +1,223 @@
+#include "sts.h"
+
+#include <mbedtls/platform_util.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+#include "xml.h"
+
+static bool region_ok(const char *r)
+{
+    size_t n = strlen(r);
+
+    return n > 0 && n <= 32 && strspn(r, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+r53_rc sts_endpoint(const char *param, const char *env_url, const char *region, bool regional,
+                    char *url, size_t url_len, char *signing_region, size_t region_len)
+{
+    bool have_region = region != NULL && region[0] != '\0';
+
+    if (have_region && !region_ok(region)) {
+        return r53_fail(
+            R53_ERR_HOST,
+            "region '%s' (AWS_REGION or AWS_DEFAULT_REGION on this node) is not an AWS region name",
+            region);
+    }
+    /* An explicit endpoint is signed for the region in use, if any. */
+    snprintf(signing_region, region_len, "%s", have_region ? region : "us-east-1");
+    if (param != NULL || env_url != NULL) {
+        snprintf(url, url_len, "%s", param != NULL ? param : env_url);
+        return R53_OK;
+    }
+    if (have_region && regional) {
+        snprintf(url, url_len, "https://sts.%s.amazonaws.com%s", region,
+                 strncmp(region, "cn-", 3) == 0 ? ".cn" : "");
+        return R53_OK;
+    }
+    snprintf(url, url_len, "https://sts.amazonaws.com");
+    snprintf(signing_region, region_len, "us-east-1");
+    return R53_OK;
+}
+
+struct aws_service sts_service(const char *signing_region)
+{
+    struct aws_service s = { "sts", signing_region, sts_xml_error };
+
+    return s;
+}
+
+/* ---- answers ---- */
+
+static r53_rc error_end(struct xml_ctx *c, const char *path)
+{
+    struct aws_api_error *out = c->out;
+
+    if (strcmp(path, "Error/Code") == 0) {
+        return xml_take(c, out->code, sizeof(out->code), "Error/Code");
+    }
+    if (strcmp(path, "Error/Message") == 0) {
+        xml_append_message(c, out->message, sizeof(out->message));
+    }
+    return R53_OK;
+}
+
+r53_rc sts_xml_error(const char *body, size_t len, struct aws_api_error *out)
+{
+    static const char *const roots[] = { "ErrorResponse", NULL };
+    struct xml_ctx c = { 0 };
+    r53_rc rc = R53_OK;
+
+    memset(out, 0, sizeof(*out));
+    c.ns = STS_XML_NS;
+    c.roots = roots;
+    c.on_end = error_end;
+    c.out = out;
+    rc = xml_run(&c, body, len);
+    if (rc == R53_OK && out->code[0] == '\0') {
+        rc = r53_fail(R53_ERR_PARSE, "response has no Error/Code");
+    }
+    if (rc != R53_OK) {
+        memset(out, 0, sizeof(*out));
+    }
+    return rc;
+}
+
+/* The four fields of Credentials, as text (secrets: wiped after use). */
+struct sts_fields {
+    char id[128];
+    char secret[128];
+    char token[4096];
+    char expiration[40];
+};
+
+static r53_rc credentials_end(struct xml_ctx *c, const char *path)
+{
+    struct sts_fields *f = c->out;
+    const char *leaf = strrchr(path, '/');
+
+    if (strstr(path, "Result/Credentials/") == NULL || leaf == NULL) {
+        return R53_OK;
+    }
+    leaf++;
+    if (strcmp(leaf, "AccessKeyId") == 0) {
+        return xml_take(c, f->id, sizeof(f->id), "Credentials/AccessKeyId");
+    }
+    if (strcmp(leaf, "SecretAccessKey") == 0) {
+        return xml_take(c, f->secret, sizeof(f->secret), "Credentials/SecretAccessKey");
+    }
+    if (strcmp(leaf, "SessionToken") == 0) {
+        return xml_take(c, f->token, sizeof(f->token), "Credentials/SessionToken");
+    }
+    if (strcmp(leaf, "Expiration") == 0) {
+        return xml_take(c, f->expiration, sizeof(f->expiration), "Credentials/Expiration");
+    }
+    return R53_OK;
+}
+
+/* "2026-12-02T06:00:00Z" (fractions of a second allowed) as epoch s. */
+static bool parse_time(const char *text, time_t *out)
+{
+    struct tm tm = { 0 };
+    const char *end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
+
+    if (end != NULL && *end == '.') {
+        end += 1 + strspn(end + 1, "0123456789");
+    }
+    if (end == NULL || strcmp(end, "Z") != 0) {
+        return false;
+    }
+    *out = timegm(&tm);
+    return *out > 0;
+}
+
+r53_rc sts_xml_credentials(const char *body, size_t len, const char *root, struct credentials *out,
+                           time_t *expires)
+{
+    const char *roots[] = { root, NULL };
+    struct xml_ctx c = { 0 };
+    struct sts_fields f;
+    r53_rc rc = R53_OK;
+
+    memset(&f, 0, sizeof(f));
+    c.ns = STS_XML_NS;
+    c.roots = roots;
+    c.on_end = credentials_end;
+    c.out = &f;
+    rc = xml_run(&c, body, len);
+    if (rc == R53_OK && (f.id[0] == '\0' || f.secret[0] == '\0' || f.token[0] == '\0')) {
+        rc = r53_fail(R53_ERR_PARSE,
+                      "STS answer lacks AccessKeyId, SecretAccessKey or SessionToken");
+    }
+    if (rc == R53_OK && !parse_time(f.expiration, expires)) {
+        rc = r53_fail(R53_ERR_PARSE, "STS answer has no usable Expiration");
+    }
+    if (rc == R53_OK) {
+        rc = credentials_fill(out, f.id, strlen(f.id), f.secret, strlen(f.secret), f.token,
+                              strlen(f.token), "STS");
+    }
+    /* The parser's text buffer held the secret and the token too. */
+    mbedtls_platform_zeroize(&c, sizeof(c));
+    mbedtls_platform_zeroize(&f, sizeof(f));
+    return rc;
+}
+
+/* ---- AssumeRole ---- */
+
+bool sts_role_arn_ok(const char *arn)
+{
+    const char *p = NULL;
+    size_t account = 0;
+
+    if (strncmp(arn, "arn:", 4) != 0 || (p = strchr(arn + 4, ':')) == NULL ||
+        strncmp(p, ":iam::", 6) != 0) {
+        return false;
+    }
+    p += 6;
+    account = strspn(p, "0123456789");
+    return account == 12 && strncmp(p + account, ":role/", 6) == 0 && p[account + 6] != '\0' &&
+           strlen(arn) <= 2048 && strpbrk(arn, " \t\r\n") == NULL;
+}
+
+r53_rc sts_assume_role(struct aws_caller *sts, const struct sts_assume *a, struct credentials *out,
+                       time_t *expires)
+{
+    char arn[2048 * 3 + 1];
+    char name[200];
+    char ext[1300] = "";
+    char body[8192];
+    struct http_response resp = { 0 };
+    struct aws_request req = { "AssumeRole", "POST",
+                               "/",          NULL,
+                               body,         "application/x-www-form-urlencoded; charset=utf-8" };
+    r53_rc rc = R53_OK;
+
+    if (!sts_role_arn_ok(a->role_arn)) {
+        return r53_fail(R53_ERR_CONFIG,
+                        "role_arn '%s' is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
+                        a->role_arn);
+    }
+    util_percent_encode(a->role_arn, arn, sizeof(arn));
+    util_percent_encode(a->session_name, name, sizeof(name));
+    if (a->external_id != NULL) {
+        snprintf(ext, sizeof(ext), "&ExternalId=");
+        util_percent_encode(a->external_id, ext + strlen(ext), sizeof(ext) - strlen(ext));
+    }
+    snprintf(body, sizeof(body),
+             "Action=AssumeRole&Version=2011-06-15&RoleArn=%s&RoleSessionName=%s%s", arn, name,
+             ext);
+    if (a->duration_s > 0) {
+        snprintf(body + strlen(body), sizeof(body) - strlen(body), "&DurationSeconds=%ld",
+                 a->duration_s);
+    }
+    rc = aws_call(sts, &req, &resp);
+    if (rc == R53_OK) {
+        rc = sts_xml_credentials(resp.body, resp.body_len, "AssumeRoleResponse", out, expires);
+    }
+    if (resp.body != NULL) {
+        mbedtls_platform_zeroize(resp.body, resp.body_len);
+    }
+    http_response_free(&resp);
+    return rc;
+}

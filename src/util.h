@@ -1,0 +1,32 @@
+/* Small helpers every module shares, each written once (in the spirit of
+ * curl's lib/curlx/).  No state, no OCF or AWS knowledge. */
+#ifndef R53_UTIL_H
+#define R53_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Monotonic clock in milliseconds: deadlines and durations. */
+int64_t util_now_ms(void);
+
+/* v, or NULL when v is NULL or empty: Pacemaker passes cleared
+ * parameters as empty strings, and AWS tools treat empty variables as
+ * unset. */
+const char *util_unset_if_empty(const char *v);
+
+/* Copy untrusted text into buf (cap >= 4) for a message or a log line:
+ * bytes outside printable ASCII become '?', and a copy cut short ends in
+ * "..."; so odd bytes or newlines never reach a log.  Returns buf. */
+const char *util_printable(const char *s, char *buf, size_t cap);
+
+/* The same for the first len bytes of s (which need not end in NUL). */
+const char *util_printable_n(const char *s, size_t len, char *buf, size_t cap);
+
+/* s without prefix when it starts with it ("/hostedzone/Z1" -> "Z1"). */
+const char *util_strip_prefix(const char *s, const char *prefix);
+
+/* Percent-encode everything but RFC 3986's unreserved characters (a
+ * query or form value); cut to fit outlen. */
+void util_percent_encode(const char *in, char *out, size_t outlen);
+
+#endif
