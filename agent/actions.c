@@ -7,6 +7,7 @@
 
 #include "address.h"
 #include "dnscheck.h"
+#include "owner.h"
 #include "log.h"
 #include "session.h"
 #include "state.h"
@@ -202,6 +203,89 @@ static void learn_name_servers(const struct action_env *e, struct r53_client *r5
     dnscheck_learn(p, zone, e->deadline_ms, st);
 }
 
+/* Longest crm_attribute may take to read the cluster's name. */
+#define OWNER_TIMEOUT_MS 10000
+/* Reads and writes when the name keeps changing under a start. */
+#define PUBLISH_TRIES 3
+
+/* This resource's marker, or R53_OK with marker[0] == '\0' when
+ * ownership is off. */
+static r53_rc own_marker(const struct action_env *e, struct owner_id *me, char *marker, size_t len)
+{
+    long t = (long)time_left(e) / 2;
+    r53_rc rc = R53_OK;
+
+    marker[0] = '\0';
+    if (e->p->ownership == OWNERSHIP_OFF) {
+        return R53_OK;
+    }
+    if ((rc = owner_self(e->p, t < OWNER_TIMEOUT_MS ? t : OWNER_TIMEOUT_MS, me)) == R53_OK) {
+        owner_marker(me, marker, len);
+    }
+    return rc;
+}
+
+/* Whether start may write the name as read; a refusal changes nothing. */
+static r53_rc may_claim(const struct action_env *e, const struct r53_name *name,
+                        const struct state *st, const struct owner_id *me)
+{
+    struct owner_id other;
+    enum owner_state owner = owner_of(name, me, &other);
+
+    if (owner == OWNER_OTHER) {
+        return r53_fail(R53_ERR_CONFIG,
+                        "%s is owned by cluster %s, resource %s (TXT marker); this resource "
+                        "(cluster %s) will not take it over: stop it there with "
+                        "stop_action=delete, or remove that marker, to hand the name over",
+                        st->fqdn, other.cluster, other.resource, me->cluster);
+    }
+    if (owner == OWNER_NONE && e->p->ownership == OWNERSHIP_REQUIRE &&
+        (owner_find(name, "A") != NULL || owner_find(name, "AAAA") != NULL)) {
+        return r53_fail(R53_ERR_CONFIG,
+                        "%s has a record but no route53 marker, and ownership=require: set "
+                        "ownership=claim to take it",
+                        st->fqdn);
+    }
+    return R53_OK;
+}
+
+/* Write the record, and with ownership our marker, as one
+ * compare-and-swap batch built from what was just read; when the name
+ * changed in between, Route 53 refuses the batch and start reads again. */
+static r53_rc publish(const struct action_env *e, struct r53_client *r53, const struct state *st,
+                      const char *comment, struct r53_change_info *info)
+{
+    struct owner_id me;
+    char marker[300];
+    struct r53_name name;
+    struct owner_batch b;
+    r53_rc rc = own_marker(e, &me, marker, sizeof(marker));
+    const char *value[] = { st->value };
+
+    if (rc == R53_OK && marker[0] == '\0') {
+        struct r53_change up = { "UPSERT", st->fqdn, st->type, st->ttl, value, 1 };
+
+        return r53_change_batch(r53, st->zone_id, &up, 1, comment, info);
+    }
+    for (int tries = 1; rc == R53_OK; tries++) {
+        size_t n = 0;
+
+        if ((rc = r53_get_name(r53, st->zone_id, st->fqdn, &name)) != R53_OK ||
+            (rc = may_claim(e, &name, st, &me)) != R53_OK) {
+            break;
+        }
+        n = owner_build_claim(&name, st->fqdn, st->type, st->ttl, st->value, marker, &b);
+        rc = r53_change_batch(r53, st->zone_id, b.changes, n, comment, info);
+        if (rc != R53_ERR_CHANGE || tries == PUBLISH_TRIES) {
+            break;
+        }
+        qb_log(LOG_NOTICE, "%s changed while it was written (%s); reading it again", st->fqdn,
+               r53_last_error());
+        rc = R53_OK;
+    }
+    return rc;
+}
+
 r53_rc action_start(const struct action_env *e)
 {
     r53_rc rc = R53_OK;
@@ -226,14 +310,10 @@ r53_rc action_start(const struct action_env *e)
     snprintf(st.value, sizeof(st.value), "%s", addr.text);
     st.ttl = p->ttl;
     snprintf(comment, sizeof(comment), "route53 resource agent: active on %s", e->node);
-    {
-        struct r53_change change = { "UPSERT", st.fqdn, st.type, st.ttl, st.value, comment };
-
-        qb_log(LOG_INFO, "publishing %s %s %s (TTL %ld) in zone %s", st.fqdn, st.type, st.value,
-               st.ttl, st.zone_id);
-        if ((rc = r53_change(r53, st.zone_id, &change, &info)) != R53_OK) {
-            goto cleanup;
-        }
+    qb_log(LOG_INFO, "publishing %s %s %s (TTL %ld) in zone %s", st.fqdn, st.type, st.value, st.ttl,
+           st.zone_id);
+    if ((rc = publish(e, r53, &st, comment, &info)) != R53_OK) {
+        goto cleanup;
     }
     qb_log(LOG_INFO, "change %s accepted (%s)", info.id, info.status);
     if (p->wait_insync && (rc = wait_insync(e, r53, &info)) != R53_OK) {
@@ -250,31 +330,41 @@ cleanup:
     return rc;
 }
 
-/* Delete the record named in st, but only while it still holds our
- * value: a record that moved on belongs to someone else now. */
+/* Delete the record named in st, and our marker, in one batch, but only
+ * while the record holds our value and the name is ours: a record that
+ * moved on belongs to someone else now. */
 static r53_rc delete_own_record(const struct action_env *e, const struct state *st)
 {
     r53_rc rc = R53_OK;
     struct session s;
     struct r53_client *r53 = NULL;
-    struct r53_rrset rr;
+    struct r53_name name;
+    struct owner_id me;
+    struct owner_id other;
+    struct owner_batch b;
     struct r53_change_info info;
+    char marker[300];
+    const struct r53_rrset *rr = NULL;
 
     session_init(&s, e->p, e->deadline_ms);
     if ((rc = session_route53(&s, &r53)) != R53_OK ||
-        (rc = r53_get_record(r53, st->zone_id, st->fqdn, st->type, &rr)) != R53_OK) {
+        (rc = own_marker(e, &me, marker, sizeof(marker))) != R53_OK ||
+        (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name)) != R53_OK) {
         goto cleanup;
     }
-    if (rr.n_values != 1 || !address_equal(rr.values[0], st->value)) {
-        qb_log(LOG_INFO, "%s %s now holds %s, not %s: left alone", st->fqdn, st->type,
-               rr.n_values > 0 ? rr.values[0] : "nothing", st->value);
+    rr = owner_find(&name, st->type);
+    if (rr == NULL || rr->n_values != 1 || !address_equal(rr->values[0], st->value) ||
+        (marker[0] != '\0' && owner_of(&name, &me, &other) != OWNER_US)) {
+        qb_log(LOG_INFO, "%s %s now holds %s%s, not ours: left alone", st->fqdn, st->type,
+               rr != NULL && rr->n_values > 0 ? rr->values[0] : "nothing",
+               marker[0] != '\0' ? " or is not marked ours" : "");
+        rc = rr == NULL ? r53_fail(R53_ERR_NOT_FOUND, "no %s record", st->type) : R53_OK;
         goto cleanup;
     }
-    {
-        struct r53_change change = { "DELETE", st->fqdn, st->type, rr.ttl, rr.values[0], NULL };
-
-        rc = r53_change(r53, st->zone_id, &change, &info);
-    }
+    rc = r53_change_batch(
+        r53, st->zone_id, b.changes,
+        owner_build_release(&name, st->fqdn, st->type, marker[0] != '\0' ? marker : NULL, &b), NULL,
+        &info);
     if (rc == R53_OK) {
         qb_log(LOG_INFO, "deleted %s %s %s (change %s)", st->fqdn, st->type, st->value, info.id);
     }
@@ -330,30 +420,58 @@ static void unreadable(const struct action_env *e, struct monitor_outcome *out)
             r53_last_error());
 }
 
-/* Compare the API's record with addr; the outcome says how. */
+/* The name as the API holds it: our address, and the name still ours. */
+static void judge_name(const struct action_env *e, const struct r53_name *name,
+                       const struct state *st, const struct address *addr,
+                       struct monitor_outcome *out)
+{
+    const char *type = addr->ipv6 ? "AAAA" : "A";
+    const struct r53_rrset *rr = owner_find(name, type);
+    struct owner_id me;
+    struct owner_id other;
+    char marker[300];
+
+    if (rr == NULL) {
+        outcome(out, MONITOR_FAILED, "%s %s is gone; expected %s", st->fqdn, type, addr->text);
+    } else if (rr->alias || rr->set_identifier[0] != '\0') {
+        outcome(out, MONITOR_FAILED, "%s %s is now an %s record; expected %s", st->fqdn, type,
+                rr->alias ? "alias" : "routing-policy", addr->text);
+    } else if (rr->n_values != 1 || !address_equal(rr->values[0], addr->text)) {
+        outcome(out, MONITOR_FAILED, "%s %s points to %s%s, not to this node's %s", st->fqdn, type,
+                rr->n_values > 0 ? rr->values[0] : "nothing", rr->n_values > 1 ? " (and more)" : "",
+                addr->text);
+    } else {
+        outcome(out, MONITOR_RUNNING, "%s %s holds %s", st->fqdn, type, addr->text);
+    }
+    if (e->p->ownership != OWNERSHIP_OFF && own_marker(e, &me, marker, sizeof(marker)) == R53_OK &&
+        owner_of(name, &me, &other) == OWNER_OTHER) {
+        outcome(out, MONITOR_FAILED,
+                "%s was taken over by cluster %s, resource %s (it now holds %s); start will "
+                "not take it back",
+                st->fqdn, other.cluster, other.resource,
+                rr != NULL && rr->n_values > 0 ? rr->values[0] : "nothing");
+    }
+}
+
+/* Compare the API's record with addr, in one ListResourceRecordSets. */
 static r53_rc compare_api_record(const struct action_env *e, struct session *s,
                                  const struct state *st, const struct address *addr,
                                  struct monitor_outcome *out)
 {
     struct r53_client *r53 = NULL;
-    struct r53_rrset rr;
-    const char *type = addr->ipv6 ? "AAAA" : "A";
+    struct r53_name name;
     r53_rc rc = session_route53(s, &r53);
 
     if (rc == R53_OK) {
-        rc = r53_get_record(r53, st->zone_id, st->fqdn, type, &rr);
+        rc = r53_get_name(r53, st->zone_id, st->fqdn, &name);
     }
-    if (rc == R53_ERR_NOT_FOUND || rc == R53_ERR_CONFIG || rc == R53_ERR_NO_ZONE) {
-        outcome(out, MONITOR_FAILED, "%s %s is gone (%s); expected %s", st->fqdn, type,
-                r53_last_error(), addr->text);
+    if (rc == R53_ERR_NO_ZONE) {
+        outcome(out, MONITOR_FAILED, "%s is gone (%s); expected %s", st->fqdn, r53_last_error(),
+                addr->text);
     } else if (rc != R53_OK) {
         unreadable(e, out);
-    } else if (rr.n_values == 1 && address_equal(rr.values[0], addr->text)) {
-        outcome(out, MONITOR_RUNNING, "%s %s holds %s", st->fqdn, rr.type, addr->text);
     } else {
-        outcome(out, MONITOR_FAILED, "%s %s points to %s%s, not to this node's %s", st->fqdn,
-                rr.type, rr.n_values > 0 ? rr.values[0] : "nothing",
-                rr.n_values > 1 ? " (and more)" : "", addr->text);
+        judge_name(e, &name, st, addr, out);
     }
     r53_clear_error();
     return R53_OK;

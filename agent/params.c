@@ -324,7 +324,8 @@ const struct param_spec params_table[] = {
       300000,
       { NULL, NULL },
       FIELD(request_timeout_ms) },
-    /* Strings with AWS_* fallbacks, loaded by load_aws. */
+    /* Strings loaded by hand: load_ownership, load_aws. */
+    { "ownership", PARAM_STRING, "claim", 0, 0, { NULL, NULL }, 0 },
     { "profile", PARAM_STRING, "default", 0, 0, { NULL, NULL }, 0 },
     { "endpoint", PARAM_STRING, "https://route53.amazonaws.com", 0, 0, { NULL, NULL }, 0 },
     { "imds_endpoint", PARAM_STRING, "http://169.254.169.254", 0, 0, { NULL, NULL }, 0 },
@@ -390,6 +391,30 @@ static r53_rc load_one(const struct param_spec *t, const char *text, struct para
     return R53_OK;
 }
 
+static r53_rc load_ownership(params_getenv_fn get, struct params *p)
+{
+    static const char *const modes[] = {
+        [OWNERSHIP_CLAIM] = "claim", [OWNERSHIP_REQUIRE] = "require", [OWNERSHIP_OFF] = "off"
+    };
+    const char *v = param(get, "ownership");
+
+    if (v == NULL) {
+        v = params_default("ownership");
+    }
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        if (strcmp(v, modes[i]) == 0) {
+            p->ownership = (enum ownership_mode)i;
+            p->owner = param(get, "owner");
+            p->instance = env(get, "OCF_RESOURCE_INSTANCE");
+            if (p->instance == NULL) {
+                p->instance = "route53";
+            }
+            return R53_OK;
+        }
+    }
+    return r53_fail(R53_ERR_CONFIG, "ownership='%s' must be 'claim', 'require' or 'off'", v);
+}
+
 static r53_rc load_tunables(params_getenv_fn get, struct params *p)
 {
     r53_rc rc = R53_OK;
@@ -400,7 +425,7 @@ static r53_rc load_tunables(params_getenv_fn get, struct params *p)
         /* A default goes through the parser too: stated once, as text. */
         rc = load_one(&params_table[i], v != NULL ? v : params_table[i].def, p);
     }
-    return rc;
+    return rc != R53_OK ? rc : load_ownership(get, p);
 }
 
 /* The parameter, else the first of the AWS_* variables set, else NULL;

@@ -12,6 +12,8 @@
 #define PARAMS_DEFAULT_RSCTMP "/run/resource-agents"
 #define PARAMS_N_IGNORED 4
 
+enum ownership_mode { OWNERSHIP_CLAIM, OWNERSHIP_REQUIRE, OWNERSHIP_OFF };
+
 enum ip_source { IP_LITERAL, IP_LOCAL, IP_PUBLIC, IP_RESOURCE, IP_INTERFACE };
 
 struct params {
@@ -50,6 +52,10 @@ struct params {
     const char *rsctmp; /* HA_RSCTMP: state file and the node's request budget */
     const char *credentials_file;
     const char *config_file;
+    /* Who owns the name (agent/owner.c). */
+    enum ownership_mode ownership;
+    const char *owner;    /* the cluster name to mark with; NULL: the CIB's */
+    const char *instance; /* OCF_RESOURCE_INSTANCE */
     /* A role to assume with whatever credentials the chain found. */
     const char *role_arn;     /* NULL: none */
     const char *external_id;  /* NULL: none */

@@ -14,45 +14,6 @@
 
 /* ---- instance metadata -------------------------------------------- */
 
-/* json-c keeps every parsed string inside its json_object (inline for
- * short strings, in a malloc'd block otherwise) and frees it without
- * zeroing.  Those bytes belong to the object we are about to release, so
- * casting away json_object_get_string's const to zero them is safe; it
- * is the only way json-c's API leaves to wipe them. */
-/* NOLINTNEXTLINE(misc-no-recursion): depth is capped by json_tokener_new()'s 32 levels. */
-static void json_wipe(struct json_object *o)
-{
-    if (json_object_is_type(o, json_type_string)) {
-        mbedtls_platform_zeroize((char *)json_object_get_string(o),
-                                 (size_t)json_object_get_string_len(o));
-    } else if (json_object_is_type(o, json_type_object)) {
-        json_object_object_foreach(o, key, value)
-        {
-            (void)key;
-            json_wipe(value);
-        }
-    } else if (json_object_is_type(o, json_type_array)) {
-        for (size_t i = 0; i < json_object_array_length(o); i++) {
-            json_wipe(json_object_array_get_idx(o, i));
-        }
-    }
-}
-
-/* The tokener assembles each string in its own printbuf before copying
- * it into the object; the last secret parsed is still there.  struct
- * json_tokener is public in json-c 0.13-0.17 (fields marked deprecated);
- * reaching in is the best wipe the library allows. */
-static void tokener_free(struct json_tokener *tok)
-{
-    if (tok == NULL) {
-        return;
-    }
-    if (tok->pb != NULL && tok->pb->buf != NULL && tok->pb->size > 0) {
-        mbedtls_platform_zeroize(tok->pb->buf, (size_t)tok->pb->size);
-    }
-    json_tokener_free(tok);
-}
-
 static r53_rc json_field(struct json_object *root, const char *name, const char **value,
                          size_t *len)
 {
@@ -159,10 +120,10 @@ r53_rc credentials_from_imds_json(const char *json, size_t len, struct credentia
 
 cleanup:
     if (root != NULL) {
-        json_wipe(root);
+        credentials_json_wipe(root);
         json_object_put(root);
     }
-    tokener_free(tok);
+    credentials_json_tokener_free(tok);
     return rc;
 }
 

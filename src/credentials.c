@@ -1,5 +1,6 @@
 #include "credentials.h"
 
+#include <json-c/json.h>
 #include <mbedtls/platform_util.h>
 #include <qb/qblog.h>
 #include <stdbool.h>
@@ -62,6 +63,47 @@ r53_rc credentials_fill(struct credentials *c, const char *id, size_t id_len, co
     }
     snprintf(c->source, sizeof(c->source), "%s", source);
     return R53_OK;
+}
+
+/* ---- JSON that holds secrets -------------------------------------- */
+
+/* json-c keeps every parsed string inside its json_object (inline for
+ * short strings, in a malloc'd block otherwise) and frees it without
+ * zeroing.  Those bytes belong to the object we are about to release, so
+ * casting away json_object_get_string's const to zero them is safe; it
+ * is the only way json-c's API leaves to wipe them. */
+/* NOLINTNEXTLINE(misc-no-recursion): depth is capped by json_tokener_new()'s 32 levels. */
+void credentials_json_wipe(struct json_object *o)
+{
+    if (json_object_is_type(o, json_type_string)) {
+        mbedtls_platform_zeroize((char *)json_object_get_string(o),
+                                 (size_t)json_object_get_string_len(o));
+    } else if (json_object_is_type(o, json_type_object)) {
+        json_object_object_foreach(o, key, value)
+        {
+            (void)key;
+            credentials_json_wipe(value);
+        }
+    } else if (json_object_is_type(o, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(o); i++) {
+            credentials_json_wipe(json_object_array_get_idx(o, i));
+        }
+    }
+}
+
+/* The tokener assembles each string in its own printbuf before copying
+ * it into the object; the last secret parsed is still there.  struct
+ * json_tokener is public in json-c 0.13-0.17 (fields marked deprecated);
+ * reaching in is the best wipe the library allows. */
+void credentials_json_tokener_free(struct json_tokener *tok)
+{
+    if (tok == NULL) {
+        return;
+    }
+    if (tok->pb != NULL && tok->pb->buf != NULL && tok->pb->size > 0) {
+        mbedtls_platform_zeroize(tok->pb->buf, (size_t)tok->pb->size);
+    }
+    json_tokener_free(tok);
 }
 
 /* ---- providers ---------------------------------------------------- */

@@ -6,6 +6,7 @@
  *   cred_profile.c  a profile's keys in the shared credentials and config files
  *   cred_imds.c     the instance role over IMDSv2
  *   cred_assume.c   STS AssumeRole from another provider's credentials
+ *   cred_process.c  a profile's credential_process
  * A new source is one more file with a constructor below; agent/session.c
  * assembles the chain from the parameters.  Every string of struct
  * credentials is secret except access_key_id and source; all are wiped
@@ -106,6 +107,12 @@ struct cred_assume_opts {
  * NULL when out of memory (source freed). */
 struct cred_provider *cred_assume_new(const struct cred_assume_opts *o);
 
+/* A profile's credential_process: command split as the AWS CLI splits it
+ * (no shell), run with a minimal environment (no AWS secret of ours),
+ * within timeout_ms, its output capped at 64 KiB; JSON Version 1.
+ * Credentials with an Expiration are cached in cache_dir (NULL: not). */
+struct cred_provider *cred_process_new(const char *command, long timeout_ms, const char *cache_dir);
+
 /* ---- the sources' readers, for the providers and their tests ---- */
 
 /* Look up profile in an INI-style AWS file at path.  In_config selects
@@ -131,6 +138,14 @@ r53_rc credentials_from_env(const char *(*getenv_fn)(const char *), struct crede
 r53_rc credentials_fill(struct credentials *c, const char *id, size_t id_len, const char *secret,
                         size_t secret_len, const char *token, size_t token_len, const char *source);
 char *credentials_copy_bytes(const char *s, size_t len);
+
+/* Zero every string of a parsed json-c object (json-c frees them
+ * unwiped), and a tokener's buffer, which still holds the last string
+ * parsed, before freeing it. */
+struct json_object;
+struct json_tokener;
+void credentials_json_wipe(struct json_object *o);
+void credentials_json_tokener_free(struct json_tokener *tok);
 void credentials_wipe_string(char *s);
 
 /* The instance-role JSON served by IMDS

@@ -227,8 +227,8 @@ r53_rc r53_get_zone(struct r53_client *c, const char *zone_id, struct r53_zone *
     return get_by_id(c, "GetHostedZone", "hostedzone", zone_id, read_hosted_zone, out);
 }
 
-r53_rc r53_get_record(struct r53_client *c, const char *zone_id, const char *fqdn, const char *type,
-                      struct r53_rrset *out)
+r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn,
+                    struct r53_name *out)
 {
     r53_rc rc = R53_OK;
     char id[64];
@@ -237,83 +237,125 @@ r53_rc r53_get_record(struct r53_client *c, const char *zone_id, const char *fqd
     char query[800];
     struct http_response resp = { 0 };
     struct r53_rrset_page *page = NULL;
-    const struct r53_rrset *first = NULL;
 
-    rc = bare_id(zone_id, "/hostedzone/", id, sizeof(id));
-    if (rc != R53_OK) {
+    memset(out, 0, sizeof(*out));
+    if ((rc = bare_id(zone_id, "/hostedzone/", id, sizeof(id))) != R53_OK) {
         return rc;
     }
-    page = calloc(1, sizeof(*page));
-    if (page == NULL) {
+    if ((page = calloc(1, sizeof(*page))) == NULL) {
         return r53_fail(R53_ERR_NOMEM, "out of memory");
     }
-    /* name and type are where the listing starts: the first record set
-     * returned is ours if it exists. */
+    /* The listing starts at the name: its record sets come first, in
+     * type order, then the names after it. */
     snprintf(path, sizeof(path), API "/hostedzone/%s/rrset", id);
     util_percent_encode(fqdn, name, sizeof(name));
-    snprintf(query, sizeof(query), "name=%s&type=%s&maxitems=1", name, type);
+    snprintf(query, sizeof(query), "name=%s&maxitems=%d", name, R53_MAX_RRSETS);
     rc = call(c, "ListResourceRecordSets", "GET", path, query, NULL, &resp);
-    if (rc != R53_OK) {
-        goto cleanup;
+    if (rc == R53_OK) {
+        rc = read_failure("ListResourceRecordSets",
+                          r53_xml_rrset_page(resp.body, resp.body_len, page));
     }
-    rc = read_failure("ListResourceRecordSets", r53_xml_rrset_page(resp.body, resp.body_len, page));
-    if (rc != R53_OK) {
-        goto cleanup;
+    for (size_t i = 0; rc == R53_OK && i < page->n_rrsets && i < R53_MAX_RRSETS; i++) {
+        if (same_name(page->rrsets[i].name, fqdn) && out->n < R53_MAX_TYPES) {
+            out->sets[out->n++] = page->rrsets[i];
+        }
     }
-    first = page->n_rrsets > 0 ? &page->rrsets[0] : NULL;
-    if (first == NULL || !same_name(first->name, fqdn) || strcmp(first->type, type) != 0) {
-        rc = r53_fail(R53_ERR_NOT_FOUND, "no %s record named %s", type, fqdn);
-        goto cleanup;
-    }
-    if (first->set_identifier[0] != '\0' || first->alias) {
-        rc = r53_fail(R53_ERR_CONFIG,
-                      "%s %s is an %s record; this agent manages only simple records", fqdn, type,
-                      first->alias ? "alias" : "routing-policy");
-        goto cleanup;
-    }
-    *out = *first;
-
-cleanup:
     free(page);
     http_response_free(&resp);
     return rc;
 }
 
-r53_rc r53_change(struct r53_client *c, const char *zone_id, const struct r53_change *change,
-                  struct r53_change_info *out)
+r53_rc r53_get_record(struct r53_client *c, const char *zone_id, const char *fqdn, const char *type,
+                      struct r53_rrset *out)
+{
+    struct r53_name *name = calloc(1, sizeof(*name));
+    const struct r53_rrset *found = NULL;
+    r53_rc rc = name != NULL ? r53_get_name(c, zone_id, fqdn, name)
+                             : r53_fail(R53_ERR_NOMEM, "out of memory");
+
+    for (size_t i = 0; rc == R53_OK && i < name->n; i++) {
+        found = strcmp(name->sets[i].type, type) == 0 ? &name->sets[i] : found;
+    }
+    if (rc == R53_OK && found == NULL) {
+        rc = r53_fail(R53_ERR_NOT_FOUND, "no %s record named %s", type, fqdn);
+    } else if (rc == R53_OK && (found->set_identifier[0] != '\0' || found->alias)) {
+        rc = r53_fail(R53_ERR_CONFIG,
+                      "%s %s is an %s record; this agent manages only simple records", fqdn, type,
+                      found->alias ? "alias" : "routing-policy");
+    } else if (rc == R53_OK) {
+        *out = *found;
+    }
+    free(name);
+    return rc;
+}
+
+/* Append one Change element to the batch body at *used. */
+static r53_rc append_change(const struct r53_change *ch, char *body, size_t cap, size_t *used)
+{
+    char name[300];
+    char value[1100];
+    int n = 0;
+
+    xml_escape(ch->fqdn, name, sizeof(name));
+    /* Element order is the service model's; Route 53 rejects others. */
+    n = snprintf(body + *used, cap - *used,
+                 "<Change><Action>%s</Action><ResourceRecordSet><Name>%s</Name><Type>%s</Type>"
+                 "<TTL>%ld</TTL><ResourceRecords>",
+                 ch->action, name, ch->type, ch->ttl);
+    for (size_t i = 0; n >= 0 && (size_t)n < cap - *used && i < ch->n_values; i++) {
+        size_t at = *used + (size_t)n;
+        int m = 0;
+
+        xml_escape(ch->values[i], value, sizeof(value));
+        m = snprintf(body + at, cap - at, "<ResourceRecord><Value>%s</Value></ResourceRecord>",
+                     value);
+        n = m < 0 ? m : n + m;
+    }
+    if (n >= 0 && (size_t)n < cap - *used) {
+        int m = snprintf(body + *used + (size_t)n, cap - *used - (size_t)n,
+                         "</ResourceRecords></ResourceRecordSet></Change>");
+
+        n = m < 0 ? m : n + m;
+    }
+    if (n < 0 || (size_t)n >= cap - *used || ch->n_values == 0) {
+        return r53_fail(R53_ERR_INTERNAL, "change for %s is too long or empty", ch->fqdn);
+    }
+    *used += (size_t)n;
+    return R53_OK;
+}
+
+r53_rc r53_change_batch(struct r53_client *c, const char *zone_id, const struct r53_change *changes,
+                        size_t n_changes, const char *comment, struct r53_change_info *out)
 {
     r53_rc rc = R53_OK;
     char id[64];
     char path[128];
-    char comment[300];
-    char name[300];
-    char value[300];
-    char body[2048];
+    char escaped[300];
+    char body[16384];
+    size_t used = 0;
     struct http_response resp = { 0 };
-    int n = 0;
 
-    rc = bare_id(zone_id, "/hostedzone/", id, sizeof(id));
+    if ((rc = bare_id(zone_id, "/hostedzone/", id, sizeof(id))) != R53_OK) {
+        return rc;
+    }
+    xml_escape(comment != NULL ? comment : "", escaped, sizeof(escaped));
+    used = (size_t)snprintf(body, sizeof(body),
+                            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                            "<ChangeResourceRecordSetsRequest xmlns=\"" R53_XML_NS "\">"
+                            "<ChangeBatch>%s%s%s<Changes>",
+                            escaped[0] != '\0' ? "<Comment>" : "", escaped,
+                            escaped[0] != '\0' ? "</Comment>" : "");
+    for (size_t i = 0; i < n_changes && rc == R53_OK; i++) {
+        rc = append_change(&changes[i], body, sizeof(body), &used);
+    }
     if (rc != R53_OK) {
         return rc;
     }
-    xml_escape(change->comment != NULL ? change->comment : "", comment, sizeof(comment));
-    xml_escape(change->fqdn, name, sizeof(name));
-    xml_escape(change->value, value, sizeof(value));
-    /* Element order is the service model's; Route 53 rejects others. */
-    n = snprintf(body, sizeof(body),
-                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                 "<ChangeResourceRecordSetsRequest xmlns=\"" R53_XML_NS "\">"
-                 "<ChangeBatch>%s%s%s<Changes><Change><Action>%s</Action>"
-                 "<ResourceRecordSet><Name>%s</Name><Type>%s</Type><TTL>%ld</TTL>"
-                 "<ResourceRecords><ResourceRecord><Value>%s</Value></ResourceRecord>"
-                 "</ResourceRecords></ResourceRecordSet></Change></Changes></ChangeBatch>"
-                 "</ChangeResourceRecordSetsRequest>",
-                 comment[0] != '\0' ? "<Comment>" : "", comment,
-                 comment[0] != '\0' ? "</Comment>" : "", change->action, name, change->type,
-                 change->ttl, value);
-    if (n < 0 || (size_t)n >= sizeof(body)) {
-        return r53_fail(R53_ERR_INTERNAL, "change for %s is too long", change->fqdn);
+    if (used + 64 >= sizeof(body)) {
+        return r53_fail(R53_ERR_INTERNAL, "change batch is too long");
     }
+    snprintf(body + used, sizeof(body) - used,
+             "</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>");
     snprintf(path, sizeof(path), API "/hostedzone/%s/rrset/", id);
     rc = call(c, "ChangeResourceRecordSets", "POST", path, NULL, body, &resp);
     if (rc == R53_OK) {

@@ -15,6 +15,7 @@
 /* What the client reads back, in fixed-size structs. */
 #define R53_MAX_VALUES 8       /* values kept per record set (n_values counts all) */
 #define R53_MAX_NAME_SERVERS 4 /* a delegation set has four */
+#define R53_MAX_TYPES 8        /* record sets kept per name */
 
 /* ChangeResourceRecordSetsResponse or GetChangeResponse. */
 struct r53_change_info {
@@ -66,18 +67,32 @@ r53_rc r53_get_zone(struct r53_client *c, const char *zone_id, struct r53_zone *
 r53_rc r53_get_record(struct r53_client *c, const char *zone_id, const char *fqdn, const char *type,
                       struct r53_rrset *out);
 
-/* One change: action "UPSERT" or "DELETE" of a record set with a single
- * value (DELETE must match the record's current TTL and value). */
+/* One change of a batch: action "CREATE", "DELETE" or "UPSERT" of a
+ * simple record set (a DELETE must match the set's TTL and values). */
 struct r53_change {
     const char *action;
     const char *fqdn;
     const char *type;
     long ttl;
-    const char *value;
-    const char *comment; /* may be NULL */
+    const char *const *values;
+    size_t n_values; /* at least 1 */
 };
-r53_rc r53_change(struct r53_client *c, const char *zone_id, const struct r53_change *change,
-                  struct r53_change_info *out);
+
+/* One ChangeResourceRecordSets batch, applied all or nothing: a DELETE
+ * whose TTL or values no longer match fails the whole batch
+ * (R53_ERR_CHANGE, InvalidChangeBatch), which makes DELETE(old) +
+ * CREATE(new) a compare-and-swap.  comment may be NULL. */
+r53_rc r53_change_batch(struct r53_client *c, const char *zone_id, const struct r53_change *changes,
+                        size_t n_changes, const char *comment, struct r53_change_info *out);
+
+/* Every simple record set named fqdn (A, AAAA, TXT, ...), in one
+ * ListResourceRecordSets call; n 0 when there is none. */
+struct r53_name {
+    size_t n;
+    struct r53_rrset sets[R53_MAX_TYPES];
+};
+r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn,
+                    struct r53_name *out);
 
 /* GetChange; change_id with or without "/change/". */
 r53_rc r53_get_change(struct r53_client *c, const char *change_id, struct r53_change_info *out);

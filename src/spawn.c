@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -324,4 +325,48 @@ r53_rc spawn_capture(const char *const argv[], const struct spawn_opts *o, int *
     close_fd(&r.exec_r);
     free(envp);
     return rc;
+}
+
+static bool is_executable(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* name in one directory; fills buf on success. */
+static bool try_dir(const char *dir, size_t dirlen, const char *name, char *buf, size_t len)
+{
+    int n = 0;
+
+    /* Relative or empty entries would depend on the cwd: skip them. */
+    if (dirlen == 0 || dir[0] != '/') {
+        return false;
+    }
+    n = snprintf(buf, len, "%.*s/%s", (int)dirlen, dir, name);
+    return n > 0 && (size_t)n < len && is_executable(buf);
+}
+
+const char *spawn_find(const char *name, char *buf, size_t len)
+{
+    /* Pacemaker may run us with a PATH lacking the sbin directories. */
+    static const char *const fallback[] = { "/usr/sbin", "/usr/bin", "/sbin" };
+    const char *path = getenv("PATH");
+
+    while (path != NULL && *path != '\0') {
+        const char *colon = strchr(path, ':');
+        size_t n = colon != NULL ? (size_t)(colon - path) : strlen(path);
+
+        if (try_dir(path, n, name, buf, len)) {
+            return buf;
+        }
+        path = colon != NULL ? colon + 1 : NULL;
+    }
+    for (size_t i = 0; i < sizeof(fallback) / sizeof(fallback[0]); i++) {
+        if (try_dir(fallback[i], strlen(fallback[i]), name, buf, len)) {
+            return buf;
+        }
+    }
+    buf[0] = '\0';
+    return NULL;
 }

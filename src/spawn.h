@@ -33,4 +33,9 @@ struct spawn_opts {
  * R53_ERR_NOMEM otherwise.  No child is ever left unreaped. */
 r53_rc spawn_capture(const char *const argv[], const struct spawn_opts *o, int *status);
 
+/* The full path of program name on PATH, else in /usr/sbin, /usr/bin or
+ * /sbin (Pacemaker may run agents with a PATH lacking them), in buf; NULL
+ * when it is nowhere. */
+const char *spawn_find(const char *name, char *buf, size_t len);
+
 #endif

@@ -116,22 +116,6 @@ static r53_rc credentials_end(struct xml_ctx *c, const char *path)
     return R53_OK;
 }
 
-/* "2026-12-02T06:00:00Z" (fractions of a second allowed) as epoch s. */
-static bool parse_time(const char *text, time_t *out)
-{
-    struct tm tm = { 0 };
-    const char *end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
-
-    if (end != NULL && *end == '.') {
-        end += 1 + strspn(end + 1, "0123456789");
-    }
-    if (end == NULL || strcmp(end, "Z") != 0) {
-        return false;
-    }
-    *out = timegm(&tm);
-    return *out > 0;
-}
-
 r53_rc sts_xml_credentials(const char *body, size_t len, const char *root, struct credentials *out,
                            time_t *expires)
 {
@@ -150,7 +134,7 @@ r53_rc sts_xml_credentials(const char *body, size_t len, const char *root, struc
         rc = r53_fail(R53_ERR_PARSE,
                       "STS answer lacks AccessKeyId, SecretAccessKey or SessionToken");
     }
-    if (rc == R53_OK && !parse_time(f.expiration, expires)) {
+    if (rc == R53_OK && !util_parse_iso8601(f.expiration, expires)) {
         rc = r53_fail(R53_ERR_PARSE, "STS answer has no usable Expiration");
     }
     if (rc == R53_OK) {

@@ -66,3 +66,19 @@ void util_percent_encode(const char *in, char *out, size_t outlen)
     }
     out[o] = '\0';
 }
+
+/* "2026-12-02T06:00:00Z" (fractions of a second allowed) as epoch s. */
+bool util_parse_iso8601(const char *text, time_t *out)
+{
+    struct tm tm = { 0 };
+    const char *end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
+
+    if (end != NULL && *end == '.') {
+        end += 1 + strspn(end + 1, "0123456789");
+    }
+    if (end == NULL || strcmp(end, "Z") != 0) {
+        return false;
+    }
+    *out = timegm(&tm);
+    return *out > 0;
+}

@@ -3,8 +3,10 @@
 #ifndef R53_UTIL_H
 #define R53_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Monotonic clock in milliseconds: deadlines and durations. */
 int64_t util_now_ms(void);
@@ -28,5 +30,9 @@ const char *util_strip_prefix(const char *s, const char *prefix);
 /* Percent-encode everything but RFC 3986's unreserved characters (a
  * query or form value); cut to fit outlen. */
 void util_percent_encode(const char *in, char *out, size_t outlen);
+
+/* "2026-12-02T06:00:00Z" (fractions of a second allowed) as seconds
+ * since the epoch; false for anything else. */
+bool util_parse_iso8601(const char *text, time_t *out);
 
 #endif

@@ -21,7 +21,7 @@ base_env=(
     OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=dns HA_RSCTMP="$RUN"
     OCF_RESKEY_hostname=www OCF_RESKEY_zone=example.com OCF_RESKEY_ip=192.0.2.10
     OCF_RESKEY_endpoint="$SIM_URL" OCF_RESKEY_ca_bundle="$SIM_CA"
-    OCF_RESKEY_dns_servers="127.0.0.1:$SIM_DNS_PORT"
+    OCF_RESKEY_dns_servers="127.0.0.1:$SIM_DNS_PORT" OCF_RESKEY_owner=test-cluster
     OCF_RESKEY_change_try_interval=0.2 OCF_RESKEY_change_try_count=50
     AWS_ACCESS_KEY_ID="$SIM_AKID" AWS_SECRET_ACCESS_KEY="$SIM_SECRET"
     AWS_EC2_METADATA_DISABLED=true HOME="$TEST_TMP" PATH="$PATH"

@@ -26,7 +26,9 @@ base_env=(
     OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=dns HA_RSCTMP="$RUN" HA_debug=1
     OCF_RESKEY_hostname=www OCF_RESKEY_zone=example.com OCF_RESKEY_ip=192.0.2.10
     OCF_RESKEY_endpoint="$SIM_URL" OCF_RESKEY_ca_bundle="$SIM_CA"
-    OCF_RESKEY_monitor_method=api  # these rows are the API's faults: no DNS step
+    # These rows are the API's faults: no DNS step, and the plain UPSERT
+    # (ownership's read-then-write is tests/integration/ownership.sh's).
+    OCF_RESKEY_monitor_method=api OCF_RESKEY_ownership=off
     OCF_RESKEY_change_try_interval=0.2 OCF_RESKEY_monitor_retry_interval=0.2
     AWS_ACCESS_KEY_ID="$SIM_AKID" AWS_SECRET_ACCESS_KEY="$SIM_SECRET"
     AWS_EC2_METADATA_DISABLED=true HOME="$TEST_TMP" PATH="$PATH"

@@ -44,7 +44,7 @@ moto_record() {
 agent() {
     env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=dns HA_RSCTMP="$TEST_TMP/run" \
         OCF_RESKEY_hostname=www OCF_RESKEY_zone=example.com OCF_RESKEY_ip=192.0.2.44 \
-        OCF_RESKEY_ttl=30 OCF_RESKEY_monitor_method=api OCF_RESKEY_endpoint="$URL" OCF_RESKEY_ca_bundle="$TEST_TMP/tls/ca.pem" \
+        OCF_RESKEY_ttl=30 OCF_RESKEY_monitor_method=api OCF_RESKEY_owner=moto-test OCF_RESKEY_endpoint="$URL" OCF_RESKEY_ca_bundle="$TEST_TMP/tls/ca.pem" \
         "$@" ${AGENT_WRAP[@]+"${AGENT_WRAP[@]}"} "$AGENT" "${ACTION}" >"$TEST_TMP/out" 2>&1
 }
 run() { ACTION=$1; shift; agent "$@"; echo $?; }

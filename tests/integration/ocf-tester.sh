@@ -24,7 +24,7 @@ sim_ctl POST /_sim/zone '{"name":"example.com"}' >/dev/null || fail "zone"
 export HA_RSCTMP=$TEST_TMP/run AWS_ACCESS_KEY_ID=$SIM_AKID AWS_SECRET_ACCESS_KEY=$SIM_SECRET
 export AWS_EC2_METADATA_DISABLED=true AWS_SHARED_CREDENTIALS_FILE=/nonexistent AWS_CONFIG_FILE=/nonexistent
 out=$("$OCF_TESTER" -n dns -o hostname=www -o zone=example.com -o ip=192.0.2.10 \
-    -o endpoint="$SIM_URL" -o ca_bundle="$SIM_CA" -o dns_servers="127.0.0.1:$SIM_DNS_PORT" \
+    -o endpoint="$SIM_URL" -o ca_bundle="$SIM_CA" -o dns_servers="127.0.0.1:$SIM_DNS_PORT" -o owner=ocf-tester \
     -o change_try_interval=0.2 "$INSTALLED" 2>&1)
 rc=$?
 printf '%s\n' "$out" | sed 's/^/# /'

@@ -178,14 +178,17 @@ done
 ok "man page lists every parameter of the installed agent's meta-data"
 
 # 4. ocf-tester, the root's own, against the simulator outside the root.
-sim_start "$TEST_TMP/sim" --pending-seconds 0.2
+# The simulator's DNS too: the monitor asks it, not the host's resolver.
+sim_start "$TEST_TMP/sim" --pending-seconds 0.2 --dns-port 0
 zone=$(sim_ctl POST /_sim/zone '{"name":"example.com"}' | sim_json_field - id) || fail "zone"
 cp "$SIM_CA" "$ROOT/tmp/ca.pem" && chmod 644 "$ROOT/tmp/ca.pem"
 t0=$(date +%s.%N)
 out=$(in_root "$ROOT" HA_RSCTMP=/run/resource-agents AWS_ACCESS_KEY_ID="$SIM_AKID" \
     AWS_SECRET_ACCESS_KEY="$SIM_SECRET" AWS_EC2_METADATA_DISABLED=true \
     ocf-tester -n dns -o hostname=www -o zone=example.com -o ip=192.0.2.10 \
-    -o endpoint="$SIM_URL" -o ca_bundle=/tmp/ca.pem -o change_try_interval=0.2 "$AGENT_PATH" 2>&1)
+    -o endpoint="$SIM_URL" -o ca_bundle=/tmp/ca.pem -o change_try_interval=0.2 -o owner=deb-root \
+    -o dns_servers="127.0.0.1:$SIM_DNS_PORT" \
+    "$AGENT_PATH" 2>&1)
 rc=$?
 printf '%s\n' "$out" | sed 's/^/# /'
 [ "$rc" = 0 ] && ok "ocf-tester in the root passes ($(since "$t0") s)" || not_ok "ocf-tester in the root: exit $rc"

@@ -8,7 +8,8 @@ client that passes here has signed what it sent.  The AWS CLI test
 (tests/integration/sim-awscli.sh) keeps it honest against a real client.
 
 Servers:
-  HTTPS  --port       Route 53 API under /2013-04-01/, control API under /_sim/
+  HTTPS  --port       Route 53 API under /2013-04-01/, STS at / (see STS
+                      below), control API under /_sim/
   HTTP   --imds-port  IMDSv2 (/latest/api/token, /latest/meta-data/...)
   DNS    --dns-port   the zones over DNS, UDP and TCP (off unless given;
                       0 picks a port), on each --dns-host ADDR (repeat it
@@ -30,15 +31,29 @@ Control API (JSON, not signed), for tests only:
   POST /_sim/config  any of {"pending_seconds", "down", "faults",
                      "local_ipv4", "public_ipv4", "role", "cred_ttl",
                      "clock_skew", "rate_limit", "burst", "dns_down",
-                     "dns_faults", "dns_view", "dns_hosts"};
+                     "dns_faults", "dns_view", "dns_hosts", "sts_expire",
+                     "sts_cred_ttl", "sts_down"};
                      GET /_sim/config shows the config
   GET  /_sim/stats   {"requests": {op: n, "imds": n},
                       "rejected_signatures": n, "throttled": n,
                       "log": [{"op", "status", "akid", "fault", "peer"}],
                       "dns": {see DNS below}}
+                     (STS ops and their log entries: see STS below)
   POST /_sim/reset-stats
   GET  /_sim/issued  {"akids", "secrets", "tokens": [...] in issue order,
-                      "imds_tokens": [...]} what IMDS handed out
+                      "imds_tokens": [...]} what IMDS and STS handed out;
+                     "sts": {"akids", "secrets", "tokens",
+                     "web_identity_tokens"} STS's part alone
+  POST /_sim/role    {"arn": "arn:aws:iam::111122223333:role/dns-writer",
+                      "trust": opt [...] (default ["*"]),
+                      "external_id": opt "...",
+                      "web_identity_token": opt "...",
+                      "fail": opt "AccessDenied" (any STS error code),
+                      "max_duration": opt 3600..43200 (default 43200)}
+                     -> the role as stored (with its "id", AROA...);
+                     the same arn again replaces it;
+                     {"arn": ..., "delete": true} removes it
+  GET  /_sim/roles   {"roles": [role, ...]}
 
 Faults: "down" is a fault kind applied to every Route 53 request (null to
 clear).  "faults" replaces the list of one-shot faults, each
@@ -102,6 +117,60 @@ default); setting it refills every bucket.  /_sim/stats "quota":
 "operation": n, "changes": n}}; the request log shows fault
 "quota:account", "quota:operation" or "quota:changes" (the "throttled"
 counter above is the old model's alone).
+
+STS: the Query protocol on the API's HTTPS server, as sts.<region>.
+amazonaws.com: POST / with a form body (application/x-www-form-urlencoded)
+whose Action is AssumeRole, AssumeRoleWithWebIdentity or
+GetCallerIdentity and Version 2011-06-15 (another Version: 400
+InvalidAction).  Answers are XML in https://sts.amazonaws.com/doc/
+2011-06-15/; errors <ErrorResponse><Error><Type>Sender|Receiver</Type>
+<Code/><Message/></Error><RequestId/></ErrorResponse>.
+  - Signatures: AssumeRole and GetCallerIdentity are checked as Route 53's
+    are (same keys: --key, IMDS- and STS-issued, a temporary key only with
+    its session token), with service "sts" in any region (the region of
+    the credential scope is logged).  AssumeRoleWithWebIdentity is not
+    signed, as on AWS.
+  - Parameters, as STS checks them (400 ValidationError): RoleArn
+    arn:aws|aws-cn|aws-us-gov:iam::<12 digits>:role/[path/]name;
+    RoleSessionName [\w+=,.@-]{2,64}; DurationSeconds 900..43200, at most
+    the role's max_duration, at most 3600 when the caller is itself a
+    role session (STS- or IMDS-issued key: role chaining); ExternalId
+    [\w+=,.@:/-]{2,1224}; WebIdentityToken 4..20000 characters.
+  - AssumeRole: 403 AccessDenied if the role is not registered, if no
+    entry of its "trust" is "*", the signing akid, the caller's ARN
+    (arn:aws:iam::123456789012:user/r53sim for a --key, arn:aws:sts::
+    ACCOUNT:assumed-role/NAME/SESSION for a role session) or the caller's
+    role ARN (so a chained session is trusted by role), or if the role has
+    an "external_id" and ExternalId is missing or other.
+  - AssumeRoleWithWebIdentity: 403 AccessDenied if the role is not
+    registered or has no "web_identity_token"; 400 InvalidIdentityToken
+    if WebIdentityToken is not that token.  "trust" plays no part.
+  - A role's "fail" answers that code (status from the code: 403
+    AccessDenied, 400 ValidationError, ...) to both assumes, after the
+    parameters are checked.
+  - Credentials: AccessKeyId ASIA + 16, SecretAccessKey, SessionToken and
+    Expiration (ISO 8601, Z) DurationSeconds (default 3600) from now, or
+    config "sts_cred_ttl" seconds (null: off) so tests can issue keys that
+    expire soon.  Route 53 (and STS, so roles chain) accepts an issued key
+    signed with its session token only: without it or with another one
+    403 InvalidClientTokenId; after Expiration 403 ExpiredToken.
+  - GetCallerIdentity: Arn, UserId, Account of the signing key.
+  - Config "sts_expire": true expires every STS key issued so far, now
+    (an action, not a state): they get ExpiredToken from Route 53 and STS
+    for good, and keys issued afterwards work.
+  - Faults: a one-shot fault whose "op" is the action's name or "sts"
+    applies to STS ("*" and "down" stay Route 53's); config "sts_down"
+    (a kind, null clears) applies to every STS request.  Kinds: throttle,
+    denied, 500, 503, expired (also expires the signing key),
+    invalidtoken, reset, reset-after, truncated, slow:S, hang, empty,
+    garbage, html502, bighdr as for Route 53 (errors in STS's namespace);
+    any other kind answers 500 InternalFailure.
+  - /_sim/stats: "requests" counts each action by name; their "log"
+    entries add "region" (credential scope; null if unsigned), "role",
+    "session", "external_id" (as sent, or null), "host" (the Host header)
+    and, on success, "issued" (the new akid), "duration" (the
+    DurationSeconds granted) and "caller" (the caller's ARN, or
+    "web-identity").  "akid" is the signing key.
 
 DNS (--dns-port): the simulator is the zones' authoritative name servers.
 It answers from the same records as the API, as they stand once a change
@@ -416,13 +485,15 @@ class Verifier:
                 secret, token, _ = self.temp[akid]
                 self.temp[akid] = (secret, token, 0.0)
 
-    def verify(self, method, target, headers, body):
+    def verify(self, method, target, headers, body, service=None):
         """Raise ApiError unless the request is signed right.  Returns
-        the access key id.  headers: list of (name, value)."""
+        the access key id.  headers: list of (name, value).  service:
+        check for that service instead, in any region (STS)."""
         def header(name):
             vals = [v for k, v in headers if k.lower() == name]
             return vals[0] if vals else None
 
+        service_override = service
         auth = header("authorization")
         if auth is None:
             raise ApiError(403, "MissingAuthenticationToken",
@@ -452,14 +523,14 @@ class Verifier:
                            "YYYYMMDD from ISO-8601 version of date from "
                            "HTTP: '%s' != '%s', from '%s'."
                            % (date, amz_date[:8], amz_date))
-        if region != self.region:
+        if service_override is None and region != self.region:
             raise ApiError(403, "SignatureDoesNotMatch",
                            "Credential should be scoped to a valid region, "
                            "not '%s'. " % region)
-        if service != self.service:
+        if service != (service_override or self.service):
             raise ApiError(403, "SignatureDoesNotMatch",
                            "Credential should be scoped to correct service: "
-                           "'%s'. " % self.service)
+                           "'%s'. " % (service_override or self.service))
 
         # Which key, and is its session token right?
         token = header("x-amz-security-token")
@@ -780,7 +851,7 @@ class Stats:
         self.requests, self.rejected, self.entries = {}, 0, []
 
     def add(self, op, status, akid=None, fault=None, rejected=False,
-            request=None, peer=None):
+            request=None, peer=None, **extra):
         """status 0: no HTTP answer (connection reset).  request: for IMDS,
         "METHOD path".  peer: the client's address (which cluster node)."""
         with self.lock:
@@ -792,6 +863,7 @@ class Stats:
                 entry["request"] = request
             if peer:
                 entry["peer"] = peer
+            entry.update(extra)         # STS: role, session, region, ...
             self.entries.append(entry)
             del self.entries[:-1000]
 
@@ -860,6 +932,7 @@ class Sim:
         self.imds_tokens = {}           # token -> expiry
         self.dns = DnsServer(self, getattr(args, "dns_addresses", []))
         self.quota = Quota2026()
+        self.sts = StsState(self)
 
     def config(self):
         with self.lock:
@@ -870,12 +943,14 @@ class Sim:
         out.update(self.dns.config())
         out.update(self.quota.config())
         out["clock_skew"] = self.verifier.clock_skew
+        out.update(self.sts.config())
         return out
 
     def configure(self, cfg):
         """Apply a /_sim/config object; ValueError on nonsense."""
         cfg = dict(cfg)
         self.dns.configure(cfg)         # takes its dns_* keys out
+        self.sts.configure(cfg)         # takes its sts_* keys out
         if "quota" in cfg:
             self.quota.set(cfg.pop("quota"))
         if "rate_limit" in cfg or "burst" in cfg:
@@ -1941,7 +2016,7 @@ class Quota2026:
 # Route 53 API + control API (HTTPS)
 # --------------------------------------------------------------------------
 
-def xml_doc(root, children):
+def xml_doc(root, children, ns=NS):
     """A Route 53 answer: root element with the namespace, children given
     as nested (tag, text-or-list) pairs; None values are skipped."""
     def build(parent, items):
@@ -1953,7 +2028,7 @@ def xml_doc(root, children):
                 build(el, val)
             else:
                 el.text = str(val)
-    top = ET.Element(root, xmlns=NS)
+    top = ET.Element(root, xmlns=ns)
     build(top, children)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(top)
 
@@ -1993,6 +2068,9 @@ class ApiHandler(Handler):
             ControlApi(self).handle(path, query)
             return
         body = self.read_body()
+        if StsApi.wants(self.command, path, body):
+            StsApi(self).handle(body)
+            return
         for method, rx, op in self.ROUTES:
             m = rx.match(path)
             if m and method == self.command:
@@ -2425,6 +2503,8 @@ class ControlApi:
                                             quota=self.sim.quota.stats())),
                 ("POST", "/_sim/reset-stats"): self.reset_stats,
                 ("GET", "/_sim/issued"): self.issued,
+                ("POST", "/_sim/role"): self.sim.sts.control_role,
+                ("GET", "/_sim/roles"): self.sim.sts.control_roles,
             }
             if route not in handlers:
                 self.reply(404, {"error": "no control route %s %s" % route})
@@ -2463,6 +2543,7 @@ class ControlApi:
         out = self.sim.verifier.issued()
         with self.sim.lock:
             out["imds_tokens"] = list(self.sim.imds_tokens)
+        out["sts"] = self.sim.sts.issued()
         return 200, out
 
     def reset_stats(self, d, p):
@@ -2475,6 +2556,476 @@ class ControlApi:
         with self.sim.quota.lock:
             self.sim.quota.reset_stats()
         return 200, {}
+
+
+# --------------------------------------------------------------------------
+# STS (Query protocol) on the API's HTTPS server: AssumeRole,
+# AssumeRoleWithWebIdentity, GetCallerIdentity
+# --------------------------------------------------------------------------
+
+STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
+STS_VERSION = "2011-06-15"
+
+
+class StsState:
+    """The roles tests registered (POST /_sim/role), the sessions STS
+    issued (their keys live in the Verifier, so Route 53 accepts them with
+    their session token only) and STS's own config keys."""
+
+    ACCOUNT = "123456789012"            # the account of the --key users
+    INSTANCE = "i-0123456789abcdef0"    # IMDS credentials' session name
+    ROLE_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):"
+                          r"role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$",
+                          re.ASCII)
+    SESSION_NAME = re.compile(r"^[\w+=,.@-]*$", re.ASCII)
+    EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]*$", re.ASCII)
+    STATUS = {"AccessDenied": 403, "ValidationError": 400,
+              "InvalidIdentityToken": 400, "IDPRejectedClaim": 403,
+              "IDPCommunicationError": 400, "ExpiredTokenException": 400,
+              "RegionDisabledException": 403, "InvalidClientTokenId": 403,
+              "ExpiredToken": 400, "SignatureDoesNotMatch": 403,
+              "Throttling": 400, "InternalFailure": 500,
+              "ServiceUnavailable": 503, "MalformedPolicyDocument": 400,
+              "PackedPolicyTooLarge": 400, "InvalidParameterValue": 400}
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.lock = threading.Lock()
+        self.roles = {}                 # arn -> role dict (control_role)
+        self.sessions = {}              # issued akid -> session dict
+        self.cred_ttl = None            # config sts_cred_ttl
+        self.down = None                # config sts_down
+
+    @staticmethod
+    def short_id(prefix, seed):
+        """A stable IAM-style unique id (AROA..., AIDA...) for seed."""
+        digest = hashlib.sha256(seed.encode()).digest()
+        alphabet = string.ascii_uppercase + string.digits
+        return prefix + "".join(alphabet[b % 36] for b in digest[:17])
+
+    # ---- config and control API ------------------------------------------
+
+    def configure(self, cfg):
+        """Take the sts_* keys out of a /_sim/config object."""
+        if "sts_cred_ttl" in cfg:
+            v = cfg.pop("sts_cred_ttl")
+            if v is not None and float(v) <= 0:
+                raise ValueError("sts_cred_ttl must be > 0 or null")
+            self.cred_ttl = None if v is None else float(v)
+        if "sts_down" in cfg:
+            v = cfg.pop("sts_down")
+            self.down = None if v is None else Faults.check_kind(str(v))
+        if cfg.pop("sts_expire", False):
+            with self.lock:
+                akids = list(self.sessions)
+            for akid in akids:
+                self.sim.verifier.expire(akid)
+            log("sts_expire: %d STS keys expired" % len(akids))
+
+    def config(self):
+        return {"sts_cred_ttl": self.cred_ttl, "sts_down": self.down}
+
+    def control_role(self, d, p):
+        """POST /_sim/role: register (or replace, or delete) a role."""
+        arn = str(d["arn"])
+        if d.get("delete"):
+            with self.lock:
+                gone = self.roles.pop(arn, None)
+            return (200 if gone else 404), {"deleted": arn} if gone else \
+                {"error": "no such role"}
+        if not self.ROLE_ARN.match(arn):
+            raise ValueError("not a role ARN: %r" % arn)
+        trust = d.get("trust", ["*"])
+        if not isinstance(trust, list) or \
+                not all(isinstance(t, str) for t in trust):
+            raise ValueError("trust must be a list of strings")
+        for k in ("external_id", "web_identity_token", "fail"):
+            if d.get(k) is not None and not isinstance(d[k], str):
+                raise ValueError("%s must be a string" % k)
+        max_duration = int(d.get("max_duration", 43200))
+        if not 3600 <= max_duration <= 43200:
+            raise ValueError("max_duration must be 3600..43200")
+        role = {"arn": arn, "trust": trust,
+                "external_id": d.get("external_id"),
+                "web_identity_token": d.get("web_identity_token"),
+                "fail": d.get("fail"), "max_duration": max_duration,
+                "id": self.short_id("AROA", arn)}
+        with self.lock:
+            self.roles[arn] = role
+        return 200, role
+
+    def control_roles(self, d, p):
+        with self.lock:
+            return 200, {"roles": [dict(r) for r in self.roles.values()]}
+
+    def issued(self):
+        """The keys, secrets and tokens STS issued, in issue order, and
+        the web identity tokens of the registered roles (for the tests'
+        grep for leaks)."""
+        with self.lock:
+            akids = list(self.sessions)
+            wit = [r["web_identity_token"] for r in self.roles.values()
+                   if r["web_identity_token"]]
+        v = self.sim.verifier
+        with v.lock:
+            temp = [v.temp[a] for a in akids]
+        return {"akids": akids, "secrets": [t[0] for t in temp],
+                "tokens": [t[1] for t in temp], "web_identity_tokens": wit}
+
+    # ---- identities ---------------------------------------------------
+
+    def caller(self, akid):
+        """Who signed with akid: {"arn", "user_id", "account", "role"
+        (the role ARN of a role session, else None), "chained" (a role
+        session: STS- or IMDS-issued)}."""
+        with self.lock:
+            s = self.sessions.get(akid)
+        if s is not None:
+            return {"arn": s["assumed_arn"], "user_id": s["user_id"],
+                    "account": s["account"], "role": s["role"],
+                    "chained": True}
+        if akid in self.sim.verifier.keys:
+            return {"arn": "arn:aws:iam::%s:user/r53sim" % self.ACCOUNT,
+                    "user_id": self.short_id("AIDA", akid),
+                    "account": self.ACCOUNT, "role": None, "chained": False}
+        with self.sim.lock:
+            name = self.sim.imds["role"] or "r53sim-role"
+        role = "arn:aws:iam::%s:role/%s" % (self.ACCOUNT, name)
+        return {"arn": "arn:aws:sts::%s:assumed-role/%s/%s"
+                       % (self.ACCOUNT, name, self.INSTANCE),
+                "user_id": self.short_id("AROA", role) + ":" + self.INSTANCE,
+                "account": self.ACCOUNT, "role": role, "chained": True}
+
+    def role(self, arn):
+        with self.lock:
+            r = self.roles.get(arn)
+            return dict(r) if r else None
+
+    def issue(self, role, session, duration, source):
+        """New credentials for a session of role; returns the session."""
+        ttl = self.cred_ttl if self.cred_ttl is not None else duration
+        akid, secret, token, expires = \
+            self.sim.verifier.issue_temporary(ttl)
+        m = self.ROLE_ARN.match(role["arn"])
+        s = {"role": role["arn"], "session": session, "source": source,
+             "account": m.group(2),
+             "assumed_arn": "arn:%s:sts::%s:assumed-role/%s/%s"
+                            % (m.group(1), m.group(2), m.group(3), session),
+             "user_id": role["id"] + ":" + session,
+             "akid": akid, "secret": secret, "token": token,
+             "expires": expires}
+        with self.lock:
+            self.sessions[akid] = {k: v for k, v in s.items()
+                                   if k not in ("secret", "token")}
+        return s
+
+    def take_fault(self, op):
+        """A one-shot fault for this STS op (queue entries with "op" the
+        action's name or "sts"; "*" stays Route 53's), else sts_down."""
+        f = self.sim.faults
+        with f.lock:
+            for x in f.queue:
+                if x["count"] > 0 and x["op"] in (op, "sts"):
+                    x["count"] -= 1
+                    if x["count"] == 0:
+                        f.queue.remove(x)
+                    return x["kind"]
+        return self.down
+
+
+class StsApi:
+    """One STS request: POST / with a form body whose Action is one of
+    ACTIONS (Route 53 lives under /2013-04-01/, so no clash)."""
+
+    ACTIONS = ("AssumeRole", "AssumeRoleWithWebIdentity",
+               "GetCallerIdentity")
+    UNSIGNED = ("AssumeRoleWithWebIdentity",)
+    SCOPE = re.compile(r"Credential=([^/,\s]+)/[^/]*/([^/]*)/")
+
+    @staticmethod
+    def form(body):
+        try:
+            return dict(parse_qsl(body.decode("utf-8"),
+                                  keep_blank_values=True))
+        except (UnicodeDecodeError, ValueError):
+            return {}
+
+    @classmethod
+    def wants(cls, command, path, body):
+        return command == "POST" and path == "/" and \
+            cls.form(body).get("Action") in cls.ACTIONS
+
+    def __init__(self, handler):
+        self.h, self.sim, self.state = handler, handler.sim, handler.sim.sts
+
+    def send_error(self, err, cut=False):
+        rid = str(uuid.uuid4())
+        body = xml_doc("ErrorResponse", [
+            ("Error", [("Type", "Sender" if err.status < 500 else "Receiver"),
+                       ("Code", err.code), ("Message", err.message)]),
+            ("RequestId", rid)], ns=STS_NS)
+        self.h.send(err.status, body, "text/xml",
+                    [("x-amzn-RequestId", rid)], cut)
+
+    def error(self, code, message):
+        return ApiError(self.state.STATUS.get(code, 400), code, message)
+
+    def fault(self, kind, akid):
+        """Apply a fault that replaces the answer.  True if answered."""
+        h = self.h
+        if kind.startswith("slow:"):
+            time.sleep(float(kind[5:]))
+            return False
+        if kind in ("truncated", "reset-after"):
+            return False                # applied after execution
+        if kind == "reset":
+            h.reset_connection()
+        elif kind == "empty":
+            h.send(200, b"", "text/xml")
+        elif kind == "garbage":
+            h.send(200, b"\x00\xffthis is <not XML at all & \x01\x02\n",
+                   "text/xml")
+        elif kind == "html502":
+            h.send(502, Handler.HTML_502, "text/html")
+        elif kind == "bighdr":
+            h.send_big_header()
+        elif kind in ("throttle", "denied", "500", "503", "expired",
+                      "invalidtoken"):
+            status, code, msg = ApiHandler.FAULT_ERRORS[kind]
+            self.send_error(ApiError(status, code, msg))
+            if kind == "expired" and akid:
+                self.sim.verifier.expire(akid)
+        else:
+            self.send_error(ApiError(500, "InternalFailure",
+                                     "An internal error occurred."))
+        return True
+
+    def handle(self, body):
+        h = self.h
+        h.last_status = 0
+        params = self.form(body)
+        op = params["Action"]
+        m = self.SCOPE.search(h.headers.get("Authorization") or "")
+        akid = m.group(1) if m else None
+        info = {"region": m.group(2) if m else None,
+                "role": params.get("RoleArn"),
+                "session": params.get("RoleSessionName"),
+                "external_id": params.get("ExternalId"),
+                "host": h.headers.get("Host")}
+        peer = h.client_address[0]
+        kind = self.state.take_fault(op)
+        if kind == "hang":
+            self.sim.stats.add(op, 0, akid=akid, fault=kind, peer=peer,
+                               **info)
+            log("%s %s -> fault hang" % (op, akid))
+            h.hang()
+            return
+        if kind and self.fault(kind, akid):
+            self.sim.stats.add(op, h.last_status, akid=akid, fault=kind,
+                               peer=peer, **info)
+            log("%s %s -> fault %s" % (op, akid, kind))
+            return
+        rejected = False
+        try:
+            if op not in self.UNSIGNED:
+                try:
+                    akid = self.sim.verifier.verify(
+                        h.command, h.path, h.headers.items(), body,
+                        service="sts")
+                except ApiError:
+                    rejected = True
+                    raise
+            if params.get("Version") != STS_VERSION:
+                raise ApiError(400, "InvalidAction",
+                               "Could not find operation %s for version %s"
+                               % (op, params.get("Version") or
+                                  "NO_VERSION_SPECIFIED"))
+            answer, more = getattr(self, "op_" + op)(akid, params)
+            info.update(more)
+            status = 200
+        except ApiError as e:
+            answer, status = e, e.status
+        try:
+            if kind == "reset-after":
+                h.reset_connection()
+                status = 0
+            elif isinstance(answer, ApiError):
+                self.send_error(answer, cut=(kind == "truncated"))
+            else:
+                h.send(200, answer, "text/xml",
+                       [("x-amzn-RequestId", str(uuid.uuid4()))],
+                       cut=(kind == "truncated"))
+        except OSError as e:
+            log("%s: client gone before the answer: %r" % (op, e))
+            status, h.close_connection = 0, True
+        self.sim.stats.add(op, status, akid=akid, fault=kind,
+                           rejected=rejected, peer=peer, **info)
+        log("%s %s -> %s%s%s region=%s role=%s session=%s%s" % (
+            op, akid, status, " (fault %s)" % kind if kind else "",
+            " %s: %s" % (answer.code, answer.message)
+            if isinstance(answer, ApiError) else "", info["region"],
+            info["role"], info["session"],
+            " issued=%s" % info["issued"] if info.get("issued") else ""))
+
+    # ---- validation, as STS words it ---------------------------------
+
+    @staticmethod
+    def invalid(value, field, constraint):
+        return ApiError(400, "ValidationError",
+                        "1 validation error detected: Value '%s' at '%s' "
+                        "failed to satisfy constraint: Member %s"
+                        % (value, field, constraint))
+
+    def require(self, params, name, field):
+        v = params.get(name)
+        if v is None:
+            raise ApiError(400, "ValidationError",
+                           "1 validation error detected: Value null at '%s' "
+                           "failed to satisfy constraint: Member must not "
+                           "be null" % field)
+        return v
+
+    def common(self, params):
+        """RoleArn, RoleSessionName, DurationSeconds -> (role arn,
+        session name, duration or None)."""
+        arn = self.require(params, "RoleArn", "roleArn")
+        if len(arn) < 20:
+            raise self.invalid(arn, "roleArn",
+                               "must have length greater than or equal to 20")
+        if not StsState.ROLE_ARN.match(arn):
+            raise ApiError(400, "ValidationError",
+                           "%s is not a valid role ARN" % arn)
+        name = self.require(params, "RoleSessionName", "roleSessionName")
+        if not StsState.SESSION_NAME.match(name):
+            raise self.invalid(name, "roleSessionName",
+                               "must satisfy regular expression pattern: "
+                               "[\\w+=,.@-]*")
+        if len(name) < 2:
+            raise self.invalid(name, "roleSessionName",
+                               "must have length greater than or equal to 2")
+        if len(name) > 64:
+            raise self.invalid(name, "roleSessionName",
+                               "must have length less than or equal to 64")
+        duration = params.get("DurationSeconds")
+        if duration is not None:
+            try:
+                duration = int(duration)
+            except ValueError:
+                raise ApiError(400, "ValidationError", "Value '%s' for "
+                               "parameter DurationSeconds is invalid"
+                               % duration)
+            if duration < 900:
+                raise self.invalid(duration, "durationSeconds", "must have "
+                                   "value greater than or equal to 900")
+            if duration > 43200:
+                raise self.invalid(duration, "durationSeconds", "must have "
+                                   "value less than or equal to 43200")
+        return arn, name, duration
+
+    def check_duration(self, role, duration, chained):
+        if duration is None:
+            return 3600
+        if chained and duration > 3600:
+            raise ApiError(400, "ValidationError",
+                           "The requested DurationSeconds exceeds the 1 hour "
+                           "session limit for roles assumed by role "
+                           "chaining.")
+        if duration > role["max_duration"]:
+            raise ApiError(400, "ValidationError",
+                           "The requested DurationSeconds exceeds the "
+                           "MaxSessionDuration set for this role.")
+        return duration
+
+    def role_failure(self, role):
+        if role["fail"]:
+            raise self.error(role["fail"], "r53sim: role %s is set to fail "
+                             "with %s" % (role["arn"], role["fail"]))
+
+    @staticmethod
+    def creds_xml(s):
+        return [("AccessKeyId", s["akid"]),
+                ("SecretAccessKey", s["secret"]),
+                ("SessionToken", s["token"]),
+                ("Expiration", iso8601(s["expires"]))]
+
+    @staticmethod
+    def user_xml(s):
+        return [("AssumedRoleId", s["user_id"]), ("Arn", s["assumed_arn"])]
+
+    @staticmethod
+    def answer(op, result, rid=None):
+        return xml_doc(op + "Response", [
+            (op + "Result", result),
+            ("ResponseMetadata", [("RequestId", rid or str(uuid.uuid4()))])],
+            ns=STS_NS)
+
+    # ---- the operations: (akid, params) -> (body, log fields) ----------
+
+    def op_AssumeRole(self, akid, params):
+        arn, name, duration = self.common(params)
+        ext = params.get("ExternalId")
+        if ext is not None and not (2 <= len(ext) <= 1224 and
+                                    StsState.EXTERNAL_ID.match(ext)):
+            raise self.invalid(ext, "externalId", "must satisfy regular "
+                               "expression pattern: [\\w+=,.@:\\/-]* and "
+                               "have length 2..1224")
+        caller = self.state.caller(akid)
+        denied = ApiError(403, "AccessDenied",
+                          "User: %s is not authorized to perform: "
+                          "sts:AssumeRole on resource: %s"
+                          % (caller["arn"], arn))
+        role = self.state.role(arn)
+        if role is None:
+            raise denied
+        self.role_failure(role)
+        trusted = {"*", akid, caller["arn"], caller["role"]}
+        if not trusted.intersection(role["trust"]):
+            raise denied
+        if role["external_id"] is not None and ext != role["external_id"]:
+            raise denied
+        duration = self.check_duration(role, duration, caller["chained"])
+        s = self.state.issue(role, name, duration, caller["arn"])
+        body = self.answer("AssumeRole", [
+            ("Credentials", self.creds_xml(s)),
+            ("AssumedRoleUser", self.user_xml(s))])
+        return body, {"issued": s["akid"], "duration": duration,
+                      "caller": caller["arn"]}
+
+    def op_AssumeRoleWithWebIdentity(self, akid, params):
+        arn, name, duration = self.common(params)
+        token = self.require(params, "WebIdentityToken", "webIdentityToken")
+        if not 4 <= len(token) <= 20000:
+            raise self.invalid("***", "webIdentityToken",
+                               "must have length between 4 and 20000")
+        role = self.state.role(arn)
+        if role is None or role["web_identity_token"] is None:
+            raise ApiError(403, "AccessDenied", "Not authorized to perform "
+                           "sts:AssumeRoleWithWebIdentity")
+        self.role_failure(role)
+        if not hmac.compare_digest(token.encode(),
+                                   role["web_identity_token"].encode()):
+            raise ApiError(400, "InvalidIdentityToken",
+                           "The web identity token that was passed could "
+                           "not be validated by AWS. Get a new identity "
+                           "token from the identity provider and then retry "
+                           "the request.")
+        duration = self.check_duration(role, duration, False)
+        s = self.state.issue(role, name, duration, "web-identity")
+        body = self.answer("AssumeRoleWithWebIdentity", [
+            ("Credentials", self.creds_xml(s)),
+            ("SubjectFromWebIdentityToken", "r53sim-subject"),
+            ("AssumedRoleUser", self.user_xml(s)),
+            ("Provider", "r53sim.example"),
+            ("Audience", "sts.amazonaws.com")])
+        return body, {"issued": s["akid"], "duration": duration,
+                      "caller": "web-identity"}
+
+    def op_GetCallerIdentity(self, akid, params):
+        c = self.state.caller(akid)
+        body = self.answer("GetCallerIdentity", [
+            ("Arn", c["arn"]), ("UserId", c["user_id"]),
+            ("Account", c["account"])])
+        return body, {"caller": c["arn"]}
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,220 @@
+#include "owner.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "spawn.h"
+
+#define MARKER_HERITAGE "heritage=route53,"
+
+/* Letters, digits and "._:-" only: the marker splits on ',' and '='. */
+static void clean(const char *in, char *out, size_t len)
+{
+    size_t o = 0;
+
+    for (; *in != '\0' && o + 1 < len; in++) {
+        unsigned char ch = (unsigned char)*in;
+
+        out[o++] = (isalnum(ch) || strchr("._:-", ch) != NULL) ? (char)ch : '_';
+    }
+    out[o] = '\0';
+}
+
+/* The CIB's cluster-name, through crm_attribute. */
+static r53_rc cib_cluster_name(long timeout_ms, char *out, size_t len)
+{
+    static const char *const env_allow[] = { "CIB_file", "CIB_shadow", "CIB_user",
+                                             "PCMK_*",   "HA_*",       NULL };
+    char tool[512];
+    char text[256] = "";
+    char err[256] = "";
+    struct spawn_opts o = { env_allow, timeout_ms, NULL, sizeof(text), NULL, sizeof(err) };
+    const char *argv[] = { tool,           "--type",  "crm_config", "--name",
+                           "cluster-name", "--query", "--quiet",    NULL };
+    int status = 0;
+    r53_rc rc = R53_OK;
+
+    o.out = text;
+    o.err = err;
+    if (spawn_find("crm_attribute", tool, sizeof(tool)) == NULL) {
+        return r53_fail(R53_ERR_HOST, "crm_attribute is not installed");
+    }
+    if ((rc = spawn_capture(argv, &o, &status)) != R53_OK) {
+        return r53_fail(R53_ERR_HOST, "%s", r53_last_error());
+    }
+    text[strcspn(text, "\r\n")] = '\0';
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || text[0] == '\0') {
+        return r53_fail(R53_ERR_HOST, "the CIB has no cluster-name (crm_attribute exit %d)",
+                        WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    }
+    clean(text, out, len);
+    return R53_OK;
+}
+
+r53_rc owner_self(const struct params *p, long timeout_ms, struct owner_id *me)
+{
+    char rsc[128];
+    char *colon = NULL;
+
+    memset(me, 0, sizeof(*me));
+    /* A clone instance ("dns:1") owns what its resource owns. */
+    snprintf(rsc, sizeof(rsc), "%s", p->instance);
+    if ((colon = strchr(rsc, ':')) != NULL) {
+        *colon = '\0';
+    }
+    clean(rsc, me->resource, sizeof(me->resource));
+    if (p->owner != NULL) {
+        clean(p->owner, me->cluster, sizeof(me->cluster));
+        return R53_OK;
+    }
+    if (cib_cluster_name(timeout_ms, me->cluster, sizeof(me->cluster)) != R53_OK) {
+        return r53_fail(R53_ERR_HOST,
+                        "cannot tell which cluster owns the name: %s; set the owner "
+                        "parameter (or ownership=off)",
+                        r53_last_error());
+    }
+    return R53_OK;
+}
+
+void owner_marker(const struct owner_id *me, char *out, size_t len)
+{
+    snprintf(out, len, "\"" MARKER_HERITAGE "cluster=%s,resource=%s\"", me->cluster, me->resource);
+}
+
+/* key=value's value in text (up to ',' or the closing quote). */
+static bool take(const char *text, const char *key, char *out, size_t len)
+{
+    const char *at = strstr(text, key);
+    size_t n = 0;
+
+    if (at == NULL) {
+        return false;
+    }
+    at += strlen(key);
+    n = strcspn(at, ",\"");
+    if (n == 0 || n >= len) {
+        return false;
+    }
+    memcpy(out, at, n);
+    out[n] = '\0';
+    return true;
+}
+
+bool owner_parse(const char *txt, struct owner_id *who)
+{
+    memset(who, 0, sizeof(*who));
+    return strncmp(txt, "\"" MARKER_HERITAGE, strlen(MARKER_HERITAGE) + 1) == 0 &&
+           take(txt, ",cluster=", who->cluster, sizeof(who->cluster)) &&
+           take(txt, ",resource=", who->resource, sizeof(who->resource));
+}
+
+const struct r53_rrset *owner_find(const struct r53_name *name, const char *type)
+{
+    for (size_t i = 0; i < name->n; i++) {
+        if (strcmp(name->sets[i].type, type) == 0) {
+            return &name->sets[i];
+        }
+    }
+    return NULL;
+}
+
+enum owner_state owner_of(const struct r53_name *name, const struct owner_id *me,
+                          struct owner_id *other)
+{
+    const struct r53_rrset *txt = owner_find(name, "TXT");
+    enum owner_state state = OWNER_NONE;
+
+    for (size_t i = 0; txt != NULL && i < txt->n_values && i < R53_MAX_VALUES; i++) {
+        struct owner_id who;
+
+        if (!owner_parse(txt->values[i], &who)) {
+            continue;
+        }
+        if (strcmp(who.cluster, me->cluster) == 0 && strcmp(who.resource, me->resource) == 0) {
+            state = state == OWNER_NONE ? OWNER_US : state;
+        } else {
+            *other = who;
+            state = OWNER_OTHER; /* a foreign marker wins over ours */
+        }
+    }
+    return state;
+}
+
+/* The TXT values at the name other than markers. */
+static size_t other_txt(const struct r53_rrset *txt, const char **out)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; txt != NULL && i < txt->n_values && i < R53_MAX_VALUES; i++) {
+        struct owner_id who;
+
+        if (!owner_parse(txt->values[i], &who)) {
+            out[n++] = txt->values[i];
+        }
+    }
+    return n;
+}
+
+/* DELETE set exactly as read. */
+static void delete_as_read(const struct r53_rrset *set, const char **values, struct r53_change *ch)
+{
+    size_t n = set->n_values < R53_MAX_VALUES ? set->n_values : R53_MAX_VALUES;
+
+    for (size_t i = 0; i < n; i++) {
+        values[i] = set->values[i];
+    }
+    *ch = (struct r53_change){ "DELETE", set->name, set->type, set->ttl, values, n };
+}
+
+size_t owner_build_claim(const struct r53_name *name, const char *fqdn, const char *type, long ttl,
+                         const char *value, const char *marker, struct owner_batch *b)
+{
+    const struct r53_rrset *addr = owner_find(name, type);
+    const struct r53_rrset *txt = owner_find(name, "TXT");
+    size_t n = 0;
+
+    if (addr != NULL) {
+        delete_as_read(addr, b->old_addr, &b->changes[n++]);
+    }
+    b->addr_values[0] = value;
+    b->changes[n++] = (struct r53_change){ "CREATE", fqdn, type, ttl, b->addr_values, 1 };
+    if (marker == NULL) {
+        return n;
+    }
+    if (txt != NULL) {
+        delete_as_read(txt, b->old_txt, &b->changes[n++]);
+    }
+    {
+        size_t k = other_txt(txt, b->new_txt);
+
+        b->new_txt[k++] = marker;
+        b->changes[n++] = (struct r53_change){ "CREATE",   fqdn,
+                                               "TXT",      txt != NULL ? txt->ttl : ttl,
+                                               b->new_txt, k };
+    }
+    return n;
+}
+
+size_t owner_build_release(const struct r53_name *name, const char *fqdn, const char *type,
+                           const char *marker, struct owner_batch *b)
+{
+    const struct r53_rrset *addr = owner_find(name, type);
+    const struct r53_rrset *txt = owner_find(name, "TXT");
+    size_t n = 0;
+
+    if (addr != NULL) {
+        delete_as_read(addr, b->old_addr, &b->changes[n++]);
+    }
+    if (marker != NULL && txt != NULL) {
+        size_t k = other_txt(txt, b->new_txt);
+
+        delete_as_read(txt, b->old_txt, &b->changes[n++]);
+        if (k > 0) {
+            b->changes[n++] = (struct r53_change){ "CREATE", fqdn, "TXT", txt->ttl, b->new_txt, k };
+        }
+    }
+    return n;
+}

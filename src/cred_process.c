@@ -1,0 +1,222 @@
+#include "credentials.h"
+
+#include <json-c/json.h>
+#include <mbedtls/platform_util.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "cred_cache.h"
+#include "spawn.h"
+#include "util.h"
+
+#define PROCESS_MAX_OUT (64 * 1024) /* the documented cap on its stdout */
+#define PROCESS_MAX_ARGS 64
+
+struct process_source {
+    char command[4096]; /* as the profile gives it */
+    long timeout_ms;
+    char cache_dir[512]; /* "": not cached */
+    char key[65];
+};
+
+/* Split command as the AWS CLI does (shlex.split, POSIX rules): words
+ * separated by blanks, '...' literal, "..." with \\ \" \$ \` escapes,
+ * \x outside quotes.  In place into buf; argv NULL-terminated. */
+static int split_command(const char *command, char *buf, size_t len, const char **argv, int max)
+{
+    int argc = 0;
+    size_t o = 0;
+    const char *c = command;
+
+    while (*c != '\0' && argc < max - 1) {
+        char quote = 0;
+        bool word = false;
+
+        while (*c == ' ' || *c == '\t' || *c == '\n') {
+            c++;
+        }
+        if (*c == '\0') {
+            break;
+        }
+        argv[argc++] = buf + o;
+        for (; *c != '\0' && (quote != 0 || (*c != ' ' && *c != '\t' && *c != '\n')); c++) {
+            if (quote == 0 && (*c == '\'' || *c == '"')) {
+                quote = *c;
+            } else if (quote != 0 && *c == quote) {
+                quote = 0;
+            } else if (*c == '\\' && quote != '\'' && c[1] != '\0' &&
+                       (quote == 0 || strchr("\\\"$`", c[1]) != NULL)) {
+                buf[o++] = *++c;
+            } else {
+                buf[o++] = *c;
+            }
+            word = true;
+            if (o + 1 >= len) {
+                return -1;
+            }
+        }
+        if (quote != 0 || !word) {
+            return -1; /* an unclosed quote */
+        }
+        buf[o++] = '\0';
+    }
+    argv[argc] = NULL;
+    return *c == '\0' ? argc : -1;
+}
+
+/* The JSON's string field name, or NULL. */
+static const char *json_string(struct json_object *root, const char *name)
+{
+    struct json_object *v = NULL;
+
+    return json_object_object_get_ex(root, name, &v) && json_object_is_type(v, json_type_string)
+               ? json_object_get_string(v)
+               : NULL;
+}
+
+/* Version 1 JSON with AccessKeyId, SecretAccessKey, [SessionToken],
+ * [Expiration]; a reason names the command, never the output. */
+static r53_rc read_output(const char *name, const char *out, struct credentials *creds,
+                          time_t *expires)
+{
+    struct json_tokener *tok = json_tokener_new();
+    struct json_object *root =
+        tok != NULL ? json_tokener_parse_ex(tok, out, (int)strlen(out)) : NULL;
+    struct json_object *version = NULL;
+    const char *expiration = root != NULL ? json_string(root, "Expiration") : NULL;
+    const char *id = root != NULL ? json_string(root, "AccessKeyId") : NULL;
+    const char *secret = root != NULL ? json_string(root, "SecretAccessKey") : NULL;
+    const char *token = root != NULL ? json_string(root, "SessionToken") : NULL;
+    r53_rc rc = R53_OK;
+
+    if (root == NULL || !json_object_is_type(root, json_type_object)) {
+        rc = r53_fail(R53_ERR_HOST, "credential_process %s printed no JSON object", name);
+    } else if (!json_object_object_get_ex(root, "Version", &version) ||
+               json_object_get_int(version) != 1) {
+        rc = r53_fail(R53_ERR_HOST, "credential_process %s: JSON Version is not 1", name);
+    } else if (id == NULL || secret == NULL || id[0] == '\0' || secret[0] == '\0') {
+        rc = r53_fail(R53_ERR_HOST,
+                      "credential_process %s: JSON lacks AccessKeyId or SecretAccessKey", name);
+    } else if (expiration != NULL && !util_parse_iso8601(expiration, expires)) {
+        rc = r53_fail(R53_ERR_HOST, "credential_process %s: Expiration is not an ISO 8601 time",
+                      name);
+    } else {
+        rc = credentials_fill(creds, id, strlen(id), secret, strlen(secret), token,
+                              token != NULL ? strlen(token) : 0, "credential_process");
+    }
+    if (root != NULL) {
+        credentials_json_wipe(root);
+        json_object_put(root);
+    }
+    credentials_json_tokener_free(tok);
+    return rc;
+}
+
+/* Run the command; its credentials in *out, their Expiration in *expires
+ * (0: none given). */
+static r53_rc run_process(const struct process_source *ps, struct credentials *out, time_t *expires)
+{
+    /* A minimal environment: no AWS secret of ours reaches it. */
+    static const char *const env_allow[] = {
+        "HOME", "AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_REGION", NULL
+    };
+    char words[4096];
+    char path[512];
+    const char *argv[PROCESS_MAX_ARGS];
+    char *text = calloc(1, PROCESS_MAX_OUT + 1);
+    char err[512] = "";
+    char line[160] = "";
+    struct spawn_opts o = {
+        env_allow, ps->timeout_ms, text, PROCESS_MAX_OUT + 1, err, sizeof(err)
+    };
+    int status = 0;
+    r53_rc rc = R53_OK;
+
+    if (text == NULL) {
+        return r53_fail(R53_ERR_NOMEM, "out of memory");
+    }
+    if (split_command(ps->command, words, sizeof(words), argv, PROCESS_MAX_ARGS) < 1 ||
+        (argv[0][0] != '/' && (argv[0] = spawn_find(argv[0], path, sizeof(path))) == NULL)) {
+        rc = r53_fail(R53_ERR_HOST, "credential_process '%s' is not a command found on this node",
+                      util_printable(ps->command, line, sizeof(line)));
+    } else if ((rc = spawn_capture(argv, &o, &status)) != R53_OK) {
+        rc = r53_fail(rc == R53_ERR_TIMEOUT ? R53_ERR_TIMEOUT : R53_ERR_HOST,
+                      "credential_process: %s", r53_last_error());
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        err[strcspn(err, "\r\n")] = '\0';
+        rc = r53_fail(R53_ERR_HOST, "credential_process %s %s %d: %s", argv[0],
+                      WIFEXITED(status) ? "exited with" : "was killed by signal",
+                      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+                      err[0] != '\0' ? util_printable(err, line, sizeof(line)) : "(no stderr)");
+    } else if (strlen(text) >= PROCESS_MAX_OUT) {
+        rc = r53_fail(R53_ERR_HOST, "credential_process %s printed more than %d bytes", argv[0],
+                      PROCESS_MAX_OUT);
+    } else {
+        rc = read_output(argv[0], text, out, expires);
+    }
+    mbedtls_platform_zeroize(text, PROCESS_MAX_OUT + 1);
+    free(text);
+    return rc;
+}
+
+/* Credentials that expire are kept for the next action, as STS's are. */
+static r53_rc process_fresh(const struct process_source *ps, struct credentials *out)
+{
+    time_t expires = 0;
+    r53_rc rc = run_process(ps, out, &expires);
+
+    if (rc == R53_OK && expires > 0 && ps->cache_dir[0] != '\0' &&
+        cred_cache_write(ps->cache_dir, ps->key, out, expires) != R53_OK) {
+        r53_clear_error(); /* the next action runs it again */
+    }
+    return rc;
+}
+
+static r53_rc process_get(struct cred_provider *p, struct credentials *out)
+{
+    const struct process_source *ps = p->impl;
+    time_t expires = 0;
+
+    if (ps->cache_dir[0] != '\0' &&
+        cred_cache_read(ps->cache_dir, ps->key, time(NULL), out, &expires) == R53_OK) {
+        return R53_OK;
+    }
+    r53_clear_error();
+    return process_fresh(ps, out);
+}
+
+static r53_rc process_renew(struct cred_provider *p, struct credentials *out)
+{
+    const struct process_source *ps = p->impl;
+
+    if (ps->cache_dir[0] != '\0') {
+        cred_cache_drop(ps->cache_dir, ps->key);
+    }
+    return process_fresh(ps, out);
+}
+
+static void process_destroy(struct cred_provider *p)
+{
+    free(p->impl);
+}
+
+/* Its keys may expire: run it again. */
+static const struct cred_provider_ops process_ops = { process_get, process_renew, NULL,
+                                                      process_destroy };
+
+struct cred_provider *cred_process_new(const char *command, long timeout_ms, const char *cache_dir)
+{
+    struct process_source *ps = calloc(1, sizeof(*ps));
+
+    if (ps == NULL) {
+        return NULL;
+    }
+    snprintf(ps->command, sizeof(ps->command), "%s", command);
+    ps->timeout_ms = timeout_ms;
+    snprintf(ps->cache_dir, sizeof(ps->cache_dir), "%s", cache_dir != NULL ? cache_dir : "");
+    cred_cache_key("credential_process", command, "", ps->key);
+    return cred_provider_new("credential_process", &process_ops, ps);
+}

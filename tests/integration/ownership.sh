@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Owning the name: the TXT marker at the record's name, ownership=claim,
+# require and off against an unowned, an own-marked and a foreign-marked
+# name, other TXT values kept through every write and delete, the
+# compare-and-swap batch when the name changes between read and write,
+# a monitor that sees the name taken over, and two "clusters" on one
+# name that do not fight.  Against the project's simulator.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+: "${AGENT:?AGENT must name the built agent}"
+sim_start "$TEST_TMP/sim" --pending-seconds 0 --dns-port 0
+ZONE=$(sim_ctl POST /_sim/zone '{"name":"example.com"}' | sim_json_field - id) || fail "zone"
+ZONE=${ZONE#/hostedzone/}
+RUN=$TEST_TMP/run
+base_env=(
+    OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=dns HA_RSCTMP="$RUN" HA_debug=1
+    OCF_RESKEY_hostname=www OCF_RESKEY_zone=example.com OCF_RESKEY_ip=192.0.2.10
+    OCF_RESKEY_endpoint="$SIM_URL" OCF_RESKEY_ca_bundle="$SIM_CA" OCF_RESKEY_owner=c1
+    OCF_RESKEY_dns_servers="127.0.0.1:$SIM_DNS_PORT"
+    AWS_ACCESS_KEY_ID="$SIM_AKID" AWS_SECRET_ACCESS_KEY="$SIM_SECRET"
+    AWS_EC2_METADATA_DISABLED=true HOME="$TEST_TMP" PATH="$PATH"
+    AWS_SHARED_CREDENTIALS_FILE=/nonexistent AWS_CONFIG_FILE=/nonexistent
+    ${AGENT_ENV[@]+"${AGENT_ENV[@]}"}
+)
+run_agent()
+{
+    local action=$1
+    shift
+    OUT=$(env -i "${base_env[@]}" "$@" ${AGENT_WRAP[@]+"${AGENT_WRAP[@]}"} "$AGENT" "$action" 2>&1)
+    RC=$?
+    REASON=$(printf '%s\n' "$OUT" | sed -n 's/^ocf-exit-reason://p' | tail -n 1)
+}
+expect()
+{
+    if [ "$RC" != "$2" ]; then
+        not_ok "$1 (exit $RC, want $2)" "$OUT"
+    elif [ -n "${3:-}" ] && [[ "$REASON" != *"$3"* ]]; then
+        not_ok "$1 (reason '$REASON' lacks '$3')" "$OUT"
+    else
+        ok "$1"
+    fi
+}
+values() { sim_ctl GET "/_sim/record?zone=$ZONE&name=www.example.com.&type=$1" 2>/dev/null \
+    | "$PYTHON3" -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["values"]))' 2>/dev/null \
+    || echo '[]'; }
+set_rec() { sim_ctl POST /_sim/record \
+    "{\"zone\":\"$ZONE\",\"name\":\"www.example.com.\",\"type\":\"$1\",\"ttl\":10,\"values\":$2}" >/dev/null; }
+MINE='"\"heritage=route53,cluster=c1,resource=dns\""'
+THEIRS='"\"heritage=route53,cluster=c2,resource=web\""'
+SPF='"\"v=spf1 -all\""'
+changes() { sim_ctl GET /_sim/stats | sim_json_field - requests ChangeResourceRecordSets 2>/dev/null || echo 0; }
+reset() { set_rec A '[]'; set_rec TXT '[]'; rm -f "$RUN"/route53-dns.state; sim_ctl POST /_sim/reset-stats >/dev/null; }
+
+# ---- claim (the default) -------------------------------------------------------
+reset
+run_agent start; expect "claim, no record: start publishes" 0
+[ "$(values A)" = '["192.0.2.10"]' ] && [ "$(values TXT)" = "[$MINE]" ] \
+    && ok "the record and our marker, written together" || not_ok "A $(values A) TXT $(values TXT)"
+[ "$(changes)" = 1 ] && ok "in one batch" || not_ok "changes: $(changes)"
+run_agent start; expect "claim, marked ours: start again" 0
+[ "$(values TXT)" = "[$MINE]" ] && ok "still one marker, ours" || not_ok "TXT $(values TXT)"
+set_rec A '["198.51.100.7"]'; set_rec TXT "[$THEIRS]"
+sim_ctl POST /_sim/reset-stats >/dev/null
+run_agent start; expect "claim, marked by another owner: refused" 6 "owned by cluster c2, resource web"
+[[ "$REASON" == *"stop_action=delete"* ]] && ok "the reason says how to hand it over" || not_ok "$REASON"
+[ "$(values A)" = '["198.51.100.7"]' ] && [ "$(values TXT)" = "[$THEIRS]" ] && [ "$(changes)" = 0 ] \
+    && ok "a refused start changed nothing, wrote nothing" || not_ok "A $(values A) TXT $(values TXT) changes $(changes)"
+
+# ---- require ----------------------------------------------------------------------
+reset
+set_rec A '["198.51.100.8"]'
+run_agent start OCF_RESKEY_ownership=require; expect "require, a record without a marker: refused" 6 "no route53 marker"
+[ "$(values A)" = '["198.51.100.8"]' ] && ok "left as it was" || not_ok "A $(values A)"
+set_rec A '[]'
+run_agent start OCF_RESKEY_ownership=require; expect "require, no record: start claims it" 0
+run_agent start OCF_RESKEY_ownership=require; expect "require, marked ours: start" 0
+set_rec TXT "[$THEIRS]"
+run_agent start OCF_RESKEY_ownership=require; expect "require, marked by another owner: refused" 6 "cluster c2"
+
+# ---- off ------------------------------------------------------------------------------
+reset
+set_rec A '["198.51.100.9"]'; set_rec TXT "[$THEIRS]"
+run_agent start OCF_RESKEY_ownership=off; expect "off: start writes whatever the name holds" 0
+[ "$(values A)" = '["192.0.2.10"]' ] && [ "$(values TXT)" = "[$THEIRS]" ] \
+    && ok "the plain UPSERT, no marker written or read" || not_ok "A $(values A) TXT $(values TXT)"
+
+# ---- other TXT values survive every write and delete ------------------------------------
+reset
+set_rec TXT "[$SPF]"
+run_agent start; expect "claim beside an SPF value" 0
+"$PYTHON3" -c 'import json,sys; v=json.loads(sys.argv[1]); sys.exit(0 if sorted(v)==sorted(json.loads(sys.argv[2])) else 1)' \
+    "$(values TXT)" "[$SPF,$MINE]" && ok "the SPF value is kept beside our marker" || not_ok "TXT $(values TXT)"
+run_agent stop OCF_RESKEY_stop_action=delete; expect "stop with delete" 0
+[ "$(values A)" = '[]' ] && [ "$(values TXT)" = "[$SPF]" ] \
+    && ok "our address and our marker deleted, the SPF value kept" || not_ok "A $(values A) TXT $(values TXT)"
+run_agent start; expect "start" 0
+set_rec TXT "[$SPF,$THEIRS]"
+run_agent stop OCF_RESKEY_stop_action=delete; expect "stop with delete of a name marked by another owner" 0
+[ "$(values A)" = '["192.0.2.10"]' ] && ok "not ours any more: left alone" || not_ok "A $(values A)"
+
+# ---- the compare-and-swap ----------------------------------------------------------------
+reset
+set_rec A '["198.51.100.20"]'
+sim_ctl POST /_sim/config '{"faults":[{"op":"ChangeResourceRecordSets","count":1,"kind":"race","record":{"name":"www.example.com.","type":"A","ttl":10,"values":["198.51.100.21"]}}]}' >/dev/null \
+    || fail "race fault"
+run_agent start; expect "the name changed between read and write: start reads again" 0
+[[ "$OUT" == *"changed while it was written"* ]] && ok "the first batch was refused (InvalidChangeBatch)" \
+    || not_ok "no retry seen" "$OUT"
+[ "$(changes)" = 2 ] && ok "two batches: the refused one and the right one" || not_ok "changes $(changes)"
+[ "$(values A)" = '["192.0.2.10"]' ] && [ "$(values TXT)" = "[$MINE]" ] && ok "and the result is right" \
+    || not_ok "A $(values A) TXT $(values TXT)"
+
+# ---- monitor: taken over ---------------------------------------------------------------
+MON=(OCF_RESKEY_CRM_meta_interval=10000)
+run_agent monitor "${MON[@]}"; expect "monitor, DNS answers ours" 0
+set_rec A '["198.51.100.30"]'; set_rec TXT "[$THEIRS]"
+run_agent monitor "${MON[@]}" OCF_RESKEY_monitor_method=api
+expect "monitor_method=api: taken over by another owner" 1 "taken over by cluster c2, resource web"
+run_agent monitor "${MON[@]}"; expect "DNS-first: the API decides, in the same words" 1 "taken over by cluster c2"
+run_agent monitor "${MON[@]}" OCF_CHECK_LEVEL=10; expect "level 10 too" 1 "taken over"
+run_agent start; expect "start after a takeover refuses to fight back" 6 "cluster c2"
+[ "$(values A)" = '["198.51.100.30"]' ] && ok "the other owner keeps the name" || not_ok "A $(values A)"
+run_agent stop; expect "stop" 0
+
+# ---- two clusters on one name --------------------------------------------------------------
+reset
+C2=(OCF_RESKEY_owner=c2 OCF_RESKEY_ip=192.0.2.99 HA_RSCTMP="$TEST_TMP/run2")
+run_agent start; expect "cluster c1 starts" 0
+for i in 1 2 3; do
+    run_agent start "${C2[@]}"; expect "cluster c2 starts on the same name, round $i: refused" 6 "cluster c1"
+    run_agent monitor "${MON[@]}" OCF_RESKEY_monitor_method=api; expect "c1's monitor still sees its record, round $i" 0
+done
+[ "$(values A)" = '["192.0.2.10"]' ] && ok "the record never left c1" || not_ok "A $(values A)"
+[ "$(changes)" = 1 ] && ok "one write in all (c1's): the name never alternated" || not_ok "changes $(changes)"
+finish
