@@ -84,6 +84,9 @@ static void check_accepted(const struct params *p)
     FUZZ_CHECK(p->profile != NULL && p->profile[0] != '\0' && strlen(p->profile) <= 128);
     FUZZ_CHECK(strpbrk(p->profile, "[]\r\n") == NULL);
     check_from_input_or(p->profile, "default");
+    /* ip=local by default only for a resource written with aws-vpc-route53's names. */
+    FUZZ_CHECK(!p->ip_defaulted || (p->ip_source == IP_LOCAL && strcmp(p->ip, "local") == 0 &&
+                                    (p->hostname_from_alias || p->zone_id_from_alias)));
     FUZZ_CHECK(p->profile_explicit == (p->profile >= text_start && p->profile < text_end));
     /* Route 53 is never spoken to unencrypted. */
     FUZZ_CHECK(p->endpoint != NULL && strncasecmp(p->endpoint, "https://", 8) == 0);

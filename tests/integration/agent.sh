@@ -79,6 +79,7 @@ MON=(OCF_RESKEY_CRM_meta_interval=10000)
 run_agent meta-data; expect "meta-data exits 0" 0
 run_agent usage; expect "usage exits 0" 0
 run_agent migrate_to; expect "unknown action exits 3" 3
+run_agent reload; expect "OCF 1.0's reload (route53 has reload-agent) exits 3" 3
 run_agent validate-all; expect "validate-all with good parameters" 0
 
 # ---- probes and monitors before start make no call -------------------------
@@ -236,6 +237,44 @@ run_agent monitor "${MON[@]}" OCF_RESKEY_ip=local "${imds_env[@]}"; expect "moni
 run_agent start OCF_RESKEY_ip=public "${imds_env[@]}"; expect "ip=public" 0
 [ "$(record_values)" = '["203.0.113.5"]' ] && ok "record holds the public IPv4" || not_ok "$(record)"
 run_agent stop; expect "stop" 0
+# A named profile without keys (aws-vpc-route53's "cluster", region and
+# output only) falls back to the instance role, as the AWS CLI does.
+printf '[profile cluster]\nregion = us-east-1\noutput = text\n' >"$TEST_TMP/config-nokeys"
+run_agent start OCF_RESKEY_profile=cluster AWS_CONFIG_FILE="$TEST_TMP/config-nokeys" "${imds_env[@]}"
+expect "a named profile without keys falls back to the instance role" 0
+run_agent start OCF_RESKEY_profile=cluster AWS_CONFIG_FILE="$TEST_TMP/config-nokeys" \
+    AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY=
+expect "a named profile without keys, no instance metadata" 5 "profile 'cluster' has no keys"
+run_agent stop; expect "stop" 0
+
+# ---- aws-vpc-route53's parameters, as that agent's users have them --------------
+ZONE_BARE=${ZONE#/hostedzone/}
+peer=(OCF_RESKEY_hostname= OCF_RESKEY_zone= OCF_RESKEY_ip= OCF_RESKEY_fullname=peer.example.com.
+      OCF_RESKEY_hostedzoneid="$ZONE_BARE" OCF_RESKEY_awscli=/usr/bin/aws OCF_RESKEY_curl_retries=3
+      OCF_RESKEY_profile=cluster AWS_CONFIG_FILE="$TEST_TMP/config-nokeys" "${imds_env[@]}")
+run_agent start "${peer[@]}"
+expect "start with aws-vpc-route53's names (fullname, hostedzoneid, no ip: local)" 0
+[ "$(record_values peer.example.com.)" = '["10.1.2.3"]' ] \
+    && ok "peer-named resource: the record holds the instance's local IPv4, as aws-vpc-route53's default" \
+    || not_ok "peer-named resource record" "$(record peer.example.com.)"
+for line in "fullname is deprecated: use hostname" "hostedzoneid is deprecated: use zone_id" \
+    "awscli (aws-vpc-route53's parameter) is ignored" "curl_retries (aws-vpc-route53's parameter) is ignored" \
+    "no ip, ip_resource or interface: ip=local"; do
+    [ "$(grep -cF "$line" <<<"$OUT")" = 1 ] && ok "one log line: $line" || not_ok "one log line: $line" "$OUT"
+done
+run_agent monitor "${MON[@]}" "${peer[@]}"; expect "monitor with aws-vpc-route53's names" 0
+run_agent validate-all "${peer[@]}" OCF_RESKEY_hostname=other; expect "hostname and fullname disagree" 6 \
+    "deprecated alias fullname='peer.example.com.' disagree"
+run_agent stop "${peer[@]}"; expect "stop" 0
+
+# ---- reload-agent: the new values checked, nothing asked ---------------------------
+reset_stats
+run_agent reload-agent OCF_RESKEY_ttl=60; expect "reload-agent with a new ttl" 0
+same_n() { [ "$2" = "$3" ] && ok "$1" || not_ok "$1" "expected $2, got $3"; }
+same_n "reload-agent makes no API call" 0 "$(api_calls)"
+run_agent reload-agent OCF_RESKEY_ttl=-1; expect "reload-agent with a bad ttl" 6 "ttl='-1' is not a whole number"
+run_agent reload-agent OCF_RESKEY_interface=nosuch0 OCF_RESKEY_ip=; expect "reload-agent: host check" 2 "nosuch0"
+same_n "still no API call" 0 "$(api_calls)"
 
 if command -v crm_resource >/dev/null || [ -x /usr/sbin/crm_resource ]; then
     cat >"$TEST_TMP/cib.xml" <<'EOF'

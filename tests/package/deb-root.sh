@@ -112,7 +112,20 @@ mkdir -p "$ROOT" "$TEST_TMP/upper" "$TEST_TMP/work"
 mount -t overlay r53-debroot -o "lowerdir=$BASE,upperdir=$TEST_TMP/upper,workdir=$TEST_TMP/work" "$ROOT" \
     || fail "cannot mount an overlay on $BASE"
 mount -t proc proc "$ROOT/proc" || fail "cannot mount /proc in the root"
-trap 'umount "$ROOT/proc" "$ROOT" 2>/dev/null; lib_cleanup' EXIT
+# On exit: unmount, and keep in the cache any dependency this run had to
+# fetch (apt leaves it in the overlay's upper layer), so the next run
+# finds it there.
+keep_fetched()
+{
+    local d
+    umount "$ROOT/proc" "$ROOT" 2>/dev/null
+    for d in "$TEST_TMP"/upper/var/cache/apt/archives/*.deb; do
+        [ -f "$d" ] || continue
+        flock "$CACHE/.lock" cp -n "$d" "$BASE/var/cache/apt/archives/" \
+            && echo "# kept $(basename "$d") in the cached root"
+    done
+}
+trap 'st=$?; keep_fetched; (exit "$st"); lib_cleanup' EXIT
 check "the root is Debian 12" grep -qx 'VERSION_CODENAME=bookworm' "$ROOT/etc/os-release"
 [ -e "$ROOT/usr/lib/ocf/resource.d/heartbeat/route53" ] && fail "the root already has the agent"
 

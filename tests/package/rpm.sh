@@ -37,7 +37,7 @@ same_list() { [ "$2" = "$3" ] && ok "$1" || not_ok "$1" "rpm: $2 | deb: $3"; }
 same_list "package name" "$(rpm -qp --qf '%{NAME}' "$rpm" 2>/dev/null)" "$(dpkg-deb -f "$deb" Package)"
 same_list "version" "$(rpm -qp --qf '%{VERSION}' "$rpm" 2>/dev/null)" "$(dpkg-deb -f "$deb" Version | sed 's/-[^-]*$//')"
 check "it requires pacemaker-cli (crm_resource)" sh -c "rpm -qp --requires '$rpm' 2>/dev/null | grep -qx pacemaker-cli"
-for lib in libcurl.so.4 libexpat.so.1 libjson-c.so.5 libmbedcrypto.so.7 libqb.so.100; do
+for lib in libcurl.so.4 libexpat.so.1 libjson-c.so.5 libldns.so.3 libmbedcrypto.so.7 libqb.so.100; do
     check "it requires $lib (found by rpm's dependency generator)" \
         sh -c "rpm -qp --requires '$rpm' 2>/dev/null | grep -q '^$lib'"
 done
