@@ -10,11 +10,13 @@
 
 #define CHAIN_MAX_DEPTH 8 /* source_profile hops */
 
-r53_rc chain_sts_where(const struct params *p, struct endpoint *ep, char *region, size_t len)
+r53_rc chain_sts_where(const struct params *p, const char *profile_region, struct endpoint *ep,
+                       char *region, size_t len)
 {
     char url[512];
-    r53_rc rc = sts_endpoint(p->sts_endpoint, NULL, p->region, p->sts_regional, url, sizeof(url),
-                             region, len);
+    const char *r = p->region != NULL ? p->region : profile_region;
+    r53_rc rc = sts_endpoint(p->sts_endpoint, NULL, r != NULL && r[0] != '\0' ? r : NULL,
+                             p->sts_regional, url, sizeof(url), region, len);
 
     return rc != R53_OK ? rc : endpoint_parse_https("sts_endpoint", url, ep);
 }
@@ -54,9 +56,13 @@ static r53_rc assume(const struct chain_ctx *c, const struct profile_settings *s
     const char *sess = s->set[PROFILE_ROLE_SESSION_NAME] ? s->value[PROFILE_ROLE_SESSION_NAME]
                                                          : c->p->session_name;
     struct cred_assume_opts o = { 0 };
-    r53_rc rc = chain_sts_where(c->p, &ep, region, sizeof(region));
+    r53_rc rc = chain_sts_where(c->p, c->profile_region, &ep, region, sizeof(region));
 
     *out = NULL;
+    if (rc == R53_OK && !sts_role_arn_ok(s->value[PROFILE_ROLE_ARN])) {
+        rc = r53_fail(R53_ERR_HOST, "role_arn = %s in this node's AWS config is not a role ARN",
+                      s->value[PROFILE_ROLE_ARN]);
+    }
     if (rc != R53_OK) {
         cred_provider_free(source);
         return rc;
@@ -159,8 +165,12 @@ static r53_rc web_identity(const struct chain_ctx *c, const struct profile_setti
     if (!from_profile && (p->web_identity_token_file == NULL || p->web_identity_role_arn == NULL)) {
         return R53_OK;
     }
-    if ((rc = chain_sts_where(p, &ep, region, sizeof(region))) != R53_OK) {
+    if ((rc = chain_sts_where(p, c->profile_region, &ep, region, sizeof(region))) != R53_OK) {
         return rc;
+    }
+    if (from_profile && !sts_role_arn_ok(s->value[PROFILE_ROLE_ARN])) {
+        return r53_fail(R53_ERR_HOST, "role_arn = %s in this node's AWS config is not a role ARN",
+                        s->value[PROFILE_ROLE_ARN]);
     }
     o = (struct cred_web_identity_opts){
         &ep,
@@ -220,7 +230,7 @@ static void none_reason(const struct params *p, char *out, size_t len)
     }
 }
 
-r53_rc chain_build(const struct chain_ctx *c, struct cred_provider **out)
+r53_rc chain_build(struct chain_ctx *c, struct cred_provider **out)
 {
     const struct params *p = c->p;
     struct cred_provider *m[CRED_CHAIN_MAX] = { NULL };
@@ -232,6 +242,9 @@ r53_rc chain_build(const struct chain_ctx *c, struct cred_provider **out)
                     : r53_fail(R53_ERR_NOMEM, "out of memory");
 
     *out = NULL;
+    if (rc == R53_OK && s->set[PROFILE_REGION]) {
+        snprintf(c->profile_region, sizeof(c->profile_region), "%s", s->value[PROFILE_REGION]);
+    }
     if (rc == R53_OK && !p->profile_explicit) {
         m[n++] = cred_env_new(params_getenv);
     }

@@ -31,14 +31,18 @@ struct chain_ctx {
     const struct params *p;
     struct http_client *http;
     const struct retry_policy *retry;
-    struct imds *imds; /* NULL when instance metadata is disabled */
-    long timeout_ms;   /* the action's time left, for credential_process */
+    struct imds *imds;       /* NULL when instance metadata is disabled */
+    long timeout_ms;         /* the action's time left, for credential_process */
+    char profile_region[40]; /* the profile's region, for STS; set by chain_build */
 };
 
-/* STS's endpoint and signing region on this node. */
-r53_rc chain_sts_where(const struct params *p, struct endpoint *ep, char *region, size_t len);
+/* STS's endpoint and signing region on this node: the region is
+ * AWS_REGION, AWS_DEFAULT_REGION, else the profile's (may be NULL). */
+r53_rc chain_sts_where(const struct params *p, const char *profile_region, struct endpoint *ep,
+                       char *region, size_t len);
 
-/* The chain, built without asking anything yet; *out owned by the caller. */
-r53_rc chain_build(const struct chain_ctx *c, struct cred_provider **out);
+/* The chain, built without asking anything yet; *out owned by the
+ * caller.  c->profile_region is filled in. */
+r53_rc chain_build(struct chain_ctx *c, struct cred_provider **out);
 
 #endif

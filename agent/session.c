@@ -50,13 +50,17 @@ r53_rc session_imds(struct session *s, struct imds **out)
 /* The credential chain (agent/chain.c), asked nothing yet. */
 static r53_rc build_chain(struct session *s)
 {
-    struct chain_ctx c = { s->p, s->api_http, &s->retry, NULL,
-                           (long)(s->deadline_ms - util_now_ms()) };
+    struct chain_ctx c = {
+        s->p, s->api_http, &s->retry, NULL, (long)(s->deadline_ms - util_now_ms()), ""
+    };
+    r53_rc rc = R53_OK;
 
     if (!s->p->imds_disabled && session_imds(s, &c.imds) != R53_OK) {
         return R53_ERR_NOMEM;
     }
-    return chain_build(&c, &s->creds);
+    rc = chain_build(&c, &s->creds);
+    snprintf(s->profile_region, sizeof(s->profile_region), "%s", c.profile_region);
+    return rc;
 }
 
 /* role_arn: the chain's credentials assume the role (a zone in another
@@ -73,7 +77,7 @@ static r53_rc assume_role(struct session *s)
     if (p->role_arn == NULL) {
         return R53_OK;
     }
-    if ((rc = chain_sts_where(p, &ep, region, sizeof(region))) != R53_OK) {
+    if ((rc = chain_sts_where(p, s->profile_region, &ep, region, sizeof(region))) != R53_OK) {
         return rc;
     }
     o = (struct cred_assume_opts){ s->creds,  &ep,         region,         s->api_http,

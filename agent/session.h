@@ -23,6 +23,7 @@ struct session {
     struct cred_provider *creds; /* the chain, built from the parameters */
     struct r53_client *r53;
     struct rate_budget *budget; /* this node's Route 53 requests, shared */
+    char profile_region[40];    /* the profile's region, for STS */
 };
 
 /* Prepare s; nothing is contacted yet.  deadline_ms bounds every request
