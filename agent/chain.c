@@ -109,13 +109,35 @@ static r53_rc role_source(const struct chain_ctx *c, const char *profile,
     return *out != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
 }
 
-/* The credentials a profile stands for as a source_profile: its own role
- * (recursively), else its keys, else its credential_process. */
+/* A source profile's own role, or NULL (rc set on failure). */
+static r53_rc source_role(const struct chain_ctx *c, const char *profile,
+                          const struct profile_settings *s, const char **seen, int depth,
+                          struct cred_provider **out)
+{
+    struct cred_provider *src = NULL;
+    r53_rc rc = R53_OK;
+
+    *out = NULL;
+    /* A profile that is its own source_profile assumes with its keys. */
+    if (s->set[PROFILE_SOURCE_PROFILE] && strcmp(s->value[PROFILE_SOURCE_PROFILE], profile) == 0) {
+        src = cred_profile_new(c->p->credentials_file, c->p->config_file, profile);
+        rc = src != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
+    } else {
+        rc = role_source(c, profile, s, seen, depth, &src);
+    }
+    return rc == R53_OK ? assume(c, s, src, out) : rc;
+}
+
+/* The credentials a profile stands for as a source_profile, first found
+ * as botocore looks: its keys, its own role (recursively; the top
+ * profile's role is the chain's), its credential_process. */
 static r53_rc source_of(const struct chain_ctx *c, const char *profile, const char **seen,
                         int depth, struct cred_provider **out)
 {
     struct profile_settings *s = calloc(1, sizeof(*s));
-    struct cred_provider *src = NULL;
+    struct cred_provider *m[3] = { NULL };
+    size_t n = 0;
+    bool role = false;
     r53_rc rc = s != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
 
     *out = NULL;
@@ -133,21 +155,32 @@ static r53_rc source_of(const struct chain_ctx *c, const char *profile, const ch
         seen[depth] = profile;
         rc = profile_settings_read(c->p->credentials_file, c->p->config_file, profile, s);
     }
-    if (rc == R53_OK && (rc = refuse(profile, s)) == R53_OK && s->set[PROFILE_ROLE_ARN] &&
-        (s->set[PROFILE_SOURCE_PROFILE] || s->set[PROFILE_CREDENTIAL_SOURCE])) {
-        if ((rc = role_source(c, profile, s, seen, depth, &src)) == R53_OK) {
-            rc = assume(c, s, src, out);
+    if (rc == R53_OK && (rc = refuse(profile, s)) == R53_OK) {
+        role = s->set[PROFILE_ROLE_ARN] &&
+               (s->set[PROFILE_SOURCE_PROFILE] || s->set[PROFILE_CREDENTIAL_SOURCE]);
+        if (depth > 0 || !role) {
+            m[n++] = cred_profile_new(c->p->credentials_file, c->p->config_file, profile);
         }
-    } else if (rc == R53_OK && s->set[PROFILE_CREDENTIAL_PROCESS]) {
-        *out = cred_process_new(s->value[PROFILE_CREDENTIAL_PROCESS], c->timeout_ms, c->p->rsctmp);
-    } else if (rc == R53_OK) {
-        *out = cred_profile_new(c->p->credentials_file, c->p->config_file, profile);
-    }
-    if (rc == R53_OK && *out == NULL) {
-        rc = r53_fail(R53_ERR_NOMEM, "out of memory");
+        if (role && (rc = source_role(c, profile, s, seen, depth, &m[n])) == R53_OK) {
+            n++;
+        }
+        if (rc == R53_OK && s->set[PROFILE_CREDENTIAL_PROCESS]) {
+            m[n++] =
+                cred_process_new(s->value[PROFILE_CREDENTIAL_PROCESS], c->timeout_ms, c->p->rsctmp);
+        }
     }
     free(s);
-    return rc;
+    for (size_t i = 0; i < n && rc == R53_OK; i++) {
+        rc = m[i] == NULL ? r53_fail(R53_ERR_NOMEM, "out of memory") : R53_OK;
+    }
+    if (rc != R53_OK) {
+        for (size_t i = 0; i < n; i++) {
+            cred_provider_free(m[i]);
+        }
+        return rc;
+    }
+    *out = n == 1 ? m[0] : cred_chain_new(m, n, "the source profile has no credentials");
+    return *out != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
 }
 
 /* Web identity: the profile's, else the environment's. */
@@ -162,7 +195,10 @@ static r53_rc web_identity(const struct chain_ctx *c, const struct profile_setti
     r53_rc rc = R53_OK;
 
     *out = NULL;
-    if (!from_profile && (p->web_identity_token_file == NULL || p->web_identity_role_arn == NULL)) {
+    /* The environment's web identity, as botocore, only for a profile
+     * not named explicitly. */
+    if (!from_profile && (p->profile_param || p->web_identity_token_file == NULL ||
+                          p->web_identity_role_arn == NULL)) {
         return R53_OK;
     }
     if ((rc = chain_sts_where(p, c->profile_region, &ep, region, sizeof(region))) != R53_OK) {
@@ -245,7 +281,9 @@ r53_rc chain_build(struct chain_ctx *c, struct cred_provider **out)
     if (rc == R53_OK && s->set[PROFILE_REGION]) {
         snprintf(c->profile_region, sizeof(c->profile_region), "%s", s->value[PROFILE_REGION]);
     }
-    if (rc == R53_OK && !p->profile_explicit) {
+    /* botocore: a profile named explicitly (our parameter) skips the
+     * environment's keys; AWS_PROFILE does not. */
+    if (rc == R53_OK && !p->profile_param) {
         m[n++] = cred_env_new(params_getenv);
     }
     if (rc == R53_OK) {

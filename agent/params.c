@@ -573,6 +573,7 @@ static r53_rc load_aws(params_getenv_fn get, struct params *p)
 
     p->profile = param_or_env(get, "profile", "AWS_PROFILE", NULL, &from_env);
     p->profile_explicit = p->profile != NULL;
+    p->profile_param = p->profile != NULL && !from_env;
     if (p->profile == NULL) {
         p->profile = params_default("profile");
     }

@@ -67,7 +67,8 @@ struct params {
     const char *web_identity_session;    /* AWS_ROLE_SESSION_NAME */
     bool sts_regional;                   /* AWS_STS_REGIONAL_ENDPOINTS is not "legacy" */
     bool profile_explicit;               /* set by parameter or AWS_PROFILE */
-    bool imds_disabled;                  /* AWS_EC2_METADATA_DISABLED=true */
+    bool profile_param; /* set by the parameter: the environment\'s keys are skipped */
+    bool imds_disabled; /* AWS_EC2_METADATA_DISABLED=true */
     /* aws-vpc-route53's names, accepted for migration (main logs them) */
     bool hostname_from_alias;           /* hostname came from fullname */
     bool zone_id_from_alias;            /* zone_id came from hostedzoneid */

@@ -100,9 +100,13 @@ r53_rc cred_cache_read(const char *dir, const char *key, time_t now, struct cred
     out->access_key_id = field(text, "access_key_id");
     out->secret_access_key = field(text, "secret_access_key");
     out->session_token = field(text, "session_token");
-    snprintf(out->source, sizeof(out->source), "cached STS credentials");
+    if (out->session_token != NULL && out->session_token[0] == '\0') {
+        credentials_wipe_string(out->session_token); /* long-term keys: no token */
+        out->session_token = NULL;
+    }
+    snprintf(out->source, sizeof(out->source), "cached temporary credentials");
     if (out->access_key_id != NULL && out->secret_access_key != NULL &&
-        out->session_token != NULL && *expires - CRED_CACHE_MARGIN_S > now) {
+        *expires - CRED_CACHE_MARGIN_S > now) {
         rc = R53_OK;
     } else {
         credentials_wipe(out);

@@ -598,9 +598,12 @@ r53_rc profile_settings_read(const char *credentials_file, const char *config_fi
 }
 
 struct profile_source {
-    const char *credentials_file;
-    const char *config_file;
-    const char *profile;
+    /* Copies: callers may free what they passed. */
+    char credentials_file[512];
+    char config_file[512];
+    char profile[256];
+    bool has_credentials_file;
+    bool has_config_file;
 };
 
 static r53_rc profile_get(struct cred_provider *p, struct credentials *out)
@@ -608,17 +611,16 @@ static r53_rc profile_get(struct cred_provider *p, struct credentials *out)
     const struct profile_source *ps = p->impl;
     r53_rc rc = R53_ERR_NOT_FOUND;
 
-    if (ps->credentials_file != NULL) {
+    if (ps->has_credentials_file) {
         rc = credentials_from_file(ps->credentials_file, ps->profile, false, out);
     }
-    if (rc == R53_ERR_NOT_FOUND && ps->config_file != NULL) {
+    if (rc == R53_ERR_NOT_FOUND && ps->has_config_file) {
         rc = credentials_from_file(ps->config_file, ps->profile, true, out);
     }
     if (rc == R53_ERR_NOT_FOUND) {
-        return r53_fail(rc, "profile '%s' has no keys in %s%s%s", ps->profile,
-                        ps->credentials_file != NULL ? ps->credentials_file : "",
-                        ps->credentials_file != NULL && ps->config_file != NULL ? " or " : "",
-                        ps->config_file != NULL ? ps->config_file : "");
+        return r53_fail(rc, "profile '%s' has no keys in %s%s%s", ps->profile, ps->credentials_file,
+                        ps->has_credentials_file && ps->has_config_file ? " or " : "",
+                        ps->config_file);
     }
     return rc;
 }
@@ -633,11 +635,17 @@ static const struct cred_provider_ops profile_ops = { profile_get, NULL, NULL, p
 struct cred_provider *cred_profile_new(const char *credentials_file, const char *config_file,
                                        const char *profile)
 {
-    struct profile_source *ps = malloc(sizeof(*ps));
+    struct profile_source *ps = calloc(1, sizeof(*ps));
 
     if (ps == NULL) {
         return NULL;
     }
-    *ps = (struct profile_source){ credentials_file, config_file, profile };
+    ps->has_credentials_file = credentials_file != NULL;
+    ps->has_config_file = config_file != NULL;
+    snprintf(ps->credentials_file, sizeof(ps->credentials_file), "%s",
+             credentials_file != NULL ? credentials_file : "");
+    snprintf(ps->config_file, sizeof(ps->config_file), "%s",
+             config_file != NULL ? config_file : "");
+    snprintf(ps->profile, sizeof(ps->profile), "%s", profile);
     return cred_provider_new("profile", &profile_ops, ps);
 }

@@ -80,7 +80,7 @@ struct cred_provider *cred_env_new(const char *(*getenv_fn)(const char *));
 
 /* profile's keys in the shared credentials file, then in the config
  * file (either path NULL: that file is not read).  Paths and profile are
- * borrowed. */
+ * copied. */
 struct cred_provider *cred_profile_new(const char *credentials_file, const char *config_file,
                                        const char *profile);
 
