@@ -8,6 +8,7 @@
 #include "address.h"
 #include "dnscheck.h"
 #include "owner.h"
+#include "zonecache.h"
 #include "log.h"
 #include "session.h"
 #include "state.h"
@@ -31,16 +32,62 @@ static r53_rc pause_within_budget(const struct action_env *e, long ms, long rese
 }
 
 /* The hosted zone and the record's fully qualified name (trailing dot). */
-static r53_rc resolve_record_name(const struct params *p, struct r53_client *r53,
-                                  struct r53_zone *zone, char *fqdn, size_t fqdn_len)
+/* The hosted zone the parameters name, with its name servers when the
+ * DNS-first monitor will need them: from the API, or (use_cache) from
+ * this node's zone cache, which one start fills for all (agent/zonecache.c). */
+static r53_rc lookup_zone(const struct action_env *e, struct r53_client *r53, bool use_cache,
+                          struct r53_zone *zone)
 {
+    const struct params *p = e->p;
+    char key[300];
+    int fd = -1;
+    r53_rc rc = R53_OK;
+    bool want_ns = false;
+
+    snprintf(key, sizeof(key), "%s%s",
+             p->zone_id != NULL ? "" : "name:", p->zone_id != NULL ? p->zone_id : p->zone);
+    want_ns = !p->monitor_method_api && p->n_dns_servers == 0;
+    fd = zonecache_open(p->rsctmp, key, e->deadline_ms);
+    if (use_cache && fd >= 0 && zonecache_read(fd, zone) &&
+        (!want_ns || zone->private_zone || zone->n_name_servers > 0)) {
+        qb_log(LOG_DEBUG, "zone %s (%s) from this node's cache", zone->name, zone->id);
+        zonecache_close(fd);
+        return R53_OK;
+    }
+    rc = p->zone_id != NULL ? r53_get_zone(r53, p->zone_id, zone)
+                            : r53_find_zone(r53, p->zone, zone);
+    /* The monitor asks the zone's own name servers: GetHostedZone has
+     * them (one more request only for a zone found by name). */
+    if (rc == R53_OK && want_ns && !zone->private_zone && zone->n_name_servers == 0) {
+        struct r53_zone full;
+
+        if (r53_get_zone(r53, util_strip_prefix(zone->id, "/hostedzone/"), &full) == R53_OK) {
+            *zone = full;
+        } else {
+            qb_log(LOG_WARNING, "cannot read the name servers of %s: %s", zone->name,
+                   r53_last_error());
+            r53_clear_error();
+        }
+    }
+    if (rc == R53_OK) {
+        zonecache_write(fd, zone);
+    } else if (rc == R53_ERR_NO_ZONE) {
+        zonecache_forget(fd);
+    }
+    zonecache_close(fd);
+    return rc;
+}
+
+static r53_rc resolve_record_name(const struct action_env *e, struct r53_client *r53,
+                                  bool use_cache, struct r53_zone *zone, char *fqdn,
+                                  size_t fqdn_len)
+{
+    const struct params *p = e->p;
     r53_rc rc = R53_OK;
     size_t zlen = 0;
     size_t hlen = strlen(p->hostname);
 
-    rc = p->zone_id != NULL ? r53_get_zone(r53, p->zone_id, zone)
-                            : r53_find_zone(r53, p->zone, zone);
-    if (rc != R53_OK) {
+    if ((rc = lookup_zone(e, r53, use_cache, zone)) != R53_OK) {
         return rc;
     }
     zlen = strlen(zone->name);
@@ -181,28 +228,6 @@ static r53_rc wait_insync(const struct action_env *e, struct r53_client *r53,
     return R53_OK;
 }
 
-/* For the DNS-first monitor: the name servers of a public zone, from
- * GetHostedZone (one more request only when the zone was found by name). */
-static void learn_name_servers(const struct action_env *e, struct r53_client *r53,
-                               struct r53_zone *zone, struct state *st)
-{
-    const struct params *p = e->p;
-
-    if (!p->monitor_method_api && p->n_dns_servers == 0 && !zone->private_zone &&
-        zone->n_name_servers == 0) {
-        struct r53_zone full;
-
-        if (r53_get_zone(r53, st->zone_id, &full) == R53_OK) {
-            *zone = full;
-        } else {
-            qb_log(LOG_WARNING, "cannot read the name servers of %s: %s", zone->name,
-                   r53_last_error());
-            r53_clear_error();
-        }
-    }
-    dnscheck_learn(p, zone, e->deadline_ms, st);
-}
-
 /* Longest crm_attribute may take to read the cluster's name. */
 #define OWNER_TIMEOUT_MS 10000
 /* Reads and writes when the name keeps changing under a start. */
@@ -301,18 +326,29 @@ r53_rc action_start(const struct action_env *e)
     session_init(&s, p, e->deadline_ms);
     if ((rc = resolve_address(e, &s, &addr)) != R53_OK ||
         (rc = session_route53(&s, &r53)) != R53_OK ||
-        (rc = resolve_record_name(p, r53, &zone, st.fqdn, sizeof(st.fqdn))) != R53_OK) {
+        (rc = resolve_record_name(e, r53, true, &zone, st.fqdn, sizeof(st.fqdn))) != R53_OK) {
         goto cleanup;
     }
     snprintf(st.zone_id, sizeof(st.zone_id), "%s", util_strip_prefix(zone.id, "/hostedzone/"));
-    learn_name_servers(e, r53, &zone, &st);
+    dnscheck_learn(p, &zone, e->deadline_ms, &st);
     snprintf(st.type, sizeof(st.type), "%s", addr.ipv6 ? "AAAA" : "A");
     snprintf(st.value, sizeof(st.value), "%s", addr.text);
     st.ttl = p->ttl;
     snprintf(comment, sizeof(comment), "route53 resource agent: active on %s", e->node);
     qb_log(LOG_INFO, "publishing %s %s %s (TTL %ld) in zone %s", st.fqdn, st.type, st.value, st.ttl,
            st.zone_id);
-    if ((rc = publish(e, r53, &st, comment, &info)) != R53_OK) {
+    rc = publish(e, r53, &st, comment, &info);
+    if (rc == R53_ERR_NO_ZONE) {
+        /* The cached zone may be gone (deleted and made again): once
+         * more with the API's answer. */
+        qb_log(LOG_NOTICE, "%s; looking the zone up again", r53_last_error());
+        if ((rc = resolve_record_name(e, r53, false, &zone, st.fqdn, sizeof(st.fqdn))) == R53_OK) {
+            snprintf(st.zone_id, sizeof(st.zone_id), "%s",
+                     util_strip_prefix(zone.id, "/hostedzone/"));
+            rc = publish(e, r53, &st, comment, &info);
+        }
+    }
+    if (rc != R53_OK) {
         goto cleanup;
     }
     qb_log(LOG_INFO, "change %s accepted (%s)", info.id, info.status);
@@ -552,7 +588,7 @@ r53_rc action_validate(const struct action_env *e, int check_level)
     }
     session_init(&s, e->p, e->deadline_ms);
     if ((rc = session_route53(&s, &r53)) == R53_OK &&
-        (rc = resolve_record_name(e->p, r53, &zone, fqdn, sizeof(fqdn))) == R53_OK) {
+        (rc = resolve_record_name(e, r53, false, &zone, fqdn, sizeof(fqdn))) == R53_OK) {
         qb_log(LOG_INFO, "credentials (%s) and zone %s (%s) are usable; record %s",
                aws_caller_credentials_source(r53_client_caller(r53)), zone.name, zone.id, fqdn);
     }

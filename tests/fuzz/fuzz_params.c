@@ -75,8 +75,22 @@ static void check_accepted(const struct params *p)
         FUZZ_CHECK(!"unknown ip_source");
     }
     FUZZ_CHECK(p->ttl >= 0 && p->ttl <= INT_MAX);
-    FUZZ_CHECK(p->change_try_count >= 1 && p->change_try_count <= 10000);
-    FUZZ_CHECK(p->change_try_interval_ms >= 100 && p->change_try_interval_ms <= 60000);
+    /* 0: unset (the default schedule, until the start deadline). */
+    FUZZ_CHECK(p->change_try_count == 0 ||
+               (p->change_try_count >= 1 && p->change_try_count <= 10000));
+    FUZZ_CHECK(p->change_try_interval_ms == 0 ||
+               (p->change_try_interval_ms >= 100 && p->change_try_interval_ms <= 60000));
+    FUZZ_CHECK(p->dns_timeout_ms >= 100 && p->dns_timeout_ms <= 30000);
+    FUZZ_CHECK(p->api_rate_milli >= 100 && p->api_rate_milli <= 1000000);
+    FUZZ_CHECK(p->n_dns_servers <= DNS_MAX_SERVERS);
+    for (size_t i = 0; i < p->n_dns_servers; i++) {
+        FUZZ_CHECK(p->dns_servers[i].port >= 1 && p->dns_servers[i].port <= 65535);
+        FUZZ_CHECK_STR(p->dns_servers[i].addr);
+    }
+    FUZZ_CHECK(p->ownership == OWNERSHIP_CLAIM || p->ownership == OWNERSHIP_REQUIRE ||
+               p->ownership == OWNERSHIP_OFF);
+    FUZZ_CHECK(p->role_arn == NULL || strncmp(p->role_arn, "arn:", 4) == 0);
+    FUZZ_CHECK(strlen(p->session_name) <= 64);
     FUZZ_CHECK(p->monitor_retries >= 0 && p->monitor_retries <= 100);
     FUZZ_CHECK(p->monitor_retry_interval_ms >= 0 && p->monitor_retry_interval_ms <= 60000);
     FUZZ_CHECK(p->connect_timeout_ms >= 100 && p->connect_timeout_ms <= 60000);
@@ -138,7 +152,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc = params_load(fake_getenv, &p);
     if (rc != R53_OK) {
         fuzz_check_failure(rc);
-        FUZZ_CHECK(rc == R53_ERR_CONFIG);
+        /* A bad parameter is wrong everywhere; a bad AWS_* variable only
+         * on this node. */
+        FUZZ_CHECK(rc == R53_ERR_CONFIG || rc == R53_ERR_HOST);
     } else {
         check_accepted(&p);
     }
