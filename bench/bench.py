@@ -165,7 +165,7 @@ def ours_env(agent, ctx, i, timeout_s=None, node=None, debug=False):
         "OCF_RESKEY_endpoint": sim.url, "OCF_RESKEY_ca_bundle": sim.ca,
         # Defaults otherwise; the DNS-first monitor asks the simulator's
         # name server (loopback only: no real resolver may be asked here).
-        "OCF_RESKEY_dns_servers": ctx["dns"],
+        "OCF_RESKEY_dns_servers": ctx["dns"], "OCF_RESKEY_owner": "bench",
     })
     if debug:
         env["HA_debug"] = "1"
