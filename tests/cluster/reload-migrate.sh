@@ -180,6 +180,23 @@ wrong=$(awk -v ip="$NODE_IP" '$2 != ip || $3 != ip' "$CL_DIR/samples")
 [ -z "$wrong" ] && ok "both records held $NODE_IP in every sample: no flap through the switch and the reload" \
     || not_ok "both records held $NODE_IP in every sample" "$(head -n 5 <<<"$wrong")"
 
+# ---- a second cluster's configuration claiming the same name --------------------
+# res_route53 marked www as cluster r53test's (the CIB's cluster-name); a
+# resource that says it belongs to another cluster must be refused, and
+# the name stay with the first.
+cl_in 1 crm configure primitive res_rival ocf:heartbeat:route53 params hostname=www \
+    zone_id="$CL_ZONE" ip=10.0.1.99 owner=rival-cluster op monitor interval=3s \
+    || { cl_dump; fail "cannot create res_rival"; }
+refused() { [ "$(log_count "Result of start operation for res_rival on node1: not configured")" -ge 1 ] || { echo "no refused start yet"; return 1; }; }
+wait_or_dump "a rival cluster's resource on the same name: start refused (not configured)" 60 refused \
+    && ok "a rival cluster's resource on the same name: start refused (not configured)"
+grep -q "owned by cluster r53test" "$LOG" && ok "the reason names the owner (cluster r53test)" \
+    || not_ok "the reason names the owner" "$(grep res_rival "$LOG" | tail -n 5)"
+same "the first cluster keeps the name" "$NODE_IP" "$(record www.example.com.)"
+same "res_route53 still runs" node1 "$(cl_locate res_route53)"
+cl_in 1 crm resource stop res_rival >/dev/null 2>&1
+cl_in 1 crm configure delete res_rival >/dev/null 2>&1
+
 echo "# reload-migrate suite took ${SECONDS}s"
 [ "$TESTS_FAILED" = 0 ] || cl_dump
 finish
