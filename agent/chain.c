@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "imds.h"
 #include "profile.h"
 #include "sts.h"
 
@@ -266,6 +267,19 @@ static void none_reason(const struct params *p, char *out, size_t len)
     }
 }
 
+/* STS's region when nothing else names one: this instance's, from IMDS
+ * (as the AWS CLI does on EC2); none found is no error. */
+static void instance_region(struct chain_ctx *c)
+{
+    char *text = NULL;
+
+    if (imds_get(c->imds, "placement/region", &text) == R53_OK) {
+        snprintf(c->profile_region, sizeof(c->profile_region), "%s", text);
+    }
+    free(text);
+    r53_clear_error();
+}
+
 r53_rc chain_build(struct chain_ctx *c, struct cred_provider **out)
 {
     const struct params *p = c->p;
@@ -280,6 +294,10 @@ r53_rc chain_build(struct chain_ctx *c, struct cred_provider **out)
     *out = NULL;
     if (rc == R53_OK && s->set[PROFILE_REGION]) {
         snprintf(c->profile_region, sizeof(c->profile_region), "%s", s->value[PROFILE_REGION]);
+    } else if (rc == R53_OK && p->region == NULL && p->sts_endpoint == NULL && c->imds != NULL &&
+               (p->role_arn != NULL || s->set[PROFILE_ROLE_ARN] ||
+                p->web_identity_role_arn != NULL)) {
+        instance_region(c);
     }
     /* botocore: a profile named explicitly (our parameter) skips the
      * environment's keys; AWS_PROFILE does not. */

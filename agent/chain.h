@@ -33,7 +33,8 @@ struct chain_ctx {
     const struct retry_policy *retry;
     struct imds *imds;       /* NULL when instance metadata is disabled */
     long timeout_ms;         /* the action's time left, for credential_process */
-    char profile_region[40]; /* the profile's region, for STS; set by chain_build */
+    char profile_region[40]; /* the profile's (else the instance's) region, for STS;
+                                set by chain_build */
 };
 
 /* STS's endpoint and signing region on this node: the region is
