@@ -84,11 +84,13 @@ static r53_rc assume(const struct chain_ctx *c, const struct profile_settings *s
     return *out != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
 }
 
+/* NOLINTNEXTLINE(misc-no-recursion): source_profile hops, at most CHAIN_MAX_DEPTH. */
 static r53_rc source_of(const struct chain_ctx *c, const char *profile, const char **seen,
                         int depth, struct cred_provider **out);
 
 /* The source of a role profile: its source_profile, or its
  * credential_source. */
+/* NOLINTNEXTLINE(misc-no-recursion): bounded by CHAIN_MAX_DEPTH (source_of). */
 static r53_rc role_source(const struct chain_ctx *c, const char *profile,
                           const struct profile_settings *s, const char **seen, int depth,
                           struct cred_provider **out)
@@ -111,6 +113,7 @@ static r53_rc role_source(const struct chain_ctx *c, const char *profile,
 }
 
 /* A source profile's own role, or NULL (rc set on failure). */
+/* NOLINTNEXTLINE(misc-no-recursion): bounded by CHAIN_MAX_DEPTH (source_of). */
 static r53_rc source_role(const struct chain_ctx *c, const char *profile,
                           const struct profile_settings *s, const char **seen, int depth,
                           struct cred_provider **out)
@@ -132,6 +135,7 @@ static r53_rc source_role(const struct chain_ctx *c, const char *profile,
 /* The credentials a profile stands for as a source_profile, first found
  * as botocore looks: its keys, its own role (recursively; the top
  * profile's role is the chain's), its credential_process. */
+/* NOLINTNEXTLINE(misc-no-recursion): source_profile hops, at most CHAIN_MAX_DEPTH. */
 static r53_rc source_of(const struct chain_ctx *c, const char *profile, const char **seen,
                         int depth, struct cred_provider **out)
 {
