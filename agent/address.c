@@ -139,51 +139,15 @@ r53_rc address_from_interface(const char *ifname, struct address *out)
     return rc;
 }
 
-static bool address_is_executable(const char *path)
-{
-    struct stat st;
-
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
-
-/* Look for crm_resource in one directory; fills buf on success. */
-static bool address_try_dir(const char *dir, size_t dirlen, char *buf, size_t buflen)
-{
-    int n = 0;
-
-    /* Relative or empty entries would depend on the cwd: skip them. */
-    if (dirlen == 0 || dir[0] != '/') {
-        return false;
-    }
-    n = snprintf(buf, buflen, "%.*s/crm_resource", (int)dirlen, dir);
-    return n > 0 && (size_t)n < buflen && address_is_executable(buf);
-}
-
 const char *address_find_crm_resource(void)
 {
-    /* Pacemaker may run us with a PATH lacking the sbin directories. */
-    static const char *const fallback[] = { "/usr/sbin", "/usr/bin", "/sbin" };
     static char found[PATH_MAX];
-    const char *path = getenv("PATH");
-    size_t i = 0;
 
-    while (path != NULL && *path != '\0') {
-        const char *colon = strchr(path, ':');
-        size_t len = colon != NULL ? (size_t)(colon - path) : strlen(path);
-
-        if (address_try_dir(path, len, found, sizeof(found))) {
-            return found;
-        }
-        path = colon != NULL ? colon + 1 : NULL;
-    }
-    for (i = 0; i < sizeof(fallback) / sizeof(fallback[0]); i++) {
-        if (address_try_dir(fallback[i], strlen(fallback[i]), found, sizeof(found))) {
-            return found;
-        }
-    }
-    found[0] = '\0';
-    return NULL;
+    return spawn_find("crm_resource", found, sizeof(found));
 }
+
+const char *const address_pacemaker_env[] = { "CIB_file", "CIB_shadow", "CIB_user",
+                                              "PCMK_*",   "HA_*",       NULL };
 
 bool address_resource_id_ok(const char *id)
 {
@@ -256,10 +220,7 @@ static r53_rc address_run_crm_resource(const char *tool, const char *rsc_id, lon
                                        char *out, char *err, size_t errlen, int *status)
 {
     const char *argv[6] = { tool, "-r", rsc_id, "--get-parameter", "ip", NULL };
-    /* What crm_resource needs to find the CIB; never an AWS variable. */
-    static const char *const env_allow[] = { "CIB_file", "CIB_shadow", "CIB_user",
-                                             "PCMK_*",   "HA_*",       NULL };
-    struct spawn_opts opts = { env_allow, 0, NULL, ADDRESS_OUT_MAX, NULL, 0 };
+    struct spawn_opts opts = { address_pacemaker_env, 0, NULL, ADDRESS_OUT_MAX, NULL, 0 };
 
     opts.timeout_ms = timeout_ms;
     opts.out = out;

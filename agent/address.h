@@ -43,6 +43,10 @@ r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path, 
  * letters, digits, '_', '.', ':', '-' (not first), at most 256 bytes. */
 bool address_resource_id_ok(const char *id);
 
+/* What a Pacemaker tool run by the agent may see of our environment
+ * (spawn_opts.env_allow): where the CIB is, never an AWS variable. */
+extern const char *const address_pacemaker_env[];
+
 /* Full path of crm_resource on PATH (static buffer), or NULL. */
 const char *address_find_crm_resource(void);
 

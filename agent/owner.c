@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "address.h"
 #include "spawn.h"
 
 #define MARKER_HERITAGE "heritage=route53,"
@@ -26,23 +27,22 @@ static void clean(const char *in, char *out, size_t len)
 /* The CIB's cluster-name, through crm_attribute. */
 static r53_rc cib_cluster_name(long timeout_ms, char *out, size_t len)
 {
-    static const char *const env_allow[] = { "CIB_file", "CIB_shadow", "CIB_user",
-                                             "PCMK_*",   "HA_*",       NULL };
     char tool[512];
     char text[256] = "";
     char err[256] = "";
-    struct spawn_opts o = { env_allow, timeout_ms, NULL, sizeof(text), NULL, sizeof(err) };
+    struct spawn_opts o = {
+        address_pacemaker_env, timeout_ms, NULL, sizeof(text), NULL, sizeof(err)
+    };
     const char *argv[] = { tool,           "--type",  "crm_config", "--name",
                            "cluster-name", "--query", "--quiet",    NULL };
     int status = 0;
-    r53_rc rc = R53_OK;
 
     o.out = text;
     o.err = err;
     if (spawn_find("crm_attribute", tool, sizeof(tool)) == NULL) {
         return r53_fail(R53_ERR_HOST, "crm_attribute is not installed");
     }
-    if ((rc = spawn_capture(argv, &o, &status)) != R53_OK) {
+    if (spawn_capture(argv, &o, &status) != R53_OK) {
         return r53_fail(R53_ERR_HOST, "%s", r53_last_error());
     }
     text[strcspn(text, "\r\n")] = '\0';
@@ -161,10 +161,10 @@ static size_t other_txt(const struct r53_rrset *txt, const char **out)
 /* DELETE set exactly as read. */
 static void delete_as_read(const struct r53_rrset *set, const char **values, struct r53_change *ch)
 {
-    size_t n = set->n_values < R53_MAX_VALUES ? set->n_values : R53_MAX_VALUES;
+    size_t n = 0;
 
-    for (size_t i = 0; i < n; i++) {
-        values[i] = set->values[i];
+    for (; n < set->n_values && n < R53_MAX_VALUES; n++) {
+        values[n] = set->values[n];
     }
     *ch = (struct r53_change){ "DELETE", set->name, set->type, set->ttl, values, n };
 }

@@ -22,51 +22,39 @@ struct assume {
     char key[65];
 };
 
-/* Ask STS, and keep the answer for the next action. */
-static r53_rc assume_fresh(struct assume *a, struct credentials *out)
+/* Ask STS. */
+static r53_rc assume_fetch(void *ctx, struct credentials *out, time_t *expires)
 {
+    struct assume *a = ctx;
     struct sts_assume req = { a->role_arn, a->session_name,
                               a->has_external_id ? a->external_id : NULL, a->duration_s };
-    time_t expires = 0;
-    r53_rc rc = sts_assume_role(a->sts, &req, out, &expires);
+    r53_rc rc = sts_assume_role(a->sts, &req, out, expires);
 
-    if (rc != R53_OK) {
-        return rc;
+    if (rc == R53_OK) {
+        snprintf(out->source, sizeof(out->source), "role %.50s", a->role_arn);
+        qb_log(LOG_INFO, "assumed %s as %s, key %.4s... until %lld", a->role_arn, a->session_name,
+               out->access_key_id, (long long)*expires);
     }
-    snprintf(out->source, sizeof(out->source), "role %.50s", a->role_arn);
-    qb_log(LOG_INFO, "assumed %s as %s, key %.4s... until %lld", a->role_arn, a->session_name,
-           out->access_key_id, (long long)expires);
-    if (a->cache_dir[0] != '\0' && cred_cache_write(a->cache_dir, a->key, out, expires) != R53_OK) {
-        qb_log(LOG_WARNING, "cannot cache the role's credentials: %s", r53_last_error());
-        r53_clear_error();
-    }
-    return R53_OK;
+    return rc;
+}
+
+static r53_rc assume_through(struct cred_provider *p, bool renew, struct credentials *out)
+{
+    struct assume *a = p->impl;
+    struct cred_cache_use u = { a->cache_dir, a->key, a->role_arn, assume_fetch, a };
+
+    return cred_cache_through(&u, renew, out);
 }
 
 static r53_rc assume_get(struct cred_provider *p, struct credentials *out)
 {
-    struct assume *a = p->impl;
-    time_t expires = 0;
-
-    if (a->cache_dir[0] != '\0' &&
-        cred_cache_read(a->cache_dir, a->key, time(NULL), out, &expires) == R53_OK) {
-        qb_log(LOG_DEBUG, "role %s: cached credentials, key %.4s..., good until %lld", a->role_arn,
-               out->access_key_id, (long long)expires);
-        return R53_OK;
-    }
-    r53_clear_error();
-    return assume_fresh(a, out);
+    return assume_through(p, false, out);
 }
 
 /* ExpiredToken on the role's keys: they must not be used again. */
 static r53_rc assume_renew(struct cred_provider *p, struct credentials *out)
 {
-    struct assume *a = p->impl;
-
-    if (a->cache_dir[0] != '\0') {
-        cred_cache_drop(a->cache_dir, a->key);
-    }
-    return assume_fresh(a, out);
+    return assume_through(p, true, out);
 }
 
 static void assume_destroy(struct cred_provider *p)

@@ -162,40 +162,28 @@ static r53_rc run_process(const struct process_source *ps, struct credentials *o
     return rc;
 }
 
-/* Credentials that expire are kept for the next action, as STS's are. */
-static r53_rc process_fresh(const struct process_source *ps, struct credentials *out)
+static r53_rc process_fetch(void *ctx, struct credentials *out, time_t *expires)
 {
-    time_t expires = 0;
-    r53_rc rc = run_process(ps, out, &expires);
+    return run_process(ctx, out, expires);
+}
 
-    if (rc == R53_OK && expires > 0 && ps->cache_dir[0] != '\0' &&
-        cred_cache_write(ps->cache_dir, ps->key, out, expires) != R53_OK) {
-        r53_clear_error(); /* the next action runs it again */
-    }
-    return rc;
+/* Credentials that expire are kept for the next action, as STS's are. */
+static r53_rc process_through(struct cred_provider *p, bool renew, struct credentials *out)
+{
+    struct process_source *ps = p->impl;
+    struct cred_cache_use u = { ps->cache_dir, ps->key, "credential_process", process_fetch, ps };
+
+    return cred_cache_through(&u, renew, out);
 }
 
 static r53_rc process_get(struct cred_provider *p, struct credentials *out)
 {
-    const struct process_source *ps = p->impl;
-    time_t expires = 0;
-
-    if (ps->cache_dir[0] != '\0' &&
-        cred_cache_read(ps->cache_dir, ps->key, time(NULL), out, &expires) == R53_OK) {
-        return R53_OK;
-    }
-    r53_clear_error();
-    return process_fresh(ps, out);
+    return process_through(p, false, out);
 }
 
 static r53_rc process_renew(struct cred_provider *p, struct credentials *out)
 {
-    const struct process_source *ps = p->impl;
-
-    if (ps->cache_dir[0] != '\0') {
-        cred_cache_drop(ps->cache_dir, ps->key);
-    }
-    return process_fresh(ps, out);
+    return process_through(p, true, out);
 }
 
 static void process_destroy(struct cred_provider *p)

@@ -47,16 +47,16 @@ static r53_rc read_token(const char *path, char *buf, size_t cap)
     return n > 0 ? R53_OK : r53_fail(R53_ERR_HOST, "web identity token file %s is empty", path);
 }
 
-static r53_rc web_fresh(struct web_identity *w, struct credentials *out)
+static r53_rc web_fetch(void *ctx, struct credentials *out, time_t *expires)
 {
+    struct web_identity *w = ctx;
     char *token = malloc(TOKEN_MAX + 2);
     struct sts_assume req = { w->role_arn, w->session_name, NULL, 0 };
-    time_t expires = 0;
     r53_rc rc = token != NULL ? read_token(w->token_file, token, TOKEN_MAX + 2)
                               : r53_fail(R53_ERR_NOMEM, "out of memory");
 
     if (rc == R53_OK) {
-        rc = sts_assume_role_with_web_identity(w->sts, &req, token, out, &expires);
+        rc = sts_assume_role_with_web_identity(w->sts, &req, token, out, expires);
     }
     if (token != NULL) {
         mbedtls_platform_zeroize(token, TOKEN_MAX + 2);
@@ -65,35 +65,26 @@ static r53_rc web_fresh(struct web_identity *w, struct credentials *out)
     if (rc == R53_OK) {
         snprintf(out->source, sizeof(out->source), "web identity %.45s", w->role_arn);
         qb_log(LOG_INFO, "assumed %s with a web identity as %s", w->role_arn, w->session_name);
-        if (w->cache_dir[0] != '\0' &&
-            cred_cache_write(w->cache_dir, w->key, out, expires) != R53_OK) {
-            r53_clear_error();
-        }
     }
     return rc;
 }
 
-static r53_rc web_get(struct cred_provider *p, struct credentials *out)
+static r53_rc web_through(struct cred_provider *p, bool renew, struct credentials *out)
 {
     struct web_identity *w = p->impl;
-    time_t expires = 0;
+    struct cred_cache_use u = { w->cache_dir, w->key, w->role_arn, web_fetch, w };
 
-    if (w->cache_dir[0] != '\0' &&
-        cred_cache_read(w->cache_dir, w->key, time(NULL), out, &expires) == R53_OK) {
-        return R53_OK;
-    }
-    r53_clear_error();
-    return web_fresh(w, out);
+    return cred_cache_through(&u, renew, out);
+}
+
+static r53_rc web_get(struct cred_provider *p, struct credentials *out)
+{
+    return web_through(p, false, out);
 }
 
 static r53_rc web_renew(struct cred_provider *p, struct credentials *out)
 {
-    struct web_identity *w = p->impl;
-
-    if (w->cache_dir[0] != '\0') {
-        cred_cache_drop(w->cache_dir, w->key);
-    }
-    return web_fresh(w, out);
+    return web_through(p, true, out);
 }
 
 static void web_destroy(struct cred_provider *p)
