@@ -36,7 +36,7 @@ static r53_rc pause_within_budget(const struct action_env *e, long ms, long rese
  * DNS-first monitor will need them: from the API, or (use_cache) from
  * this node's zone cache, which one start fills for all (agent/zonecache.c). */
 static r53_rc lookup_zone(const struct action_env *e, struct r53_client *r53, bool use_cache,
-                          struct r53_zone *zone)
+                          struct r53_zone *zone, bool *cached)
 {
     const struct params *p = e->p;
     char key[300];
@@ -52,6 +52,7 @@ static r53_rc lookup_zone(const struct action_env *e, struct r53_client *r53, bo
         (!want_ns || zone->private_zone || zone->n_name_servers > 0)) {
         qb_log(LOG_DEBUG, "zone %s (%s) from this node's cache", zone->name, zone->id);
         zonecache_close(fd);
+        *cached = true;
         return R53_OK;
     }
     rc = p->zone_id != NULL ? r53_get_zone(r53, p->zone_id, zone)
@@ -80,14 +81,15 @@ static r53_rc lookup_zone(const struct action_env *e, struct r53_client *r53, bo
 
 static r53_rc resolve_record_name(const struct action_env *e, struct r53_client *r53,
                                   bool use_cache, struct r53_zone *zone, char *fqdn,
-                                  size_t fqdn_len)
+                                  size_t fqdn_len, bool *cached)
 {
     const struct params *p = e->p;
     r53_rc rc = R53_OK;
     size_t zlen = 0;
     size_t hlen = strlen(p->hostname);
 
-    if ((rc = lookup_zone(e, r53, use_cache, zone)) != R53_OK) {
+    *cached = false;
+    if ((rc = lookup_zone(e, r53, use_cache, zone, cached)) != R53_OK) {
         return rc;
     }
     zlen = strlen(zone->name);
@@ -322,11 +324,13 @@ r53_rc action_start(const struct action_env *e)
     struct r53_change_info info = { 0 };
     struct state st = { 0 };
     char comment[200];
+    bool cached = false;
 
     session_init(&s, p, e->deadline_ms);
     if ((rc = resolve_address(e, &s, &addr)) != R53_OK ||
         (rc = session_route53(&s, &r53)) != R53_OK ||
-        (rc = resolve_record_name(e, r53, true, &zone, st.fqdn, sizeof(st.fqdn))) != R53_OK) {
+        (rc = resolve_record_name(e, r53, true, &zone, st.fqdn, sizeof(st.fqdn), &cached)) !=
+            R53_OK) {
         goto cleanup;
     }
     snprintf(st.zone_id, sizeof(st.zone_id), "%s", util_strip_prefix(zone.id, "/hostedzone/"));
@@ -338,11 +342,12 @@ r53_rc action_start(const struct action_env *e)
     qb_log(LOG_INFO, "publishing %s %s %s (TTL %ld) in zone %s", st.fqdn, st.type, st.value, st.ttl,
            st.zone_id);
     rc = publish(e, r53, &st, comment, &info);
-    if (rc == R53_ERR_NO_ZONE) {
+    if (rc == R53_ERR_NO_ZONE && cached) {
         /* The cached zone may be gone (deleted and made again): once
          * more with the API's answer. */
         qb_log(LOG_NOTICE, "%s; looking the zone up again", r53_last_error());
-        if ((rc = resolve_record_name(e, r53, false, &zone, st.fqdn, sizeof(st.fqdn))) == R53_OK) {
+        if ((rc = resolve_record_name(e, r53, false, &zone, st.fqdn, sizeof(st.fqdn), &cached)) ==
+            R53_OK) {
             snprintf(st.zone_id, sizeof(st.zone_id), "%s",
                      util_strip_prefix(zone.id, "/hostedzone/"));
             rc = publish(e, r53, &st, comment, &info);
@@ -582,13 +587,14 @@ r53_rc action_validate(const struct action_env *e, int check_level)
     struct r53_client *r53 = NULL;
     struct r53_zone zone;
     char fqdn[256];
+    bool cached = false;
 
     if ((rc = params_check_host(e->p)) != R53_OK || check_level < 10) {
         return rc;
     }
     session_init(&s, e->p, e->deadline_ms);
     if ((rc = session_route53(&s, &r53)) == R53_OK &&
-        (rc = resolve_record_name(e, r53, false, &zone, fqdn, sizeof(fqdn))) == R53_OK) {
+        (rc = resolve_record_name(e, r53, false, &zone, fqdn, sizeof(fqdn), &cached)) == R53_OK) {
         qb_log(LOG_INFO, "credentials (%s) and zone %s (%s) are usable; record %s",
                aws_caller_credentials_source(r53_client_caller(r53)), zone.name, zone.id, fqdn);
     }
