@@ -105,6 +105,37 @@ finish()
     exit 0
 }
 
+# ---- running the agent ------------------------------------------------------
+
+# run_agent ACTION [VAR=VALUE...]: run $AGENT under env -i with the test's
+# base_env array plus the given variables (and AGENT_WRAP); sets RC, OUT
+# (stdout+stderr), REASON (the last ocf-exit-reason) and ELAPSED_MS, and
+# appends OUT to $ALL_OUTPUT when set (for the grep for secrets).
+# agent.sh and faults.sh keep their own, which also time and budget.
+run_agent()
+{
+    local action=$1 t0
+    shift
+    t0=$(date +%s%N)
+    OUT=$(env -i "${base_env[@]}" "$@" ${AGENT_WRAP[@]+"${AGENT_WRAP[@]}"} "$AGENT" "$action" 2>&1)
+    RC=$?
+    ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
+    REASON=$(printf '%s\n' "$OUT" | sed -n 's/^ocf-exit-reason://p' | tail -n 1)
+    if [ -n "${ALL_OUTPUT:-}" ]; then printf '%s\n' "$OUT" >>"$ALL_OUTPUT"; fi
+}
+
+# expect DESC RC [REASON-SUBSTRING]: check the last run_agent.
+expect()
+{
+    if [ "$RC" != "$2" ]; then
+        not_ok "$1 (exit $RC, want $2)" "$OUT"
+    elif [ -n "${3:-}" ] && [[ "$REASON" != *"$3"* ]]; then
+        not_ok "$1 (reason '$REASON' lacks '$3')" "$OUT"
+    else
+        ok "$1"
+    fi
+}
+
 # ---- cleanup ------------------------------------------------------------------
 
 # Work files go in one temporary directory, removed on exit unless

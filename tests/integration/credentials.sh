@@ -233,27 +233,6 @@ base_env=(
     ${AGENT_ENV[@]+"${AGENT_ENV[@]}"}
 )
 # run_agent ACTION [VAR=VALUE...]: OUT, RC, REASON, ELAPSED_MS.
-run_agent()
-{
-    local action=$1 t0
-    shift
-    t0=$(date +%s%N)
-    OUT=$(env -i "${base_env[@]}" "$@" ${AGENT_WRAP[@]+"${AGENT_WRAP[@]}"} "$AGENT" "$action" 2>&1)
-    RC=$?
-    ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
-    REASON=$(printf '%s\n' "$OUT" | sed -n 's/^ocf-exit-reason://p' | tail -n 1)
-    printf '%s\n' "$OUT" >>"$ALL_OUTPUT"
-}
-expect()
-{
-    if [ "$RC" != "$2" ]; then
-        not_ok "$1 (exit $RC, want $2)" "$OUT"
-    elif [ -n "${3:-}" ] && [[ "$REASON" != *"$3"* ]]; then
-        not_ok "$1 (reason '$REASON' lacks '$3')" "$OUT"
-    else
-        ok "$1"
-    fi
-}
 expect_eq()
 {
     if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "want: $2"$'\n'"got:  $3"; fi

@@ -40,14 +40,6 @@ base_env=(
     ${AGENT_ENV[@]+"${AGENT_ENV[@]}"}
 )
 MON=(OCF_RESKEY_CRM_meta_interval=10000)
-run_agent()
-{
-    local action=$1
-    shift
-    OUT=$(env -i "${base_env[@]}" "$@" ${AGENT_WRAP[@]+"${AGENT_WRAP[@]}"} "$AGENT" "$action" 2>&1)
-    RC=$?
-}
-expect() { [ "$RC" = "$2" ] && ok "$1" || not_ok "$1 (exit $RC, want $2)" "$OUT"; }
 stat() { sim_ctl GET /_sim/stats | "$PYTHON3" -c "import json,sys; print(eval(sys.argv[1], {'s': json.load(sys.stdin)}))" "$1"; }
 api_calls() { stat 'sum(n for op, n in s["requests"].items() if op != "imds")'; }
 reset_stats() { sim_ctl POST /_sim/reset-stats >/dev/null; }

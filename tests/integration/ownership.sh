@@ -23,24 +23,6 @@ base_env=(
     AWS_SHARED_CREDENTIALS_FILE=/nonexistent AWS_CONFIG_FILE=/nonexistent
     ${AGENT_ENV[@]+"${AGENT_ENV[@]}"}
 )
-run_agent()
-{
-    local action=$1
-    shift
-    OUT=$(env -i "${base_env[@]}" "$@" ${AGENT_WRAP[@]+"${AGENT_WRAP[@]}"} "$AGENT" "$action" 2>&1)
-    RC=$?
-    REASON=$(printf '%s\n' "$OUT" | sed -n 's/^ocf-exit-reason://p' | tail -n 1)
-}
-expect()
-{
-    if [ "$RC" != "$2" ]; then
-        not_ok "$1 (exit $RC, want $2)" "$OUT"
-    elif [ -n "${3:-}" ] && [[ "$REASON" != *"$3"* ]]; then
-        not_ok "$1 (reason '$REASON' lacks '$3')" "$OUT"
-    else
-        ok "$1"
-    fi
-}
 values() { sim_ctl GET "/_sim/record?zone=$ZONE&name=www.example.com.&type=$1" 2>/dev/null \
     | "$PYTHON3" -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["values"]))' 2>/dev/null \
     || echo '[]'; }

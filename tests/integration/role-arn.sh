@@ -30,25 +30,6 @@ base_env=(
     AWS_SHARED_CREDENTIALS_FILE=/nonexistent AWS_CONFIG_FILE=/nonexistent
     ${AGENT_ENV[@]+"${AGENT_ENV[@]}"}
 )
-run_agent()
-{
-    local action=$1
-    shift
-    OUT=$(env -i "${base_env[@]}" "$@" ${AGENT_WRAP[@]+"${AGENT_WRAP[@]}"} "$AGENT" "$action" 2>&1)
-    RC=$?
-    REASON=$(printf '%s\n' "$OUT" | sed -n 's/^ocf-exit-reason://p' | tail -n 1)
-    printf '%s\n' "$OUT" >>"$ALL_OUTPUT"
-}
-expect()
-{
-    if [ "$RC" != "$2" ]; then
-        not_ok "$1 (exit $RC, want $2)" "$OUT"
-    elif [ -n "${3:-}" ] && [[ "$REASON" != *"$3"* ]]; then
-        not_ok "$1 (reason '$REASON' lacks '$3')" "$OUT"
-    else
-        ok "$1"
-    fi
-}
 op() { sim_ctl GET /_sim/stats | sim_json_field - requests "$1" 2>/dev/null || echo 0; }
 reset_stats() { sim_ctl POST /_sim/reset-stats >/dev/null; }
 MON=(OCF_RESKEY_CRM_meta_interval=10000)
