@@ -80,7 +80,7 @@ void zonecache_write(int fd, const struct r53_zone *zone)
     e.written = (long long)time(NULL);
     e.zone = *zone;
     if (pwrite(fd, &e, sizeof(e), 0) != (ssize_t)sizeof(e) || ftruncate(fd, sizeof(e)) != 0) {
-        (void)ftruncate(fd, 0); /* a torn entry must not be read */
+        zonecache_forget(fd); /* a torn entry must not be read */
     }
 }
 
