@@ -323,12 +323,14 @@ d = json.loads(sys.argv[1]); d.update(name=sys.argv[2], netns=sys.argv[3])
 print(json.dumps(d))' "$node" "node$i" "/run/netns/$(cl_ns "$i")")" >/dev/null \
             || fail "cannot start node$i's instance metadata"
     done
-    # aws-vpc-move-ip's awscli: the real CLI, pointed at moto, with no
-    # configuration of this machine's (credentials come from the node's
-    # instance role, as on EC2).
+    # aws-vpc-move-ip's awscli: the real CLI, pointed at moto, with a
+    # config file of its own holding the profile aws-vpc-move-ip names
+    # (--profile default), as ~/.aws/config on an instance; credentials
+    # come from the node's instance role, as on EC2.
     CL_AWSCLI=$CL_DIR/aws-moto
+    printf '[default]\nregion = us-east-1\n' >"$CL_DIR/aws-config"
     printf '%s\n' '#!/bin/sh' \
-        'AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null' \
+        "AWS_CONFIG_FILE=$CL_DIR/aws-config AWS_SHARED_CREDENTIALS_FILE=/dev/null" \
         'export AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE' \
         "exec /usr/bin/aws --endpoint-url $CL_MOTO_URL \"\$@\"" >"$CL_AWSCLI"
     chmod 755 "$CL_AWSCLI"
@@ -446,7 +448,7 @@ cl_fenced_at()
 }
 
 # cl_fence_history: every fencing action the cluster's fencer knows of.
-cl_fence_history() { cl_in "$(cl_any_node)" stonith_admin --history='*' 2>&1; }
+cl_fence_history() { cl_in "$(cl_any_node)" stonith_admin --history='*' --verbose 2>&1; }
 
 # cl_boot I: node I comes back as after a reboot: empty /run, no virtual IP
 # left on eth0, link up, daemons started.
