@@ -353,8 +353,129 @@ for item in re.findall(r"<item>(.*?)</item>", doc, re.S):
 ' "$CL_OVERLAY"
 }
 
-# cl_moto_peers: the client address of every request moto logged, one a line.
-cl_moto_peers() { sed -n 's/^\([0-9.]*\) - - \[.*"POST .*/\1/p' "$CL_DIR/moto.log"; }
+# cl_right NODE VALUE: dns runs on NODE, moto routes the overlay IP to
+# NODE's interface, and the record holds VALUE.
+cl_right()
+{
+    local route rec want=${CL_ENI[${1#node}]}
+    route=$(cl_route) rec=$(cl_record)
+    [ "$route" = "$want" ] && [ "$rec" = "$2" ] && [ "$(cl_locate dns)" = "$1" ] \
+        || { echo "route -> '$route' (want $want), record '$rec' (want $2), dns on '$(cl_locate dns)'"; return 1; }
+}
+
+# cl_changes_since T: the client of every successful
+# ChangeResourceRecordSets the simulator saw after T (epoch), one a line.
+cl_changes_since()
+{
+    sim_ctl GET /_sim/stats | "$PYTHON3" -c '
+import json, sys
+for e in json.load(sys.stdin)["log"]:
+    if e["op"] == "ChangeResourceRecordSets" and e["status"] == 200 and e["t"] > float(sys.argv[1]):
+        print(e.get("peer", ""))' "$1"
+}
+
+# cl_requests_since IP T: how many Route 53 requests came from IP after T.
+cl_requests_since()
+{
+    sim_ctl GET /_sim/stats | "$PYTHON3" -c '
+import json, sys
+print(sum(1 for e in json.load(sys.stdin)["log"]
+          if e.get("peer") == sys.argv[1] and e["t"] > float(sys.argv[2])))' "$1" "$2"
+}
+
+# cl_moto_lines: how many lines moto has logged (a mark for cl_moto_since).
+cl_moto_lines() { wc -l <"$CL_DIR/moto.log"; }
+
+# cl_moto_since MARK IP: how many requests moto logged from IP after MARK.
+cl_moto_since() { tail -n +"$(($1 + 1))" "$CL_DIR/moto.log" | grep -c "^$2 "; }
+
+# cl_fence_events: how many fencing actions succeeded so far.
+cl_fence_events() { cl_fence_history | grep -c 'successful'; }
+
+# cl_partition NODE DELAY: with configuration A running on NODE, cut NODE
+# off the other nodes (it stays up and still reaches AWS); DELAY is the
+# fence device's pcmk_delay_base meanwhile.  Checks: NODE is fenced (by a
+# node of the others), the group then runs on a survivor, route and record
+# right there, the record written once after the cut (by the survivor), no
+# Route 53 or EC2 request from NODE after the fence, nothing moves back.
+# With 3 nodes, NODE (the minority) stopped dns and overlay before it was
+# fenced.  Prints the times from the cut.
+cl_partition()
+{
+    local active=$1 delay=$2 i=${1#node} survivor="" before t0 tf mark logmark n r
+    cl_in "$(cl_any_node)" crm_resource -r fence-ns --set-parameter pcmk_delay_base \
+        --parameter-value "$delay" >/dev/null 2>&1
+    cl_settle 60
+    cl_wait_for "fence device registered again" 30 cl_fence_ready >/dev/null
+    before=$(cl_fence_events)
+    logmark=$(wc -l <"$CL_DIR/n$i/log/pacemaker.log")
+    t0=$(date +%s.%N)
+    cl_cut "$i"
+    if tf=$(cl_fenced_at "$i" 90); then
+        ok "partition ($CL_N nodes): $active was fenced"
+        printf '# PARTITION (%s nodes): %s cut off -> fenced after %.1f s\n' "$CL_N" "$active" \
+            "$(echo "$tf - $t0" | bc)"
+    else
+        not_ok "partition ($CL_N nodes): $active was fenced"
+        cl_dump
+        tf=$(date +%s.%3N)
+    fi
+    mark=$(cl_moto_lines)
+    for n in $(seq "$CL_N"); do
+        [ "$n" != "$i" ] && ! cl_no_process "$n" >/dev/null && survivor="$survivor node$n"
+    done
+    same "partition ($CL_N nodes): the others stay up" "$((CL_N - 1))" "$(wc -w <<<"$survivor")"
+    if cl_wait_for "dns started on one of:$survivor" 90 cl_dns_on_one_of $survivor; then
+        survivor=$(cl_locate dns)
+    else
+        not_ok "partition ($CL_N nodes): dns started on a survivor"
+        cl_dump
+        return 1
+    fi
+    if cl_wait_for "route and record right on $survivor" 90 cl_right "$survivor" "$(cl_ip "${survivor#node}")"; then
+        ok "partition ($CL_N nodes): $survivor runs the group: route and record on $survivor"
+        printf '# PARTITION (%s nodes): %s cut off -> route and record right on %s in %.1f s\n' \
+            "$CL_N" "$active" "$survivor" "$(echo "$(date +%s.%N) - $t0" | bc)"
+    else
+        not_ok "partition ($CL_N nodes): route and record on $survivor"
+        cl_dump
+    fi
+    cl_settle 60
+    same "partition ($CL_N nodes): one fencing action" $((before + 1)) "$(cl_fence_events)"
+    if cl_fence_history | grep -q "reboot of $active successful: delegate=node"; then
+        ok "partition ($CL_N nodes): the fencer's history: reboot of $active by another node"
+    else
+        not_ok "partition ($CL_N nodes): the fencer's history: reboot of $active by another node" \
+            "$(cl_fence_history)"
+    fi
+    same "partition ($CL_N nodes): the record written once after the cut, by $survivor" \
+        "$(cl_ip "${survivor#node}")" "$(cl_changes_since "$t0" | tr '\n' ' ' | sed 's/ $//')"
+    same "partition ($CL_N nodes): no Route 53 request from $active after the fence" 0 \
+        "$(cl_requests_since "$(cl_ip "$i")" "$tf")"
+    same "partition ($CL_N nodes): no EC2 request from $active after the fence" 0 \
+        "$(cl_moto_since "$mark" "$(cl_ip "$i")")"
+    if [ "$CL_N" -ge 3 ]; then
+        tail -n +"$((logmark + 1))" "$CL_DIR/n$i/log/pacemaker.log" >"$CL_DIR/minority.log"
+        for r in dns overlay; do
+            grep -q "Result of stop operation for $r on $active: ok" "$CL_DIR/minority.log" \
+                && ok "partition ($CL_N nodes): the minority $active stopped $r before it was fenced" \
+                || not_ok "partition ($CL_N nodes): the minority $active stopped $r before it was fenced" \
+                    "$(grep -E 'quorum|stop operation' "$CL_DIR/minority.log" | tail -n 5)"
+        done
+    fi
+    sleep 4    # a few more monitors: nothing moves back
+    same "partition ($CL_N nodes): still right on $survivor a few monitors later" "" \
+        "$(cl_right "$survivor" "$(cl_ip "${survivor#node}")")"
+    same "partition ($CL_N nodes): and the record still written once" 1 "$(cl_changes_since "$t0" | wc -l)"
+}
+
+# cl_dns_on_one_of NODE...: dns runs on one of NODE.
+cl_dns_on_one_of()
+{
+    local at
+    at=$(cl_locate dns)
+    [ -n "$at" ] && grep -qw "$at" <<<"$*" || { echo "dns on '$at'"; return 1; }
+}
 
 # cl_all_online: every node up that is not crashed, and a DC elected.
 cl_all_online()

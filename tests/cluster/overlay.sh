@@ -23,36 +23,8 @@ SECONDS=0
 
 other_of() { [ "$1" = node1 ] && echo node2 || echo node1; }
 ip_of() { cl_ip "${1#node}"; }
-eni_of() { echo "${CL_ENI[${1#node}]}"; }
 located() { [ "$(cl_locate "$1")" = "$2" ] || { echo "$1 on '$(cl_locate "$1")'"; return 1; }; }
 wait_or_dump() { cl_wait_for "$@" || { not_ok "$1"; cl_dump; return 1; }; }
-# right NODE VALUE: moto routes the overlay IP to NODE's interface, the
-# record holds VALUE, and dns runs on NODE.
-right()
-{
-    local route rec
-    route=$(cl_route) rec=$(cl_record)
-    [ "$route" = "$(eni_of "$1")" ] && [ "$rec" = "$2" ] && [ "$(cl_locate dns)" = "$1" ] \
-        || { echo "route -> '$route' (want $(eni_of "$1")), record '$rec' (want $2), dns on '$(cl_locate dns)'"; return 1; }
-}
-# changes_since T: "peer" of every successful ChangeResourceRecordSets after T.
-changes_since()
-{
-    sim_ctl GET /_sim/stats | "$PYTHON3" -c '
-import json, sys
-for e in json.load(sys.stdin)["log"]:
-    if e["op"] == "ChangeResourceRecordSets" and e["status"] == 200 and e["t"] > float(sys.argv[1]):
-        print(e.get("peer", ""))' "$1"
-}
-# requests_from_since IP T: Route 53 requests from IP after T.
-requests_from_since()
-{
-    sim_ctl GET /_sim/stats | "$PYTHON3" -c '
-import json, sys
-print(sum(1 for e in json.load(sys.stdin)["log"]
-          if e.get("peer") == sys.argv[1] and e["t"] > float(sys.argv[2])))' "$1" "$2"
-}
-fence_events() { cl_fence_history | grep -c 'successful'; }
 secs_since() { printf '%.1f' "$(echo "$(date +%s.%N) - $1" | bc)"; }
 test_defaults()
 {
@@ -74,7 +46,7 @@ scenarios()
     active=$(cl_locate dns)
     case "$active" in node1 | node2) ok "$CONFIG start: dns runs on $active" ;;
         *) not_ok "$CONFIG start: dns runs" "on '$active'"; cl_dump; return 1 ;; esac
-    wait_or_dump "$CONFIG start: route and record right on $active" 30 right "$active" "$(value_on "$active")" \
+    wait_or_dump "$CONFIG start: route and record right on $active" 30 cl_right "$active" "$(value_on "$active")" \
         && ok "$CONFIG start: moto routes $CL_OVERLAY to $active's interface, record holds $(value_on "$active")"
     same "$CONFIG start: overlay runs with dns" "$active" "$(cl_locate overlay)"
     check "$CONFIG start: $CL_OVERLAY is on $active's eth0" \
@@ -84,7 +56,7 @@ scenarios()
     echo "# [${SECONDS}s] $CONFIG switchover"
     target=$(other_of "$active")
     cl_in 1 crm resource move "$move" "$target" >/dev/null 2>&1
-    wait_or_dump "$CONFIG switchover: route and record right on $target" 90 right "$target" "$(value_on "$target")" \
+    wait_or_dump "$CONFIG switchover: route and record right on $target" 90 cl_right "$target" "$(value_on "$target")" \
         && ok "$CONFIG switchover: crm resource move $move $target: route and record follow"
     check "$CONFIG switchover: $CL_OVERLAY left $active's eth0" \
         sh -c "! ip -n $(cl_ns "${active#node}") -4 addr show dev eth0 | grep -q ' $CL_OVERLAY/32'"
@@ -96,17 +68,17 @@ scenarios()
     echo "# [${SECONDS}s] $CONFIG crash of $active"
     target=$(other_of "$active")
     local fenced_before
-    fenced_before=$(fence_events)
+    fenced_before=$(cl_fence_events)
     t0=$(date +%s.%N)
     cl_kill "${active#node}"
-    if cl_wait_for "route and record right on $target" 120 right "$target" "$(value_on "$target")"; then
+    if cl_wait_for "route and record right on $target" 120 cl_right "$target" "$(value_on "$target")"; then
         ok "$CONFIG crash: route and record follow to $target"
         echo "# CRASH ($CONFIG): $active killed -> route and record right on $target in $(secs_since "$t0") s"
     else
         not_ok "$CONFIG crash: route and record follow to $target"
         cl_dump
     fi
-    same "$CONFIG crash: $target fenced $active once" $((fenced_before + 1)) "$(fence_events)"
+    same "$CONFIG crash: $target fenced $active once" $((fenced_before + 1)) "$(cl_fence_events)"
     cl_fence_history | grep -q "reboot of $active successful.*delegate=$target" \
         && ok "$CONFIG crash: the fencer's history: reboot of $active by $target" \
         || not_ok "$CONFIG crash: the fencer's history: reboot of $active by $target" "$(cl_fence_history)"
@@ -121,7 +93,7 @@ scenarios()
     cl_settle 90
     same "$CONFIG switchback: stickiness kept dns on $target" "$target" "$(cl_locate dns)"
     cl_in 1 crm resource move "$move" "$active" >/dev/null 2>&1
-    wait_or_dump "$CONFIG switchback: route and record right on $active" 90 right "$active" "$(value_on "$active")" \
+    wait_or_dump "$CONFIG switchback: route and record right on $active" 90 cl_right "$active" "$(value_on "$active")" \
         && ok "$CONFIG switchback: crm resource move $move $active: route and record back"
     cl_in 1 crm resource clear "$move" >/dev/null 2>&1
     cl_settle 90
@@ -152,15 +124,15 @@ active=$ACTIVE
 # Drift under fencing: the record changed behind the cluster's back; the
 # monitor's 1 restarts dns, which republishes; stop succeeds, nobody is fenced.
 echo "# [${SECONDS}s] A drift under fencing"
-fenced_before=$(fence_events)
+fenced_before=$(cl_fence_events)
 sim_ctl POST /_sim/record "{\"zone\": \"$CL_ZONE\", \"name\": \"$CL_RECORD\", \"type\": \"A\", \"ttl\": 10, \"values\": [\"192.0.2.99\"]}" >/dev/null
 same "A drift: record now wrong" "192.0.2.99" "$(cl_record)"
-wait_or_dump "A drift: record repaired" 30 right "$active" "$(ip_of "$active")" \
+wait_or_dump "A drift: record repaired" 30 cl_right "$active" "$(ip_of "$active")" \
     && ok "A drift: the monitor failed, Pacemaker restarted dns, the record is right again"
 cl_settle 60
 same "A drift: fail count of dns on $active is 1" 1 "$(cl_failcount dns "$active")"
 same "A drift: overlay was not touched (fail count 0)" 0 "$(cl_failcount overlay "$active")"
-same "A drift: nobody was fenced" "$fenced_before" "$(fence_events)"
+same "A drift: nobody was fenced" "$fenced_before" "$(cl_fence_events)"
 grep -q "Result of stop operation for dns on $active: ok" "$CL_DIR/n${active#node}/log/pacemaker.log" \
     && ok "A drift: dns's stop succeeded" || not_ok "A drift: dns's stop succeeded"
 cl_in 1 crm_resource --cleanup -r dns >/dev/null 2>&1
@@ -168,49 +140,10 @@ cl_settle 60
 
 # Partition: the active node loses the other node; both stay up and both
 # still reach Route 53 and EC2.  Both halves keep quorum (two_node), so both
-# try to fence; the delay on fencing the passive node decides the race, as
+# try to fence; a delay on fencing the passive node decides the race, as
 # the README's fencing section advises for two nodes.
 echo "# [${SECONDS}s] A partition (2 nodes): cut $active off"
-survivor=$(other_of "$active")
-cl_in 1 crm_resource -r fence-ns --set-parameter pcmk_delay_base \
-    --parameter-value "$survivor:5s" >/dev/null 2>&1
-cl_settle 60
-cl_wait_for "fence device registered again" 30 cl_fence_ready >/dev/null
-fenced_before=$(fence_events)
-t0=$(date +%s.%N)
-cl_cut "${active#node}"
-if tf=$(cl_fenced_at "${active#node}" 90); then
-    ok "partition: $active was fenced"
-    printf '# PARTITION (2 nodes): %s cut off -> fenced after %.1f s\n' "$active" "$(echo "$tf - $t0" | bc)"
-else
-    not_ok "partition: $active was fenced"
-    cl_dump
-    tf=$(date +%s.%3N)
-fi
-moto_lines=$(wc -l <"$CL_DIR/moto.log")
-if cl_wait_for "route and record right on $survivor" 90 right "$survivor" "$(ip_of "$survivor")"; then
-    ok "partition: the survivor $survivor runs the group: route and record on $survivor"
-    echo "# PARTITION (2 nodes): $active cut off -> route and record right on $survivor in $(secs_since "$t0") s"
-else
-    not_ok "partition: route and record on $survivor"
-    cl_dump
-fi
-cl_settle 60
-cl_no_process "${survivor#node}" >/dev/null \
-    && not_ok "partition: $survivor is still up" || ok "partition: $survivor is still up"
-same "partition: one fencing action" $((fenced_before + 1)) "$(fence_events)"
-cl_fence_history | grep -q "reboot of $active successful.*delegate=$survivor" \
-    && ok "partition: the fencer's history: reboot of $active by $survivor" \
-    || not_ok "partition: the fencer's history: reboot of $active by $survivor" "$(cl_fence_history)"
-same "partition: the record changed once after the cut, from $survivor" "$(ip_of "$survivor")" \
-    "$(changes_since "$t0" | tr '\n' ' ' | sed 's/ $//')"
-same "partition: no Route 53 request from $active after the fence" 0 \
-    "$(requests_from_since "$(ip_of "$active")" "$tf")"
-same "partition: no EC2 request from $active after the fence" 0 \
-    "$(tail -n +"$((moto_lines + 1))" "$CL_DIR/moto.log" | grep -c "^$(ip_of "$active") ")"
-sleep 4    # a few more monitors: nothing moves back
-same "partition: still right on $survivor a few monitors later" "" \
-    "$(right "$survivor" "$(ip_of "$survivor")")"
+cl_partition "$active" "$(other_of "$active"):5s"
 
 echo "# overlay-IP suite took ${SECONDS}s"
 [ "$TESTS_FAILED" = 0 ] || cl_dump
