@@ -70,6 +70,8 @@ cl_ip() { echo "$CL_NET.1$1"; }
 cl_require()
 {
     local c
+    [ "${CLUSTER_TESTS_ENABLED:-yes}" != no ] || skip_test "cluster tests are off in this build" \
+        "(./configure --disable-cluster-tests; make distcheck sets it, as make check ran them)"
     [ "$(id -u)" = 0 ] || skip_test "the cluster test needs root (network namespaces, mounts)"
     for c in ip unshare nsenter corosync pacemakerd crm_mon crm_resource cibadmin crm_verify \
         pcs crm; do
