@@ -154,10 +154,10 @@ aws_cli_clean_env()
     mkdir -p "$HOME"
 }
 
-# require_moto: set MOTO_PY to a Python that has moto (and boto3), or skip
-# the test.  moto is not in Debian 12: look in PATH, then in pyenv's
-# Pythons (where this project's machines have it); MOTO_PYTHON wins.
-require_moto()
+# find_moto: set MOTO_PY to a Python that has moto (and boto3); 1 if none.
+# moto is not in Debian 12: look in PATH, then in pyenv's Pythons (where
+# this project's machines have it); MOTO_PYTHON wins.
+find_moto()
 {
     local py
     MOTO_PY=
@@ -165,8 +165,11 @@ require_moto()
         "${PYENV_ROOT:-${HOME:-/root}/.pyenv}"/versions/*/bin/python3 /root/.pyenv/versions/*/bin/python3; do
         [ -n "$py" ] && "$py" -c 'import moto.server, boto3' 2>/dev/null && { MOTO_PY=$py; return 0; }
     done
-    skip_test "no python3 with moto (set MOTO_PYTHON)"
+    return 1
 }
+
+# require_moto: find_moto, or skip the test.
+require_moto() { find_moto || skip_test "no python3 with moto (set MOTO_PYTHON)"; }
 
 # ---- TLS ----------------------------------------------------------------------------
 

@@ -10,7 +10,10 @@
 # the majority fences it and runs the group.  See tests/cluster/lib.sh.
 set -u
 . "$(dirname "$0")/../lib.sh"
-CL_AWS=1
+# The partition half needs moto (not in Debian 12); without it, only the
+# first half runs, and the test says so loudly.
+CL_AWS=0
+find_moto && [ -x /usr/bin/aws ] && CL_AWS=1
 . "$(dirname "$0")/lib.sh"
 
 cl_require
@@ -62,6 +65,16 @@ same "node failure: record holds $VIP" "$VIP" "$(cl_record)"
 check "node failure: the two survivors keep quorum" \
     sh -c "nsenter -t ${CL_HOLDER[${survivor#node}]:-0} -m -u -n crm_mon -1 | grep -q 'partition with quorum'"
 
+
+if [ "$CL_AWS" != 1 ]; then
+    echo ""
+    echo "# SKIPPED: the partition with aws-vpc-move-ip (no python3 with moto, or no /usr/bin/aws;"
+    echo "# set MOTO_PYTHON); only the first half of this test ran."
+    echo ""
+    echo "# three-node cluster suite took ${SECONDS}s"
+    [ "$TESTS_FAILED" = 0 ] || cl_dump
+    finish
+fi
 
 # ---- Partition, with the README's configuration A (crm) ---------------------
 echo "# [${SECONDS}s] ---- partition: $active returns, configuration A (crm)"
