@@ -404,7 +404,7 @@ cl_fence_events() { cl_fence_history | grep -c 'successful'; }
 # fenced.  Prints the times from the cut.
 cl_partition()
 {
-    local active=$1 delay=$2 i=${1#node} survivor="" before t0 tf mark logmark n r
+    local active=$1 delay=$2 i=${1#node} survivor="" before t0 tf mark logmark n r line
     cl_in "$(cl_any_node)" crm_resource -r fence-ns --set-parameter pcmk_delay_base \
         --parameter-value "$delay" >/dev/null 2>&1
     cl_settle 60
@@ -459,10 +459,15 @@ cl_partition()
     if [ "$CL_N" -ge 3 ]; then
         tail -n +"$((logmark + 1))" "$CL_DIR/n$i/log/pacemaker.log" >"$CL_DIR/minority.log"
         for r in dns overlay; do
-            grep -q "Result of stop operation for $r on $active: ok" "$CL_DIR/minority.log" \
-                && ok "partition ($CL_N nodes): the minority $active stopped $r before it was fenced" \
-                || not_ok "partition ($CL_N nodes): the minority $active stopped $r before it was fenced" \
+            line=$(grep "Result of stop operation for $r on $active: ok" "$CL_DIR/minority.log")
+            if [ -n "$line" ]; then
+                ok "partition ($CL_N nodes): the minority $active stopped $r before it was fenced"
+                printf '# PARTITION (%s nodes): the minority stopped %s %.1f s after the cut\n' "$CL_N" "$r" \
+                    "$(echo "$(date -d "$(cut -c1-19 <<<"$line")" +%s.%3N) - $t0" | bc)"
+            else
+                not_ok "partition ($CL_N nodes): the minority $active stopped $r before it was fenced" \
                     "$(grep -E 'quorum|stop operation' "$CL_DIR/minority.log" | tail -n 5)"
+            fi
         done
     fi
     sleep 4    # a few more monitors: nothing moves back
