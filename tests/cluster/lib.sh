@@ -52,7 +52,6 @@ CL_DIR=$TEST_TMP/cluster
 CL_HOLDER=()
 CL_KILLED_PIDS=()
 : "${CL_AWS:=0}"
-: "${CL_FENCE_DELAY:=}"      # the fence device's pcmk_delay_base, if any
 CL_OVERLAY=192.168.10.50
 CL_MOTO_PORT=5000
 CL_MOTO_URL=http://$CL_HUB_IP:$CL_MOTO_PORT
@@ -271,17 +270,15 @@ cl_up()
 }
 
 # cl_fence_device: the fence device every test runs with: fence_r53ns,
-# one plug (network namespace) per node, run by Pacemaker's fencer;
-# CL_FENCE_DELAY, if set, is its pcmk_delay_base.
+# one plug (network namespace) per node, run by Pacemaker's fencer (no
+# delay; cl_partition sets one).
 cl_fence_device()
 {
-    local i map="" delay=""
+    local i map=""
     for i in $(seq "$CL_N"); do map="$map${map:+;}node$i:$(cl_ns "$i")"; done
-    [ -n "$CL_FENCE_DELAY" ] \
-        && delay="<nvpair id=\"fence-ns-delay\" name=\"pcmk_delay_base\" value=\"$CL_FENCE_DELAY\"/>"
     CL_FENCE_XML="<primitive id=\"fence-ns\" class=\"stonith\" type=\"fence_r53ns\">\
 <instance_attributes id=\"fence-ns-ia\">\
-<nvpair id=\"fence-ns-map\" name=\"pcmk_host_map\" value=\"$map\"/>$delay</instance_attributes>\
+<nvpair id=\"fence-ns-map\" name=\"pcmk_host_map\" value=\"$map\"/></instance_attributes>\
 <operations><op id=\"fence-ns-monitor\" name=\"monitor\" interval=\"60s\"/></operations></primitive>"
     cl_in 1 cibadmin --create -o resources --xml-text "$CL_FENCE_XML" >/dev/null \
         || fail "cannot add the fence device"
@@ -414,6 +411,7 @@ cl_partition()
     t0=$(date +%s.%N)
     cl_cut "$i"
     if tf=$(cl_fenced_at "$i" 90); then
+        CL_HOLDER[$i]=      # (cl_fenced_at ran in a subshell)
         ok "partition ($CL_N nodes): $active was fenced"
         printf '# PARTITION (%s nodes): %s cut off -> fenced after %.1f s\n' "$CL_N" "$active" \
             "$(echo "$tf - $t0" | bc)"
@@ -561,6 +559,7 @@ cl_no_process()
 
 # cl_fenced_at I SECS: wait (at most SECS) until node I has no process
 # left, polling every 0.05 s; print the time (epoch, ms) first seen so.
+# Run as $(...), the caller then clears CL_HOLDER[I] itself.
 cl_fenced_at()
 {
     local i=$1 end=$(($(date +%s) + $2))
@@ -571,7 +570,6 @@ cl_fenced_at()
         fi
         sleep 0.05
     done
-    CL_HOLDER[$i]=
     date +%s.%3N
 }
 

@@ -5,7 +5,7 @@
 # README's configurations are applied as printed:
 #   B (crm: the record holds the overlay IP, order + colocation):
 #     start, switchover (crm resource move), crash of the active node (timed),
-#     switchback;
+#     switchback; then its pcs form: start;
 #   A (pcs: a group, the record holds the active node's own address):
 #     the same four, then drift under fencing (the monitor's 1 restarts dns,
 #     nobody is fenced), then a partition: the active node is cut off from
@@ -23,7 +23,6 @@ SECONDS=0
 
 other_of() { [ "$1" = node1 ] && echo node2 || echo node1; }
 ip_of() { cl_ip "${1#node}"; }
-located() { [ "$(cl_locate "$1")" = "$2" ] || { echo "$1 on '$(cl_locate "$1")'"; return 1; }; }
 wait_or_dump() { cl_wait_for "$@" || { not_ok "$1"; cl_dump; return 1; }; }
 secs_since() { printf '%.1f' "$(echo "$(date +%s.%N) - $1" | bc)"; }
 test_defaults()
@@ -110,6 +109,17 @@ CONFIG=B
 cl_apply 1 "Configuration B, crm:" "$README_SED" || { cl_dump; fail "the README's configuration B (crm) failed"; }
 check "crm_verify accepts configuration B" cl_in 1 crm_verify -L
 scenarios overlay
+
+# ---- Configuration B (pcs): the same, from the pcs form; start only -------
+echo "# [${SECONDS}s] ---- configuration B, pcs form"
+cl_wipe
+test_defaults
+cl_apply 1 "Configuration B, pcs:" "$README_SED" || { cl_dump; fail "the README's configuration B (pcs) failed"; }
+check "crm_verify accepts configuration B (pcs)" cl_in 1 crm_verify -L
+cl_settle 90
+active=$(cl_locate dns)
+wait_or_dump "B (pcs) start: route and record right on '$active'" 60 cl_right "$active" "$CL_OVERLAY" \
+    && ok "B (pcs) start: moto routes $CL_OVERLAY to $active's interface, record holds $CL_OVERLAY"
 
 # ---- Configuration A (pcs): the node's own address, in a group ---------------
 echo "# [${SECONDS}s] ---- configuration A"
