@@ -102,6 +102,18 @@ scenarios()
 cl_up 2
 echo "# cluster of 2 up after ${SECONDS}s (moto EC2, route table $CL_RTB, interfaces ${CL_ENI[*]})"
 test_defaults
+
+# The fence agent by itself, as the fencer calls it (options, and key=value
+# on stdin); the fencing itself is checked in the scenarios below.
+check "fence_r53ns -o metadata is well-formed XML" \
+    sh -c "nsenter -t ${CL_HOLDER[1]} -m -u -n fence_r53ns -o metadata | $XMLLINT --noout -"
+same "fence_r53ns -o status -n (node2's namespace): ON" "Status: ON 0" \
+    "$(cl_in 1 fence_r53ns -o status -n "$(cl_ns 2)" | tr -d '\n'; echo " ${PIPESTATUS[0]}")"
+same "fence_r53ns with action=status, port= on stdin: ON" "Status: ON 0" \
+    "$(printf 'action=status\nport=%s\nnodename=node2\n' "$(cl_ns 2)" | cl_in 1 fence_r53ns | tr -d '\n'; echo " ${PIPESTATUS[1]}")"
+same "fence_r53ns -o monitor: 0" 0 "$(cl_in 1 fence_r53ns -o monitor >/dev/null 2>&1; echo $?)"
+same "fence_r53ns refuses a namespace not of the test's (exit 1)" 1 \
+    "$(cl_in 1 fence_r53ns -o off -n "$CL_ID-hub" >/dev/null 2>&1; echo $?)"
 README_SED="$CL_FAST_MONITOR; s/rtb-0123456789abcdef0/$CL_RTB/; s|awscli=/usr/bin/aws|awscli=$CL_AWSCLI|"
 
 # ---- Configuration B (crm): the overlay IP in the record --------------------
