@@ -6,6 +6,7 @@
 #                          namespace $SIM_NETNS if set)
 #   sim_stop               stop it (also done on exit)
 #   sim_ctl METHOD PATH [JSON]   call the simulator's control API
+#   require_aws_cli / require_moto   skip (77) without the AWS CLI / moto
 #   ok / check / fail / skip_test / finish   TAP-like reporting
 #
 # Exit codes follow automake: 0 pass, 1 fail, 77 skip.
@@ -183,6 +184,23 @@ aws_cli_clean_env()
         AWS_EC2_METADATA_DISABLED=true AWS_MAX_ATTEMPTS=1 AWS_RETRY_MODE=standard
     mkdir -p "$HOME"
 }
+
+# find_moto: set MOTO_PY to a Python that has moto (and boto3); 1 if none.
+# moto is not in Debian 12: look in PATH, then in pyenv's Pythons (where
+# this project's machines have it); MOTO_PYTHON wins.
+find_moto()
+{
+    local py
+    MOTO_PY=
+    for py in "${MOTO_PYTHON:-}" "$PYTHON3" python3 /usr/bin/python3 \
+        "${PYENV_ROOT:-${HOME:-/root}/.pyenv}"/versions/*/bin/python3 /root/.pyenv/versions/*/bin/python3; do
+        [ -n "$py" ] && "$py" -c 'import moto.server, boto3' 2>/dev/null && { MOTO_PY=$py; return 0; }
+    done
+    return 1
+}
+
+# require_moto: find_moto, or skip the test.
+require_moto() { find_moto || skip_test "no python3 with moto (set MOTO_PYTHON)"; }
 
 # ---- TLS ----------------------------------------------------------------------------
 

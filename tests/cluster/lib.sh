@@ -6,8 +6,23 @@
 # Route 53 + IMDS simulator listens.  Inside a node's network namespace a
 # holder process keeps a private mount + UTS namespace with the node's own
 # /etc/corosync, /var/lib/corosync, /var/lib/pacemaker and /run, and the
-# build's agent at /usr/lib/ocf/resource.d/heartbeat/route53.  No address,
-# mount or process outside these namespaces is touched.
+# build's agent at /usr/lib/ocf/resource.d/heartbeat/route53, and the
+# project's fence agent at /usr/sbin/fence_r53ns.  No address, mount or
+# process outside these namespaces is touched.
+#
+# Fencing is on (stonith-enabled=true): cl_up adds the device fence-ns
+# (fence_r53ns, which "powers off" a node by taking its links down and
+# killing every process in its namespace), so a lost node is fenced before
+# its resources start elsewhere.
+#
+# With CL_AWS=1, cl_up also starts moto's EC2 in the hub (10.0.1.1:5000;
+# a VPC, one instance and network interface per node, a route table with
+# $CL_OVERLAY/32, tests/cluster/ec2-setup.py) and gives every node its own
+# instance metadata at 169.254.169.254:80 inside its namespace (the
+# simulator's per-node IMDS: instance-id, mac, interface-id, local-ipv4,
+# role credentials); eth0 carries the instance's MAC.  The agents then
+# use their default metadata address, and aws-vpc-move-ip's `awscli` is
+# $CL_AWSCLI, a wrapper adding --endpoint-url for moto.
 #
 #   cl_require              skip (77) unless root with netns + the tools
 #   cl_up N                 N nodes + hub + simulator; wait for a DC
@@ -15,11 +30,15 @@
 #   cl_in I CMD...          run CMD on node I
 #   cl_apply I LABEL [SED]  run the README block after line LABEL on node I
 #   cl_kill I / cl_boot I   crash node I (all its processes, link down) / reboot it
+#   cl_cut I / cl_heal I    cut node I off the other nodes (it keeps the hub) / undo
+#   cl_fenced_at I SECS     wait until node I has no process left; print when (epoch)
+#   cl_fence_history        the fencer's history (what was fenced, by whom)
 #   cl_wait_for DESC SECS CMD...   poll CMD until it succeeds (bounded)
 #   cl_settle [SECS]        wait until the cluster has no pending actions
 #   cl_wipe                 remove all resources, constraints, defaults, the record
 #   cl_record / cl_peers OP what the simulator says (values; client of each OP)
 #   cl_locate R / cl_monitor_rc R N / cl_failcount R N   what the cluster says
+#   cl_route                the network interface moto routes $CL_OVERLAY/32 to
 #   cl_dump                 crm_mon + logs, on failure
 
 CL_PREFIX=r53cl
@@ -32,8 +51,16 @@ CL_N=0
 CL_DIR=$TEST_TMP/cluster
 CL_HOLDER=()
 CL_KILLED_PIDS=()
+: "${CL_AWS:=0}"
+CL_OVERLAY=192.168.10.50
+CL_MOTO_PORT=5000
+CL_MOTO_URL=http://$CL_HUB_IP:$CL_MOTO_PORT
+CL_MOTO_PID=
+CL_ENI=()
+CL_FENCE_XML=
 : "${CL_MONITOR_INTERVAL:=3s}"
-CL_NODE_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/node.sh
+CL_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CL_NODE_SH=$CL_LIB_DIR/node.sh
 CL_README=${TOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/README
 
 cl_ns() { echo "$CL_ID-n$1"; }
@@ -42,12 +69,21 @@ cl_ip() { echo "$CL_NET.1$1"; }
 cl_require()
 {
     local c
+    [ "${CLUSTER_TESTS_ENABLED:-yes}" != no ] || skip_test "cluster tests are off in this build" \
+        "(./configure --disable-cluster-tests; make distcheck sets it, as make check ran them)"
     [ "$(id -u)" = 0 ] || skip_test "the cluster test needs root (network namespaces, mounts)"
     for c in ip unshare nsenter corosync pacemakerd crm_mon crm_resource cibadmin crm_verify \
         pcs crm; do
         command -v "$c" >/dev/null 2>&1 || skip_test "the cluster test needs $c (see .ci/packages)"
     done
     [ -f /usr/lib/ocf/resource.d/heartbeat/IPaddr2 ] || skip_test "no IPaddr2 (resource-agents)"
+    [ -x /usr/lib/pacemaker/pacemaker-fenced ] || skip_test "no pacemaker-fenced (pacemaker)"
+    if [ "$CL_AWS" = 1 ]; then
+        [ -f /usr/lib/ocf/resource.d/heartbeat/aws-vpc-move-ip ] \
+            || skip_test "no aws-vpc-move-ip (resource-agents)"
+        require_aws_cli
+        require_moto
+    fi
     ip netns add "$CL_ID-probe" 2>/dev/null \
         || skip_test "cannot create a network namespace here (container without CAP_SYS_ADMIN?)"
     ip netns del "$CL_ID-probe"
@@ -136,14 +172,15 @@ EOF
     } >"$dir/etc-corosync/corosync.conf"
 }
 
-# The first CIB every node boots with: no fencing in a test, and short
-# election/recheck timers so start-up takes seconds, not dc-deadtime's 20 s.
+# The first CIB every node boots with: fencing on, as in production (the
+# device is added once the nodes are up), and short election/recheck
+# timers so start-up takes seconds, not dc-deadtime's 20 s.
 cl_write_cib()
 {
     local cib=$1/var-lib-pacemaker/cib/cib.xml
     cibadmin --empty >"$cib" || return 1
     local prop
-    for prop in stonith-enabled=false dc-deadtime=2s cluster-recheck-interval=30s \
+    for prop in stonith-enabled=true stonith-timeout=30s dc-deadtime=2s cluster-recheck-interval=30s \
         election-timeout=5s; do
         CIB_file=$cib crm_attribute -t crm_config -n "${prop%%=*}" -v "${prop#*=}" \
             >/dev/null || return 1
@@ -156,12 +193,13 @@ cl_write_cib()
 cl_node_prepare()
 {
     local i=$1 dir=$CL_DIR/n$1 d
-    mkdir -p "$dir"/{etc-corosync,var-lib-corosync,run,log,ocf-extra} \
+    mkdir -p "$dir"/{etc-corosync,var-lib-corosync,run,log,ocf-extra,sbin-extra} \
         "$dir"/var-lib-pacemaker/{cib,pengine,blackbox,cores}
     chown -R hacluster:haclient "$dir/var-lib-pacemaker"
     chmod 750 "$dir"/var-lib-pacemaker/*
     chmod 755 "$dir" "$dir/log"
     : >"$dir/ocf-extra/route53"
+    install -m 755 "$CL_LIB_DIR/fence_r53ns" "$dir/sbin-extra/fence_r53ns"
     cl_write_corosync_conf "$dir"
     [ -f "$dir/var-lib-pacemaker/cib/cib.xml" ] || cl_write_cib "$dir"
 }
@@ -172,7 +210,7 @@ cl_node_start()
     local i=$1 dir=$CL_DIR/n$1 _
     rm -f "$dir/ready"
     ip netns exec "$(cl_ns "$i")" unshare --mount --uts --propagation private \
-        bash "$CL_NODE_SH" "$dir" "node$i" "$AGENT" >"$dir/log/node.log" 2>&1 &
+        bash "$CL_NODE_SH" "$dir" "node$i" "$AGENT" "$CL_ID" >"$dir/log/node.log" 2>&1 &
     CL_HOLDER[$i]=$!
     disown $!    # killed on purpose later: no "Killed" job report from bash
     for _ in $(seq 50); do
@@ -184,10 +222,12 @@ cl_node_start()
     cl_in "$i" corosync -f >>"$dir/log/corosync.out" 2>&1 &
     disown $!
     # The agent's AWS settings come from pacemakerd's environment, as from
-    # /etc/default/pacemaker on a real node.
+    # /etc/default/pacemaker on a real node.  With per-node metadata
+    # (CL_AWS=1) the agents use its default address, 169.254.169.254.
+    local imds=(AWS_EC2_METADATA_SERVICE_ENDPOINT="$SIM_IMDS_URL")
+    [ "$CL_AWS" = 1 ] && imds=()
     env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin PCMK_logfile="$dir/log/pacemaker.log" \
-        AWS_ENDPOINT_URL_ROUTE_53="$SIM_URL" AWS_CA_BUNDLE="$SIM_CA" \
-        AWS_EC2_METADATA_SERVICE_ENDPOINT="$SIM_IMDS_URL" \
+        AWS_ENDPOINT_URL_ROUTE_53="$SIM_URL" AWS_CA_BUNDLE="$SIM_CA" ${imds[@]+"${imds[@]}"} \
         nsenter -t "${CL_HOLDER[$i]}" -m -u -n -- pacemakerd >>"$dir/log/pacemaker.out" 2>&1 &
     disown $!
 }
@@ -219,12 +259,227 @@ cl_up()
     SIM_NETNS=$hub
     CL_ZONE=$(sim_ctl POST /_sim/zone "{\"name\": \"$CL_ZONE_NAME\"}" | sim_json_field - id) \
         || fail "cannot create the zone"
+    [ "$CL_AWS" = 1 ] && cl_aws_up
     for i in $(seq "$CL_N"); do
         cl_node_prepare "$i"
         cl_node_start "$i"
     done
     cl_wait_for "all $CL_N nodes online with a DC" 60 cl_all_online \
         || { cl_dump; fail "cluster did not form"; }
+    cl_fence_device
+}
+
+# cl_fence_device: the fence device every test runs with: fence_r53ns,
+# one plug (network namespace) per node, run by Pacemaker's fencer (no
+# delay; cl_partition sets one).
+cl_fence_device()
+{
+    local i map=""
+    for i in $(seq "$CL_N"); do map="$map${map:+;}node$i:$(cl_ns "$i")"; done
+    CL_FENCE_XML="<primitive id=\"fence-ns\" class=\"stonith\" type=\"fence_r53ns\">\
+<instance_attributes id=\"fence-ns-ia\">\
+<nvpair id=\"fence-ns-map\" name=\"pcmk_host_map\" value=\"$map\"/></instance_attributes>\
+<operations><op id=\"fence-ns-monitor\" name=\"monitor\" interval=\"60s\"/></operations></primitive>"
+    cl_in 1 cibadmin --create -o resources --xml-text "$CL_FENCE_XML" >/dev/null \
+        || fail "cannot add the fence device"
+    cl_wait_for "fence device fence-ns started" 60 cl_fence_ready \
+        || { cl_dump; fail "the fence device did not start"; }
+}
+
+cl_fence_ready()
+{
+    local n
+    n=$(cl_any_node) || return 1
+    [ -n "$(cl_locate fence-ns)" ] || { echo "fence-ns not running"; return 1; }
+    cl_in "$n" stonith_admin --list-registered 2>&1 | grep -q 'fence-ns' \
+        || { cl_in "$n" stonith_admin --list-registered 2>&1; return 1; }
+}
+
+# cl_aws_up: moto's EC2 in the hub, one instance + interface per node, the
+# route table, and each node's own metadata at 169.254.169.254:80.
+cl_aws_up()
+{
+    local hub=$CL_ID-hub i node
+    ip netns exec "$hub" "$MOTO_PY" -m moto.server -H "$CL_HUB_IP" -p "$CL_MOTO_PORT" \
+        >"$CL_DIR/moto.log" 2>&1 &
+    CL_MOTO_PID=$!
+    cl_wait_for "moto server up" 30 ip netns exec "$hub" \
+        curl -sf -o /dev/null "$CL_MOTO_URL/moto-api/" \
+        || fail "moto did not start: $(tail -n 5 "$CL_DIR/moto.log")"
+    # shellcheck disable=SC2046
+    ip netns exec "$hub" "$MOTO_PY" "$CL_LIB_DIR/ec2-setup.py" "$CL_MOTO_URL" \
+        "$CL_OVERLAY" $(for i in $(seq "$CL_N"); do cl_ip "$i"; done) >"$CL_DIR/ec2.json" \
+        || fail "cannot set up moto's EC2"
+    CL_RTB=$(sim_json_field "$CL_DIR/ec2.json" route_table)
+    for i in $(seq "$CL_N"); do
+        node=$(sim_json_field "$CL_DIR/ec2.json" nodes $((i - 1)))
+        CL_ENI[$i]=$(sim_json_field - interface_id <<<"$node")
+        ip -n "$(cl_ns "$i")" link set eth0 address "$(sim_json_field - mac <<<"$node")"
+        ip -n "$(cl_ns "$i")" addr add 169.254.169.254/32 dev lo
+        sim_ctl POST /_sim/imds-node "$("$PYTHON3" -c '
+import json, sys
+d = json.loads(sys.argv[1]); d.update(name=sys.argv[2], netns=sys.argv[3])
+print(json.dumps(d))' "$node" "node$i" "/run/netns/$(cl_ns "$i")")" >/dev/null \
+            || fail "cannot start node$i's instance metadata"
+    done
+    # aws-vpc-move-ip's awscli: the real CLI, pointed at moto, with a
+    # config file of its own holding the profile aws-vpc-move-ip names
+    # (--profile default), as ~/.aws/config on an instance; credentials
+    # come from the node's instance role, as on EC2.
+    CL_AWSCLI=$CL_DIR/aws-moto
+    printf '[default]\nregion = us-east-1\n' >"$CL_DIR/aws-config"
+    printf '%s\n' '#!/bin/sh' \
+        "AWS_CONFIG_FILE=$CL_DIR/aws-config AWS_SHARED_CREDENTIALS_FILE=/dev/null" \
+        'export AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE' \
+        "exec /usr/bin/aws --endpoint-url $CL_MOTO_URL \"\$@\"" >"$CL_AWSCLI"
+    chmod 755 "$CL_AWSCLI"
+}
+
+# cl_route: the network interface moto's route table sends $CL_OVERLAY/32
+# to ("" if none), asked with DescribeRouteTables (moto checks no signature).
+cl_route()
+{
+    ip netns exec "$CL_ID-hub" curl -s --max-time 5 "$CL_MOTO_URL/" \
+        -H 'Authorization: AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0' \
+        -d "Action=DescribeRouteTables&Version=2016-11-15&RouteTableId.1=$CL_RTB" \
+        | "$PYTHON3" -c '
+import re, sys
+doc = sys.stdin.read()
+for item in re.findall(r"<item>(.*?)</item>", doc, re.S):
+    if "<destinationCidrBlock>%s/32<" % sys.argv[1] in item:
+        m = re.search(r"<networkInterfaceId>([^<]*)<", item)
+        print(m.group(1) if m else "")
+' "$CL_OVERLAY"
+}
+
+# cl_right NODE VALUE: dns runs on NODE, moto routes the overlay IP to
+# NODE's interface, and the record holds VALUE.
+cl_right()
+{
+    local route rec want=${CL_ENI[${1#node}]}
+    route=$(cl_route) rec=$(cl_record)
+    [ "$route" = "$want" ] && [ "$rec" = "$2" ] && [ "$(cl_locate dns)" = "$1" ] \
+        || { echo "route -> '$route' (want $want), record '$rec' (want $2), dns on '$(cl_locate dns)'"; return 1; }
+}
+
+# cl_changes_since T: the client of every successful
+# ChangeResourceRecordSets the simulator saw after T (epoch), one a line.
+cl_changes_since()
+{
+    sim_ctl GET /_sim/stats | "$PYTHON3" -c '
+import json, sys
+for e in json.load(sys.stdin)["log"]:
+    if e["op"] == "ChangeResourceRecordSets" and e["status"] == 200 and e["t"] > float(sys.argv[1]):
+        print(e.get("peer", ""))' "$1"
+}
+
+# cl_requests_since IP T: how many Route 53 requests came from IP after T.
+cl_requests_since()
+{
+    sim_ctl GET /_sim/stats | "$PYTHON3" -c '
+import json, sys
+print(sum(1 for e in json.load(sys.stdin)["log"]
+          if e.get("peer") == sys.argv[1] and e["t"] > float(sys.argv[2])))' "$1" "$2"
+}
+
+# cl_moto_lines: how many lines moto has logged (a mark for cl_moto_since).
+cl_moto_lines() { wc -l <"$CL_DIR/moto.log"; }
+
+# cl_moto_since MARK IP: how many requests moto logged from IP after MARK.
+cl_moto_since() { tail -n +"$(($1 + 1))" "$CL_DIR/moto.log" | grep -c "^$2 "; }
+
+# cl_fence_events: how many fencing actions succeeded so far.
+cl_fence_events() { cl_fence_history | grep -c 'successful'; }
+
+# cl_partition NODE DELAY: with configuration A running on NODE, cut NODE
+# off the other nodes (it stays up and still reaches AWS); DELAY is the
+# fence device's pcmk_delay_base meanwhile.  Checks: NODE is fenced (by a
+# node of the others), the group then runs on a survivor, route and record
+# right there, the record written once after the cut (by the survivor), no
+# Route 53 or EC2 request from NODE after the fence, nothing moves back.
+# With 3 nodes, NODE (the minority) stopped dns and overlay before it was
+# fenced.  Prints the times from the cut.
+cl_partition()
+{
+    local active=$1 delay=$2 i=${1#node} survivor="" before t0 tf mark logmark n r line
+    cl_in "$(cl_any_node)" crm_resource -r fence-ns --set-parameter pcmk_delay_base \
+        --parameter-value "$delay" >/dev/null 2>&1
+    cl_settle 60
+    cl_wait_for "fence device registered again" 30 cl_fence_ready >/dev/null
+    before=$(cl_fence_events)
+    logmark=$(wc -l <"$CL_DIR/n$i/log/pacemaker.log")
+    t0=$(date +%s.%N)
+    cl_cut "$i"
+    if tf=$(cl_fenced_at "$i" 90); then
+        CL_HOLDER[$i]=      # (cl_fenced_at ran in a subshell)
+        ok "partition ($CL_N nodes): $active was fenced"
+        printf '# PARTITION (%s nodes): %s cut off -> fenced after %.1f s\n' "$CL_N" "$active" \
+            "$(echo "$tf - $t0" | bc)"
+    else
+        not_ok "partition ($CL_N nodes): $active was fenced"
+        cl_dump
+        tf=$(date +%s.%3N)
+    fi
+    mark=$(cl_moto_lines)
+    for n in $(seq "$CL_N"); do
+        [ "$n" != "$i" ] && ! cl_no_process "$n" >/dev/null && survivor="$survivor node$n"
+    done
+    same "partition ($CL_N nodes): the others stay up" "$((CL_N - 1))" "$(wc -w <<<"$survivor")"
+    if cl_wait_for "dns started on one of:$survivor" 90 cl_dns_on_one_of $survivor; then
+        survivor=$(cl_locate dns)
+    else
+        not_ok "partition ($CL_N nodes): dns started on a survivor"
+        cl_dump
+        return 1
+    fi
+    if cl_wait_for "route and record right on $survivor" 90 cl_right "$survivor" "$(cl_ip "${survivor#node}")"; then
+        ok "partition ($CL_N nodes): $survivor runs the group: route and record on $survivor"
+        printf '# PARTITION (%s nodes): %s cut off -> route and record right on %s in %.1f s\n' \
+            "$CL_N" "$active" "$survivor" "$(echo "$(date +%s.%N) - $t0" | bc)"
+    else
+        not_ok "partition ($CL_N nodes): route and record on $survivor"
+        cl_dump
+    fi
+    cl_settle 60
+    same "partition ($CL_N nodes): one fencing action" $((before + 1)) "$(cl_fence_events)"
+    if cl_fence_history | grep -q "reboot of $active successful: delegate=node"; then
+        ok "partition ($CL_N nodes): the fencer's history: reboot of $active by another node"
+    else
+        not_ok "partition ($CL_N nodes): the fencer's history: reboot of $active by another node" \
+            "$(cl_fence_history)"
+    fi
+    same "partition ($CL_N nodes): the record written once after the cut, by $survivor" \
+        "$(cl_ip "${survivor#node}")" "$(cl_changes_since "$t0" | tr '\n' ' ' | sed 's/ $//')"
+    same "partition ($CL_N nodes): no Route 53 request from $active after the fence" 0 \
+        "$(cl_requests_since "$(cl_ip "$i")" "$tf")"
+    same "partition ($CL_N nodes): no EC2 request from $active after the fence" 0 \
+        "$(cl_moto_since "$mark" "$(cl_ip "$i")")"
+    if [ "$CL_N" -ge 3 ]; then
+        tail -n +"$((logmark + 1))" "$CL_DIR/n$i/log/pacemaker.log" >"$CL_DIR/minority.log"
+        for r in dns overlay; do
+            line=$(grep "Result of stop operation for $r on $active: ok" "$CL_DIR/minority.log")
+            if [ -n "$line" ]; then
+                ok "partition ($CL_N nodes): the minority $active stopped $r before it was fenced"
+                printf '# PARTITION (%s nodes): the minority stopped %s %.1f s after the cut\n' "$CL_N" "$r" \
+                    "$(echo "$(date -d "$(cut -c1-19 <<<"$line")" +%s.%3N) - $t0" | bc)"
+            else
+                not_ok "partition ($CL_N nodes): the minority $active stopped $r before it was fenced" \
+                    "$(grep -E 'quorum|stop operation' "$CL_DIR/minority.log" | tail -n 5)"
+            fi
+        done
+    fi
+    sleep 4    # a few more monitors: nothing moves back
+    same "partition ($CL_N nodes): still right on $survivor a few monitors later" "" \
+        "$(cl_right "$survivor" "$(cl_ip "${survivor#node}")")"
+    same "partition ($CL_N nodes): and the record still written once" 1 "$(cl_changes_since "$t0" | wc -l)"
+}
+
+# cl_dns_on_one_of NODE...: dns runs on one of NODE.
+cl_dns_on_one_of()
+{
+    local at
+    at=$(cl_locate dns)
+    [ -n "$at" ] && grep -qw "$at" <<<"$*" || { echo "dns on '$at'"; return 1; }
 }
 
 # cl_all_online: every node up that is not crashed, and a DC elected.
@@ -269,12 +524,65 @@ cl_kill()
     CL_HOLDER[$i]=
 }
 
+# cl_cut I: node I loses the other nodes (unicast to them dropped, both
+# ways) but keeps the hub: it still reaches Route 53, EC2 and its metadata,
+# as a node cut off by a failed switch between the nodes would.
+cl_cut()
+{
+    local i=$1 j
+    for j in $(seq "$CL_N"); do
+        [ "$j" = "$i" ] && continue
+        ip -n "$(cl_ns "$i")" route add blackhole "$(cl_ip "$j")/32"
+        ip -n "$(cl_ns "$j")" route add blackhole "$(cl_ip "$i")/32"
+    done
+}
+
+# cl_heal I: undo cl_cut I.
+cl_heal()
+{
+    local i=$1 j
+    for j in $(seq "$CL_N"); do
+        [ "$j" = "$i" ] && continue
+        ip -n "$(cl_ns "$i")" route del blackhole "$(cl_ip "$j")/32" 2>/dev/null
+        ip -n "$(cl_ns "$j")" route del blackhole "$(cl_ip "$i")/32" 2>/dev/null
+    done
+    return 0
+}
+
+# cl_no_process I: node I's namespace has no process left.
+cl_no_process()
+{
+    local p
+    p=$(ip netns pids "$(cl_ns "$1")")
+    [ -z "$p" ] || { echo "node$1 still runs: $(tr '\n' ' ' <<<"$p")"; return 1; }
+}
+
+# cl_fenced_at I SECS: wait (at most SECS) until node I has no process
+# left, polling every 0.05 s; print the time (epoch, ms) first seen so.
+# Run as $(...), the caller then clears CL_HOLDER[I] itself.
+cl_fenced_at()
+{
+    local i=$1 end=$(($(date +%s) + $2))
+    while ! cl_no_process "$i" >/dev/null; do
+        if [ "$(date +%s)" -ge "$end" ]; then
+            cl_no_process "$i" >&2
+            return 1
+        fi
+        sleep 0.05
+    done
+    date +%s.%3N
+}
+
+# cl_fence_history: every fencing action the cluster's fencer knows of.
+cl_fence_history() { cl_in "$(cl_any_node)" stonith_admin --history='*' --verbose 2>&1; }
+
 # cl_boot I: node I comes back as after a reboot: empty /run, no virtual IP
 # left on eth0, link up, daemons started.
 cl_boot()
 {
     local i=$1 dir=$CL_DIR/n$1
     rm -rf "${dir:?}/run" && mkdir -p "$dir/run"
+    cl_heal "$i"
     ip -n "$(cl_ns "$i")" addr flush dev eth0
     ip -n "$(cl_ns "$i")" addr add "$(cl_ip "$i")/24" dev eth0
     ip -n "$(cl_ns "$i")" link set eth0 up
@@ -296,6 +604,11 @@ cl_down()
 {
     local ns p
     sim_stop
+    if [ -n "$CL_MOTO_PID" ]; then
+        kill "$CL_MOTO_PID" 2>/dev/null
+        wait "$CL_MOTO_PID" 2>/dev/null
+        CL_MOTO_PID=
+    fi
     for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$CL_ID-"); do
         for p in $(ip netns pids "$ns" 2>/dev/null); do
             kill -9 "$p" 2>/dev/null && CL_KILLED_PIDS+=("$p")
@@ -385,10 +698,20 @@ cl_dump()
     n=$(cl_any_node) && { echo "--- crm_mon -1 -r -f (node$n):"; cl_in "$n" crm_mon -1 -r -f 2>&1; }
     for i in $(seq "$CL_N"); do
         echo "--- node$i pacemaker.log (last 40 lines, agent and errors):"
-        grep -E 'route53|error|warning|dns|vip' "$CL_DIR/n$i/log/pacemaker.log" 2>/dev/null | tail -n 40
+        grep -E 'route53|error|warning|dns|vip|fence' "$CL_DIR/n$i/log/pacemaker.log" 2>/dev/null | tail -n 40
     done
+    echo "--- fencing history:"
+    [ -n "$n" ] && cl_in "$n" stonith_admin --history='*' 2>&1 | tail -n 10
     echo "--- simulator log (last 20 lines):"
     tail -n 20 "$SIM_DIR/sim.log" 2>/dev/null
+    if [ "$CL_AWS" = 1 ]; then
+        echo "--- moto's route for $CL_OVERLAY/32: $(cl_route); moto log (last 10 lines):"
+        tail -n 10 "$CL_DIR/moto.log" 2>/dev/null
+        for i in $(seq "$CL_N"); do
+            echo "--- node$i pacemaker.log, aws-vpc-move-ip (last 15 lines):"
+            grep -E 'aws-vpc-move-ip|overlay' "$CL_DIR/n$i/log/pacemaker.log" 2>/dev/null | tail -n 15
+        done
+    fi
 } >&2
 
 # cl_monitor_rc R N: rc-code of R's last recurring monitor on node N, from
@@ -418,14 +741,15 @@ cl_failcount()
     echo "${v:-0}"
 }
 
-# cl_wipe: remove every resource and constraint (Pacemaker stops them),
-# reset resource defaults, and remove the record.
+# cl_wipe: remove every resource but the fence device, and every
+# constraint (Pacemaker stops them), reset resource defaults, and remove
+# the record.
 cl_wipe()
 {
     local n
     n=$(cl_any_node)
     cl_in "$n" cibadmin --replace -o constraints --xml-text '<constraints/>' >/dev/null
-    cl_in "$n" cibadmin --replace -o resources --xml-text '<resources/>' >/dev/null
+    cl_in "$n" cibadmin --replace -o resources --xml-text "<resources>$CL_FENCE_XML</resources>" >/dev/null
     cl_in "$n" cibadmin --replace -o rsc_defaults --xml-text '<rsc_defaults/>' >/dev/null 2>&1
     cl_settle 60
     cl_in "$n" crm_resource --cleanup >/dev/null 2>&1

@@ -2,9 +2,10 @@
 # The agent in a real two-node corosync + Pacemaker cluster (network
 # namespaces, tests/cluster/lib.sh), configured by the README's own pcs and
 # crm blocks, credentials from the simulator's IMDS role.  Scenarios:
-# start, switchover, drift, Route 53 brownout (pcs block: virtual IP,
-# ip_resource, order + colocation); start, node failure (timed),
-# switchback "automatic" and "intelligent" (crm group: interface).
+# start, switchover, drift (no fencing), Route 53 brownout (pcs block:
+# virtual IP, ip_resource, order + colocation); start, node failure (fenced,
+# timed), switchback "automatic" and "intelligent" (crm group: interface).
+# Fencing is on (fence_r53ns, see lib.sh).
 set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -78,6 +79,7 @@ active=$(cl_locate dns)    # without stickiness it may stay or go back; either i
 
 # 4. Drift: the record changed behind the cluster's back.
 echo "# [${SECONDS}s] 4. Drift"
+fenced_before=$(cl_fence_events)
 sim_ctl POST /_sim/record "{\"zone\": \"$CL_ZONE\", \"name\": \"$CL_RECORD\", \"type\": \"A\", \"ttl\": 10, \"values\": [\"192.0.2.99\"]}" >/dev/null
 same "4 drift: record now wrong" "192.0.2.99" "$(cl_record)"
 wait_or_dump "4 drift: record repaired" 30 record_is "$VIP" \
@@ -85,6 +87,7 @@ wait_or_dump "4 drift: record repaired" 30 record_is "$VIP" \
 cl_settle 60
 same "4 drift: fail count of dns on $active is 1" 1 "$(cl_failcount dns "$active")"
 same "4 drift: dns stayed on $active" "$active" "$(cl_locate dns)"
+same "4 drift: the restart fenced nobody (stop succeeded)" "$fenced_before" "$(cl_fence_events)"
 cl_in 1 crm_resource --cleanup -r dns >/dev/null 2>&1
 cl_settle 60
 
@@ -127,6 +130,7 @@ same "1 start (group, interface): record holds node1's own address" "$(cl_ip 1)"
 
 # 3. Node failure, timed: kill → record INSYNC with the survivor's address.
 echo "# [${SECONDS}s] 3. Node failure, timed"
+fenced_before=$(cl_fence_events)
 t0=$(date +%s.%N)
 cl_kill 1
 if cl_wait_for "record holds node2's address" 60 record_is "$(cl_ip 2)"; then
@@ -140,6 +144,10 @@ fi
 wait_or_dump "3 node failure: dns started on node2" 60 located dns node2 \
     && ok "3 node failure: crm_resource --locate: dns on node2"
 same "3 node failure: the UPSERT came from node2" "$(cl_ip 2)" "$(last_upsert_peer)"
+same "3 node failure: node2 fenced node1 first" "$((fenced_before + 1))" "$(cl_fence_events)"
+cl_fence_history | grep -q "reboot of node1 successful: delegate=node2" \
+    && ok "3 node failure: the fencer's history: reboot of node1 by node2" \
+    || not_ok "3 node failure: the fencer's history: reboot of node1 by node2" "$(cl_fence_history)"
 
 # 6a. Switchback "automatic": node1 returns, the group moves back.
 echo "# [${SECONDS}s] 6a. Switchback automatic"

@@ -5,14 +5,7 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 
 : "${AGENT:?AGENT must name the built agent}"
-MOTO_PY=
-# moto is not in Debian 12: look in PATH, then in pyenv's Pythons (where
-# this project's machines have it).
-for py in "${MOTO_PYTHON:-}" "$PYTHON3" python3 /usr/bin/python3 \
-    "${PYENV_ROOT:-${HOME:-/root}/.pyenv}"/versions/*/bin/python3 /root/.pyenv/versions/*/bin/python3; do
-    [ -n "$py" ] && "$py" -c 'import moto.server' 2>/dev/null && { MOTO_PY=$py; break; }
-done
-[ -n "$MOTO_PY" ] || skip_test "no python3 with moto (set MOTO_PYTHON); moto conformance not run"
+require_moto
 AWS=/usr/bin/aws
 [ -x "$AWS" ] || skip_test "AWS CLI not installed (Debian: awscli)"
 

@@ -42,13 +42,22 @@ Control API (JSON, not signed), for tests only:
   GET  /_sim/stats   {"requests": {op: n, "imds": n},
                       "rejected_signatures": n, "throttled": n,
                       "by_fault": {kind: n},
-                      "log": [{"op", "status", "akid", "fault", "peer"}],
+                      "log": [{"op", "status", "akid", "fault", "peer",
+                               "t" (Unix time), "node" (IMDS of a node)}],
                      a ChangeResourceRecordSets entry whose batch was read
                      also has "changes": [[action, name, type, [values]]]
                      and "applied": true/false
                       "dns": {see DNS below}}
                      (STS ops and their log entries: see STS below)
   POST /_sim/reset-stats
+  POST /_sim/imds-node {"name": "node1", "netns": "/run/netns/NS",
+                     "address": "169.254.169.254", "port": 80,
+                     "instance_id", "mac", "interface_id", "local_ipv4"}
+                     one more IMDSv2 listener, on ADDRESS:PORT inside that
+                     network namespace (root only; the address must be up
+                     there), serving that node's instance-id, mac,
+                     network/interfaces/macs/<mac>/interface-id and
+                     local-ipv4, and the same role credentials as --imds-port
   GET  /_sim/issued  {"akids", "secrets", "tokens": [...] in issue order,
                       "imds_tokens": [...]} what IMDS and STS handed out;
                      "sts": {"akids", "secrets", "tokens",
@@ -911,18 +920,20 @@ class Stats:
         self.by_fault = {}
 
     def add(self, op, status, akid=None, fault=None, rejected=False,
-            request=None, peer=None, **extra):
+            request=None, peer=None, node=None, **extra):
         """status 0: no HTTP answer (connection reset).  request: for IMDS,
         "METHOD path".  peer: the client's address (which cluster node)."""
         with self.lock:
             self.requests[op] = self.requests.get(op, 0) + 1
             self.rejected += 1 if rejected else 0
             entry = {"op": op, "status": status, "akid": akid,
-                     "fault": fault}
+                     "fault": fault, "t": round(time.time(), 3)}
             if request:
                 entry["request"] = request
             if peer:
                 entry["peer"] = peer
+            if node:
+                entry["node"] = node
             if fault:
                 self.by_fault[fault] = self.by_fault.get(fault, 0) + 1
             # STS: role, session, region, ...; a batch: its changes.  A
@@ -2594,6 +2605,7 @@ class ControlApi:
                 ("GET", "/_sim/issued"): self.issued,
                 ("POST", "/_sim/role"): self.sim.sts.control_role,
                 ("GET", "/_sim/roles"): self.sim.sts.control_roles,
+                ("POST", "/_sim/imds-node"): self.imds_node,
             }
             if route not in handlers:
                 self.reply(404, {"error": "no control route %s %s" % route})
@@ -2634,6 +2646,20 @@ class ControlApi:
             out["imds_tokens"] = list(self.sim.imds_tokens)
         out["sts"] = self.sim.sts.issued()
         return 200, out
+
+    NODE_KEYS = ("instance_id", "mac", "interface_id", "local_ipv4")
+
+    def imds_node(self, d, p):
+        node = {k: str(d[k]) for k in self.NODE_KEYS}
+        node["name"] = str(d["name"])
+        node["mac"] = node["mac"].lower()
+        addr = (d.get("address", "169.254.169.254"), int(d.get("port", 80)))
+        srv = listen_in_netns(d["netns"], addr)
+        srv.sim, srv.node = self.sim, node
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        log("imds for %s on %s:%d in %s" % (node["name"], addr[0], addr[1],
+                                            d["netns"]))
+        return 200, {"name": node["name"]}
 
     def reset_stats(self, d, p):
         with self.sim.stats.lock:
@@ -3139,8 +3165,10 @@ class ImdsHandler(Handler):
         kind = self.sim.faults.take("imds")
         if kind is None or not self.fault(kind):
             method()
+        node = getattr(self.server, "node", None)
         self.sim.stats.add("imds", self.last_status, fault=kind,
-                           request="%s %s" % (self.command, self.path))
+                           request="%s %s" % (self.command, self.path),
+                           node=node["name"] if node else None)
 
     def fault(self, kind):
         """Apply a fault for op "imds".  True if answered."""
@@ -3190,6 +3218,9 @@ class ImdsHandler(Handler):
         with self.sim.lock:
             expiry = self.sim.imds_tokens.get(token or "")
             cfg = dict(self.sim.imds)
+        node = getattr(self.server, "node", None)
+        if node:
+            cfg.update(node, public_ipv4=None)
         if expiry is None or expiry < time.time():
             self.text(401, "Unauthorized")          # IMDSv1 is off
             return
@@ -3202,6 +3233,12 @@ class ImdsHandler(Handler):
                 self.text(200, val)
             else:
                 self.text(404, "Not Found")
+        elif node and path in ("/latest/meta-data/instance-id",
+                               "/latest/meta-data/mac"):
+            self.text(200, node[path.rsplit("/", 1)[1].replace("-", "_")])
+        elif node and path == ("/latest/meta-data/network/interfaces/macs/"
+                               "%s/interface-id" % node["mac"]):
+            self.text(200, node["interface_id"])
         elif path == self.CREDS and role:
             self.text(200, role)
         elif role and path in (self.CREDS + role, self.CREDS + role + "/"):
@@ -3277,6 +3314,39 @@ def self_test_sigv4(suite):
                 print("FAIL %s\n--- ours:\n%s\n---" % (base, creq))
     print("sigv4 self-test: %d cases, %d failures" % (cases, failures))
     return failures if cases else 1
+
+
+CLONE_NEWNET = 0x40000000
+
+
+def listen_in_netns(netns, addr):
+    """An IMDS server whose socket lives in network namespace NETNS (a
+    path such as /run/netns/NAME).  The socket is made in a thread of its
+    own that enters the namespace (setns is per thread), so no other
+    thread of the simulator moves."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    result = {}
+
+    def make():
+        try:
+            fd = os.open(netns, os.O_RDONLY)
+            try:
+                if libc.setns(fd, CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), "setns %s" % netns)
+            finally:
+                os.close(fd)
+            result["srv"] = PlainServer(addr, ImdsHandler)
+        except OSError as e:
+            result["err"] = e
+
+    t = threading.Thread(target=make)
+    t.start()
+    t.join()
+    if "err" in result:
+        raise ValueError("cannot listen on %s:%d in %s: %s"
+                         % (addr[0], addr[1], netns, result["err"]))
+    return result["srv"]
 
 
 def load_context(cert, key):
