@@ -54,7 +54,7 @@ last=
 fenced=0
 while :; do
     now=$(cl_record)
-    t=$(echo "$(date +%s.%N) - $t0" | bc)
+    t=$(cl_since "$t0")
     if [ "$now" != "$last" ]; then
         printf '    %5.1f s  www.example.com.  A  %s\n' "$t" "$now"
         last=$now

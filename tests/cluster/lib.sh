@@ -33,6 +33,8 @@
 #   cl_cut I / cl_heal I    cut node I off the other nodes (it keeps the hub) / undo
 #   cl_fenced_at I SECS     wait until node I has no process left; print when (epoch)
 #   cl_fence_history        the fencer's history (what was fenced, by whom)
+#   cl_since T0 [T1]        seconds from epoch T0 to T1 (default: now), one decimal
+#   cl_aws_sed              the sed that fits the README's aws-vpc-move-ip blocks to the test
 #   cl_wait_for DESC SECS CMD...   poll CMD until it succeeds (bounded)
 #   cl_settle [SECS]        wait until the cluster has no pending actions
 #   cl_wipe                 remove all resources, constraints, defaults, the record
@@ -414,7 +416,7 @@ cl_partition()
         CL_HOLDER[$i]=      # (cl_fenced_at ran in a subshell)
         ok "partition ($CL_N nodes): $active was fenced"
         printf '# PARTITION (%s nodes): %s cut off -> fenced after %.1f s\n' "$CL_N" "$active" \
-            "$(echo "$tf - $t0" | bc)"
+            "$(cl_since "$t0" "$tf")"
     else
         not_ok "partition ($CL_N nodes): $active was fenced"
         cl_dump
@@ -435,7 +437,7 @@ cl_partition()
     if cl_wait_for "route and record right on $survivor" 90 cl_right "$survivor" "$(cl_ip "${survivor#node}")"; then
         ok "partition ($CL_N nodes): $survivor runs the group: route and record on $survivor"
         printf '# PARTITION (%s nodes): %s cut off -> route and record right on %s in %.1f s\n' \
-            "$CL_N" "$active" "$survivor" "$(echo "$(date +%s.%N) - $t0" | bc)"
+            "$CL_N" "$active" "$survivor" "$(cl_since "$t0")"
     else
         not_ok "partition ($CL_N nodes): route and record on $survivor"
         cl_dump
@@ -461,7 +463,7 @@ cl_partition()
             if [ -n "$line" ]; then
                 ok "partition ($CL_N nodes): the minority $active stopped $r before it was fenced"
                 printf '# PARTITION (%s nodes): the minority stopped %s %.1f s after the cut\n' "$CL_N" "$r" \
-                    "$(echo "$(date -d "$(cut -c1-19 <<<"$line")" +%s.%3N) - $t0" | bc)"
+                    "$(cl_since "$t0" "$(date -d "$(cut -c1-19 <<<"$line")" +%s.%3N)")"
             else
                 not_ok "partition ($CL_N nodes): the minority $active stopped $r before it was fenced" \
                     "$(grep -E 'quorum|stop operation' "$CL_DIR/minority.log" | tail -n 5)"
@@ -657,6 +659,13 @@ cl_apply()
 
 # The monitor interval the tests use instead of the README's 30 s.
 CL_FAST_MONITOR="s/monitor interval=30s/monitor interval=$CL_MONITOR_INTERVAL/"
+# cl_aws_sed: the 3 s monitor, moto's route table and the awscli wrapper
+# in the README's aws-vpc-move-ip blocks (after cl_up with CL_AWS=1).
+cl_aws_sed() { echo "$CL_FAST_MONITOR; s/rtb-0123456789abcdef0/$CL_RTB/; s|awscli=/usr/bin/aws|awscli=$CL_AWSCLI|"; }
+
+# cl_since T0 [T1]: seconds from T0 to T1 (epoch, fractions allowed; T1
+# defaults to now), with one decimal.
+cl_since() { awk -v a="$1" -v b="${2:-$(date +%s.%N)}" 'BEGIN { printf "%.1f", b - a }'; }
 
 # cl_record: the record's values at the simulator, comma-separated ("" if none).
 cl_record()

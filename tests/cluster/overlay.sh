@@ -24,7 +24,6 @@ SECONDS=0
 other_of() { [ "$1" = node1 ] && echo node2 || echo node1; }
 ip_of() { cl_ip "${1#node}"; }
 wait_or_dump() { cl_wait_for "$@" || { not_ok "$1"; cl_dump; return 1; }; }
-secs_since() { printf '%.1f' "$(echo "$(date +%s.%N) - $1" | bc)"; }
 test_defaults()
 {
     cl_in 1 crm_attribute -t rsc_defaults -n migration-threshold -v 3 >/dev/null
@@ -72,7 +71,7 @@ scenarios()
     cl_kill "${active#node}"
     if cl_wait_for "route and record right on $target" 120 cl_right "$target" "$(value_on "$target")"; then
         ok "$CONFIG crash: route and record follow to $target"
-        echo "# CRASH ($CONFIG): $active killed -> route and record right on $target in $(secs_since "$t0") s"
+        echo "# CRASH ($CONFIG): $active killed -> route and record right on $target in $(cl_since "$t0") s"
     else
         not_ok "$CONFIG crash: route and record follow to $target"
         cl_dump
@@ -114,7 +113,7 @@ same "fence_r53ns with action=status, port= on stdin: ON" "Status: ON 0" \
 same "fence_r53ns -o monitor: 0" 0 "$(cl_in 1 fence_r53ns -o monitor >/dev/null 2>&1; echo $?)"
 same "fence_r53ns refuses a namespace not of the test's (exit 1)" 1 \
     "$(cl_in 1 fence_r53ns -o off -n "$CL_ID-hub" >/dev/null 2>&1; echo $?)"
-README_SED="$CL_FAST_MONITOR; s/rtb-0123456789abcdef0/$CL_RTB/; s|awscli=/usr/bin/aws|awscli=$CL_AWSCLI|"
+README_SED=$(cl_aws_sed)
 
 # ---- Configuration B (crm): the overlay IP in the record --------------------
 CONFIG=B

@@ -45,7 +45,7 @@ sim_ctl POST /_sim/reset-stats >/dev/null
 t0=$(date +%s.%N)
 cl_kill "${active#node}"
 if cl_wait_for "a survivor's UPSERT" 60 upsert_elsewhere "$(cl_ip "${active#node}")"; then
-    t=$(echo "$(date +%s.%N) - $t0" | bc)
+    t=$(cl_since "$t0")
     from=$(cl_peers ChangeResourceRecordSets | tail -n 1)
     ok "node failure: a survivor rewrote the record"
     printf '# FAILOVER (3 nodes): %s killed -> record INSYNC from %s in %.1f s\n' "$active" "$from" "$t"
@@ -85,7 +85,7 @@ cl_in 1 crm_attribute -t rsc_defaults -n migration-threshold -v 3 >/dev/null
 cl_in 1 crm_attribute -t rsc_defaults -n resource-stickiness -v 100 >/dev/null
 cl_in 1 crm_attribute -t crm_config -n no-quorum-policy -v stop >/dev/null
 cl_apply 1 "Configuration A, crm:" \
-    "$CL_FAST_MONITOR; s/rtb-0123456789abcdef0/$CL_RTB/; s|awscli=/usr/bin/aws|awscli=$CL_AWSCLI|" \
+    "$(cl_aws_sed)" \
     || { cl_dump; fail "the README's configuration A (crm) failed"; }
 check "crm_verify accepts configuration A (crm)" cl_in 1 crm_verify -L
 cl_settle 90

@@ -134,7 +134,7 @@ fenced_before=$(cl_fence_events)
 t0=$(date +%s.%N)
 cl_kill 1
 if cl_wait_for "record holds node2's address" 60 record_is "$(cl_ip 2)"; then
-    t=$(echo "$(date +%s.%N) - $t0" | bc)
+    t=$(cl_since "$t0")
     ok "3 node failure: record follows to node2"
     printf '# FAILOVER: node1 killed -> record INSYNC on node2 in %.1f s\n' "$t"
 else
