@@ -236,8 +236,10 @@ static r53_rc wait_insync(const struct action_env *e, struct r53_client *r53,
 #define PUBLISH_TRIES 3
 
 /* This resource's marker, or R53_OK with marker[0] == '\0' when
- * ownership is off. */
-static r53_rc own_marker(const struct action_env *e, struct owner_id *me, char *marker, size_t len)
+ * ownership is off.  known: the cluster start wrote (state file), which
+ * spares monitor and stop a crm_attribute; NULL in start. */
+static r53_rc own_marker(const struct action_env *e, const char *known, struct owner_id *me,
+                         char *marker, size_t len)
 {
     long t = (long)time_left(e) / 2;
     r53_rc rc = R53_OK;
@@ -246,7 +248,7 @@ static r53_rc own_marker(const struct action_env *e, struct owner_id *me, char *
     if (e->p->ownership == OWNERSHIP_OFF) {
         return R53_OK;
     }
-    if ((rc = owner_self(e->p, t < OWNER_TIMEOUT_MS ? t : OWNER_TIMEOUT_MS, me)) == R53_OK) {
+    if ((rc = owner_self(e->p, known, t < OWNER_TIMEOUT_MS ? t : OWNER_TIMEOUT_MS, me)) == R53_OK) {
         owner_marker(me, marker, len);
     }
     return rc;
@@ -279,15 +281,17 @@ static r53_rc may_claim(const struct action_env *e, const struct r53_name *name,
 /* Write the record, and with ownership our marker, as one
  * compare-and-swap batch built from what was just read; when the name
  * changed in between, Route 53 refuses the batch and start reads again. */
-static r53_rc publish(const struct action_env *e, struct r53_client *r53, const struct state *st,
+static r53_rc publish(const struct action_env *e, struct r53_client *r53, struct state *st,
                       const char *comment, struct r53_change_info *info)
 {
     struct owner_id me;
     char marker[300];
     struct r53_name name;
     struct owner_batch b;
-    r53_rc rc = own_marker(e, &me, marker, sizeof(marker));
+    r53_rc rc = own_marker(e, NULL, &me, marker, sizeof(marker));
     const char *value[] = { st->value };
+
+    snprintf(st->owner, sizeof(st->owner), "%s", marker[0] != '\0' ? me.cluster : "");
 
     if (rc == R53_OK && marker[0] == '\0') {
         struct r53_change up = { "UPSERT", st->fqdn, st->type, st->ttl, value, 1 };
@@ -389,7 +393,7 @@ static r53_rc delete_own_record(const struct action_env *e, const struct state *
 
     session_init(&s, e->p, e->deadline_ms);
     if ((rc = session_route53(&s, &r53)) != R53_OK ||
-        (rc = own_marker(e, &me, marker, sizeof(marker))) != R53_OK ||
+        (rc = own_marker(e, st->owner, &me, marker, sizeof(marker))) != R53_OK ||
         (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name)) != R53_OK) {
         goto cleanup;
     }
@@ -484,7 +488,8 @@ static void judge_name(const struct action_env *e, const struct r53_name *name,
     } else {
         outcome(out, MONITOR_RUNNING, "%s %s holds %s", st->fqdn, type, addr->text);
     }
-    if (e->p->ownership != OWNERSHIP_OFF && own_marker(e, &me, marker, sizeof(marker)) == R53_OK &&
+    if (e->p->ownership != OWNERSHIP_OFF &&
+        own_marker(e, st->owner, &me, marker, sizeof(marker)) == R53_OK &&
         owner_of(name, &me, &other) == OWNER_OTHER) {
         outcome(out, MONITOR_FAILED,
                 "%s was taken over by cluster %s, resource %s (it now holds %s); start will "

@@ -61,9 +61,10 @@ r53_rc state_write(const char *path, const struct state *s)
         return rc;
     }
     n = snprintf(text, sizeof(text),
-                 "zone_id=%s\nfqdn=%s\ntype=%s\nvalue=%s\nttl=%ld\nprivate=%d\nname_servers=%s\n",
+                 "zone_id=%s\nfqdn=%s\ntype=%s\nvalue=%s\nttl=%ld\nprivate=%d\nname_servers=%s\n"
+                 "owner=%s\n",
                  s->zone_id, s->fqdn, s->type, s->value, s->ttl, s->private_zone ? 1 : 0,
-                 s->name_servers);
+                 s->name_servers, s->owner);
     snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
     fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {
@@ -149,6 +150,8 @@ r53_rc state_read(const char *path, struct state *out)
             out->private_zone = strcmp(eq, "1") == 0;
         } else if (strcmp(line, "name_servers") == 0) {
             rc = copy_field(path, line, eq, out->name_servers, sizeof(out->name_servers));
+        } else if (strcmp(line, "owner") == 0) {
+            rc = copy_field(path, line, eq, out->owner, sizeof(out->owner));
         }
     }
     if (rc == R53_OK && (out->zone_id[0] == '\0' || out->fqdn[0] == '\0' || out->type[0] == '\0' ||

@@ -18,6 +18,10 @@ struct state {
     /* Addresses of the zone's name servers, learnt at start for the
      * DNS-first monitor ("ADDR:PORT,..."); empty: none usable. */
     char name_servers[400];
+    /* The cluster named in the ownership marker start wrote; monitor
+     * and stop look for that one ("": ownership off, or a state file
+     * from before markers). */
+    char owner[128];
 };
 
 /* "$HA_RSCTMP/route53-<instance>.state" (HA_RSCTMP defaults to

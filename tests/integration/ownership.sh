@@ -3,8 +3,9 @@
 # require and off against an unowned, an own-marked and a foreign-marked
 # name, other TXT values kept through every write and delete, the
 # compare-and-swap batch when the name changes between read and write,
-# a monitor that sees the name taken over, and two "clusters" on one
-# name that do not fight.  Against the project's simulator.
+# a monitor that sees the name taken over, two "clusters" on one
+# name that do not fight, and the owner start wrote kept for monitor and
+# stop.  Against the project's simulator.
 set -u
 . "$(dirname "$0")/../lib.sh"
 
@@ -115,4 +116,36 @@ for i in 1 2 3; do
 done
 [ "$(values A)" = '["192.0.2.10"]' ] && ok "the record never left c1" || not_ok "A $(values A)"
 [ "$(changes)" = 1 ] && ok "one write in all (c1's): the name never alternated" || not_ok "changes $(changes)"
+
+# ---- the owner start wrote serves monitor and stop ----------------------------------------
+# Without the owner parameter the cluster's name comes from the CIB
+# (crm_attribute, here a stand-in that counts its calls).  Start asks it
+# once and keeps the answer in the state file; monitor and stop use that,
+# so a renamed cluster neither fails the monitor nor strands the record.
+fake=$TEST_TMP/fakebin
+mkdir -p "$fake"
+echo c7 >"$TEST_TMP/cluster-name"
+printf '#!/bin/sh\necho "$*" >>"%s"\ncat "%s"\n' "$TEST_TMP/crm_attribute.calls" \
+    "$TEST_TMP/cluster-name" >"$fake/crm_attribute"
+chmod +x "$fake/crm_attribute"
+calls() { cat "$TEST_TMP/crm_attribute.calls" 2>/dev/null | wc -l; }
+saved_env=("${base_env[@]}")
+base_env=()
+for v in "${saved_env[@]}"; do
+    case "$v" in OCF_RESKEY_owner=* | PATH=*) ;; *) base_env+=("$v") ;; esac
+done
+base_env+=(PATH="$fake:$PATH")
+reset
+run_agent start; expect "no owner parameter: start publishes" 0
+[ "$(values TXT)" = '["\"heritage=route53,cluster=c7,resource=dns\""]' ] \
+    && ok "the marker names the CIB's cluster-name" || not_ok "TXT $(values TXT)"
+[ "$(calls)" = 1 ] && ok "start asked crm_attribute once" || not_ok "crm_attribute calls: $(calls)"
+echo c8 >"$TEST_TMP/cluster-name"    # the cluster renamed while dns runs
+run_agent monitor "${MON[@]}" OCF_RESKEY_monitor_method=api
+expect "API monitor after a rename: the name is still ours, as start marked it" 0
+run_agent stop OCF_RESKEY_stop_action=delete; expect "stop_action=delete after a rename" 0
+[ "$(values A)" = '[]' ] && [ "$(values TXT)" = '[]' ] \
+    && ok "stop deleted the record and the marker start wrote" || not_ok "A $(values A) TXT $(values TXT)"
+[ "$(calls)" = 1 ] && ok "monitor and stop asked crm_attribute nothing" || not_ok "crm_attribute calls: $(calls)"
+base_env=("${saved_env[@]}")
 finish

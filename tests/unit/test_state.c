@@ -43,6 +43,7 @@ static void make_state(int w, int i, struct state *s)
     s->private_zone = (i % 2) == 1;
     snprintf(s->name_servers, sizeof(s->name_servers), "127.0.%d.%d:53,[fd00::%d]:5353", w, i % 256,
              i);
+    snprintf(s->owner, sizeof(s->owner), "cluster-%d.%d", w, i);
 }
 
 /* Field by field: struct state has padding. */
@@ -50,7 +51,8 @@ static bool same_state(const struct state *a, const struct state *b)
 {
     return strcmp(a->zone_id, b->zone_id) == 0 && strcmp(a->fqdn, b->fqdn) == 0 &&
            strcmp(a->type, b->type) == 0 && strcmp(a->value, b->value) == 0 && a->ttl == b->ttl &&
-           a->private_zone == b->private_zone && strcmp(a->name_servers, b->name_servers) == 0;
+           a->private_zone == b->private_zone && strcmp(a->name_servers, b->name_servers) == 0 &&
+           strcmp(a->owner, b->owner) == 0;
 }
 
 /* True if s is make_state(w, i) for some writer w < nw and i < WRITES. */
