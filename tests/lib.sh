@@ -110,9 +110,9 @@ finish()
 
 # run_agent ACTION [VAR=VALUE...]: run $AGENT under env -i with the test's
 # base_env array plus the given variables (and AGENT_WRAP); sets RC, OUT
-# (stdout+stderr), REASON (the last ocf-exit-reason) and ELAPSED_MS, and
-# appends OUT to $ALL_OUTPUT when set (for the grep for secrets).
-# agent.sh and faults.sh keep their own, which also time and budget.
+# (stdout+stderr), REASON (the last ocf-exit-reason), ELAPSED_MS and SECS
+# (the same in seconds, "1.234"), and appends OUT to $ALL_OUTPUT when set
+# (for the grep for secrets).  faults.sh keeps its own, which budgets.
 run_agent()
 {
     local action=$1 t0
@@ -121,6 +121,7 @@ run_agent()
     OUT=$(env -i "${base_env[@]}" "$@" ${AGENT_WRAP[@]+"${AGENT_WRAP[@]}"} "$AGENT" "$action" 2>&1)
     RC=$?
     ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
+    SECS=$((ELAPSED_MS / 1000)).$(printf '%03d' $((ELAPSED_MS % 1000)))
     REASON=$(printf '%s\n' "$OUT" | sed -n 's/^ocf-exit-reason://p' | tail -n 1)
     if [ -n "${ALL_OUTPUT:-}" ]; then printf '%s\n' "$OUT" >>"$ALL_OUTPUT"; fi
 }

@@ -29,34 +29,6 @@ base_env=(
     ${AGENT_ENV[@]+"${AGENT_ENV[@]}"}
 )
 
-# run_agent ACTION [VAR=VALUE...]: run the agent with base_env plus the
-# given variables; sets RC, OUT (stdout+stderr), REASON, SECS.
-run_agent()
-{
-    local action=$1 t0 t1
-    shift
-    t0=$(date +%s.%N)
-    OUT=$(env -i "${base_env[@]}" "$@" ${AGENT_WRAP[@]+"${AGENT_WRAP[@]}"} "$AGENT" "$action" 2>&1)
-    RC=$?
-    t1=$(date +%s.%N)
-    SECS=$(echo "$t1 - $t0" | bc)
-    REASON=$(printf '%s\n' "$OUT" | sed -n 's/^ocf-exit-reason://p' | tail -n 1)
-    printf '%s\n' "$OUT" >>"$ALL_OUTPUT"
-}
-
-# expect DESC RC [REASON-SUBSTRING]: check the last run.
-expect()
-{
-    local desc=$1 want=$2 words=${3:-}
-    if [ "$RC" != "$want" ]; then
-        not_ok "$desc (exit $RC, want $want)" "$OUT"
-    elif [ -n "$words" ] && [[ "$REASON" != *"$words"* ]]; then
-        not_ok "$desc (reason '$REASON' lacks '$words')" "$OUT"
-    else
-        ok "$desc"
-    fi
-}
-
 record() { sim_ctl GET "/_sim/record?zone=$ZONE&name=${1:-www.example.com.}&type=${2:-A}"; }
 record_values() { record "$@" | sim_json_field - values; }
 set_record() {
