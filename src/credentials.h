@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "rc.h"
 
@@ -26,6 +27,7 @@ struct credentials {
     char *secret_access_key;
     char *session_token; /* NULL for long-term keys */
     char source[64];     /* "environment", "shared credentials file", ... */
+    time_t expires;      /* when they expire (Unix time); 0: never, or not said */
 };
 
 /* Zero every secret byte, free, and leave *c empty.  NULL-safe. */
