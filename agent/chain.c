@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cred_cache.h"
+#include "cred_cached.h"
 #include "imds.h"
 #include "profile.h"
 #include "sts.h"
@@ -57,6 +59,7 @@ static r53_rc assume(const struct chain_ctx *c, const struct profile_settings *s
     const char *sess = s->set[PROFILE_ROLE_SESSION_NAME] ? s->value[PROFILE_ROLE_SESSION_NAME]
                                                          : c->p->session_name;
     struct cred_assume_opts o = { 0 };
+    char key[65];
     r53_rc rc = chain_sts_where(c->p, c->profile_region, &ep, region, sizeof(region));
 
     *out = NULL;
@@ -69,19 +72,35 @@ static r53_rc assume(const struct chain_ctx *c, const struct profile_settings *s
         return rc;
     }
     o = (struct cred_assume_opts){
-        source,
-        &ep,
-        region,
-        c->http,
-        c->retry,
-        s->value[PROFILE_ROLE_ARN],
-        s->set[PROFILE_EXTERNAL_ID] ? s->value[PROFILE_EXTERNAL_ID] : NULL,
-        sess,
-        s->set[PROFILE_DURATION_SECONDS] ? strtol(s->value[PROFILE_DURATION_SECONDS], NULL, 10) : 0,
-        c->p->rsctmp
+        .source = source,
+        .endpoint = &ep,
+        .signing_region = region,
+        .http = c->http,
+        .retry = c->retry,
+        .role_arn = s->value[PROFILE_ROLE_ARN],
+        .external_id = s->set[PROFILE_EXTERNAL_ID] ? s->value[PROFILE_EXTERNAL_ID] : NULL,
+        .session_name = sess,
+        .duration_s = s->set[PROFILE_DURATION_SECONDS]
+                          ? strtol(s->value[PROFILE_DURATION_SECONDS], NULL, 10)
+                          : 0,
     };
-    *out = cred_assume_new(&o);
+    cred_cache_key(o.role_arn, o.external_id, source->name, key);
+    *out = cred_cached_new(&(struct cred_cached_opts){
+        .source = cred_assume_new(&o), .dir = c->p->rsctmp, .key = key, .what = o.role_arn });
     return *out != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
+}
+
+/* A profile's credential_process; its keys with an Expiration kept. */
+static struct cred_provider *process(const struct chain_ctx *c, const char *command)
+{
+    char key[65];
+
+    cred_cache_key("credential_process", command, "", key);
+    return cred_cached_new(
+        &(struct cred_cached_opts){ .source = cred_process_new(command, c->timeout_ms),
+                                    .dir = c->p->rsctmp,
+                                    .key = key,
+                                    .what = "credential_process" });
 }
 
 /* NOLINTNEXTLINE(misc-no-recursion): source_profile hops, at most CHAIN_MAX_DEPTH. */
@@ -170,8 +189,7 @@ static r53_rc source_of(const struct chain_ctx *c, const char *profile, const ch
             n++;
         }
         if (rc == R53_OK && s->set[PROFILE_CREDENTIAL_PROCESS]) {
-            m[n++] =
-                cred_process_new(s->value[PROFILE_CREDENTIAL_PROCESS], c->timeout_ms, c->p->rsctmp);
+            m[n++] = process(c, s->value[PROFILE_CREDENTIAL_PROCESS]);
         }
     }
     free(s);
@@ -197,6 +215,7 @@ static r53_rc web_identity(const struct chain_ctx *c, const struct profile_setti
     struct endpoint ep;
     char region[40];
     struct cred_web_identity_opts o = { 0 };
+    char key[65];
     r53_rc rc = R53_OK;
 
     *out = NULL;
@@ -214,18 +233,21 @@ static r53_rc web_identity(const struct chain_ctx *c, const struct profile_setti
                         s->value[PROFILE_ROLE_ARN]);
     }
     o = (struct cred_web_identity_opts){
-        &ep,
-        region,
-        c->http,
-        c->retry,
-        from_profile ? s->value[PROFILE_WEB_IDENTITY_TOKEN_FILE] : p->web_identity_token_file,
-        from_profile ? s->value[PROFILE_ROLE_ARN] : p->web_identity_role_arn,
-        from_profile && s->set[PROFILE_ROLE_SESSION_NAME]  ? s->value[PROFILE_ROLE_SESSION_NAME]
-        : !from_profile && p->web_identity_session != NULL ? p->web_identity_session
-                                                           : p->session_name,
-        p->rsctmp
+        .endpoint = &ep,
+        .signing_region = region,
+        .http = c->http,
+        .retry = c->retry,
+        .token_file =
+            from_profile ? s->value[PROFILE_WEB_IDENTITY_TOKEN_FILE] : p->web_identity_token_file,
+        .role_arn = from_profile ? s->value[PROFILE_ROLE_ARN] : p->web_identity_role_arn,
+        .session_name = from_profile && s->set[PROFILE_ROLE_SESSION_NAME]
+                            ? s->value[PROFILE_ROLE_SESSION_NAME]
+                        : !from_profile && p->web_identity_session != NULL ? p->web_identity_session
+                                                                           : p->session_name,
     };
-    *out = cred_web_identity_new(&o);
+    cred_cache_key(o.role_arn, NULL, o.token_file, key);
+    *out = cred_cached_new(&(struct cred_cached_opts){
+        .source = cred_web_identity_new(&o), .dir = p->rsctmp, .key = key, .what = o.role_arn });
     return *out != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
 }
 
@@ -248,8 +270,7 @@ static r53_rc profile_members(const struct chain_ctx *c, const struct profile_se
         m[(*n)++] = cred_profile_new(p->credentials_file, NULL, p->profile);
     }
     if (rc == R53_OK && s->set[PROFILE_CREDENTIAL_PROCESS]) {
-        m[(*n)++] =
-            cred_process_new(s->value[PROFILE_CREDENTIAL_PROCESS], c->timeout_ms, p->rsctmp);
+        m[(*n)++] = process(c, s->value[PROFILE_CREDENTIAL_PROCESS]);
     }
     if (rc == R53_OK) {
         m[(*n)++] = cred_profile_new(NULL, p->config_file, p->profile);

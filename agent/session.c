@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "chain.h"
+#include "cred_cache.h"
+#include "cred_cached.h"
 #include "endpoint.h"
 #include "log.h"
 #include "sts.h"
@@ -72,6 +74,7 @@ static r53_rc assume_role(struct session *s)
     char region[40];
     struct endpoint ep;
     struct cred_assume_opts o = { 0 };
+    char key[65];
     r53_rc rc = R53_OK;
 
     if (p->role_arn == NULL) {
@@ -80,12 +83,21 @@ static r53_rc assume_role(struct session *s)
     if ((rc = chain_sts_where(p, s->profile_region, &ep, region, sizeof(region))) != R53_OK) {
         return rc;
     }
-    o = (struct cred_assume_opts){ s->creds,  &ep,         region,         s->api_http,
-                                   &s->retry, p->role_arn, p->external_id, p->session_name,
-                                   0,         p->rsctmp };
+    o = (struct cred_assume_opts){
+        .source = s->creds,
+        .endpoint = &ep,
+        .signing_region = region,
+        .http = s->api_http,
+        .retry = &s->retry,
+        .role_arn = p->role_arn,
+        .external_id = p->external_id,
+        .session_name = p->session_name,
+    };
     qb_log(LOG_DEBUG, "role %s through %s (signing region %s) as %s", p->role_arn, ep.base, region,
            p->session_name);
-    s->creds = cred_assume_new(&o);
+    cred_cache_key(p->role_arn, p->external_id, s->creds->name, key);
+    s->creds = cred_cached_new(&(struct cred_cached_opts){
+        .source = cred_assume_new(&o), .dir = p->rsctmp, .key = key, .what = p->role_arn });
     return s->creds != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
 }
 

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "cred_cache.h"
 #include "sts.h"
 
 struct assume {
@@ -18,43 +17,28 @@ struct assume {
     char session_name[65];
     char region[40]; /* STS's signing region */
     long duration_s;
-    char cache_dir[512];
-    char key[65];
 };
 
-/* Ask STS. */
-static r53_rc assume_fetch(void *ctx, struct credentials *out, time_t *expires)
-{
-    struct assume *a = ctx;
-    struct sts_assume req = { a->role_arn, a->session_name,
-                              a->has_external_id ? a->external_id : NULL, a->duration_s };
-    r53_rc rc = sts_assume_role(a->sts, &req, out, expires);
-
-    if (rc == R53_OK) {
-        snprintf(out->source, sizeof(out->source), "role %.50s", a->role_arn);
-        qb_log(LOG_INFO, "assumed %s as %s, key %.4s... until %lld", a->role_arn, a->session_name,
-               out->access_key_id, (long long)*expires);
-    }
-    return rc;
-}
-
-static r53_rc assume_through(struct cred_provider *p, bool renew, struct credentials *out)
-{
-    struct assume *a = p->impl;
-    struct cred_cache_use u = { a->cache_dir, a->key, a->role_arn, assume_fetch, a };
-
-    return cred_cache_through(&u, renew, out);
-}
-
+/* Ask STS; cred_cached keeps the answer. */
 static r53_rc assume_get(struct cred_provider *p, struct credentials *out)
 {
-    return assume_through(p, false, out);
-}
+    struct assume *a = p->impl;
+    struct sts_assume req = {
+        .role_arn = a->role_arn,
+        .session_name = a->session_name,
+        .external_id = a->has_external_id ? a->external_id : NULL,
+        .duration_s = a->duration_s,
+    };
+    time_t expires = 0;
+    r53_rc rc = sts_assume_role(a->sts, &req, out, &expires);
 
-/* ExpiredToken on the role's keys: they must not be used again. */
-static r53_rc assume_renew(struct cred_provider *p, struct credentials *out)
-{
-    return assume_through(p, true, out);
+    if (rc == R53_OK) {
+        out->expires = expires;
+        snprintf(out->source, sizeof(out->source), "role %.50s", a->role_arn);
+        qb_log(LOG_INFO, "assumed %s as %s, key %.4s... until %lld", a->role_arn, a->session_name,
+               out->access_key_id, (long long)expires);
+    }
+    return rc;
 }
 
 static void assume_destroy(struct cred_provider *p)
@@ -66,8 +50,10 @@ static void assume_destroy(struct cred_provider *p)
     free(a);
 }
 
-static const struct cred_provider_ops assume_ops = { assume_get, assume_renew, NULL,
-                                                     assume_destroy };
+static const struct cred_provider_ops assume_ops = {
+    .get = assume_get,
+    .destroy = assume_destroy,
+};
 
 struct cred_provider *cred_assume_new(const struct cred_assume_opts *o)
 {
@@ -91,7 +77,5 @@ struct cred_provider *cred_assume_new(const struct cred_assume_opts *o)
              o->external_id != NULL ? o->external_id : "");
     snprintf(a->session_name, sizeof(a->session_name), "%s", o->session_name);
     a->duration_s = o->duration_s;
-    snprintf(a->cache_dir, sizeof(a->cache_dir), "%s", o->cache_dir != NULL ? o->cache_dir : "");
-    cred_cache_key(o->role_arn, o->external_id, o->source->name, a->key);
     return cred_provider_new("role", &assume_ops, a);
 }

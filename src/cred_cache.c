@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <mbedtls/platform_util.h>
-#include <qb/qblog.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,26 +182,4 @@ void cred_cache_drop(const char *dir, const char *key)
     cache_path(dir, key, path, sizeof(path));
     wipe_file(path);
     unlink(path);
-}
-
-r53_rc cred_cache_through(const struct cred_cache_use *u, bool renew, struct credentials *out)
-{
-    time_t expires = 0;
-    r53_rc rc = R53_OK;
-
-    if (u->dir[0] != '\0' && renew) {
-        cred_cache_drop(u->dir, u->key); /* ExpiredToken: never use it again */
-    } else if (u->dir[0] != '\0' &&
-               cred_cache_read(u->dir, u->key, time(NULL), out, &expires) == R53_OK) {
-        qb_log(LOG_DEBUG, "%s: cached credentials, key %.4s..., good until %lld", u->what,
-               out->access_key_id, (long long)expires);
-        return R53_OK;
-    }
-    r53_clear_error();
-    if ((rc = u->fetch(u->ctx, out, &expires)) == R53_OK && expires > 0 && u->dir[0] != '\0' &&
-        cred_cache_write(u->dir, u->key, out, expires) != R53_OK) {
-        qb_log(LOG_WARNING, "%s: cannot keep the credentials: %s", u->what, r53_last_error());
-        r53_clear_error(); /* the next action fetches them again */
-    }
-    return rc;
 }

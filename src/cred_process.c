@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "cred_cache.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -18,8 +17,6 @@
 struct process_source {
     char command[4096]; /* as the profile gives it */
     long timeout_ms;
-    char cache_dir[512]; /* "": not cached */
-    char key[65];
 };
 
 /* Split command as the AWS CLI does (shlex.split, POSIX rules): words
@@ -162,28 +159,16 @@ static r53_rc run_process(const struct process_source *ps, struct credentials *o
     return rc;
 }
 
-static r53_rc process_fetch(void *ctx, struct credentials *out, time_t *expires)
-{
-    return run_process(ctx, out, expires);
-}
-
-/* Credentials that expire are kept for the next action, as STS's are. */
-static r53_rc process_through(struct cred_provider *p, bool renew, struct credentials *out)
-{
-    struct process_source *ps = p->impl;
-    struct cred_cache_use u = { ps->cache_dir, ps->key, "credential_process", process_fetch, ps };
-
-    return cred_cache_through(&u, renew, out);
-}
-
+/* Run it on each get; cred_cached keeps keys with an Expiration. */
 static r53_rc process_get(struct cred_provider *p, struct credentials *out)
 {
-    return process_through(p, false, out);
-}
+    time_t expires = 0;
+    r53_rc rc = run_process(p->impl, out, &expires);
 
-static r53_rc process_renew(struct cred_provider *p, struct credentials *out)
-{
-    return process_through(p, true, out);
+    if (rc == R53_OK) {
+        out->expires = expires;
+    }
+    return rc;
 }
 
 static void process_destroy(struct cred_provider *p)
@@ -191,11 +176,12 @@ static void process_destroy(struct cred_provider *p)
     free(p->impl);
 }
 
-/* Its keys may expire: run it again. */
-static const struct cred_provider_ops process_ops = { process_get, process_renew, NULL,
-                                                      process_destroy };
+static const struct cred_provider_ops process_ops = {
+    .get = process_get,
+    .destroy = process_destroy,
+};
 
-struct cred_provider *cred_process_new(const char *command, long timeout_ms, const char *cache_dir)
+struct cred_provider *cred_process_new(const char *command, long timeout_ms)
 {
     struct process_source *ps = calloc(1, sizeof(*ps));
 
@@ -204,7 +190,5 @@ struct cred_provider *cred_process_new(const char *command, long timeout_ms, con
     }
     snprintf(ps->command, sizeof(ps->command), "%s", command);
     ps->timeout_ms = timeout_ms;
-    snprintf(ps->cache_dir, sizeof(ps->cache_dir), "%s", cache_dir != NULL ? cache_dir : "");
-    cred_cache_key("credential_process", command, "", ps->key);
     return cred_provider_new("credential_process", &process_ops, ps);
 }

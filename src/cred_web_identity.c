@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cred_cache.h"
 #include "sts.h"
 
 #define TOKEN_MAX 20000 /* STS's limit on WebIdentityToken */
@@ -21,8 +20,6 @@ struct web_identity {
     char role_arn[2048];
     char session_name[65];
     char region[40];
-    char cache_dir[512];
-    char key[65];
 };
 
 /* The token file's text, trimmed (a secret: the caller wipes it). */
@@ -47,44 +44,29 @@ static r53_rc read_token(const char *path, char *buf, size_t cap)
     return n > 0 ? R53_OK : r53_fail(R53_ERR_HOST, "web identity token file %s is empty", path);
 }
 
-static r53_rc web_fetch(void *ctx, struct credentials *out, time_t *expires)
+/* Ask STS with the token read now; cred_cached keeps the answer. */
+static r53_rc web_get(struct cred_provider *p, struct credentials *out)
 {
-    struct web_identity *w = ctx;
+    struct web_identity *w = p->impl;
     char *token = malloc(TOKEN_MAX + 2);
-    struct sts_assume req = { w->role_arn, w->session_name, NULL, 0 };
+    struct sts_assume req = { .role_arn = w->role_arn, .session_name = w->session_name };
+    time_t expires = 0;
     r53_rc rc = token != NULL ? read_token(w->token_file, token, TOKEN_MAX + 2)
                               : r53_fail(R53_ERR_NOMEM, "out of memory");
 
     if (rc == R53_OK) {
-        rc = sts_assume_role_with_web_identity(w->sts, &req, token, out, expires);
+        rc = sts_assume_role_with_web_identity(w->sts, &req, token, out, &expires);
     }
     if (token != NULL) {
         mbedtls_platform_zeroize(token, TOKEN_MAX + 2);
         free(token);
     }
     if (rc == R53_OK) {
+        out->expires = expires;
         snprintf(out->source, sizeof(out->source), "web identity %.45s", w->role_arn);
         qb_log(LOG_INFO, "assumed %s with a web identity as %s", w->role_arn, w->session_name);
     }
     return rc;
-}
-
-static r53_rc web_through(struct cred_provider *p, bool renew, struct credentials *out)
-{
-    struct web_identity *w = p->impl;
-    struct cred_cache_use u = { w->cache_dir, w->key, w->role_arn, web_fetch, w };
-
-    return cred_cache_through(&u, renew, out);
-}
-
-static r53_rc web_get(struct cred_provider *p, struct credentials *out)
-{
-    return web_through(p, false, out);
-}
-
-static r53_rc web_renew(struct cred_provider *p, struct credentials *out)
-{
-    return web_through(p, true, out);
 }
 
 static void web_destroy(struct cred_provider *p)
@@ -95,7 +77,10 @@ static void web_destroy(struct cred_provider *p)
     free(w);
 }
 
-static const struct cred_provider_ops web_ops = { web_get, web_renew, NULL, web_destroy };
+static const struct cred_provider_ops web_ops = {
+    .get = web_get,
+    .destroy = web_destroy,
+};
 
 struct cred_provider *cred_web_identity_new(const struct cred_web_identity_opts *o)
 {
@@ -115,7 +100,5 @@ struct cred_provider *cred_web_identity_new(const struct cred_web_identity_opts 
     snprintf(w->token_file, sizeof(w->token_file), "%s", o->token_file);
     snprintf(w->role_arn, sizeof(w->role_arn), "%s", o->role_arn);
     snprintf(w->session_name, sizeof(w->session_name), "%s", o->session_name);
-    snprintf(w->cache_dir, sizeof(w->cache_dir), "%s", o->cache_dir != NULL ? o->cache_dir : "");
-    cred_cache_key(o->role_arn, NULL, o->token_file, w->key);
     return cred_provider_new("web identity", &web_ops, w);
 }

@@ -1,6 +1,8 @@
 /* AWS credentials, and the providers they come from (as aws-c-auth has
- * them): each source is a provider with a name, a get and, for sources
- * whose credentials expire, a renew; a chain is itself a provider that
+ * them): each source is a provider with a name and a get; a source whose
+ * credentials expire says when (credentials.expires), and one decorator,
+ * cred_cached (cred_cached.h), keeps them and asks it again near expiry
+ * or when they are called expired.  A chain is itself a provider that
  * asks its members in order, first found wins.  One file per source:
  *   cred_env.c      AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
  *   cred_profile.c  a profile's keys in the shared credentials and config files
@@ -18,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "rc.h"
 
@@ -26,6 +29,7 @@ struct credentials {
     char *secret_access_key;
     char *session_token; /* NULL for long-term keys */
     char source[64];     /* "environment", "shared credentials file", ... */
+    time_t expires;      /* when they expire (Unix time); 0: never, or not said */
 };
 
 /* Zero every secret byte, free, and leave *c empty.  NULL-safe. */
@@ -102,11 +106,10 @@ struct cred_assume_opts {
     const char *external_id;  /* NULL: none */
     const char *session_name; /* 2-64 of [A-Za-z0-9+=,.@_-] */
     long duration_s;          /* 0: STS's default */
-    const char *cache_dir;    /* temporary credentials kept there; NULL: not kept */
 };
 /* STS AssumeRole with the source's credentials, through the signed-call
- * path; the answer is cached (cred_cache.h) and renewed on ExpiredToken.
- * NULL when out of memory (source freed). */
+ * path; each get asks STS (cred_cached keeps the answer).  NULL when out
+ * of memory (source freed). */
 struct cred_provider *cred_assume_new(const struct cred_assume_opts *o);
 
 struct cred_web_identity_opts {
@@ -117,17 +120,16 @@ struct cred_web_identity_opts {
     const char *token_file;           /* AWS_WEB_IDENTITY_TOKEN_FILE */
     const char *role_arn;             /* AWS_ROLE_ARN */
     const char *session_name;         /* AWS_ROLE_SESSION_NAME, else ours */
-    const char *cache_dir;            /* NULL: not kept */
 };
 /* STS AssumeRoleWithWebIdentity (unsigned) with the token file's token,
- * read afresh each time and wiped; cached and renewed as cred_assume. */
+ * read afresh each get and wiped; kept by cred_cached as cred_assume. */
 struct cred_provider *cred_web_identity_new(const struct cred_web_identity_opts *o);
 
 /* A profile's credential_process: command split as the AWS CLI splits it
  * (no shell), run with a minimal environment (no AWS secret of ours),
- * within timeout_ms, its output capped at 64 KiB; JSON Version 1.
- * Credentials with an Expiration are cached in cache_dir (NULL: not). */
-struct cred_provider *cred_process_new(const char *command, long timeout_ms, const char *cache_dir);
+ * within timeout_ms, its output capped at 64 KiB; JSON Version 1.  Run on
+ * each get; its Expiration, if any, is the credentials' expires. */
+struct cred_provider *cred_process_new(const char *command, long timeout_ms);
 
 /* ---- the sources' readers, for the providers and their tests ---- */
 
