@@ -1,4 +1,4 @@
-#include "http.h"
+#include "http_curl.h"
 
 #include <curl/curl.h>
 #include <mbedtls/platform_util.h>
@@ -8,7 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-struct http_client {
+/* One client's state: one easy handle, so one connection cache. */
+struct curl_client {
     CURL *curl;
     struct http_options opts;
 };
@@ -21,11 +22,12 @@ struct body_buffer {
     bool headers_too_big;
 };
 
-struct http_client *http_client_new(const struct http_options *opts)
+static void *curl_client_open(const struct http_options *opts, void *arg)
 {
     static bool curl_ready = false;
-    struct http_client *c = NULL;
+    struct curl_client *c = NULL;
 
+    (void)arg;
     if (!curl_ready) {
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
             return NULL;
@@ -45,28 +47,12 @@ struct http_client *http_client_new(const struct http_options *opts)
     return c;
 }
 
-void http_client_free(struct http_client *c)
+static void curl_client_close(void *state)
 {
-    if (c == NULL) {
-        return;
-    }
+    struct curl_client *c = state;
+
     curl_easy_cleanup(c->curl);
     free(c);
-}
-
-int64_t http_client_deadline(const struct http_client *c)
-{
-    return c->opts.deadline_ms;
-}
-
-void http_response_free(struct http_response *resp)
-{
-    if (resp == NULL) {
-        return;
-    }
-    free(resp->body);
-    resp->body = NULL;
-    resp->body_len = 0;
 }
 
 /* Append a chunk, refusing to grow past HTTP_MAX_BODY: returning a short
@@ -122,7 +108,7 @@ static void url_for_message(const char *url, char *out, size_t outlen)
     out[n] = '\0';
 }
 
-static r53_rc curl_failure(const struct http_client *c, CURLcode code, const char *errbuf,
+static r53_rc curl_failure(const struct curl_client *c, CURLcode code, const char *errbuf,
                            const char *url, const struct body_buffer *buf)
 {
     char where[256];
@@ -164,7 +150,7 @@ static r53_rc curl_failure(const struct http_client *c, CURLcode code, const cha
 
 /* Timeout for the next request: the configured one, cut to what is left
  * of the action's budget.  0 means the budget is already spent. */
-static long request_timeout_ms(const struct http_client *c)
+static long request_timeout_ms(const struct curl_client *c)
 {
     long timeout = c->opts.request_timeout_ms;
 
@@ -220,7 +206,7 @@ static void set_method(CURL *curl, const struct http_request *req)
 
 /* Every option of one transfer, from a reset handle: the answer goes to
  * buf, libcurl's message to errbuf, and it ends within timeout ms. */
-static void set_transfer(const struct http_client *c, const struct http_request *req,
+static void set_transfer(const struct curl_client *c, const struct http_request *req,
                          struct curl_slist *headers, long timeout, char *errbuf,
                          struct body_buffer *buf)
 {
@@ -257,9 +243,10 @@ static void set_transfer(const struct http_client *c, const struct http_request 
     set_method(curl, req);
 }
 
-r53_rc http_perform(struct http_client *c, const struct http_request *req,
-                    struct http_response *resp)
+static r53_rc curl_client_perform(void *state, const struct http_request *req,
+                                  struct http_response *resp)
 {
+    struct curl_client *c = state;
     r53_rc rc = R53_OK;
     struct curl_slist *headers = NULL;
     struct body_buffer buf = { 0 };
@@ -267,7 +254,6 @@ r53_rc http_perform(struct http_client *c, const struct http_request *req,
     long timeout = request_timeout_ms(c);
     CURLcode code = CURLE_OK;
 
-    memset(resp, 0, sizeof(*resp));
     if (timeout == 0) {
         char where[256];
 
@@ -307,4 +293,15 @@ cleanup:
     curl_slist_free_all(headers);
     free(buf.data);
     return rc;
+}
+
+const struct http_ops *http_curl_ops(void)
+{
+    static const struct http_ops ops = {
+        .open = curl_client_open,
+        .perform = curl_client_perform,
+        .close = curl_client_close,
+    };
+
+    return &ops;
 }

@@ -1,0 +1,68 @@
+#include "http.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_curl.h"
+
+struct http_client {
+    const struct http_ops *ops;
+    void *state; /* ops->open's */
+    int64_t deadline_ms;
+};
+
+struct http_client *http_client_new(const struct http_options *opts)
+{
+    return http_client_new_ops(http_curl_ops(), NULL, opts);
+}
+
+struct http_client *http_client_new_ops(const struct http_ops *ops, void *arg,
+                                        const struct http_options *opts)
+{
+    struct http_client *c = calloc(1, sizeof(*c));
+
+    if (c == NULL) {
+        return NULL;
+    }
+    c->ops = ops;
+    c->deadline_ms = opts->deadline_ms;
+    c->state = ops->open(opts, arg);
+    if (c->state == NULL) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void http_client_free(struct http_client *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    if (c->ops->close != NULL) {
+        c->ops->close(c->state);
+    }
+    free(c);
+}
+
+int64_t http_client_deadline(const struct http_client *c)
+{
+    return c->deadline_ms;
+}
+
+r53_rc http_perform(struct http_client *c, const struct http_request *req,
+                    struct http_response *resp)
+{
+    memset(resp, 0, sizeof(*resp));
+    return c->ops->perform(c->state, req, resp);
+}
+
+void http_response_free(struct http_response *resp)
+{
+    if (resp == NULL) {
+        return;
+    }
+    free(resp->body);
+    resp->body = NULL;
+    resp->body_len = 0;
+}
