@@ -24,8 +24,13 @@ void session_init(struct session *s, const struct params *p, int64_t deadline_ms
     memset(s, 0, sizeof(*s));
     s->p = p;
     s->deadline_ms = deadline_ms;
-    s->retry = (struct retry_policy){ SESSION_MAX_TRIES, SESSION_BACKOFF_BASE_MS,
-                                      SESSION_BACKOFF_CAP_MS, deadline_ms, SESSION_RESERVE_MS };
+    s->retry = (struct retry_policy){
+        .max_tries = SESSION_MAX_TRIES,
+        .base_ms = SESSION_BACKOFF_BASE_MS,
+        .cap_ms = SESSION_BACKOFF_CAP_MS,
+        .deadline_ms = deadline_ms,
+        .reserve_ms = SESSION_RESERVE_MS,
+    };
 }
 
 r53_rc session_imds(struct session *s, struct imds **out)

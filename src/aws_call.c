@@ -35,7 +35,7 @@ r53_rc aws_caller_new(const struct endpoint *endpoint, const struct aws_service 
     c->service = *service;
     c->http = http;
     c->provider = creds;
-    c->retry = (struct retry_policy){ 1, 0, 0, 0, 0 };
+    c->retry = (struct retry_policy){ .max_tries = 1 };
     *out = c;
     return R53_OK;
 }
@@ -217,13 +217,13 @@ static r53_rc call_once(struct aws_caller *c, const struct aws_request *req,
 }
 
 /* The reason when retries did not help: how often, how long, and why. */
-static r53_rc gave_up(r53_rc rc, unsigned tries, int64_t started)
+static r53_rc gave_up(const struct aws_caller *c, r53_rc rc, unsigned tries, int64_t started)
 {
     if (tries < 2) {
         return rc;
     }
     return r53_fail(rc, "gave up after %u tries in %.1f s: %s", tries,
-                    (double)(util_now_ms() - started) / 1000.0, r53_last_error());
+                    (double)(retry_now_ms(&c->retry) - started) / 1000.0, r53_last_error());
 }
 
 /* ExpiredToken: fresh credentials from the provider, once. */
@@ -264,10 +264,10 @@ static r53_rc attempt(void *ctx)
 r53_rc aws_call(struct aws_caller *c, const struct aws_request *req, struct http_response *resp)
 {
     struct attempt a = { c, req, resp, false };
-    int64_t started = util_now_ms();
+    int64_t started = retry_now_ms(&c->retry);
     unsigned tries = 0;
     r53_rc rc = retry_run(&c->retry, attempt, &a, req->op, &tries);
 
     /* A refusal after retries is the refusal; running out is giving up. */
-    return retry_worth(rc) || rc == R53_ERR_TIMEOUT ? gave_up(rc, tries, started) : rc;
+    return retry_worth(rc) || rc == R53_ERR_TIMEOUT ? gave_up(c, rc, tries, started) : rc;
 }

@@ -1,6 +1,10 @@
-/* A small HTTP(S) client on libcurl.  One http_client keeps one
- * connection cache, so an action's requests share a TLS session.
- * Certificates are always verified. */
+/* A small HTTP(S) client behind a function table, as aws-c-auth puts
+ * HTTP behind aws_auth_http_system_vtable: callers hold an opaque
+ * http_client and call http_perform; which table answers is the
+ * creator's choice.  http_client_new gives libcurl's (http_curl.c):
+ * one client keeps one connection cache, so an action's requests share
+ * a TLS session, and certificates are always verified.  Tests give a
+ * table that answers from a script, with no network. */
 #ifndef R53_HTTP_H
 #define R53_HTTP_H
 
@@ -42,11 +46,28 @@ struct http_response {
     size_t body_len;
 };
 
+/* What a client does.  state is what open returned for that client. */
+struct http_ops {
+    /* A client's state for opts (copied; strings are not) and arg (as
+     * given to http_client_new_ops); NULL when out of memory. */
+    void *(*open)(const struct http_options *opts, void *arg);
+    /* As http_perform below, into resp (already zeroed); resp->body
+     * malloc'd, as http_response_free frees it. */
+    r53_rc (*perform)(void *state, const struct http_request *req, struct http_response *resp);
+    /* Frees state; NULL when there is nothing to free. */
+    void (*close)(void *state);
+};
+
 struct http_client;
 
-/* NULL on allocation failure.  opts is copied (strings are not: they
- * must outlive the client). */
+/* A libcurl client.  NULL on allocation failure.  opts is copied
+ * (strings are not: they must outlive the client). */
 struct http_client *http_client_new(const struct http_options *opts);
+/* The same on ops (borrowed: it must outlive the client), opened with
+ * arg. */
+struct http_client *http_client_new_ops(const struct http_ops *ops, void *arg,
+                                        const struct http_options *opts);
+/* Closes the client's state and frees it.  NULL-safe. */
 void http_client_free(struct http_client *c);
 
 /* Perform req.  R53_OK whenever an HTTP answer arrived, whatever its

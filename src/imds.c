@@ -82,8 +82,13 @@ static r53_rc imds_try(void *ctx)
 /* http_perform under the retry policy with IMDS's own small budget. */
 static r53_rc perform(struct imds *m, const struct http_request *req, struct http_response *resp)
 {
-    struct retry_policy policy = { IMDS_TRIES, IMDS_BACKOFF_BASE_MS, IMDS_BACKOFF_CAP_MS,
-                                   http_client_deadline(m->http), IMDS_BACKOFF_BASE_MS };
+    struct retry_policy policy = {
+        .max_tries = IMDS_TRIES,
+        .base_ms = IMDS_BACKOFF_BASE_MS,
+        .cap_ms = IMDS_BACKOFF_CAP_MS,
+        .deadline_ms = http_client_deadline(m->http),
+        .reserve_ms = IMDS_BACKOFF_BASE_MS,
+    };
     struct imds_try t = { m, req, resp };
     unsigned tries = 0;
 

@@ -71,6 +71,20 @@ void retry_sleep_ms(int64_t ms)
     }
 }
 
+int64_t retry_now_ms(const struct retry_policy *p)
+{
+    return p->clock != NULL ? p->clock->now_ms(p->clock->ctx) : util_now_ms();
+}
+
+static void pause_on_clock(const struct retry_policy *p, int64_t ms)
+{
+    if (p->clock != NULL) {
+        p->clock->sleep_ms(p->clock->ctx, ms);
+    } else {
+        retry_sleep_ms(ms);
+    }
+}
+
 r53_rc retry_run(const struct retry_policy *p, r53_rc (*attempt)(void *ctx), void *ctx,
                  const char *what, unsigned *tries)
 {
@@ -80,11 +94,11 @@ r53_rc retry_run(const struct retry_policy *p, r53_rc (*attempt)(void *ctx), voi
     for (*tries = 1;; (*tries)++) {
         rc = attempt(ctx);
         if (!retry_worth(rc) ||
-            (pause = retry_pause_ms(p, *tries, util_now_ms(), retry_random())) < 0) {
+            (pause = retry_pause_ms(p, *tries, retry_now_ms(p), retry_random())) < 0) {
             return rc;
         }
         qb_log(LOG_WARNING, "%s, try %u: %s; again in %lld ms", what, *tries, r53_last_error(),
                (long long)pause);
-        retry_sleep_ms(pause);
+        pause_on_clock(p, pause);
     }
 }

@@ -11,12 +11,21 @@
 
 #include "rc.h"
 
+/* The time retries are measured and spent in.  The system's (NULL in a
+ * policy) is util_now_ms and retry_sleep_ms; a test passes a fake. */
+struct retry_clock {
+    int64_t (*now_ms)(void *ctx);
+    void (*sleep_ms)(void *ctx, int64_t ms);
+    void *ctx;
+};
+
 struct retry_policy {
-    unsigned max_tries;  /* 1: never retry */
-    int64_t base_ms;     /* ceiling of the first pause */
-    int64_t cap_ms;      /* the ceiling never grows past this */
-    int64_t deadline_ms; /* monotonic ms (util_now_ms); 0: none */
-    int64_t reserve_ms;  /* a retry must leave this long to run */
+    unsigned max_tries;              /* 1: never retry */
+    int64_t base_ms;                 /* ceiling of the first pause */
+    int64_t cap_ms;                  /* the ceiling never grows past this */
+    int64_t deadline_ms;             /* ms on clock; 0: none */
+    int64_t reserve_ms;              /* a retry must leave this long to run */
+    const struct retry_clock *clock; /* NULL: the system's; borrowed */
 };
 
 /* Whether a failure is worth another try: throttling, 5xx, network
@@ -32,9 +41,13 @@ int64_t retry_pause_ms(const struct retry_policy *p, unsigned tries, int64_t now
 /* A random 32-bit value for the jitter (not for secrets). */
 uint32_t retry_random(void);
 
+/* Now, on p's clock. */
+int64_t retry_now_ms(const struct retry_policy *p);
+
 /* Call attempt(ctx) until it succeeds, fails in a way not worth a retry,
- * or p allows no more tries or time; pauses in between.  what names the
- * request in the log line of each retry.  *tries: attempts made. */
+ * or p allows no more tries or time; pauses in between, on p's clock.
+ * what names the request in the log line of each retry.  *tries:
+ * attempts made. */
 r53_rc retry_run(const struct retry_policy *p, r53_rc (*attempt)(void *ctx), void *ctx,
                  const char *what, unsigned *tries);
 

@@ -9,7 +9,7 @@
 #include "actions.h"
 #include "retry.h"
 
-static const struct retry_policy policy = { 10, 100, 5000, 0, 0 };
+static const struct retry_policy policy = { .max_tries = 10, .base_ms = 100, .cap_ms = 5000 };
 
 static void worth_retrying_only_transient_failures(void **state)
 {
@@ -63,7 +63,7 @@ static void full_jitter_spans_zero_to_ceiling(void **state)
 
 static void tries_are_bounded(void **state)
 {
-    struct retry_policy once = { 1, 100, 5000, 0, 0 };
+    struct retry_policy once = { .max_tries = 1, .base_ms = 100, .cap_ms = 5000 };
 
     (void)state;
     assert_int_equal(retry_pause_ms(&policy, 10, 0, 1), -1);
@@ -75,7 +75,9 @@ static void tries_are_bounded(void **state)
  * no retry at all. */
 static void deadline_bounds_pause(void **state)
 {
-    struct retry_policy p = { 10, 100, 5000, 10000, 250 };
+    struct retry_policy p = {
+        .max_tries = 10, .base_ms = 100, .cap_ms = 5000, .deadline_ms = 10000, .reserve_ms = 250
+    };
 
     (void)state;
     assert_int_equal(retry_pause_ms(&p, 7, 0, 5000), 5000);
@@ -87,7 +89,7 @@ static void deadline_bounds_pause(void **state)
 
 static void zero_cap_retries_at_once(void **state)
 {
-    struct retry_policy p = { 4, 100, 0, 0, 0 };
+    struct retry_policy p = { .max_tries = 4, .base_ms = 100, .cap_ms = 0 };
 
     (void)state;
     assert_int_equal(retry_pause_ms(&p, 1, 0, 12345), 0);

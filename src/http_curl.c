@@ -1,0 +1,307 @@
+#include "http_curl.h"
+
+#include <curl/curl.h>
+#include <mbedtls/platform_util.h>
+#include <qb/qblog.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* One client's state: one easy handle, so one connection cache. */
+struct curl_client {
+    CURL *curl;
+    struct http_options opts;
+};
+
+struct body_buffer {
+    char *data;
+    size_t len;
+    bool too_big;
+    size_t header_bytes;
+    bool headers_too_big;
+};
+
+static void *curl_client_open(const struct http_options *opts, void *arg)
+{
+    static bool curl_ready = false;
+    struct curl_client *c = NULL;
+
+    (void)arg;
+    if (!curl_ready) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            return NULL;
+        }
+        curl_ready = true;
+    }
+    c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return NULL;
+    }
+    c->curl = curl_easy_init();
+    if (c->curl == NULL) {
+        free(c);
+        return NULL;
+    }
+    c->opts = *opts;
+    return c;
+}
+
+static void curl_client_close(void *state)
+{
+    struct curl_client *c = state;
+
+    curl_easy_cleanup(c->curl);
+    free(c);
+}
+
+/* Append a chunk, refusing to grow past HTTP_MAX_BODY: returning a short
+ * count makes libcurl abort the transfer. */
+static size_t collect_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct body_buffer *buf = userdata;
+    size_t n = size * nmemb;
+    char *grown = NULL;
+
+    if (buf->len + n > HTTP_MAX_BODY) {
+        buf->too_big = true;
+        return 0;
+    }
+    grown = realloc(buf->data, buf->len + n + 1);
+    if (grown == NULL) {
+        return 0;
+    }
+    buf->data = grown;
+    memcpy(buf->data + buf->len, ptr, n);
+    buf->len += n;
+    buf->data[buf->len] = '\0';
+    return n;
+}
+
+/* Count header bytes: a Route 53 answer has well under a kilobyte of
+ * them, so a flood is refused early rather than at libcurl's 300 KB. */
+/* NOLINTNEXTLINE(readability-non-const-parameter): libcurl's callback type. */
+static size_t count_headers(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct body_buffer *buf = userdata;
+    size_t n = size * nmemb;
+
+    (void)ptr;
+    buf->header_bytes += n;
+    if (buf->header_bytes > HTTP_MAX_HEADERS) {
+        buf->headers_too_big = true;
+        return 0;
+    }
+    return n;
+}
+
+/* The URL without its query string, for messages: queries are not
+ * secret but can be long. */
+static void url_for_message(const char *url, char *out, size_t outlen)
+{
+    size_t n = strcspn(url, "?");
+
+    if (n >= outlen) {
+        n = outlen - 1;
+    }
+    memcpy(out, url, n);
+    out[n] = '\0';
+}
+
+static r53_rc curl_failure(const struct curl_client *c, CURLcode code, const char *errbuf,
+                           const char *url, const struct body_buffer *buf)
+{
+    char where[256];
+    const char *detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(code);
+
+    url_for_message(url, where, sizeof(where));
+    if (buf->too_big) {
+        return r53_fail(R53_ERR_HTTP, "answer from %s is larger than %d bytes; refused", where,
+                        HTTP_MAX_BODY);
+    }
+    /* libcurl reports a single header line over its 100 KB limit as
+     * "Out of memory": after a status line, that is what it means. */
+    if (buf->headers_too_big ||
+        (code == CURLE_OUT_OF_MEMORY && buf->header_bytes > 0 && buf->len == 0)) {
+        return r53_fail(R53_ERR_HTTP,
+                        "answer from %s has oversize headers (over %d bytes); refused", where,
+                        buf->headers_too_big ? HTTP_MAX_HEADERS : 100 * 1024);
+    }
+    switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+        if (c->opts.deadline_ms > 0 && util_now_ms() >= c->opts.deadline_ms) {
+            return r53_fail(R53_ERR_TIMEOUT, "%s did not answer before the action's timeout",
+                            where);
+        }
+        return r53_fail(R53_ERR_NETWORK, "%s did not answer in time (%s)", where, detail);
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+        return r53_fail(R53_ERR_TLS,
+                        "TLS certificate of %s not trusted (%s); check the endpoint "
+                        "or set ca_bundle",
+                        where, detail);
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        return r53_fail(R53_ERR_NETWORK, "%s: protocol not allowed (%s)", where, detail);
+    default:
+        return r53_fail(R53_ERR_NETWORK, "cannot reach %s: %s", where, detail);
+    }
+}
+
+/* Timeout for the next request: the configured one, cut to what is left
+ * of the action's budget.  0 means the budget is already spent. */
+static long request_timeout_ms(const struct curl_client *c)
+{
+    long timeout = c->opts.request_timeout_ms;
+
+    if (c->opts.deadline_ms > 0) {
+        int64_t left = c->opts.deadline_ms - util_now_ms();
+
+        if (left <= 0) {
+            return 0;
+        }
+        if (timeout <= 0 || left < timeout) {
+            timeout = (long)left;
+        }
+    }
+    return timeout;
+}
+
+/* The request's headers for libcurl, or NULL when out of memory. */
+static struct curl_slist *request_headers(const struct http_request *req)
+{
+    struct curl_slist *headers = NULL;
+    char line[2048] = { 0 };
+
+    /* Expect: 100-continue would cost a round trip on every POST, and
+     * libcurl's default form Content-Type is wrong for XML bodies (the
+     * AWS CLI sends none). */
+    headers = curl_slist_append(headers, "Expect:");
+    if (headers != NULL) {
+        headers = curl_slist_append(headers, "Content-Type:");
+    }
+    for (size_t i = 0; i < req->n_headers && headers != NULL; i++) {
+        snprintf(line, sizeof(line), "%s: %s", req->headers[i].name, req->headers[i].value);
+        headers = curl_slist_append(headers, line);
+    }
+    /* The line may have held a signature or session token. */
+    mbedtls_platform_zeroize(line, sizeof(line));
+    return headers;
+}
+
+/* The method and body: POST and PUT send the body, anything else is a
+ * GET. */
+static void set_method(CURL *curl, const struct http_request *req)
+{
+    if (strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0) {
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        if (strcmp(req->method, "PUT") == 0) {
+            curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
+        }
+    } else {
+        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    }
+}
+
+/* Every option of one transfer, from a reset handle: the answer goes to
+ * buf, libcurl's message to errbuf, and it ends within timeout ms. */
+static void set_transfer(const struct curl_client *c, const struct http_request *req,
+                         struct curl_slist *headers, long timeout, char *errbuf,
+                         struct body_buffer *buf)
+{
+    CURL *curl = c->curl;
+
+    curl_easy_reset(curl);
+    curl_easy_setopt(curl, CURLOPT_URL, req->url);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, buf);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, count_headers);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, buf);
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    if (c->opts.ca_bundle != NULL) {
+        curl_easy_setopt(curl, CURLOPT_CAINFO, c->opts.ca_bundle);
+    }
+    /* An explicit proxy, or none at all: the cluster's environment
+     * (http_proxy, ...) must not silently reroute the agent. */
+    curl_easy_setopt(curl, CURLOPT_PROXY, c->opts.proxy != NULL ? c->opts.proxy : "");
+    if (c->opts.connect_timeout_ms > 0) {
+        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                         c->opts.connect_timeout_ms < timeout ? c->opts.connect_timeout_ms
+                                                              : timeout);
+    }
+    if (timeout > 0) {
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout);
+    }
+    set_method(curl, req);
+}
+
+static r53_rc curl_client_perform(void *state, const struct http_request *req,
+                                  struct http_response *resp)
+{
+    struct curl_client *c = state;
+    r53_rc rc = R53_OK;
+    struct curl_slist *headers = NULL;
+    struct body_buffer buf = { 0 };
+    char errbuf[CURL_ERROR_SIZE] = "";
+    long timeout = request_timeout_ms(c);
+    CURLcode code = CURLE_OK;
+
+    if (timeout == 0) {
+        char where[256];
+
+        url_for_message(req->url, where, sizeof(where));
+        return r53_fail(R53_ERR_TIMEOUT, "no time left in the action's timeout to call %s", where);
+    }
+    headers = request_headers(req);
+    if (headers == NULL) {
+        rc = r53_fail(R53_ERR_NOMEM, "out of memory building request headers");
+        goto cleanup;
+    }
+    set_transfer(c, req, headers, timeout, errbuf, &buf);
+    code = curl_easy_perform(c->curl);
+    if (code != CURLE_OK) {
+        rc = curl_failure(c, code, errbuf, req->url, &buf);
+        goto cleanup;
+    }
+    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+    if (buf.data == NULL) {
+        buf.data = calloc(1, 1);
+        if (buf.data == NULL) {
+            rc = r53_fail(R53_ERR_NOMEM, "out of memory reading the answer");
+            goto cleanup;
+        }
+    }
+    resp->body = buf.data;
+    resp->body_len = buf.len;
+    buf.data = NULL;
+    qb_log(LOG_DEBUG, "%s %.*s -> HTTP %ld, %zu bytes", req->method, (int)strcspn(req->url, "?"),
+           req->url, resp->status, resp->body_len);
+
+cleanup:
+    /* Headers may carry a signature or session token. */
+    for (struct curl_slist *h = headers; h != NULL; h = h->next) {
+        mbedtls_platform_zeroize(h->data, strlen(h->data));
+    }
+    curl_slist_free_all(headers);
+    free(buf.data);
+    return rc;
+}
+
+const struct http_ops *http_curl_ops(void)
+{
+    static const struct http_ops ops = {
+        .open = curl_client_open,
+        .perform = curl_client_perform,
+        .close = curl_client_close,
+    };
+
+    return &ops;
+}
