@@ -156,6 +156,8 @@ missing=$(in_root "$ROOT" ldd "$AGENT_PATH" 2>&1 | grep 'not found')
 [ -z "$missing" ] && ok "every shared library the agent needs is in the root" \
     || not_ok "every shared library the agent needs is in the root" "$missing"
 check "the README is at /usr/share/doc/$pkg/README" test -s "$ROOT/usr/share/doc/$pkg/README"
+check "copyright says GPL-2+ and points at common-licenses/GPL-2" \
+    sh -c "grep -qx 'License: GPL-2+' '$ROOT/usr/share/doc/$pkg/copyright' && grep -q '/usr/share/common-licenses/GPL-2' '$ROOT/usr/share/doc/$pkg/copyright'"
 check "crm_resource (pacemaker-cli-utils) is in the root, for ip_resource" \
     in_root "$ROOT" sh -c 'command -v crm_resource'
 
