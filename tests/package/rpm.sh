@@ -3,7 +3,7 @@
 # tarball with this machine's (Debian's) rpm, as far as it can go without
 # RHEL's packages (rpmbuild -bb --nodeps: the spec's %configure, build,
 # %check and %install all run), then check that the RPM holds the same
-# files as the .deb: the agent, the man page, the README.
+# files as the .deb: the agent, the man page, the README and doc/*.md.
 # Debian's own files (changelog.gz, copyright), the RPM's licence file
 # (COPYING in /usr/share/licenses, where RHEL keeps them; Debian points
 # at common-licenses instead) and RHEL's build-id links are left out of
@@ -61,7 +61,7 @@ else
     not_ok "rpm -qlp shows the same paths as the .deb" "$(cat "$TEST_TMP/diff")"
 fi
 for f in /usr/lib/ocf/resource.d/heartbeat/route53 /usr/share/man/man7/ocf_heartbeat_route53.7 \
-    "/usr/share/doc/$pkg/README"; do
+    "/usr/share/doc/$pkg/README" "/usr/share/doc/$pkg/doc/failures.md"; do
     check "the RPM holds $f" grep -qx "$f" "$TEST_TMP/rpm.files"
 done
 check "the RPM holds COPYING as its licence, /usr/share/licenses/$pkg/COPYING" \
