@@ -4,11 +4,11 @@
 # RHEL's packages (rpmbuild -bb --nodeps: the spec's %configure, build,
 # %check and %install all run), then check that the RPM holds the same
 # files as the .deb: the agent, the man page, the README and doc/*.md.
-# Debian's own files (changelog.gz, copyright), the RPM's licence file
-# (COPYING in /usr/share/licenses, where RHEL keeps them; Debian points
-# at common-licenses instead) and RHEL's build-id links are left out of
-# the comparison, and a man page's compression suffix too (Debian's rpm
-# does not compress it; RHEL's brp-compress would).
+# Debian's own files (changelog.gz, copyright, the lintian overrides), the
+# RPM's licence file (COPYING in /usr/share/licenses, where RHEL keeps
+# them; Debian points at common-licenses instead) and RHEL's build-id
+# links are left out of the comparison, and a man page's compression
+# suffix too (Debian's rpm does not compress it; RHEL's brp-compress would).
 set -u
 . "$(dirname "$0")/../lib.sh"
 tarball=$(readlink -f "${1:?usage: tests/package/rpm.sh TARBALL DEB}")
@@ -53,6 +53,7 @@ rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$rpm" 2>/dev/null \
     | sed -E 's#(/man/man[0-9]/.*)\.(gz|xz|bz2)$#\1#' | sort >"$TEST_TMP/rpm.files"
 dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print substr($6, 2) }' \
     | grep -v -x -e "/usr/share/doc/$pkg/changelog.gz" -e "/usr/share/doc/$pkg/copyright" \
+        -e "/usr/share/lintian/overrides/$pkg" \
     | sed -E 's#(/man/man[0-9]/.*)\.(gz|xz|bz2)$#\1#' | sort >"$TEST_TMP/deb.files"
 echo "# rpm -qlp (files):"; sed 's/^/#   /' "$TEST_TMP/rpm.files"
 if [ -s "$TEST_TMP/rpm.files" ] && diff "$TEST_TMP/deb.files" "$TEST_TMP/rpm.files" >"$TEST_TMP/diff"; then
