@@ -87,8 +87,11 @@
       <citerefentry><refentrytitle>crm_resource</refentrytitle><manvolnum>8</manvolnum></citerefentry>,
       <citerefentry><refentrytitle>ocf_heartbeat_IPaddr2</refentrytitle><manvolnum>7</manvolnum></citerefentry>,
       <citerefentry><refentrytitle>ocf_heartbeat_aws-vpc-route53</refentrytitle><manvolnum>7</manvolnum></citerefentry>;
-      the README, <filename><xsl:value-of select="$docdir"/>/README</filename>
-      (IAM policy, failures and exit codes, coming from aws-vpc-route53).
+      the README, <filename><xsl:value-of select="$docdir"/>/README</filename>,
+      and the reference beside it in <filename><xsl:value-of select="$docdir"/>/doc/</filename>:
+      <filename>parameters.md</filename>, <filename>failures.md</filename> (failures and exit codes),
+      <filename>credentials.md</filename> (the IAM policy) and
+      <filename>migration.md</filename> (coming from aws-vpc-route53).
     </para>
   </refsect1>
 </refentry>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo: a two-node Pacemaker cluster and a local Route 53 on this
-# machine (network namespaces, as root), fencing on, the README's crm group
-# with each node's own address; the active node is killed and the DNS
+# machine (network namespaces, as root), fencing on, doc/migration.md's crm
+# group with each node's own address; the active node is killed and the DNS
 # record follows.
 # make demo-partition (demo.sh --partition): the active node is cut off
 # from the other instead, both stay up and both still reach Route 53; the
@@ -21,9 +21,9 @@ show_record() { echo "    www.example.com.  A  $(cl_record)   (at the local Rout
 cl_require
 step "Starting a 2-node corosync + Pacemaker cluster, fencing on, and a local Route 53 (about 15 s)"
 cl_up 2
-cl_apply 1 "same in a group, crm:" || { cl_dump; fail "applying the README's crm block failed"; }
+cl_apply 1 "same in a group, crm:" || { cl_dump; fail "applying doc/migration.md's crm group block failed"; }
 cl_apply 1 'Switchback "automatic" (the service returns to node1 when node1 returns), crm:' \
-    || { cl_dump; fail "applying the README's location block failed"; }
+    || { cl_dump; fail "applying doc/migration.md's location block failed"; }
 cl_settle 60
 step "crm_mon -1"
 cl_in 1 crm_mon -1
@@ -36,7 +36,7 @@ survivor=node1
 [ "$active" = node1 ] && survivor=node2
 if [ "$PARTITION" = 1 ]; then
     # Both halves keep quorum (two_node) and both can fence: the delay on
-    # fencing the survivor decides who wins (see the README's fencing section).
+    # fencing the survivor decides who wins (see doc/fencing.md).
     cl_in 1 crm_resource -r fence-ns --set-parameter pcmk_delay_base \
         --parameter-value "$survivor:5s" >/dev/null 2>&1
     cl_settle 60

@@ -28,13 +28,14 @@
 #   cl_up N                 N nodes + hub + simulator; wait for a DC
 #   cl_down                 stop everything (also on exit)
 #   cl_in I CMD...          run CMD on node I
-#   cl_apply I LABEL [SED]  run the README block after line LABEL on node I
+#   cl_apply I LABEL [SED]  run the documented block after line LABEL on node I
+#                           (in the README or doc/*.md: the one file holding LABEL)
 #   cl_kill I / cl_boot I   crash node I (all its processes, link down) / reboot it
 #   cl_cut I / cl_heal I    cut node I off the other nodes (it keeps the hub) / undo
 #   cl_fenced_at I SECS     wait until node I has no process left; print when (epoch)
 #   cl_fence_history        the fencer's history (what was fenced, by whom)
 #   cl_since T0 [T1]        seconds from epoch T0 to T1 (default: now), one decimal
-#   cl_aws_sed              the sed that fits the README's aws-vpc-move-ip blocks to the test
+#   cl_aws_sed              the sed that fits doc/fencing.md's aws-vpc-move-ip blocks to the test
 #   cl_wait_for DESC SECS CMD...   poll CMD until it succeeds (bounded)
 #   cl_settle [SECS]        wait until the cluster has no pending actions
 #   cl_wipe                 remove all resources, constraints, defaults, the record
@@ -63,7 +64,10 @@ CL_FENCE_XML=
 : "${CL_MONITOR_INTERVAL:=3s}"
 CL_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CL_NODE_SH=$CL_LIB_DIR/node.sh
-CL_README=${TOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/README
+CL_SRCDIR=${TOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+# Where the blocks that cl_apply runs are documented: the README's front
+# door and the reference in doc/.
+CL_DOCS=("$CL_SRCDIR/README" "$CL_SRCDIR"/doc/*.md)
 
 cl_ns() { echo "$CL_ID-n$1"; }
 cl_ip() { echo "$CL_NET.1$1"; }
@@ -624,43 +628,60 @@ cl_down()
     CL_N=0
 }
 
-# cl_readme_block LABEL: the indented block that follows the README line
-# LABEL, de-indented: exactly what a user copies.
+# cl_doc_file LABEL: the one file of CL_DOCS with a line that is exactly
+# LABEL; fails when none has it, or more than one (a label that names two
+# blocks would run whichever came first).
+cl_doc_file()
+{
+    local f found=()
+    for f in "${CL_DOCS[@]}"; do
+        grep -qxF -- "$1" "$f" && found+=("$f")
+    done
+    [ "${#found[@]}" = 1 ] || { echo "line '$1' found in ${#found[@]} of: ${CL_DOCS[*]#"$CL_SRCDIR"/}" >&2; return 1; }
+    echo "${found[0]}"
+}
+
+# cl_readme_block LABEL: the indented block that follows the line LABEL
+# (in the README or in doc/, cl_doc_file), de-indented: exactly what a user
+# copies.
 cl_readme_block()
 {
+    local file
+    file=$(cl_doc_file "$1") || return 1
     awk -v label="$1" '
         !found { if ($0 == label) found = 1; next }
         found == 1 && /^$/ && !n { next }
         found == 1 && /^    / { sub(/^    /, ""); print; n++; next }
         found == 1 && /^$/ { print; next }
         found == 1 { exit }
-    ' "$CL_README"
+    ' "$file"
 }
 
-# cl_apply I LABEL [SED]: run the README block LABEL on node I with bash -e;
-# SED (a sed expression, e.g. the test's shorter monitor interval) must
-# change the text, so a README edit cannot make it silently do nothing.
+# cl_apply I LABEL [SED]: run the documented block LABEL on node I with
+# bash -e; SED (a sed expression, e.g. the test's shorter monitor interval)
+# must change the text, so a documentation edit cannot make it silently do
+# nothing.
 cl_apply()
 {
     local i=$1 label=$2 sed_expr=${3:-} text edited
     text=$(cl_readme_block "$label")
-    [ -n "$text" ] || fail "README has no block after the line '$label'"
+    [ -n "$text" ] || fail "no block after the line '$label' in the README or doc/"
     edited=$text
     if [ -n "$sed_expr" ]; then
         edited=$(sed "$sed_expr" <<<"$text")
-        [ "$edited" != "$text" ] || fail "'$sed_expr' changed nothing in README block '$label'"
+        [ "$edited" != "$text" ] || fail "'$sed_expr' changed nothing in the block '$label'"
     fi
     printf '%s\n' "$edited" >"$CL_DIR/applied.sh"
-    echo "# applying README block '$label' on node$i:"
+    echo "# applying the block '$label' on node$i:"
     sed 's/^/#   /' "$CL_DIR/applied.sh"
     cl_in "$i" bash -e "$CL_DIR/applied.sh" >"$CL_DIR/applied.log" 2>&1 \
         || { cat "$CL_DIR/applied.log" >&2; return 1; }
 }
 
-# The monitor interval the tests use instead of the README's 30 s.
+# The monitor interval the tests use instead of the documented 30 s.
 CL_FAST_MONITOR="s/monitor interval=30s/monitor interval=$CL_MONITOR_INTERVAL/"
 # cl_aws_sed: the 3 s monitor, moto's route table and the awscli wrapper
-# in the README's aws-vpc-move-ip blocks (after cl_up with CL_AWS=1).
+# in doc/fencing.md's aws-vpc-move-ip blocks (after cl_up with CL_AWS=1).
 cl_aws_sed() { echo "$CL_FAST_MONITOR; s/rtb-0123456789abcdef0/$CL_RTB/; s|awscli=/usr/bin/aws|awscli=$CL_AWSCLI|"; }
 
 # cl_since T0 [T1]: seconds from T0 to T1 (epoch, fractions allowed; T1

@@ -2,7 +2,7 @@
 # route53 with Debian's aws-vpc-move-ip in a real two-node cluster, fencing
 # on: moto's EC2 holds the route table, every node has its own instance
 # metadata at 169.254.169.254 (tests/cluster/lib.sh, CL_AWS=1).  The
-# README's configurations are applied as printed:
+# configurations of doc/fencing.md are applied as printed:
 #   B (crm: the record holds the overlay IP, order + colocation):
 #     start, switchover (crm resource move), crash of the active node (timed),
 #     switchback; then its pcs form: start;
@@ -113,11 +113,11 @@ same "fence_r53ns with action=status, port= on stdin: ON" "Status: ON 0" \
 same "fence_r53ns -o monitor: 0" 0 "$(cl_in 1 fence_r53ns -o monitor >/dev/null 2>&1; echo $?)"
 same "fence_r53ns refuses a namespace not of the test's (exit 1)" 1 \
     "$(cl_in 1 fence_r53ns -o off -n "$CL_ID-hub" >/dev/null 2>&1; echo $?)"
-README_SED=$(cl_aws_sed)
+DOC_SED=$(cl_aws_sed)
 
 # ---- Configuration B (crm): the overlay IP in the record --------------------
 CONFIG=B
-cl_apply 1 "Configuration B, crm:" "$README_SED" || { cl_dump; fail "the README's configuration B (crm) failed"; }
+cl_apply 1 "Configuration B, crm:" "$DOC_SED" || { cl_dump; fail "doc/fencing.md's configuration B (crm) failed"; }
 check "crm_verify accepts configuration B" cl_in 1 crm_verify -L
 scenarios overlay
 
@@ -125,7 +125,7 @@ scenarios overlay
 echo "# [${SECONDS}s] ---- configuration B, pcs form"
 cl_wipe
 test_defaults
-cl_apply 1 "Configuration B, pcs:" "$README_SED" || { cl_dump; fail "the README's configuration B (pcs) failed"; }
+cl_apply 1 "Configuration B, pcs:" "$DOC_SED" || { cl_dump; fail "doc/fencing.md's configuration B (pcs) failed"; }
 check "crm_verify accepts configuration B (pcs)" cl_in 1 crm_verify -L
 cl_settle 90
 active=$(cl_locate dns)
@@ -137,7 +137,7 @@ echo "# [${SECONDS}s] ---- configuration A"
 cl_wipe
 test_defaults
 CONFIG=A
-cl_apply 1 "Configuration A, pcs:" "$README_SED" || { cl_dump; fail "the README's configuration A (pcs) failed"; }
+cl_apply 1 "Configuration A, pcs:" "$DOC_SED" || { cl_dump; fail "doc/fencing.md's configuration A (pcs) failed"; }
 check "crm_verify accepts configuration A" cl_in 1 crm_verify -L
 scenarios svc
 active=$ACTIVE
@@ -162,7 +162,7 @@ cl_settle 60
 # Partition: the active node loses the other node; both stay up and both
 # still reach Route 53 and EC2.  Both halves keep quorum (two_node), so both
 # try to fence; a delay on fencing the passive node decides the race, as
-# the README's fencing section advises for two nodes.
+# doc/fencing.md advises for two nodes.
 echo "# [${SECONDS}s] A partition (2 nodes): cut $active off"
 cl_partition "$active" "$(other_of "$active"):5s"
 

@@ -2,11 +2,12 @@
 # OCF 1.1 and migration in a real cluster (tests/cluster/lib.sh, one node):
 # (1) pcs resource describe and crm ra info show the agent cleanly;
 # (2) two resources created as aws-vpc-route53's meta-data shows (the
-#     README block), run by the real aws-vpc-route53 and AWS CLI against
-#     the simulator, switch type to route53, one with the README's crm
-#     command and one with its pcs commands, the records sampled every
-#     0.2 s (plus the time a sample takes; no gap over 3 s) throughout;
-# (3) ttl changed with crm_resource --set-parameter (the README's
+#     block in doc/migration.md), run by the real aws-vpc-route53 and AWS
+#     CLI against the simulator, switch type to route53, one with
+#     doc/migration.md's crm command and one with its pcs commands, the
+#     records sampled every 0.2 s (plus the time a sample takes; no gap
+#     over 3 s) throughout;
+# (3) ttl changed with crm_resource --set-parameter (doc/migration.md's
 #     command): Pacemaker runs reload-agent, not stop and start, Route 53
 #     gets no write, and the record never changes.
 set -u
@@ -82,14 +83,14 @@ running_as() { [ "$(cl_locate "$1")" = node1 ] && [ "$(type_of "$1")" = "$2" ] |
 monitor_ok() { [ "$(cl_monitor_rc "$1" node1)" = 0 ] || { echo "monitor rc '$(cl_monitor_rc "$1" node1)'"; return 1; }; }
 log_count() { grep -c "$1" "$LOG"; }
 
-# Two resources as the peer's meta-data shows one (the README block), for
-# this zone and the node's address (aws-vpc-route53's ip=local needs EC2's
-# fixed metadata address, which is not here), the awscli above.
+# Two resources as the peer's meta-data shows one (doc/migration.md's
+# block), for this zone and the node's address (aws-vpc-route53's ip=local
+# needs EC2's fixed metadata address, which is not here), the awscli above.
 for r in res_route53:www res_route53b:www2; do
     id=${r%%:*} name=${r#*:}
     cl_apply 1 "A resource as aws-vpc-route53's own meta-data shows it, crm:" \
         "s|res_route53 |$id |; s|EX4MPL3EX4MPL3|$CL_ZONE|; s|service\\.cloud\\.example\\.corp\\.|$name.example.com.|; s|profile=cluster|profile=cluster ip=$NODE_IP awscli=$CL_DIR/aws/aws-sim|" \
-        || { cl_dump; fail "the README's aws-vpc-route53 block failed for $id"; }
+        || { cl_dump; fail "doc/migration.md's aws-vpc-route53 block failed for $id"; }
 done
 echo "# [${SECONDS}s] aws-vpc-route53 resources created; its start sleeps 20 s before GetChange"
 for r in res_route53:www res_route53b:www2; do
@@ -119,10 +120,10 @@ cl_wait_for "the first sample" 10 test -s "$CL_DIR/samples" || fail "the sampler
 t_switch=$SECONDS
 stops0=$(log_count "Result of stop operation for res_route53b\? on node1: ok")
 starts0=$(log_count "Result of start operation for res_route53b\? on node1: ok")
-cl_apply 1 "changes its type with crm:" || { cl_dump; fail "the README's crm switch failed"; }
+cl_apply 1 "changes its type with crm:" || { cl_dump; fail "doc/migration.md's crm switch failed"; }
 cl_apply 1 "or with pcs, which has no command to change a type (the CIB is edited and pushed back):" \
     "s|res_route53\"|res_route53b\"|; s|cib.xml|$CL_DIR/cib.xml|g; s|cib-before.xml|$CL_DIR/cib-before.xml|g" \
-    || { cl_dump; fail "the README's pcs switch failed"; }
+    || { cl_dump; fail "doc/migration.md's pcs switch failed"; }
 for id in res_route53 res_route53b; do
     wait_or_dump "$id runs as route53" 60 running_as "$id" route53 \
         && ok "$id switched type: it runs as route53 ($((SECONDS - t_switch)) s after the switch)"

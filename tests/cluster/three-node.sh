@@ -3,7 +3,7 @@
 # the README's crm block (virtual IP, order + colocation), with the address
 # given literally (ip=10.0.1.50) instead of ip_resource=vip; the active node
 # is killed, fenced, one of the two survivors takes over, the record is
-# rewritten from there.  Then the killed node returns, and the README's
+# rewritten from there.  Then the killed node returns, and doc/fencing.md's
 # configuration A (crm: aws-vpc-move-ip and route53 ip=local in a group)
 # runs through a partition: the active node is cut off from the other two
 # while all stay up; the minority stops its resources (no-quorum-policy=stop),
@@ -76,7 +76,7 @@ if [ "$CL_AWS" != 1 ]; then
     finish
 fi
 
-# ---- Partition, with the README's configuration A (crm) ---------------------
+# ---- Partition, with doc/fencing.md's configuration A (crm) ----------------
 echo "# [${SECONDS}s] ---- partition: $active returns, configuration A (crm)"
 cl_boot "${active#node}"
 cl_wait_for "all 3 nodes online" 60 cl_all_online || { cl_dump; fail "$active did not rejoin"; }
@@ -86,7 +86,7 @@ cl_in 1 crm_attribute -t rsc_defaults -n resource-stickiness -v 100 >/dev/null
 cl_in 1 crm_attribute -t crm_config -n no-quorum-policy -v stop >/dev/null
 cl_apply 1 "Configuration A, crm:" \
     "$(cl_aws_sed)" \
-    || { cl_dump; fail "the README's configuration A (crm) failed"; }
+    || { cl_dump; fail "doc/fencing.md's configuration A (crm) failed"; }
 check "crm_verify accepts configuration A (crm)" cl_in 1 crm_verify -L
 cl_settle 90
 active=$(cl_locate dns)

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The agent in a real two-node corosync + Pacemaker cluster (network
-# namespaces, tests/cluster/lib.sh), configured by the README's own pcs and
-# crm blocks, credentials from the simulator's IMDS role.  Scenarios:
-# start, switchover, drift (no fencing), Route 53 brownout (pcs block:
-# virtual IP, ip_resource, order + colocation); start, node failure (fenced,
-# timed), switchback "automatic" and "intelligent" (crm group: interface).
+# namespaces, tests/cluster/lib.sh), configured by the README's own pcs
+# block and doc/migration.md's crm group, credentials from the simulator's
+# IMDS role.  Scenarios: start, switchover, drift (no fencing), Route 53
+# brownout (pcs block: virtual IP, ip_resource, order + colocation);
+# start, node failure (fenced, timed), switchback "automatic" and
+# "intelligent" (crm group: interface).
 # Fencing is on (fence_r53ns, see lib.sh).
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -115,14 +116,14 @@ same "5 brownout: dns still on $active" "$active" "$(cl_locate dns)"
 same "5 brownout: fail count still 0" 0 "$(cl_failcount dns "$active")"
 same "5 brownout: record unchanged" "$VIP" "$(cl_record)"
 
-# ---- the README's crm group: each node's own address (interface) ----------
-echo "# [${SECONDS}s] ---- the README's crm group"
+# ---- doc/migration.md's crm group: each node's own address (interface) ----
+echo "# [${SECONDS}s] ---- doc/migration.md's crm group"
 cl_wipe
 test_defaults
 cl_apply 1 "same in a group, crm:" "$CL_FAST_MONITOR" \
-    || { cl_dump; fail "the README's crm group block failed"; }
+    || { cl_dump; fail "doc/migration.md's crm group block failed"; }
 cl_apply 1 'Switchback "automatic" (the service returns to node1 when node1 returns), crm:' \
-    || { cl_dump; fail "the README's switchback block failed"; }
+    || { cl_dump; fail "doc/migration.md's switchback block failed"; }
 check "crm_verify accepts the crm group configuration" cl_in 1 crm_verify -L
 cl_settle 60
 same "1 start (group, interface): dns on node1, its preferred node" node1 "$(cl_locate dns)"
@@ -161,7 +162,7 @@ same "6 automatic: dns on node1" node1 "$(cl_locate dns)"
 # 6b. Switchback "intelligent": with stickiness it stays on the survivor.
 echo "# [${SECONDS}s] 6b. Switchback intelligent"
 cl_apply 1 'Switchback "intelligent" (it stays where it runs; stickiness above the location score), crm:' \
-    || { cl_dump; fail "the README's stickiness block failed"; }
+    || { cl_dump; fail "doc/migration.md's stickiness block failed"; }
 cl_settle 60
 cl_kill 1
 wait_or_dump "6 intelligent: record on node2" 60 record_is "$(cl_ip 2)" \

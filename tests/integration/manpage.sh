@@ -2,19 +2,20 @@
 # The man page ocf_heartbeat_route53.7, as the build made it, never
 # disagrees with the agent's meta-data: rendered by man(1), it has every
 # section (name, synopsis, description, parameters, actions, a crm and a
-# pcs example, see also), the description, and for every parameter, in
+# pcs example, see also: the README and reference files of doc/ that
+# exist), the description, and for every parameter, in
 # the meta-data's order and no other, its short and long description, its
 # type and default and its OCF 1.1 hints; every action with its timeouts;
 # examples whose operations carry the advertised timeouts.  The comparison
 # is run once more against a meta-data with one default changed, which
 # it must reject, so it is known to be able to fail.
 #
-# Environment: AGENT (the built agent), MAN_PAGE (default:
-# $TOP_BUILDDIR/metadata/ocf_heartbeat_route53.7).
+# Environment: AGENT (the built agent), TOP_SRCDIR (where doc/ is),
+# MAN_PAGE (default: $TOP_BUILDDIR/metadata/ocf_heartbeat_route53.7).
 set -u
 . "$(dirname "$0")/../lib.sh"
 
-: "${AGENT:?}" "${TOP_BUILDDIR:=$(dirname "$(dirname "$AGENT")")}"
+: "${AGENT:?}" "${TOP_SRCDIR:?}" "${TOP_BUILDDIR:=$(dirname "$(dirname "$AGENT")")}"
 MAN_PAGE=${MAN_PAGE:-$TOP_BUILDDIR/metadata/ocf_heartbeat_route53.7}
 [ -f "$MAN_PAGE" ] || skip_test "no $MAN_PAGE: configure found no xsltproc or DocBook XSL (Debian: xsltproc docbook-xsl)"
 command -v man >/dev/null || skip_test "man is not installed (Debian: man-db)"
@@ -32,7 +33,7 @@ OCF_RA_VERSION_MAJOR=1 OCF_RA_VERSION_MINOR=1 "$AGENT" meta-data >"$TEST_TMP/md.
 compare()
 {
     "$PYTHON3" - "$1" "$2" <<'EOF'
-import re, sys, xml.etree.ElementTree as ET
+import os, re, sys, xml.etree.ElementTree as ET
 
 md = ET.parse(sys.argv[1]).getroot()
 lines = open(sys.argv[2]).read().split("\n")
@@ -134,6 +135,14 @@ check("pcs example: pcs resource create with ocf:heartbeat:%s and the advertised
       and pcs.endswith("op " + ops), pcs)
 check("SEE ALSO names crm(8), pcs(8) and the README",
       all(w in text("SEE ALSO") for w in ("crm(8)", "pcs(8)", "README")), text("SEE ALSO"))
+# The reference files it names are files of the source's doc/ (which the
+# packages install beside the README).
+named = re.findall(r"\b([a-z]+\.md)\b", text("SEE ALSO"))
+srcdoc = os.path.join(os.environ.get("TOP_SRCDIR", "/nonexistent"), "doc")
+check("SEE ALSO names doc/ and reference files that exist there: %s" % ", ".join(named),
+      "/doc/" in text("SEE ALSO") and "failures.md" in named
+      and all(os.path.isfile(os.path.join(srcdoc, n)) for n in named),
+      "%s; in %s: %s" % (text("SEE ALSO"), srcdoc, sorted(os.listdir(srcdoc)) if os.path.isdir(srcdoc) else "none"))
 
 for desc, good, detail in results:
     print(("ok" if good else "not ok") + "\t" + desc + ("\t" + detail.replace("\n", " | ") if not good else ""))

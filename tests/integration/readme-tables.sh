@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# The README's table of bad parameter values, executed: each row's value
-# goes to validate-all with the README example's other parameters, and
-# must get the row's exit code and a reason containing its words.
+# The table of bad parameter values in doc/failures.md (once the README's,
+# hence the name), executed: each row's value goes to validate-all with
+# the README example's other parameters, and must get the row's exit code
+# and a reason containing its words.
 set -u
 . "$(dirname "$0")/../lib.sh"
 
 : "${AGENT:?AGENT must name the built agent}"
 : "${TOP_SRCDIR:?}"
-README=$TOP_SRCDIR/README
+TABLE_DOC=$TOP_SRCDIR/doc/failures.md
 
 # Rows of the table under the heading "What a bad value gets".
-rows=$(awk '/^What a bad value gets$/ { on = 1 } on && /^\| `/ { print } on && /^Exit codes$/ { exit }' "$README")
-[ "$(printf '%s\n' "$rows" | grep -c .)" -ge 20 ] || fail "README's bad-value table not found"
+rows=$(awk '/^What a bad value gets$/ { on = 1 } on && /^\| `/ { print } on && /^Exit codes$/ { exit }' "$TABLE_DOC")
+[ "$(printf '%s\n' "$rows" | grep -c .)" -ge 20 ] || fail "doc/failures.md's bad-value table not found"
 
 while IFS='|' read -r _ param value want words _; do
     param=$(echo "$param" | tr -d ' `')
@@ -31,7 +32,7 @@ while IFS='|' read -r _ param value want words _; do
     rc=$?
     reason=$(printf '%s\n' "$out" | sed -n 's/^ocf-exit-reason://p')
     if [ "$rc" != "$want" ]; then
-        not_ok "$param='$value': exit $rc, README says $want" "$out"
+        not_ok "$param='$value': exit $rc, doc/failures.md says $want" "$out"
     elif [[ "$reason" != *"$words"* ]]; then
         not_ok "$param='$value': reason lacks '$words'" "$out"
     elif [ "$(printf '%s\n' "$out" | grep -c '^ocf-exit-reason:')" != 1 ]; then

@@ -156,6 +156,15 @@ missing=$(in_root "$ROOT" ldd "$AGENT_PATH" 2>&1 | grep 'not found')
 [ -z "$missing" ] && ok "every shared library the agent needs is in the root" \
     || not_ok "every shared library the agent needs is in the root" "$missing"
 check "the README is at /usr/share/doc/$pkg/README" test -s "$ROOT/usr/share/doc/$pkg/README"
+# The README sends its reader to doc/*.md: each file it names is beside it.
+named=$(grep -o 'doc/[a-z]*\.md' "$ROOT/usr/share/doc/$pkg/README" 2>/dev/null | sort -u)
+[ "$(printf '%s\n' "$named" | grep -c .)" -ge 8 ] && ok "the README names the reference in doc/ ($(echo $named))" \
+    || not_ok "the README names the reference in doc/" "named: ${named:-none}"
+for f in $named; do
+    check "$f is at /usr/share/doc/$pkg/$f, uncompressed" test -s "$ROOT/usr/share/doc/$pkg/$f"
+done
+check "copyright says GPL-2+ and points at common-licenses/GPL-2" \
+    sh -c "grep -qx 'License: GPL-2+' '$ROOT/usr/share/doc/$pkg/copyright' && grep -q '/usr/share/common-licenses/GPL-2' '$ROOT/usr/share/doc/$pkg/copyright'"
 check "crm_resource (pacemaker-cli-utils) is in the root, for ip_resource" \
     in_root "$ROOT" sh -c 'command -v crm_resource'
 

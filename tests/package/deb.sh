@@ -2,8 +2,8 @@
 # tests/package/deb.sh [OUTDIR]: build the Debian package as a user would,
 # from a clean clone of the committed HEAD (uncommitted changes are not
 # in it): dpkg-buildpackage -us -uc -b, then lintian, which must report no
-# error and no warning (debian/*.lintian-overrides, each with its reason,
-# would hold the justified ones; there are none).  The .deb, .changes and
+# error and no warning (debian/*.lintian-overrides hold the justified
+# tags, each with its reason; today one pedantic tag).  The .deb, .changes and
 # .buildinfo go to OUTDIR (default build/packages).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)

@@ -3,10 +3,12 @@
 # tarball with this machine's (Debian's) rpm, as far as it can go without
 # RHEL's packages (rpmbuild -bb --nodeps: the spec's %configure, build,
 # %check and %install all run), then check that the RPM holds the same
-# files as the .deb: the agent, the man page, the README.  Debian's own
-# files (changelog.gz, copyright) and RHEL's build-id links are left out
-# of the comparison, and a man page's compression suffix too (Debian's
-# rpm does not compress it; RHEL's brp-compress would).
+# files as the .deb: the agent, the man page, the README and doc/*.md.
+# Debian's own files (changelog.gz, copyright, the lintian overrides), the
+# RPM's licence file (COPYING in /usr/share/licenses, where RHEL keeps
+# them; Debian points at common-licenses instead) and RHEL's build-id
+# links are left out of the comparison, and a man page's compression
+# suffix too (Debian's rpm does not compress it; RHEL's brp-compress would).
 set -u
 . "$(dirname "$0")/../lib.sh"
 tarball=$(readlink -f "${1:?usage: tests/package/rpm.sh TARBALL DEB}")
@@ -36,6 +38,7 @@ rpm=$(find "$top/RPMS" -name '*.rpm' | head -n 1)
 same_list() { [ "$2" = "$3" ] && ok "$1" || not_ok "$1" "rpm: $2 | deb: $3"; }
 same_list "package name" "$(rpm -qp --qf '%{NAME}' "$rpm" 2>/dev/null)" "$(dpkg-deb -f "$deb" Package)"
 same_list "version" "$(rpm -qp --qf '%{VERSION}' "$rpm" 2>/dev/null)" "$(dpkg-deb -f "$deb" Version | sed 's/-[^-]*$//')"
+same_list "licence" "$(rpm -qp --qf '%{LICENSE}' "$rpm" 2>/dev/null)" GPL-2.0-or-later
 check "it requires pacemaker-cli (crm_resource)" sh -c "rpm -qp --requires '$rpm' 2>/dev/null | grep -qx pacemaker-cli"
 for lib in libcurl.so.4 libexpat.so.1 libjson-c.so.5 libldns.so.3 libmbedcrypto.so.7 libqb.so.100; do
     check "it requires $lib (found by rpm's dependency generator)" \
@@ -46,10 +49,11 @@ done
 pkg=$(dpkg-deb -f "$deb" Package)
 # (rpm -qlp, with each path's mode to tell files from directories.)
 rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$rpm" 2>/dev/null \
-    | awk '$1 ~ /^-/ { print $2 }' | grep -v '^/usr/lib/.build-id/' \
+    | awk '$1 ~ /^-/ { print $2 }' | grep -v -e '^/usr/lib/.build-id/' -e '^/usr/share/licenses/' \
     | sed -E 's#(/man/man[0-9]/.*)\.(gz|xz|bz2)$#\1#' | sort >"$TEST_TMP/rpm.files"
 dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print substr($6, 2) }' \
     | grep -v -x -e "/usr/share/doc/$pkg/changelog.gz" -e "/usr/share/doc/$pkg/copyright" \
+        -e "/usr/share/lintian/overrides/$pkg" \
     | sed -E 's#(/man/man[0-9]/.*)\.(gz|xz|bz2)$#\1#' | sort >"$TEST_TMP/deb.files"
 echo "# rpm -qlp (files):"; sed 's/^/#   /' "$TEST_TMP/rpm.files"
 if [ -s "$TEST_TMP/rpm.files" ] && diff "$TEST_TMP/deb.files" "$TEST_TMP/rpm.files" >"$TEST_TMP/diff"; then
@@ -58,9 +62,11 @@ else
     not_ok "rpm -qlp shows the same paths as the .deb" "$(cat "$TEST_TMP/diff")"
 fi
 for f in /usr/lib/ocf/resource.d/heartbeat/route53 /usr/share/man/man7/ocf_heartbeat_route53.7 \
-    "/usr/share/doc/$pkg/README"; do
+    "/usr/share/doc/$pkg/README" "/usr/share/doc/$pkg/doc/failures.md"; do
     check "the RPM holds $f" grep -qx "$f" "$TEST_TMP/rpm.files"
 done
+check "the RPM holds COPYING as its licence, /usr/share/licenses/$pkg/COPYING" \
+    sh -c "rpm -qp --qf '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' '$rpm' 2>/dev/null | grep -qx 'l /usr/share/licenses/$pkg/COPYING'"
 check "the agent is executable in the RPM" \
     sh -c "rpm -qp --qf '[%{FILENAMES} %{FILEMODES:perms}\n]' '$rpm' 2>/dev/null | grep -qx '/usr/lib/ocf/resource.d/heartbeat/route53 -rwxr-xr-x'"
 finish

@@ -1,5 +1,5 @@
 /* agent/ocf.c: every result code has a name, a text and the OCF exit
- * code the README's "Exit codes" table promises; one row each. */
+ * code doc/failures.md's "Exit codes" table promises; one row each. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,7 +15,7 @@ struct row {
     enum ocf_exit ocf;
 };
 
-/* Written from the README's table, not from ocf.c. */
+/* Written from doc/failures.md's table, not from ocf.c. */
 static const struct row rows[] = {
     { "R53_OK", R53_OK, OCF_SUCCESS },
     { "R53_ERR_NOMEM", R53_ERR_NOMEM, OCF_ERR_GENERIC },
