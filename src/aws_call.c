@@ -19,6 +19,9 @@ struct aws_caller {
     struct retry_policy retry;
     struct aws_send_hooks hooks;
     unsigned requests;
+    long long clock_offset_s; /* added to time(NULL) when signing */
+    bool time_refused;        /* the last answer refused the request's time */
+    int64_t answer_date;      /* the last answer's Date header; 0: none */
 };
 
 r53_rc aws_caller_new(const struct endpoint *endpoint, const struct aws_service *service,
@@ -68,6 +71,25 @@ const char *aws_caller_credentials_source(const struct aws_caller *c)
     return c->creds.access_key_id != NULL ? c->creds.source : "";
 }
 
+long long aws_caller_clock_offset(const struct aws_caller *c)
+{
+    return c->clock_offset_s;
+}
+
+void aws_caller_set_clock_offset(struct aws_caller *c, long long seconds)
+{
+    c->clock_offset_s = seconds;
+}
+
+/* Whether an error refuses the request's time, not its keys. */
+static bool refuses_time(const struct aws_api_error *err)
+{
+    return strcmp(err->code, "RequestTimeTooSkewed") == 0 ||
+           strcmp(err->code, "RequestExpired") == 0 ||
+           strstr(err->message, "Signature expired") != NULL ||
+           strstr(err->message, "Signature not yet current") != NULL;
+}
+
 /* AWS error codes, whatever the service, onto ours. */
 static r53_rc rc_for_api_error(long status, const char *code)
 {
@@ -102,8 +124,8 @@ static r53_rc rc_for_api_error(long status, const char *code)
 }
 
 /* The failure an error answer stands for; its code goes to code_out. */
-static r53_rc api_failure(const struct aws_caller *c, const char *op,
-                          const struct http_response *resp, char *code_out, size_t code_len)
+static r53_rc api_failure(struct aws_caller *c, const char *op, const struct http_response *resp,
+                          char *code_out, size_t code_len)
 {
     struct aws_api_error err = { 0 };
     char excerpt[81];
@@ -116,12 +138,11 @@ static r53_rc api_failure(const struct aws_caller *c, const char *op,
     snprintf(code_out, code_len, "%s", err.code);
     /* AWS words clock skew as "Signature expired: <when> is now earlier
      * than ..."; the fix is this node's clock, not the keys. */
-    return r53_fail(rc_for_api_error(resp->status, err.code), "%s: %s (HTTP %ld): %s%s", op,
-                    err.code, resp->status, err.message,
-                    strstr(err.message, "Signature expired") != NULL ||
-                            strcmp(err.code, "RequestExpired") == 0
-                        ? " (this node's clock is off by more than 5 minutes: check NTP)"
-                        : "");
+    c->time_refused = refuses_time(&err);
+    return r53_fail(
+        rc_for_api_error(resp->status, err.code), "%s: %s (HTTP %ld): %s%s", op, err.code,
+        resp->status, err.message,
+        c->time_refused ? " (this node's clock is off by more than 5 minutes: check NTP)" : "");
 }
 
 /* The Authorization header's value for req, signed now. */
@@ -157,10 +178,12 @@ static r53_rc send_signed(struct aws_caller *c, const struct aws_request *req,
         return r53_fail(rc, "%s: %s", req->op, r53_last_error());
     }
     c->requests++;
+    c->time_refused = false;
     if ((rc = http_perform(c->http, &hreq, resp)) != R53_OK) {
         return r53_fail(rc, "%s: %s", req->op, r53_last_error());
     }
     qb_log(LOG_DEBUG, "%s %s -> HTTP %ld", req->op, req->path, resp->status);
+    c->answer_date = resp->date;
     if (resp->status < 200 || resp->status > 299) {
         rc = api_failure(c, req->op, resp, code, code_len);
         http_response_free(resp);
@@ -193,7 +216,7 @@ static r53_rc call_once(struct aws_caller *c, const struct aws_request *req,
         (rc = cred_provider_get(c->provider, &c->creds)) != R53_OK) {
         return rc;
     }
-    sigv4_amz_date(time(NULL), amz_date);
+    sigv4_amz_date((time_t)(time(NULL) + c->clock_offset_s), amz_date);
     sig[n++] = (struct sigv4_header){ "host", c->endpoint.authority };
     sig[n++] = (struct sigv4_header){ "x-amz-date", amz_date };
     if (req->content_type != NULL) {
@@ -238,11 +261,38 @@ static r53_rc renew(struct aws_caller *c, const char *op)
     return R53_OK;
 }
 
+/* Skews under this are not worth a second signature: the service
+ * allows 5 minutes, and its Date header has whole seconds. */
+#define CLOCK_SKEW_MIN_S 60
+
+/* A request refused for its time: when the answer's Date shows this
+ * node's clock off, sign with the service's time from now on.  False
+ * when the Date header cannot explain the refusal. */
+static bool correct_clock(struct aws_caller *c, const char *op)
+{
+    long long offset = 0;
+
+    if (!c->time_refused || c->answer_date <= 0) {
+        return false;
+    }
+    offset = (long long)c->answer_date - (long long)time(NULL);
+    if (llabs(offset - c->clock_offset_s) < CLOCK_SKEW_MIN_S) {
+        return false;
+    }
+    qb_log(LOG_WARNING,
+           "%s: this node's clock is %lld s %s the service's (its Date header); signing with "
+           "the service's time: fix NTP on this node",
+           op, llabs(offset), offset > 0 ? "behind" : "ahead of");
+    c->clock_offset_s = offset;
+    return true;
+}
+
 struct attempt {
     struct aws_caller *c;
     const struct aws_request *req;
     struct http_response *resp;
     bool renewed;
+    bool reclocked;
 };
 
 /* One try; expired temporary credentials are renewed once, within it. */
@@ -251,6 +301,10 @@ static r53_rc attempt(void *ctx)
     struct attempt *a = ctx;
     r53_rc rc = call_once(a->c, a->req, a->resp);
 
+    if (rc == R53_ERR_AUTH && !a->reclocked && correct_clock(a->c, a->req->op)) {
+        a->reclocked = true;
+        rc = call_once(a->c, a->req, a->resp);
+    }
     if (rc == R53_ERR_EXPIRED && !a->renewed && a->c->provider != NULL &&
         cred_provider_can_renew(a->c->provider)) {
         a->renewed = true;
@@ -263,7 +317,7 @@ static r53_rc attempt(void *ctx)
 
 r53_rc aws_call(struct aws_caller *c, const struct aws_request *req, struct http_response *resp)
 {
-    struct attempt a = { c, req, resp, false };
+    struct attempt a = { .c = c, .req = req, .resp = resp };
     int64_t started = retry_now_ms(&c->retry);
     unsigned tries = 0;
     r53_rc rc = retry_run(&c->retry, attempt, &a, req->op, &tries);

@@ -65,6 +65,14 @@ unsigned aws_caller_requests(const struct aws_caller *c);
  * the first call has fetched them; "" before. */
 const char *aws_caller_credentials_source(const struct aws_caller *c);
 
+/* Clock skew: seconds to add to this node's clock when signing.  A
+ * request refused for its time ("Signature expired", "Signature not yet
+ * current", RequestTimeTooSkewed, RequestExpired) takes the offset from
+ * the answer's Date header and is signed again, once, as the AWS SDKs
+ * do; the caller may keep the offset for the node's next action. */
+long long aws_caller_clock_offset(const struct aws_caller *c);
+void aws_caller_set_clock_offset(struct aws_caller *c, long long seconds);
+
 struct aws_request {
     const char *op;           /* "GetChange": names the request in reasons */
     const char *method;       /* "GET", "POST" */

@@ -44,6 +44,7 @@ struct http_response {
     long status;
     char *body; /* NUL-terminated, malloc'd */
     size_t body_len;
+    int64_t date; /* the answer's Date header, Unix seconds; 0: none or unreadable */
 };
 
 /* What a client does.  state is what open returned for that client. */

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* One client's state: one easy handle, so one connection cache. */
@@ -20,6 +21,7 @@ struct body_buffer {
     bool too_big;
     size_t header_bytes;
     bool headers_too_big;
+    int64_t date; /* the Date header, Unix seconds; 0: none */
 };
 
 static void *curl_client_open(const struct http_options *opts, void *arg)
@@ -78,6 +80,22 @@ static size_t collect_body(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
+/* The Date header (the service's clock, which a signer whose clock is
+ * off corrects itself by), read with libcurl's own date parser. */
+static void keep_date(struct body_buffer *buf, const char *line, size_t n)
+{
+    char value[64];
+    time_t t = 0;
+
+    if (n <= 5 || strncasecmp(line, "date:", 5) != 0 || n - 5 >= sizeof(value)) {
+        return;
+    }
+    memcpy(value, line + 5, n - 5);
+    value[n - 5] = '\0';
+    t = curl_getdate(value, NULL);
+    buf->date = t > 0 ? (int64_t)t : 0;
+}
+
 /* Count header bytes: a Route 53 answer has well under a kilobyte of
  * them, so a flood is refused early rather than at libcurl's 300 KB. */
 /* NOLINTNEXTLINE(readability-non-const-parameter): libcurl's callback type. */
@@ -86,12 +104,12 @@ static size_t count_headers(char *ptr, size_t size, size_t nmemb, void *userdata
     struct body_buffer *buf = userdata;
     size_t n = size * nmemb;
 
-    (void)ptr;
     buf->header_bytes += n;
     if (buf->header_bytes > HTTP_MAX_HEADERS) {
         buf->headers_too_big = true;
         return 0;
     }
+    keep_date(buf, ptr, n);
     return n;
 }
 
@@ -281,6 +299,7 @@ static r53_rc curl_client_perform(void *state, const struct http_request *req,
     }
     resp->body = buf.data;
     resp->body_len = buf.len;
+    resp->date = buf.date;
     buf.data = NULL;
     qb_log(LOG_DEBUG, "%s %.*s -> HTTP %ld, %zu bytes", req->method, (int)strcspn(req->url, "?"),
            req->url, resp->status, resp->body_len);

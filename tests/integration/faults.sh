@@ -62,6 +62,10 @@ hang         | ListHostedZonesByName    | 1  | start        | request_timeout=1 
 slow:3       | ChangeResourceRecordSets | 1  | start        | request_timeout=1               | 0    |                         | 8      | ChangeResourceRecordSets=2
 throttle     | GetHostedZone            | 1  | start        | zone= zone_id=@ZONE             | 0    |                         | 8      | GetHostedZone=2
 throttle     | ListResourceRecordSets   | 1  | monitor      |                                 | 0    |                         | 8      | ListResourceRecordSets=2
+# -- the node clock 10 minutes behind, then ahead: the Date header of the refusal corrects it, once
+skew:600     | *                        | -  | start        |                                 | 0    |                         | 8      | ListHostedZonesByName=2
+skew:-600    | *                        | -  | start        |                                 | 0    |                         | 8      | ListHostedZonesByName=2
+skew:600     | *                        | -  | monitor      |                                 | 0    |                         | 8      | ListResourceRecordSets=2
 # -- retryable, persistent: 1 (monitor 190) naming the last error, inside the budget
 throttle     | *                        | 99 | start        |                                 | 1    | Throttling              | 3      | tries ListHostedZonesByName>=3
 prior        | ChangeResourceRecordSets | 99 | start        |                                 | 1    | PriorRequestNotComplete | 3      | tries ChangeResourceRecordSets>=3
@@ -82,7 +86,6 @@ denied       | ListHostedZonesByName    | 1  | start        |                   
 denied       | ListHostedZonesByName    | 1  | validate-all | @level10                        | 4    | AccessDenied            | 8      | ListHostedZonesByName=1
 invalidtoken | ChangeResourceRecordSets | 1  | start        |                                 | 4    | InvalidClientTokenId    | 8      | ChangeResourceRecordSets=1
 sigexpired   | ListHostedZonesByName    | 1  | start        |                                 | 4    | clock                   | 8      | ListHostedZonesByName=1
-skew:600     | *                        | -  | start        |                                 | 4    | clock                   | 8      | ListHostedZonesByName=1
 nosuchzone   | ChangeResourceRecordSets | 1  | start        |                                 | 6    | NoSuchHostedZone        | 8      | ChangeResourceRecordSets=1
 nosuchzone   | GetHostedZone            | 1  | start        | zone= zone_id=@ZONE             | 6    | NoSuchHostedZone        | 8      | GetHostedZone=1
 -            | -                        | -  | start        | zone=nowhere.example            | 6    | nowhere.example         | 8      | ListHostedZonesByName=1

@@ -103,6 +103,8 @@ order before "down" is consulted.  Kinds:
                10-minute clock skew gets               (not executed)
   invalidbatch 400 InvalidChangeBatch "... already exists" (not executed)
   nosuchzone   404 NoSuchHostedZone                    (not executed)
+  nosuchchange 404 NoSuchChange (GetChange of a change id that a failed-over
+               control plane does not know)            (not executed)
   race         op ChangeResourceRecordSets only, with "record": {"name",
                "type", "ttl", "values", "zone" (default: the request's)};
                once the batch is read and signed, just before it is
@@ -839,7 +841,7 @@ class Faults:
              "garbage", "huge", "truncated", "reset-after",
              "hang", "empty", "wrong-root", "wrong-ns", "html502", "bighdr",
              "expired", "invalidtoken", "sigexpired", "invalidbatch",
-             "nosuchzone", "doctype", "entity", "race"}
+             "nosuchzone", "nosuchchange", "doctype", "entity", "race"}
 
     def __init__(self):
         self.down = None
@@ -1076,6 +1078,13 @@ class Handler(BaseHTTPRequestHandler):
     def send_response(self, code, message=None):
         self.last_status = code         # for the statistics
         super().send_response(code, message)
+
+    def date_time_string(self, timestamp=None):
+        """The Date header by the simulated clock (clock_skew), as a
+        client that corrects its own skew from it must see it."""
+        if timestamp is None:
+            timestamp = time.time() + self.sim.verifier.clock_skew
+        return super().date_time_string(timestamp)
 
     def read_body(self):
         """The request body; handles Content-Length and chunked."""
@@ -2182,6 +2191,8 @@ class ApiHandler(Handler):
                     "the request is expired"),
         "invalidtoken": (403, "InvalidClientTokenId", "The security token "
                          "included in the request is invalid."),
+        "nosuchchange": (404, "NoSuchChange", "A change with the specified "
+                         "change ID does not exist."),
         "invalidbatch": (400, "InvalidChangeBatch",
                          "[Tried to create resource record set "
                          "[name='www.example.com.', type='A'] but it already "

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "aws_call.h"
 #include "route53_xml.h"
@@ -33,6 +34,18 @@
     "<Type>Sender</Type><Code>" code "</Code><Message>" code " here</Message></Error>"             \
     "<RequestId>r1</RequestId></ErrorResponse>"
 #define OK_BODY "<GetChangeResponse/>"
+/* The same with a message of its own. */
+#define ERROR_TEXT_BODY(code, message)                                                             \
+    "<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Error>"               \
+    "<Type>Sender</Type><Code>" code "</Code><Message>" message "</Message></Error>"               \
+    "<RequestId>r1</RequestId></ErrorResponse>"
+#define SIGNATURE_EXPIRED                                                                          \
+    ERROR_TEXT_BODY("SignatureDoesNotMatch", "Signature expired: 20261207T001500Z is now earlier " \
+                                             "than 20261207T002000Z (20261207T002500Z - 5 min.)")
+#define SIGNATURE_NOT_YET                                                                          \
+    ERROR_TEXT_BODY("SignatureDoesNotMatch",                                                       \
+                    "Signature not yet current: 20261207T003500Z is still later than "             \
+                    "20261207T003000Z (20261207T002500Z + 5 min.)")
 
 /* One scripted answer: status and body, or, when rc is not R53_OK, no
  * answer but that failure. */
@@ -40,6 +53,8 @@ struct answer {
     long status;
     const char *body;
     r53_rc rc;
+    bool dated;              /* with a Date header ... */
+    long long date_offset_s; /* ... this far from this machine's clock */
 };
 
 #define MAX_SENT 12
@@ -126,6 +141,7 @@ static r53_rc fake_perform(void *state, const struct http_request *req, struct h
     resp->body = strdup(a->body);
     assert_non_null(resp->body);
     resp->body_len = strlen(a->body);
+    resp->date = a->dated ? (int64_t)time(NULL) + a->date_offset_s : 0;
     return R53_OK;
 }
 
@@ -618,6 +634,115 @@ static void unsigned_request_asks_no_credentials(void **state)
     fixture_close(&f);
 }
 
+/* ---- clock skew ------------------------------------------------------ */
+
+/* How far a sent X-Amz-Date is from this machine's clock, in seconds. */
+static long long signed_offset(const struct sent *s)
+{
+    const char *amz = header(s, "x-amz-date");
+    struct tm tm = { 0 };
+
+    assert_non_null(amz);
+    assert_non_null(strptime(amz, "%Y%m%dT%H%M%SZ", &tm));
+    return (long long)timegm(&tm) - (long long)time(NULL);
+}
+
+/* A node 10 minutes behind: the refusal's Date header gives the offset,
+ * the request is signed again with it, and the offset is kept. */
+static void clock_behind_is_corrected(void **state)
+{
+    static const struct answer script[] = {
+        { .status = 403, .body = SIGNATURE_EXPIRED, .dated = true, .date_offset_s = 600 },
+        { .status = 200, .body = OK_BODY },
+    };
+    struct fixture f;
+
+    (void)state;
+    fixture_open(&f, script, ARRAY_LEN(script));
+    assert_int_equal(get_change(&f), R53_OK);
+    assert_int_equal(f.n_sent, 2);
+    assert_in_range(signed_offset(&f.sent[0]) + 5, 0, 10);
+    assert_in_range(signed_offset(&f.sent[1]), 595, 605);
+    assert_in_range(aws_caller_clock_offset(f.caller), 595, 605);
+    assert_int_equal(f.renews, 0);
+    fixture_close(&f);
+}
+
+/* And 10 minutes ahead. */
+static void clock_ahead_is_corrected(void **state)
+{
+    static const struct answer script[] = {
+        { .status = 403, .body = SIGNATURE_NOT_YET, .dated = true, .date_offset_s = -600 },
+        { .status = 200, .body = OK_BODY },
+    };
+    struct fixture f;
+
+    (void)state;
+    fixture_open(&f, script, ARRAY_LEN(script));
+    assert_int_equal(get_change(&f), R53_OK);
+    assert_int_equal(f.n_sent, 2);
+    assert_in_range(signed_offset(&f.sent[1]), -605, -595);
+    fixture_close(&f);
+}
+
+/* A refusal for the time that the Date header does not explain (the
+ * clocks agree), or with no Date header: no second signature, and the
+ * reason says to check NTP. */
+static void unexplained_time_refusal_fails(void **state)
+{
+    static const struct answer dated[] = {
+        { .status = 403, .body = SIGNATURE_EXPIRED, .dated = true, .date_offset_s = 2 },
+        { .status = 200, .body = OK_BODY },
+    };
+    static const struct answer undated[] = {
+        { .status = 403, .body = SIGNATURE_EXPIRED },
+        { .status = 200, .body = OK_BODY },
+    };
+    const struct answer *scripts[] = { dated, undated };
+    struct fixture f;
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(scripts); i++) {
+        fixture_open(&f, scripts[i], 2);
+        assert_int_equal(get_change(&f), R53_ERR_AUTH);
+        assert_int_equal(f.n_sent, 1);
+        assert_int_equal(aws_caller_clock_offset(f.caller), 0);
+        assert_non_null(strstr(r53_last_error(), "check NTP"));
+        fixture_close(&f);
+    }
+}
+
+/* Signed again once per call: a second refusal fails. */
+static void clock_corrected_once(void **state)
+{
+    static const struct answer script[] = {
+        { .status = 403, .body = SIGNATURE_EXPIRED, .dated = true, .date_offset_s = 600 },
+        { .status = 403, .body = SIGNATURE_EXPIRED, .dated = true, .date_offset_s = 1200 },
+        { .status = 200, .body = OK_BODY },
+    };
+    struct fixture f;
+
+    (void)state;
+    fixture_open(&f, script, ARRAY_LEN(script));
+    assert_int_equal(get_change(&f), R53_ERR_AUTH);
+    assert_int_equal(f.n_sent, 2);
+    fixture_close(&f);
+}
+
+/* An offset the node kept from an earlier action signs the first try. */
+static void kept_offset_signs_first_try(void **state)
+{
+    static const struct answer script[] = { { .status = 200, .body = OK_BODY } };
+    struct fixture f;
+
+    (void)state;
+    fixture_open(&f, script, ARRAY_LEN(script));
+    aws_caller_set_clock_offset(f.caller, -3600);
+    assert_int_equal(get_change(&f), R53_OK);
+    assert_in_range(signed_offset(&f.sent[0]), -3605, -3595);
+    fixture_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -634,6 +759,11 @@ int main(void)
         cmocka_unit_test(request_is_signed_with_token),
         cmocka_unit_test(request_is_signed_without_token),
         cmocka_unit_test(unsigned_request_asks_no_credentials),
+        cmocka_unit_test(clock_behind_is_corrected),
+        cmocka_unit_test(clock_ahead_is_corrected),
+        cmocka_unit_test(unexplained_time_refusal_fails),
+        cmocka_unit_test(clock_corrected_once),
+        cmocka_unit_test(kept_offset_signs_first_try),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
