@@ -12,6 +12,8 @@
 #include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
 
+#include "util.h"
+
 #define SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
 #define SIGV4_TERMINATOR "aws4_request"
 #define SIGV4_HASH_LEN 32
@@ -86,13 +88,6 @@ static void sbuf_free(struct sbuf *b)
 
 /* ---- encoding ----------------------------------------------------------- */
 
-static bool is_unreserved(unsigned char c)
-{
-    /* explicit ranges: isalnum() depends on the locale */
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.' || c == '~';
-}
-
 static void hex_lower(const unsigned char *in, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";
@@ -104,22 +99,13 @@ static void hex_lower(const unsigned char *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-/* Append s[0..n) URI-encoded: unreserved bytes kept, the rest %XX
- * uppercase.  keep_slash keeps '/' (paths). */
-static void uri_encode(struct sbuf *b, const char *s, size_t n, bool keep_slash)
+/* Append s[0..n) percent-encoded (util_percent_encode_n). */
+static void uri_encode(struct sbuf *b, const char *s, size_t n)
 {
-    static const char digits[] = "0123456789ABCDEF";
-
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+        char esc[4];
 
-        if (is_unreserved(c) || (keep_slash && c == '/')) {
-            sbuf_putc(b, (char)c);
-        } else {
-            char esc[3] = { '%', digits[c >> 4], digits[c & 0x0f] };
-
-            sbuf_append(b, esc, sizeof(esc));
-        }
+        sbuf_append(b, esc, util_percent_encode_n(s + i, 1, esc, sizeof(esc)));
     }
 }
 
@@ -149,7 +135,7 @@ static void query_component(struct sbuf *b, const char *s, size_t n)
             c = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
             i += 2;
         }
-        uri_encode(b, &c, 1, false);
+        uri_encode(b, &c, 1);
     }
 }
 
@@ -206,7 +192,7 @@ static void canonical_uri(struct sbuf *out, const char *path)
         if (k > 0) {
             sbuf_putc(out, '/');
         }
-        uri_encode(out, segs[k].p, segs[k].len, false);
+        uri_encode(out, segs[k].p, segs[k].len);
     }
     if (nseg > 0 && path[n - 1] == '/') {
         sbuf_putc(out, '/');
