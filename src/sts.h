@@ -26,9 +26,6 @@ r53_rc sts_endpoint(const char *param, const char *env_url, const char *region, 
  * its error reader. */
 struct aws_service sts_service(const char *signing_region);
 
-/* ErrorResponse/Error (Code, Message) in the STS namespace. */
-r53_rc sts_xml_error(const char *body, size_t len, struct aws_api_error *out);
-
 /* The Credentials of an AssumeRoleResponse (or, with root
  * "AssumeRoleWithWebIdentityResponse", of that): *out filled (the
  * caller wipes), *expires the Expiration as seconds since the epoch.
