@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
@@ -354,15 +353,6 @@ static bool valid_header_name(const char *name)
     return true;
 }
 
-static void ascii_lower(char *s)
-{
-    for (char *p = s; *p; p++) {
-        if (*p >= 'A' && *p <= 'Z') {
-            *p = (char)(*p - 'A' + 'a');
-        }
-    }
-}
-
 /* Fill hs (room for req->n_headers) with the request's headers, names
  * lowercased and values cleaned, sorted by name.  *nh counts the entries
  * the caller must free, even on failure. */
@@ -384,7 +374,7 @@ static r53_rc collect_headers(const struct sigv4_request *req, struct cheader *h
         if (hs[i].name == NULL || hs[i].value == NULL) {
             return r53_fail(R53_ERR_NOMEM, "out of memory signing a request");
         }
-        ascii_lower(hs[i].name);
+        util_ascii_lower(hs[i].name);
     }
     qsort(hs, *nh, sizeof(*hs), cheader_cmp);
     return R53_OK;

@@ -40,6 +40,19 @@ const char *util_printable(const char *s, char *buf, size_t cap)
     return util_printable_n(s, strlen(s), buf, cap);
 }
 
+char util_ascii_lower_char(char ch)
+{
+    return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+}
+
+char *util_ascii_lower(char *s)
+{
+    for (char *p = s; *p != '\0'; p++) {
+        *p = util_ascii_lower_char(*p);
+    }
+    return s;
+}
+
 const char *util_strip_prefix(const char *s, const char *prefix)
 {
     size_t n = strlen(prefix);

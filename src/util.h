@@ -24,6 +24,12 @@ const char *util_printable(const char *s, char *buf, size_t cap);
 /* The same for the first len bytes of s (which need not end in NUL). */
 const char *util_printable_n(const char *s, size_t len, char *buf, size_t cap);
 
+/* ch, or its lower case for an ASCII capital: never the locale's. */
+char util_ascii_lower_char(char ch);
+
+/* s with its ASCII capitals made lower case, in place; returns s. */
+char *util_ascii_lower(char *s);
+
 /* s without prefix when it starts with it ("/hostedzone/Z1" -> "Z1"). */
 const char *util_strip_prefix(const char *s, const char *prefix);
 
