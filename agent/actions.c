@@ -258,7 +258,7 @@ static r53_rc may_claim(const struct action_env *e, const struct r53_name *name,
                         st->fqdn, other.cluster, other.resource, me->cluster);
     }
     if (owner == OWNER_NONE && e->p->ownership == OWNERSHIP_REQUIRE &&
-        (owner_find(name, "A") != NULL || owner_find(name, "AAAA") != NULL)) {
+        (r53_name_find(name, "A") != NULL || r53_name_find(name, "AAAA") != NULL)) {
         return r53_fail(R53_ERR_CONFIG,
                         "%s has a record but no route53 marker, and ownership=require: set "
                         "ownership=claim to take it",
@@ -386,7 +386,7 @@ static r53_rc delete_own_record(const struct action_env *e, const struct state *
         (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name)) != R53_OK) {
         goto cleanup;
     }
-    rr = owner_find(&name, st->type);
+    rr = r53_name_find(&name, st->type);
     if (rr == NULL || rr->n_values != 1 || !address_equal(rr->values[0], st->value) ||
         (marker[0] != '\0' && owner_of(&name, &me, &other) != OWNER_US)) {
         qb_log(LOG_INFO, "%s %s now holds %s%s, not ours: left alone", st->fqdn, st->type,
@@ -460,7 +460,7 @@ static void judge_name(const struct action_env *e, const struct r53_name *name,
                        struct monitor_outcome *out)
 {
     const char *type = addr->ipv6 ? "AAAA" : "A";
-    const struct r53_rrset *rr = owner_find(name, type);
+    const struct r53_rrset *rr = r53_name_find(name, type);
     struct owner_id me;
     struct owner_id other;
     char marker[300];

@@ -111,20 +111,10 @@ bool owner_parse(const char *txt, struct owner_id *who)
            take(txt, ",resource=", who->resource, sizeof(who->resource));
 }
 
-const struct r53_rrset *owner_find(const struct r53_name *name, const char *type)
-{
-    for (size_t i = 0; i < name->n; i++) {
-        if (strcmp(name->sets[i].type, type) == 0) {
-            return &name->sets[i];
-        }
-    }
-    return NULL;
-}
-
 enum owner_state owner_of(const struct r53_name *name, const struct owner_id *me,
                           struct owner_id *other)
 {
-    const struct r53_rrset *txt = owner_find(name, "TXT");
+    const struct r53_rrset *txt = r53_name_find(name, "TXT");
     enum owner_state state = OWNER_NONE;
 
     for (size_t i = 0; txt != NULL && i < txt->n_values && i < R53_MAX_VALUES; i++) {
@@ -172,8 +162,8 @@ static void delete_as_read(const struct r53_rrset *set, const char **values, str
 size_t owner_build_claim(const struct r53_name *name, const char *fqdn, const char *type, long ttl,
                          const char *value, const char *marker, struct owner_batch *b)
 {
-    const struct r53_rrset *addr = owner_find(name, type);
-    const struct r53_rrset *txt = owner_find(name, "TXT");
+    const struct r53_rrset *addr = r53_name_find(name, type);
+    const struct r53_rrset *txt = r53_name_find(name, "TXT");
     size_t n = 0;
 
     if (addr != NULL) {
@@ -201,8 +191,8 @@ size_t owner_build_claim(const struct r53_name *name, const char *fqdn, const ch
 size_t owner_build_release(const struct r53_name *name, const char *fqdn, const char *type,
                            const char *marker, struct owner_batch *b)
 {
-    const struct r53_rrset *addr = owner_find(name, type);
-    const struct r53_rrset *txt = owner_find(name, "TXT");
+    const struct r53_rrset *addr = r53_name_find(name, type);
+    const struct r53_rrset *txt = r53_name_find(name, "TXT");
     size_t n = 0;
 
     if (addr != NULL) {

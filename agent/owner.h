@@ -42,9 +42,6 @@ enum owner_state {
 enum owner_state owner_of(const struct r53_name *name, const struct owner_id *me,
                           struct owner_id *other);
 
-/* The set of type at the name, or NULL. */
-const struct r53_rrset *owner_find(const struct r53_name *name, const char *type);
-
 /* The batch that makes the name hold (type, ttl, value) and our marker,
  * from what was read: DELETE what is there now, CREATE what should be;
  * other TXT values kept.  with_marker false: the address only.  The

@@ -249,28 +249,14 @@ r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn,
     return rc;
 }
 
-r53_rc r53_get_record(struct r53_client *c, const char *zone_id, const char *fqdn, const char *type,
-                      struct r53_rrset *out)
+const struct r53_rrset *r53_name_find(const struct r53_name *name, const char *type)
 {
-    struct r53_name *name = calloc(1, sizeof(*name));
-    const struct r53_rrset *found = NULL;
-    r53_rc rc = name != NULL ? r53_get_name(c, zone_id, fqdn, name)
-                             : r53_fail(R53_ERR_NOMEM, "out of memory");
-
-    for (size_t i = 0; rc == R53_OK && i < name->n; i++) {
-        found = strcmp(name->sets[i].type, type) == 0 ? &name->sets[i] : found;
+    for (size_t i = 0; i < name->n; i++) {
+        if (strcmp(name->sets[i].type, type) == 0) {
+            return &name->sets[i];
+        }
     }
-    if (rc == R53_OK && found == NULL) {
-        rc = r53_fail(R53_ERR_NOT_FOUND, "no %s record named %s", type, fqdn);
-    } else if (rc == R53_OK && (found->set_identifier[0] != '\0' || found->alias)) {
-        rc = r53_fail(R53_ERR_CONFIG,
-                      "%s %s is an %s record; this agent manages only simple records", fqdn, type,
-                      found->alias ? "alias" : "routing-policy");
-    } else if (rc == R53_OK) {
-        *out = *found;
-    }
-    free(name);
-    return rc;
+    return NULL;
 }
 
 /* Append one Change element to the batch body at *used. */
