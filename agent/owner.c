@@ -103,7 +103,8 @@ static bool take(const char *text, const char *key, char *out, size_t len)
     return true;
 }
 
-bool owner_parse(const char *txt, struct owner_id *who)
+/* True when txt (one TXT value, quoted) is a route53 marker; *who set. */
+static bool owner_parse(const char *txt, struct owner_id *who)
 {
     memset(who, 0, sizeof(*who));
     return strncmp(txt, "\"" MARKER_HERITAGE, strlen(MARKER_HERITAGE) + 1) == 0 &&

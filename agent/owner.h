@@ -29,9 +29,6 @@ r53_rc owner_self(const struct params *p, const char *known, long timeout_ms, st
 /* The marker value for me, quoted as Route 53 stores a TXT string. */
 void owner_marker(const struct owner_id *me, char *out, size_t len);
 
-/* True when txt (one TXT value, quoted) is a route53 marker; *who set. */
-bool owner_parse(const char *txt, struct owner_id *who);
-
 enum owner_state {
     OWNER_NONE,  /* no marker at the name */
     OWNER_US,    /* our marker */

@@ -349,7 +349,8 @@ long params_action_timeout_ms(const char *action)
     return 30000;
 }
 
-const char *params_default(const char *name)
+/* The default of a parameter in params_table, or NULL. */
+static const char *params_default(const char *name)
 {
     for (size_t i = 0; i < params_table_len; i++) {
         if (strcmp(params_table[i].name, name) == 0) {

@@ -47,8 +47,10 @@ static char *field(const char *text, const char *name)
     return NULL;
 }
 
-r53_rc cred_cache_read(const char *dir, const char *key, time_t now, struct credentials *out,
-                       time_t *expires)
+/* R53_OK with *out (the caller wipes) and *expires while they are good
+ * for CRED_CACHE_MARGIN_S more; R53_ERR_NOT_FOUND otherwise. */
+static r53_rc cred_cache_read(const char *dir, const char *key, time_t now, struct credentials *out,
+                              time_t *expires)
 {
     char path[600];
     char text[CACHE_MAX + 1];
@@ -90,8 +92,8 @@ r53_rc cred_cache_read(const char *dir, const char *key, time_t now, struct cred
     return rc;
 }
 
-r53_rc cred_cache_write(const char *dir, const char *key, const struct credentials *c,
-                        time_t expires)
+static r53_rc cred_cache_write(const char *dir, const char *key, const struct credentials *c,
+                               time_t expires)
 {
     char path[600];
     char text[CACHE_MAX];
@@ -115,7 +117,8 @@ r53_rc cred_cache_write(const char *dir, const char *key, const struct credentia
     return rc;
 }
 
-void cred_cache_drop(const char *dir, const char *key)
+/* Wipe and remove the entry (ExpiredToken: it must not be used again). */
+static void cred_cache_drop(const char *dir, const char *key)
 {
     char path[600];
 

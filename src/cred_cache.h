@@ -19,17 +19,6 @@
 void cred_cache_key(const char *role_arn, const char *external_id, const char *source,
                     char out[65]);
 
-/* R53_OK with *out (the caller wipes) and *expires while they are good
- * for CRED_CACHE_MARGIN_S more; R53_ERR_NOT_FOUND otherwise. */
-r53_rc cred_cache_read(const char *dir, const char *key, time_t now, struct credentials *out,
-                       time_t *expires);
-
-r53_rc cred_cache_write(const char *dir, const char *key, const struct credentials *c,
-                        time_t expires);
-
-/* Wipe and remove the entry (ExpiredToken: it must not be used again). */
-void cred_cache_drop(const char *dir, const char *key);
-
 /* A source's credentials through the cache: a good entry, else fetch
  * (which gives their expiry, 0: none, then not kept), kept for the next
  * action.  renew: the entry is dropped first.  dir "": no cache. */

@@ -89,8 +89,12 @@ static r53_rc credentials_end(struct xml_ctx *c, const char *path)
     return R53_OK;
 }
 
-r53_rc sts_xml_credentials(const char *body, size_t len, const char *root, struct credentials *out,
-                           time_t *expires)
+/* The Credentials of an AssumeRoleResponse (or, with root
+ * "AssumeRoleWithWebIdentityResponse", of that): *out filled (the
+ * caller wipes), *expires the Expiration as seconds since the epoch.
+ * Every secret byte read is wiped from the parser's buffers. */
+static r53_rc sts_xml_credentials(const char *body, size_t len, const char *root,
+                                  struct credentials *out, time_t *expires)
 {
     const char *roots[] = { root, NULL };
     struct xml_ctx c = { 0 };
