@@ -498,6 +498,18 @@ static r53_rc check_scope(const struct sigv4_scope *scope)
     return R53_OK;
 }
 
+/* Append the credential scope, "YYYYMMDD/REGION/SERVICE/aws4_request":
+ * in the string to sign, and after the key id in the Authorization. */
+static void put_credential_scope(struct sbuf *b, const struct sigv4_scope *scope)
+{
+    sbuf_append(b, scope->amz_date, 8);
+    sbuf_putc(b, '/');
+    sbuf_puts(b, scope->region);
+    sbuf_putc(b, '/');
+    sbuf_puts(b, scope->service);
+    sbuf_puts(b, "/" SIGV4_TERMINATOR);
+}
+
 r53_rc sigv4_string_to_sign(const struct sigv4_scope *scope, const char *canonical_request,
                             char **out)
 {
@@ -517,12 +529,8 @@ r53_rc sigv4_string_to_sign(const struct sigv4_scope *scope, const char *canonic
     sbuf_puts(&b, SIGV4_ALGORITHM "\n");
     sbuf_puts(&b, scope->amz_date);
     sbuf_putc(&b, '\n');
-    sbuf_append(&b, scope->amz_date, 8);
-    sbuf_putc(&b, '/');
-    sbuf_puts(&b, scope->region);
-    sbuf_putc(&b, '/');
-    sbuf_puts(&b, scope->service);
-    sbuf_puts(&b, "/" SIGV4_TERMINATOR "\n");
+    put_credential_scope(&b, scope);
+    sbuf_putc(&b, '\n');
     sbuf_puts(&b, hash);
     *out = sbuf_take(&b);
     if (*out == NULL) {
@@ -627,12 +635,8 @@ r53_rc sigv4_authorization(const struct sigv4_request *req, const struct sigv4_k
     sbuf_puts(&b, SIGV4_ALGORITHM " Credential=");
     sbuf_puts(&b, key->access_key_id);
     sbuf_putc(&b, '/');
-    sbuf_append(&b, scope->amz_date, 8);
-    sbuf_putc(&b, '/');
-    sbuf_puts(&b, scope->region);
-    sbuf_putc(&b, '/');
-    sbuf_puts(&b, scope->service);
-    sbuf_puts(&b, "/" SIGV4_TERMINATOR ", SignedHeaders=");
+    put_credential_scope(&b, scope);
+    sbuf_puts(&b, ", SignedHeaders=");
     sbuf_puts(&b, signed_headers);
     sbuf_puts(&b, ", Signature=");
     sbuf_puts(&b, signature);
