@@ -133,25 +133,23 @@ cleanup:
     return rc;
 }
 
-static int64_t real_now_ms(void *ctx)
+/* The clock's time, or the real one (a NULL clock or member). */
+static int64_t clock_now(const struct fileio_clock *c)
 {
-    (void)ctx;
-    return util_now_ms();
+    return c != NULL && c->now_ms != NULL ? c->now_ms(c->ctx) : util_now_ms();
 }
 
-static void real_sleep_ms(void *ctx, int64_t ms)
+static void clock_sleep(const struct fileio_clock *c, int64_t ms)
 {
-    (void)ctx;
-    retry_sleep_ms(ms);
+    if (c != NULL && c->sleep_ms != NULL) {
+        c->sleep_ms(c->ctx, ms);
+    } else {
+        retry_sleep_ms(ms);
+    }
 }
 
 int fileio_lock(int fd, int64_t deadline_ms, const struct fileio_clock *clock)
 {
-    int64_t (*now_ms)(void *) =
-        clock != NULL && clock->now_ms != NULL ? clock->now_ms : real_now_ms;
-    void (*sleep_ms)(void *, int64_t) =
-        clock != NULL && clock->sleep_ms != NULL ? clock->sleep_ms : real_sleep_ms;
-    void *ctx = clock != NULL ? clock->ctx : NULL;
     int64_t pause = 1;
 
     for (;;) {
@@ -164,11 +162,11 @@ int fileio_lock(int fd, int64_t deadline_ms, const struct fileio_clock *clock)
         if (errno != EWOULDBLOCK) {
             return -1;
         }
-        if (deadline_ms > 0 && now_ms(ctx) + pause > deadline_ms) {
+        if (deadline_ms > 0 && clock_now(clock) + pause > deadline_ms) {
             errno = ETIMEDOUT;
             return -1;
         }
-        sleep_ms(ctx, pause);
+        clock_sleep(clock, pause);
         pause = pause * 2 > LOCK_PAUSE_MAX_MS ? LOCK_PAUSE_MAX_MS : pause * 2;
     }
 }

@@ -2,7 +2,8 @@
  * leaves the new bytes or the old, mode 0600 and no temp file; a secret
  * replace wipes the bytes it lets go; a missing directory is made one
  * level deep; a lock held elsewhere is waited for until the deadline
- * and no longer, on the real clock or an injected one. */
+ * and no longer, on the real clock or an injected one.  Each test has a
+ * fresh directory of its own. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,28 +12,53 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fileio.h"
 #include "rc.h"
 #include "util.h"
 
-static void make_dir(char *tmpl)
+struct tmp {
+    char dir[32];
+    char path[4][600]; /* names in dir, by in_dir */
+};
+
+static int make_tmp(void **state)
 {
-    assert_non_null(mkdtemp(tmpl));
+    static struct tmp t;
+
+    memset(&t, 0, sizeof(t));
+    snprintf(t.dir, sizeof(t.dir), "/tmp/r53-fileio-XXXXXX");
+    *state = &t;
+    return mkdtemp(t.dir) != NULL ? 0 : -1;
 }
 
-/* The number of entries in dir, "." and ".." aside. */
-static int entries(const char *dir)
+static int remove_tmp(void **state)
 {
-    DIR *d = opendir(dir);
+    struct tmp *t = *state;
+    char cmd[100];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Path number i: name under the test's directory. */
+static const char *in_dir(void **state, int i, const char *name)
+{
+    struct tmp *t = *state;
+
+    snprintf(t->path[i], sizeof(t->path[i]), "%s/%s", t->dir, name);
+    return t->path[i];
+}
+
+/* The number of entries in the test's directory, "." and ".." aside. */
+static int entries(void **state)
+{
+    DIR *d = opendir(((struct tmp *)*state)->dir);
     struct dirent *e = NULL;
     int n = 0;
 
@@ -58,47 +84,29 @@ static size_t slurp(const char *path, char *buf, size_t cap)
     return (size_t)n;
 }
 
-static void remove_tree(const char *dir)
+static void test_replace_whole_0600_no_temp(void **state)
 {
-    char cmd[600];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
-}
-
-static void test_replace_whole_0600_no_temp(void **unused)
-{
-    char dir[] = "/tmp/r53-fileio-XXXXXX";
-    char path[600];
+    const char *path = in_dir(state, 0, "f");
     char buf[64];
     struct stat st;
 
-    (void)unused;
-    make_dir(dir);
-    snprintf(path, sizeof(path), "%s/f", dir);
     assert_int_equal(fileio_replace(path, "first\n", 6, false), R53_OK);
     assert_int_equal(fileio_replace(path, "second\n", 7, false), R53_OK);
     assert_int_equal(slurp(path, buf, sizeof(buf)), 7);
     assert_string_equal(buf, "second\n");
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
-    assert_int_equal(entries(dir), 1);
-    remove_tree(dir);
+    assert_int_equal(entries(state), 1);
 }
 
 /* A hard link keeps the replaced file's bytes in view: zeros after a
  * secret replace, the old text after a plain one. */
-static void test_replace_secret_wipes_old_bytes(void **unused)
+static void test_replace_secret_wipes_old_bytes(void **state)
 {
-    char dir[] = "/tmp/r53-fileio-XXXXXX";
-    char path[600];
-    char old[600];
+    const char *path = in_dir(state, 0, "secret");
+    const char *old = in_dir(state, 1, "old");
     char buf[64];
 
-    (void)unused;
-    make_dir(dir);
-    snprintf(path, sizeof(path), "%s/secret", dir);
-    snprintf(old, sizeof(old), "%s/old", dir);
     for (int secret = 1; secret >= 0; secret--) {
         assert_int_equal(fileio_replace(path, "key=SECRET", 10, secret), R53_OK);
         unlink(old);
@@ -113,143 +121,104 @@ static void test_replace_secret_wipes_old_bytes(void **unused)
         assert_int_equal(slurp(path, buf, sizeof(buf)), 8);
         assert_string_equal(buf, "key=next");
     }
-    remove_tree(dir);
 }
 
-static void test_replace_failures_leave_nothing(void **unused)
+static void test_replace_failures_leave_nothing(void **state)
 {
-    char dir[] = "/tmp/r53-fileio-XXXXXX";
-    char path[600];
+    const char *busy = in_dir(state, 0, "busy");
 
-    (void)unused;
-    make_dir(dir);
-    snprintf(path, sizeof(path), "%s/missing/f", dir);
-    assert_int_equal(fileio_replace(path, "x", 1, true), R53_ERR_IO);
+    assert_int_equal(fileio_replace(in_dir(state, 1, "missing/f"), "x", 1, true), R53_ERR_IO);
     assert_non_null(strstr(r53_last_error(), "cannot create"));
     /* A directory in the way: the rename fails, the temp file goes. */
-    snprintf(path, sizeof(path), "%s/busy", dir);
-    assert_int_equal(mkdir(path, 0755), 0);
-    assert_int_equal(fileio_replace(path, "x", 1, true), R53_ERR_IO);
+    assert_int_equal(mkdir(busy, 0755), 0);
+    assert_int_equal(fileio_replace(busy, "x", 1, true), R53_ERR_IO);
     assert_non_null(strstr(r53_last_error(), "cannot rename"));
-    assert_int_equal(entries(dir), 1);
-    remove_tree(dir);
+    assert_int_equal(entries(state), 1);
 }
 
-static void test_make_parent(void **unused)
+static void test_make_parent(void **state)
 {
-    char dir[] = "/tmp/r53-fileio-XXXXXX";
-    char path[600];
     struct stat st;
 
-    (void)unused;
-    make_dir(dir);
-    snprintf(path, sizeof(path), "%s/sub/file", dir);
-    assert_int_equal(fileio_make_parent(path), 0);
-    snprintf(path, sizeof(path), "%s/sub", dir);
-    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(fileio_make_parent(in_dir(state, 0, "sub/file")), 0);
+    assert_int_equal(stat(in_dir(state, 1, "sub"), &st), 0);
     assert_true(S_ISDIR(st.st_mode));
-    snprintf(path, sizeof(path), "%s/sub/file", dir);
-    assert_int_equal(fileio_make_parent(path), 0); /* there already */
-    snprintf(path, sizeof(path), "%s/a/b/file", dir);
-    assert_int_equal(fileio_make_parent(path), -1); /* one level only */
+    assert_int_equal(fileio_make_parent(in_dir(state, 0, "sub/file")), 0);  /* there already */
+    assert_int_equal(fileio_make_parent(in_dir(state, 2, "a/b/file")), -1); /* one level only */
     assert_int_equal(errno, ENOENT);
-    remove_tree(dir);
 }
 
-/* A child holding path's lock until killed. */
-static pid_t spawn_holder(const char *path)
-{
-    int fds[2];
-    char c = 0;
-    pid_t pid = 0;
-
-    assert_int_equal(pipe(fds), 0);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fd = open(path, O_RDWR);
-
-        alarm(30); /* never outlive a failed test */
-        if (fd < 0 || flock(fd, LOCK_EX) != 0 || write(fds[1], "x", 1) != 1) {
-            _exit(1);
-        }
-        for (;;) {
-            pause();
-        }
-    }
-    close(fds[1]);
-    assert_int_equal(read(fds[0], &c, 1), 1);
-    close(fds[0]);
-    return pid;
-}
-
-/* An injected clock: sleeping moves time on, nothing really waits. */
-struct fake {
-    int64_t now;
-    int sleeps;
+/* An injected clock that notes every pause it is asked for. */
+struct pauses {
+    int64_t start;
+    int64_t total;
+    int n;
+    int64_t each[64];
 };
 
-static int64_t fake_now(void *ctx)
+static int64_t pauses_now(void *ctx)
 {
-    return ((struct fake *)ctx)->now;
+    const struct pauses *p = ctx;
+
+    return p->start + p->total;
 }
 
-static void fake_sleep(void *ctx, int64_t ms)
+static void pauses_add(void *ctx, int64_t ms)
 {
-    struct fake *f = ctx;
+    struct pauses *p = ctx;
 
-    f->now += ms;
-    f->sleeps++;
+    assert_true(p->n < 64);
+    p->each[p->n++] = ms;
+    p->total += ms;
 }
 
-static void test_lock_waits_until_the_deadline(void **unused)
+/* flock(2) locks belong to an open file description: a second open of
+ * the same file, in this very process, meets the first one's lock. */
+static void test_lock_waits_until_the_deadline(void **state)
 {
-    char dir[] = "/tmp/r53-fileio-XXXXXX";
-    char path[600];
-    struct fake f = { .now = 1000, .sleeps = 0 };
-    const struct fileio_clock clock = { .now_ms = fake_now, .sleep_ms = fake_sleep, .ctx = &f };
-    int fd = -1;
-    int status = 0;
-    int64_t start = 0;
-    pid_t holder = 0;
+    const char *path = in_dir(state, 0, "lock");
+    struct pauses p = { .start = 1000 };
+    const struct fileio_clock clock = { .now_ms = pauses_now, .sleep_ms = pauses_add, .ctx = &p };
+    int holder = open(path, O_RDWR | O_CREAT, 0600);
+    int fd = open(path, O_RDWR);
+    int64_t start = util_now_ms();
 
-    (void)unused;
-    make_dir(dir);
-    snprintf(path, sizeof(path), "%s/lock", dir);
-    fd = open(path, O_RDWR | O_CREAT, 0600);
-    assert_true(fd >= 0);
-    holder = spawn_holder(path);
+    assert_true(holder >= 0 && fd >= 0);
+    assert_int_equal(fileio_lock(holder, 0, NULL), 0);
 
-    /* Real clock: the wait ends by the deadline, not long before. */
-    start = util_now_ms();
+    /* The real clock: the wait ends by the deadline, not long before. */
     assert_int_equal(fileio_lock(fd, start + 150, NULL), -1);
     assert_int_equal(errno, ETIMEDOUT);
-    assert_true(util_now_ms() - start >= 130);
-    assert_true(util_now_ms() - start < 1000);
+    assert_in_range(util_now_ms() - start, 130, 999);
 
-    /* Injected clock: polls back off to 16 ms and stop at the deadline. */
+    /* The injected one: pauses of 1, 2, 4, 8, then 16 ms, none past the
+     * deadline. */
     assert_int_equal(fileio_lock(fd, 1000 + 500, &clock), -1);
     assert_int_equal(errno, ETIMEDOUT);
-    assert_true(f.now <= 1500 && f.now > 1500 - 16);
-    assert_true(f.sleeps > 30 && f.sleeps < 40);
+    assert_int_equal(p.n, 4 + 30);
+    assert_int_equal(p.each[0] + p.each[1] + p.each[2] + p.each[3], 1 + 2 + 4 + 8);
+    assert_int_equal(p.each[3], 8);
+    assert_int_equal(p.each[p.n - 1], 16);
+    assert_in_range(pauses_now(&p), 1500 - 16, 1500);
 
-    assert_int_equal(kill(holder, SIGKILL), 0);
-    assert_int_equal(waitpid(holder, &status, 0), holder);
-    assert_int_equal(fileio_lock(fd, util_now_ms() + 5000, NULL), 0);
+    /* Let go: the lock is had at once. */
+    close(holder);
+    p.n = 0;
+    assert_int_equal(fileio_lock(fd, 1000 + 500, &clock), 0);
+    assert_int_equal(p.n, 0);
     close(fd);
     assert_int_equal(fileio_lock(fd, 0, NULL), -1); /* not a descriptor */
     assert_int_equal(errno, EBADF);
-    remove_tree(dir);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_replace_whole_0600_no_temp),
-        cmocka_unit_test(test_replace_secret_wipes_old_bytes),
-        cmocka_unit_test(test_replace_failures_leave_nothing),
-        cmocka_unit_test(test_make_parent),
-        cmocka_unit_test(test_lock_waits_until_the_deadline),
+        cmocka_unit_test_setup_teardown(test_replace_whole_0600_no_temp, make_tmp, remove_tmp),
+        cmocka_unit_test_setup_teardown(test_replace_secret_wipes_old_bytes, make_tmp, remove_tmp),
+        cmocka_unit_test_setup_teardown(test_replace_failures_leave_nothing, make_tmp, remove_tmp),
+        cmocka_unit_test_setup_teardown(test_make_parent, make_tmp, remove_tmp),
+        cmocka_unit_test_setup_teardown(test_lock_waits_until_the_deadline, make_tmp, remove_tmp),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

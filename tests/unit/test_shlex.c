@@ -96,17 +96,24 @@ static bool next_case(FILE *f, unsigned *lineno, struct shlex_case *c)
     return false;
 }
 
-static FILE *open_cases(void)
+/* test_python_cases' setup: the data file. */
+static int open_cases(void **state)
 {
     const char *top = getenv("TOP_SRCDIR");
     char path[4096];
-    FILE *f = NULL;
 
     snprintf(path, sizeof(path), "%s/tests/unit/data/shlex-cases.txt", top != NULL ? top : ".");
-    if ((f = fopen(path, "r")) == NULL) {
-        fail_msg("cannot open %s (set TOP_SRCDIR to the source tree)", path);
+    if ((*state = fopen(path, "r")) == NULL) {
+        print_error("cannot open %s (set TOP_SRCDIR to the source tree)\n", path);
+        return -1;
     }
-    return f;
+    return 0;
+}
+
+static int close_cases(void **state)
+{
+    fclose(*state);
+    return 0;
 }
 
 /* shlex_split gives c's words, in exactly len + 1 bytes of room (the
@@ -136,16 +143,15 @@ static void check_case(const struct shlex_case *c)
     assert_int_equal((unsigned char)out[c->in_len + 1], 0x5a);
 }
 
-static void test_python_cases(void **unused)
+static void test_python_cases(void **state)
 {
     static struct shlex_case c; /* large: not on the stack */
-    FILE *f = open_cases();
+    FILE *f = *state;
     unsigned lineno = 0;
     int cases = 0;
     int refused = 0;
     int empty_words = 0;
 
-    (void)unused;
     while (next_case(f, &lineno, &c)) {
         check_case(&c);
         cases++;
@@ -154,7 +160,6 @@ static void test_python_cases(void **unused)
             empty_words += c.words[i][0] == '\0';
         }
     }
-    fclose(f);
     /* The data must be there to hold the code to something. */
     assert_true(cases >= 50);
     assert_true(refused >= 5);
@@ -193,7 +198,7 @@ static void test_length_bounds_the_text(void **unused)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_python_cases),
+        cmocka_unit_test_setup_teardown(test_python_cases, open_cases, close_cases),
         cmocka_unit_test(test_words_cap),
         cmocka_unit_test(test_length_bounds_the_text),
     };
