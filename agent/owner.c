@@ -149,6 +149,20 @@ static size_t other_txt(const struct r53_rrset *txt, const char **out)
     return n;
 }
 
+/* One change of a batch, values[0..n) its values. */
+static struct r53_change change(const char *action, const char *fqdn, const char *type, long ttl,
+                                const char *const *values, size_t n)
+{
+    return (struct r53_change){
+        .action = action,
+        .fqdn = fqdn,
+        .type = type,
+        .ttl = ttl,
+        .values = values,
+        .n_values = n,
+    };
+}
+
 /* DELETE set exactly as read. */
 static void delete_as_read(const struct r53_rrset *set, const char **values, struct r53_change *ch)
 {
@@ -157,7 +171,7 @@ static void delete_as_read(const struct r53_rrset *set, const char **values, str
     for (; n < set->n_values && n < R53_MAX_VALUES; n++) {
         values[n] = set->values[n];
     }
-    *ch = (struct r53_change){ "DELETE", set->name, set->type, set->ttl, values, n };
+    *ch = change("DELETE", set->name, set->type, set->ttl, values, n);
 }
 
 size_t owner_build_claim(const struct r53_name *name, const char *fqdn, const char *type, long ttl,
@@ -171,7 +185,7 @@ size_t owner_build_claim(const struct r53_name *name, const char *fqdn, const ch
         delete_as_read(addr, b->old_addr, &b->changes[n++]);
     }
     b->addr_values[0] = value;
-    b->changes[n++] = (struct r53_change){ "CREATE", fqdn, type, ttl, b->addr_values, 1 };
+    b->changes[n++] = change("CREATE", fqdn, type, ttl, b->addr_values, 1);
     if (marker == NULL) {
         return n;
     }
@@ -182,9 +196,8 @@ size_t owner_build_claim(const struct r53_name *name, const char *fqdn, const ch
         size_t k = other_txt(txt, b->new_txt);
 
         b->new_txt[k++] = marker;
-        b->changes[n++] = (struct r53_change){ "CREATE",   fqdn,
-                                               "TXT",      txt != NULL ? txt->ttl : ttl,
-                                               b->new_txt, k };
+        b->changes[n++] =
+            change("CREATE", fqdn, "TXT", txt != NULL ? txt->ttl : ttl, b->new_txt, k);
     }
     return n;
 }
@@ -204,7 +217,7 @@ size_t owner_build_release(const struct r53_name *name, const char *fqdn, const 
 
         delete_as_read(txt, b->old_txt, &b->changes[n++]);
         if (k > 0) {
-            b->changes[n++] = (struct r53_change){ "CREATE", fqdn, "TXT", txt->ttl, b->new_txt, k };
+            b->changes[n++] = change("CREATE", fqdn, "TXT", txt->ttl, b->new_txt, k);
         }
     }
     return n;
