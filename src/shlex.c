@@ -125,7 +125,7 @@ int shlex_split(const char *s, size_t len, char *out, const char **words, size_t
         return -1; /* "No closing quotation" */
     }
     if (l.state == LEX_WORD) {
-        put(&l, '\0');
+        out[l.used] = '\0';
     }
     return l.count;
 }

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,13 +38,37 @@ static int make_tmp(void **state)
     return mkdtemp(t.dir) != NULL ? 0 : -1;
 }
 
+/* The entries of dir, "." and ".." aside; removed too when remove_them
+ * (the tests make no deeper tree than one level of empty directories). */
+static int entries(const char *dir, bool remove_them)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e = NULL;
+    char path[600];
+    int n = 0;
+
+    if (d == NULL) {
+        return -1;
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+            n += !remove_them || remove(path) == 0;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+static const char *tmp_dir(void **state)
+{
+    return ((const struct tmp *)*state)->dir;
+}
+
 static int remove_tmp(void **state)
 {
-    struct tmp *t = *state;
-    char cmd[100];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
-    return system(cmd) == 0 ? 0 : -1;
+    entries(tmp_dir(state), true);
+    return rmdir(tmp_dir(state));
 }
 
 /* Path number i: name under the test's directory. */
@@ -53,21 +78,6 @@ static const char *in_dir(void **state, int i, const char *name)
 
     snprintf(t->path[i], sizeof(t->path[i]), "%s/%s", t->dir, name);
     return t->path[i];
-}
-
-/* The number of entries in the test's directory, "." and ".." aside. */
-static int entries(void **state)
-{
-    DIR *d = opendir(((struct tmp *)*state)->dir);
-    struct dirent *e = NULL;
-    int n = 0;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL) {
-        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-    }
-    closedir(d);
-    return n;
 }
 
 /* The file's bytes into buf[cap] (NUL-terminated); its size. */
@@ -96,7 +106,7 @@ static void test_replace_whole_0600_no_temp(void **state)
     assert_string_equal(buf, "second\n");
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
-    assert_int_equal(entries(state), 1);
+    assert_int_equal(entries(tmp_dir(state), false), 1);
 }
 
 /* A hard link keeps the replaced file's bytes in view: zeros after a
@@ -133,7 +143,7 @@ static void test_replace_failures_leave_nothing(void **state)
     assert_int_equal(mkdir(busy, 0755), 0);
     assert_int_equal(fileio_replace(busy, "x", 1, true), R53_ERR_IO);
     assert_non_null(strstr(r53_last_error(), "cannot rename"));
-    assert_int_equal(entries(state), 1);
+    assert_int_equal(entries(tmp_dir(state), false), 1);
 }
 
 static void test_make_parent(void **state)

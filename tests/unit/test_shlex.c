@@ -41,6 +41,7 @@ static size_t unescape(const char *line, unsigned lineno, char *out)
 
     if (open == NULL || close == NULL || close < open) {
         fail_msg("shlex-cases.txt:%u: no <TEXT>", lineno);
+        return 0;
     }
     for (const char *p = open + 1; p < close; p++) {
         char ch = *p;
