@@ -3,10 +3,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "address.h"
 #include "dnscheck.h"
+#include "dnsname.h"
 #include "owner.h"
 #include "zonecache.h"
 #include "log.h"
@@ -31,7 +31,6 @@ static r53_rc pause_within_budget(const struct action_env *e, long ms, long rese
     return R53_OK;
 }
 
-/* The hosted zone and the record's fully qualified name (trailing dot). */
 /* The hosted zone the parameters name, with its name servers when the
  * DNS-first monitor will need them: from the API, or (use_cache) from
  * this node's zone cache, which one start fills for all (agent/zonecache.c). */
@@ -79,43 +78,33 @@ static r53_rc lookup_zone(const struct action_env *e, struct r53_client *r53, bo
     return rc;
 }
 
+/* The hosted zone, and the record's name as Route 53 writes it (lower
+ * case, trailing dot) into fqdn[fqdn_len]. */
 static r53_rc resolve_record_name(const struct action_env *e, struct r53_client *r53,
                                   bool use_cache, struct r53_zone *zone, char *fqdn,
                                   size_t fqdn_len, bool *cached)
 {
     const struct params *p = e->p;
     r53_rc rc = R53_OK;
-    size_t zlen = 0;
-    size_t hlen = strlen(p->hostname);
+    char name[600];
+    size_t hlen = dnsname_trim_dot(p->hostname, strlen(p->hostname));
 
     *cached = false;
     if ((rc = lookup_zone(e, r53, use_cache, zone, cached)) != R53_OK) {
         return rc;
     }
-    zlen = strlen(zone->name);
-    if (zlen > 0 && zone->name[zlen - 1] == '.') {
-        zlen--;
-    }
-    if (hlen > 0 && p->hostname[hlen - 1] == '.') {
-        hlen--;
-    }
-    if (strchr(p->hostname, '.') == NULL || hlen == 0 ||
-        (strchr(p->hostname, '.') == p->hostname + hlen)) {
+    if (memchr(p->hostname, '.', hlen) == NULL) {
         /* A single label: LifeKeeper's "Host Name (Not FQDN)". */
-        snprintf(fqdn, fqdn_len, "%.*s.%.*s.", (int)hlen, p->hostname, (int)zlen, zone->name);
+        snprintf(name, sizeof(name), "%.*s.%s", (int)hlen, p->hostname, zone->name);
+    } else if (dnsname_in_zone(p->hostname, zone->name)) {
+        snprintf(name, sizeof(name), "%s", p->hostname);
     } else {
-        if (!(hlen == zlen && strncasecmp(p->hostname, zone->name, zlen) == 0) &&
-            !(hlen > zlen && p->hostname[hlen - zlen - 1] == '.' &&
-              strncasecmp(p->hostname + hlen - zlen, zone->name, zlen) == 0)) {
-            return r53_fail(R53_ERR_CONFIG, "hostname '%s' is not inside zone '%.*s'", p->hostname,
-                            (int)zlen, zone->name);
-        }
-        snprintf(fqdn, fqdn_len, "%.*s.", (int)hlen, p->hostname);
+        return r53_fail(R53_ERR_CONFIG, "hostname '%s' is not inside zone '%.*s'", p->hostname,
+                        (int)dnsname_trim_dot(zone->name, strlen(zone->name)), zone->name);
     }
-    for (char *c = fqdn; *c != '\0'; c++) {
-        if (*c >= 'A' && *c <= 'Z') {
-            *c = (char)(*c - 'A' + 'a');
-        }
+    if (!dnsname_canonical(name, fqdn, fqdn_len)) {
+        return r53_fail(R53_ERR_CONFIG, "hostname '%s' in zone '%s' is longer than a DNS name",
+                        p->hostname, zone->name);
     }
     return R53_OK;
 }
@@ -269,7 +258,7 @@ static r53_rc may_claim(const struct action_env *e, const struct r53_name *name,
                         st->fqdn, other.cluster, other.resource, me->cluster);
     }
     if (owner == OWNER_NONE && e->p->ownership == OWNERSHIP_REQUIRE &&
-        (owner_find(name, "A") != NULL || owner_find(name, "AAAA") != NULL)) {
+        (r53_name_find(name, "A") != NULL || r53_name_find(name, "AAAA") != NULL)) {
         return r53_fail(R53_ERR_CONFIG,
                         "%s has a record but no route53 marker, and ownership=require: set "
                         "ownership=claim to take it",
@@ -397,7 +386,7 @@ static r53_rc delete_own_record(const struct action_env *e, const struct state *
         (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name)) != R53_OK) {
         goto cleanup;
     }
-    rr = owner_find(&name, st->type);
+    rr = r53_name_find(&name, st->type);
     if (rr == NULL || rr->n_values != 1 || !address_equal(rr->values[0], st->value) ||
         (marker[0] != '\0' && owner_of(&name, &me, &other) != OWNER_US)) {
         qb_log(LOG_INFO, "%s %s now holds %s%s, not ours: left alone", st->fqdn, st->type,
@@ -471,7 +460,7 @@ static void judge_name(const struct action_env *e, const struct r53_name *name,
                        struct monitor_outcome *out)
 {
     const char *type = addr->ipv6 ? "AAAA" : "A";
-    const struct r53_rrset *rr = owner_find(name, type);
+    const struct r53_rrset *rr = r53_name_find(name, type);
     struct owner_id me;
     struct owner_id other;
     char marker[300];

@@ -67,7 +67,10 @@ void dnscheck_learn(const struct params *p, const struct r53_zone *zone, int64_t
     }
 }
 
-size_t dnscheck_servers(const struct params *p, const struct state *st, struct dns_server *out)
+/* The servers to ask: dns_servers if set, this node's resolvers for a
+ * private zone, else the name servers kept in st.  0 when none. */
+static size_t dnscheck_servers(const struct params *p, const struct state *st,
+                               struct dns_server *out)
 {
     size_t n = 0;
 

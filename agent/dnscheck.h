@@ -22,10 +22,6 @@
 void dnscheck_learn(const struct params *p, const struct r53_zone *zone, int64_t deadline_ms,
                     struct state *st);
 
-/* The servers to ask: dns_servers if set, this node's resolvers for a
- * private zone, else the name servers kept in st.  0 when none. */
-size_t dnscheck_servers(const struct params *p, const struct state *st, struct dns_server *out);
-
 /* True when a server answers exactly addr (one value, equal) for st's
  * record; asks the servers in turn (next on silence or failure) and ends
  * within dns_timeout and before deadline_ms. */

@@ -103,7 +103,8 @@ static bool take(const char *text, const char *key, char *out, size_t len)
     return true;
 }
 
-bool owner_parse(const char *txt, struct owner_id *who)
+/* True when txt (one TXT value, quoted) is a route53 marker; *who set. */
+static bool owner_parse(const char *txt, struct owner_id *who)
 {
     memset(who, 0, sizeof(*who));
     return strncmp(txt, "\"" MARKER_HERITAGE, strlen(MARKER_HERITAGE) + 1) == 0 &&
@@ -111,20 +112,10 @@ bool owner_parse(const char *txt, struct owner_id *who)
            take(txt, ",resource=", who->resource, sizeof(who->resource));
 }
 
-const struct r53_rrset *owner_find(const struct r53_name *name, const char *type)
-{
-    for (size_t i = 0; i < name->n; i++) {
-        if (strcmp(name->sets[i].type, type) == 0) {
-            return &name->sets[i];
-        }
-    }
-    return NULL;
-}
-
 enum owner_state owner_of(const struct r53_name *name, const struct owner_id *me,
                           struct owner_id *other)
 {
-    const struct r53_rrset *txt = owner_find(name, "TXT");
+    const struct r53_rrset *txt = r53_name_find(name, "TXT");
     enum owner_state state = OWNER_NONE;
 
     for (size_t i = 0; txt != NULL && i < txt->n_values && i < R53_MAX_VALUES; i++) {
@@ -158,6 +149,20 @@ static size_t other_txt(const struct r53_rrset *txt, const char **out)
     return n;
 }
 
+/* One change of a batch, values[0..n) its values. */
+static struct r53_change change(const char *action, const char *fqdn, const char *type, long ttl,
+                                const char *const *values, size_t n)
+{
+    return (struct r53_change){
+        .action = action,
+        .fqdn = fqdn,
+        .type = type,
+        .ttl = ttl,
+        .values = values,
+        .n_values = n,
+    };
+}
+
 /* DELETE set exactly as read. */
 static void delete_as_read(const struct r53_rrset *set, const char **values, struct r53_change *ch)
 {
@@ -166,21 +171,21 @@ static void delete_as_read(const struct r53_rrset *set, const char **values, str
     for (; n < set->n_values && n < R53_MAX_VALUES; n++) {
         values[n] = set->values[n];
     }
-    *ch = (struct r53_change){ "DELETE", set->name, set->type, set->ttl, values, n };
+    *ch = change("DELETE", set->name, set->type, set->ttl, values, n);
 }
 
 size_t owner_build_claim(const struct r53_name *name, const char *fqdn, const char *type, long ttl,
                          const char *value, const char *marker, struct owner_batch *b)
 {
-    const struct r53_rrset *addr = owner_find(name, type);
-    const struct r53_rrset *txt = owner_find(name, "TXT");
+    const struct r53_rrset *addr = r53_name_find(name, type);
+    const struct r53_rrset *txt = r53_name_find(name, "TXT");
     size_t n = 0;
 
     if (addr != NULL) {
         delete_as_read(addr, b->old_addr, &b->changes[n++]);
     }
     b->addr_values[0] = value;
-    b->changes[n++] = (struct r53_change){ "CREATE", fqdn, type, ttl, b->addr_values, 1 };
+    b->changes[n++] = change("CREATE", fqdn, type, ttl, b->addr_values, 1);
     if (marker == NULL) {
         return n;
     }
@@ -191,9 +196,8 @@ size_t owner_build_claim(const struct r53_name *name, const char *fqdn, const ch
         size_t k = other_txt(txt, b->new_txt);
 
         b->new_txt[k++] = marker;
-        b->changes[n++] = (struct r53_change){ "CREATE",   fqdn,
-                                               "TXT",      txt != NULL ? txt->ttl : ttl,
-                                               b->new_txt, k };
+        b->changes[n++] =
+            change("CREATE", fqdn, "TXT", txt != NULL ? txt->ttl : ttl, b->new_txt, k);
     }
     return n;
 }
@@ -201,8 +205,8 @@ size_t owner_build_claim(const struct r53_name *name, const char *fqdn, const ch
 size_t owner_build_release(const struct r53_name *name, const char *fqdn, const char *type,
                            const char *marker, struct owner_batch *b)
 {
-    const struct r53_rrset *addr = owner_find(name, type);
-    const struct r53_rrset *txt = owner_find(name, "TXT");
+    const struct r53_rrset *addr = r53_name_find(name, type);
+    const struct r53_rrset *txt = r53_name_find(name, "TXT");
     size_t n = 0;
 
     if (addr != NULL) {
@@ -213,7 +217,7 @@ size_t owner_build_release(const struct r53_name *name, const char *fqdn, const 
 
         delete_as_read(txt, b->old_txt, &b->changes[n++]);
         if (k > 0) {
-            b->changes[n++] = (struct r53_change){ "CREATE", fqdn, "TXT", txt->ttl, b->new_txt, k };
+            b->changes[n++] = change("CREATE", fqdn, "TXT", txt->ttl, b->new_txt, k);
         }
     }
     return n;

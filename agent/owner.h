@@ -29,9 +29,6 @@ r53_rc owner_self(const struct params *p, const char *known, long timeout_ms, st
 /* The marker value for me, quoted as Route 53 stores a TXT string. */
 void owner_marker(const struct owner_id *me, char *out, size_t len);
 
-/* True when txt (one TXT value, quoted) is a route53 marker; *who set. */
-bool owner_parse(const char *txt, struct owner_id *who);
-
 enum owner_state {
     OWNER_NONE,  /* no marker at the name */
     OWNER_US,    /* our marker */
@@ -41,9 +38,6 @@ enum owner_state {
 /* The owner of a name from its record sets (name may hold none). */
 enum owner_state owner_of(const struct r53_name *name, const struct owner_id *me,
                           struct owner_id *other);
-
-/* The set of type at the name, or NULL. */
-const struct r53_rrset *owner_find(const struct r53_name *name, const char *type);
 
 /* The batch that makes the name hold (type, ttl, value) and our marker,
  * from what was read: DELETE what is there now, CREATE what should be;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "dnsname.h"
 #include "endpoint.h"
 #include "sts.h"
 #include "util.h"
@@ -141,12 +142,9 @@ static r53_rc parse_choice(const char *name, const char *text, const char *def, 
  * characters escaped; an agent record never needs them. */
 static r53_rc check_dns_name(const char *name, const char *value)
 {
-    size_t len = strlen(value);
+    size_t len = dnsname_trim_dot(value, strlen(value));
     size_t label = 0;
 
-    if (len > 0 && value[len - 1] == '.') {
-        len--;
-    }
     if (len == 0 || len > 253) {
         return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a DNS name (1 to 253 characters)", name,
                         value);
@@ -351,7 +349,8 @@ long params_action_timeout_ms(const char *action)
     return 30000;
 }
 
-const char *params_default(const char *name)
+/* The default of a parameter in params_table, or NULL. */
+static const char *params_default(const char *name)
 {
     for (size_t i = 0; i < params_table_len; i++) {
         if (strcmp(params_table[i].name, name) == 0) {

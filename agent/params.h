@@ -106,9 +106,6 @@ struct param_spec {
 extern const struct param_spec params_table[];
 extern const size_t params_table_len;
 
-/* The default of a parameter in params_table, or NULL. */
-const char *params_default(const char *name);
-
 /* The default timeout of an action when Pacemaker passes none, in ms, as
  * the meta-data advertises it. */
 long params_action_timeout_ms(const char *action);

@@ -2,12 +2,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include "fileio.h"
 
 #define STATE_MAX 2048
 
@@ -24,76 +24,24 @@ void state_path(const char *rsctmp, const char *instance, char *out, size_t outl
     snprintf(out, outlen, "%s/route53-%s.state", rsctmp, name);
 }
 
-static r53_rc make_parent(const char *path)
-{
-    char dir[512];
-
-    snprintf(dir, sizeof(dir), "%s", path);
-    if (mkdir(dirname(dir), 0755) != 0 && errno != EEXIST) {
-        return r53_fail(R53_ERR_IO, "cannot create state directory for %s: %s", path,
-                        strerror(errno));
-    }
-    return R53_OK;
-}
-
-static void fsync_parent(const char *path)
-{
-    char dir[512];
-    int fd = -1;
-
-    snprintf(dir, sizeof(dir), "%s", path);
-    fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
 r53_rc state_write(const char *path, const struct state *s)
 {
-    r53_rc rc = R53_OK;
-    char tmp[600];
     char text[STATE_MAX];
-    int fd = -1;
     int n = 0;
 
-    if ((rc = make_parent(path)) != R53_OK) {
-        return rc;
+    if (fileio_make_parent(path) != 0) {
+        return r53_fail(R53_ERR_IO, "cannot create state directory for %s: %s", path,
+                        strerror(errno));
     }
     n = snprintf(text, sizeof(text),
                  "zone_id=%s\nfqdn=%s\ntype=%s\nvalue=%s\nttl=%ld\nprivate=%d\nname_servers=%s\n"
                  "owner=%s\n",
                  s->zone_id, s->fqdn, s->type, s->value, s->ttl, s->private_zone ? 1 : 0,
                  s->name_servers, s->owner);
-    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-    fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) {
-        return r53_fail(R53_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+    if (n < 0 || (size_t)n >= sizeof(text)) {
+        return r53_fail(R53_ERR_INTERNAL, "state for %s is too long", path);
     }
-    if (write(fd, text, (size_t)n) != n || fsync(fd) != 0) {
-        rc = r53_fail(R53_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
-        goto cleanup;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        rc = r53_fail(R53_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
-        goto cleanup;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        rc = r53_fail(R53_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-        goto cleanup;
-    }
-    fsync_parent(path);
-
-cleanup:
-    if (fd >= 0) {
-        close(fd);
-    }
-    if (rc != R53_OK) {
-        unlink(tmp);
-    }
-    return rc;
+    return fileio_replace(path, text, (size_t)n, false);
 }
 
 static r53_rc copy_field(const char *path, const char *key, const char *value, char *out,

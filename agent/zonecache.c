@@ -1,15 +1,13 @@
 #include "zonecache.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "sigv4.h"
-#include "util.h"
 
 #define ZONECACHE_MAGIC 0x5a4e3533u /* "ZN53" */
 
@@ -34,14 +32,9 @@ int zonecache_open(const char *dir, const char *key, int64_t deadline_ms)
         return -1; /* no cache: every start asks the API, as before */
     }
     /* The first start of a storm looks the zone up; the others wait. */
-    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        struct timespec pause = { 0, 20 * 1000 * 1000 };
-
-        if ((errno != EWOULDBLOCK && errno != EINTR) || util_now_ms() + 20 >= deadline_ms) {
-            close(fd);
-            return -1;
-        }
-        nanosleep(&pause, NULL);
+    if (fileio_lock(fd, deadline_ms, NULL) != 0) {
+        close(fd);
+        return -1;
     }
     return fd;
 }

@@ -2,14 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <mbedtls/platform_util.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "sigv4.h"
 
 #define CACHE_MAX 8192
@@ -30,32 +29,6 @@ static void cache_path(const char *dir, const char *key, char *out, size_t len)
     snprintf(out, len, "%s/route53-credentials-%.16s", dir, key);
 }
 
-/* Overwrite path's bytes with zeros (a file being replaced or dropped). */
-static void wipe_file(const char *path)
-{
-    static const char zeros[512] = { 0 };
-    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-    struct stat st;
-
-    if (fd < 0) {
-        return;
-    }
-    if (fstat(fd, &st) == 0) {
-        for (off_t done = 0; done < st.st_size;) {
-            size_t n = (size_t)(st.st_size - done) < sizeof(zeros) ? (size_t)(st.st_size - done)
-                                                                   : sizeof(zeros);
-            ssize_t w = write(fd, zeros, n);
-
-            if (w <= 0) {
-                break;
-            }
-            done += w;
-        }
-        fsync(fd);
-    }
-    close(fd);
-}
-
 /* One "name=value" line of text into dst (a secret: the caller wipes). */
 static char *field(const char *text, const char *name)
 {
@@ -73,8 +46,10 @@ static char *field(const char *text, const char *name)
     return NULL;
 }
 
+/* R53_OK with *out (the caller wipes) and *expires while they are good
+ * for CRED_CACHE_MARGIN_S more; R53_ERR_NOT_FOUND otherwise. */
 r53_rc cred_cache_read(const char *dir, const char *key, time_t now, struct credentials *out,
-                       time_t *expires)
+                              time_t *expires)
 {
     char path[600];
     char text[CACHE_MAX + 1];
@@ -116,52 +91,18 @@ r53_rc cred_cache_read(const char *dir, const char *key, time_t now, struct cred
     return rc;
 }
 
-/* Write text to a new file beside path, then put it in path's place,
- * the old file's bytes wiped first. */
-static r53_rc replace(const char *path, const char *text, size_t len)
-{
-    char tmp[640];
-    char dir[600];
-    int fd = -1;
-
-    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-    fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 */
-    if (fd < 0) {
-        return r53_fail(R53_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
-    }
-    if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
-        close(fd);
-        wipe_file(tmp);
-        unlink(tmp);
-        return r53_fail(R53_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
-    }
-    close(fd);
-    wipe_file(path);
-    if (rename(tmp, path) != 0) {
-        wipe_file(tmp);
-        unlink(tmp);
-        return r53_fail(R53_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-    }
-    snprintf(dir, sizeof(dir), "%s", path);
-    if ((fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    return R53_OK;
-}
-
 r53_rc cred_cache_write(const char *dir, const char *key, const struct credentials *c,
-                        time_t expires)
+                               time_t expires)
 {
     char path[600];
     char text[CACHE_MAX];
     int n = 0;
     r53_rc rc = R53_OK;
 
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+    cache_path(dir, key, path, sizeof(path));
+    if (fileio_make_parent(path) != 0) {
         return r53_fail(R53_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
     }
-    cache_path(dir, key, path, sizeof(path));
     n = snprintf(text, sizeof(text),
                  "expires=%lld\naccess_key_id=%s\nsecret_access_key=%s\nsession_token=%s\n",
                  (long long)expires, c->access_key_id, c->secret_access_key,
@@ -169,17 +110,18 @@ r53_rc cred_cache_write(const char *dir, const char *key, const struct credentia
     if (n < 0 || (size_t)n >= sizeof(text)) {
         rc = r53_fail(R53_ERR_INTERNAL, "credentials too long to cache");
     } else {
-        rc = replace(path, text, (size_t)n);
+        rc = fileio_replace(path, text, (size_t)n, true);
     }
     mbedtls_platform_zeroize(text, sizeof(text));
     return rc;
 }
 
+/* Wipe and remove the entry (ExpiredToken: it must not be used again). */
 void cred_cache_drop(const char *dir, const char *key)
 {
     char path[600];
 
     cache_path(dir, key, path, sizeof(path));
-    wipe_file(path);
+    fileio_wipe(path);
     unlink(path);
 }

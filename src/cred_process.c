@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "shlex.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -19,49 +20,18 @@ struct process_source {
     long timeout_ms;
 };
 
-/* Split command as the AWS CLI does (shlex.split, POSIX rules): words
- * separated by blanks, '...' literal, "..." with \\ \" \$ \` escapes,
- * \x outside quotes.  In place into buf; argv NULL-terminated. */
-static int split_command(const char *command, char *buf, size_t len, const char **argv, int max)
+/* command split as the AWS CLI splits it (shlex.split) into
+ * argv[PROCESS_MAX_ARGS], NULL-ended, the words in buf (as long as
+ * command); false when it does not split or has too many words. */
+static bool split_command(const char *command, char *buf, const char **argv)
 {
-    int argc = 0;
-    size_t o = 0;
-    const char *c = command;
+    int argc = shlex_split(command, strlen(command), buf, argv, PROCESS_MAX_ARGS - 1);
 
-    while (*c != '\0' && argc < max - 1) {
-        char quote = 0;
-        bool word = false;
-
-        while (*c == ' ' || *c == '\t' || *c == '\n') {
-            c++;
-        }
-        if (*c == '\0') {
-            break;
-        }
-        argv[argc++] = buf + o;
-        for (; *c != '\0' && (quote != 0 || (*c != ' ' && *c != '\t' && *c != '\n')); c++) {
-            if (quote == 0 && (*c == '\'' || *c == '"')) {
-                quote = *c;
-            } else if (quote != 0 && *c == quote) {
-                quote = 0;
-            } else if (*c == '\\' && quote != '\'' && c[1] != '\0' &&
-                       (quote == 0 || strchr("\\\"$`", c[1]) != NULL)) {
-                buf[o++] = *++c;
-            } else {
-                buf[o++] = *c;
-            }
-            word = true;
-            if (o + 1 >= len) {
-                return -1;
-            }
-        }
-        if (quote != 0 || !word) {
-            return -1; /* an unclosed quote */
-        }
-        buf[o++] = '\0';
+    if (argc < 1 || argc > PROCESS_MAX_ARGS - 1) {
+        return false;
     }
     argv[argc] = NULL;
-    return *c == '\0' ? argc : -1;
+    return true;
 }
 
 /* The JSON's string field name, or NULL. */
@@ -120,14 +90,19 @@ static r53_rc run_process(const struct process_source *ps, struct credentials *o
     static const char *const env_allow[] = {
         "HOME", "AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_REGION", NULL
     };
-    char words[4096];
+    char words[sizeof(ps->command)];
     char path[512];
     const char *argv[PROCESS_MAX_ARGS];
     char *text = calloc(1, PROCESS_MAX_OUT + 1);
     char err[512] = "";
     char line[160] = "";
     struct spawn_opts o = {
-        env_allow, ps->timeout_ms, text, PROCESS_MAX_OUT + 1, err, sizeof(err)
+        .env_allow = env_allow,
+        .timeout_ms = ps->timeout_ms,
+        .out = text,
+        .out_cap = PROCESS_MAX_OUT + 1,
+        .err = err,
+        .err_cap = sizeof(err),
     };
     int status = 0;
     r53_rc rc = R53_OK;
@@ -135,7 +110,7 @@ static r53_rc run_process(const struct process_source *ps, struct credentials *o
     if (text == NULL) {
         return r53_fail(R53_ERR_NOMEM, "out of memory");
     }
-    if (split_command(ps->command, words, sizeof(words), argv, PROCESS_MAX_ARGS) < 1 ||
+    if (!split_command(ps->command, words, argv) ||
         (argv[0][0] != '/' && (argv[0] = spawn_find(argv[0], path, sizeof(path))) == NULL)) {
         rc = r53_fail(R53_ERR_HOST, "credential_process '%s' is not a command found on this node",
                       util_printable(ps->command, line, sizeof(line)));

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "shlex.h"
 #include "util.h"
 
 /* Far above any real credentials or config file; a bigger one is the
@@ -97,70 +98,10 @@ static bool ini_space(char ch)
     return ch == ' ' || ch == '\t' || ch == '\v' || ch == '\f';
 }
 
-/* Split s[0..len) into words as Python's shlex.split(s) does (POSIX mode,
- * no comments), writing them NUL-terminated one after the other into out,
- * which has room for len + 1 bytes (a word is never longer than its
- * source, and words are separated by at least one blank).  Returns the
- * number of words, or -1 for an unterminated quote or a trailing
- * backslash (botocore then ignores the section). */
-static int shlex_words(const char *s, size_t len, char *out)
-{
-    size_t o = 0;
-    int words = 0;
-    bool in_word = false;
-    char quote = '\0';
-
-    for (size_t i = 0; i < len; i++) {
-        char ch = s[i];
-
-        if (quote == '\'') {
-            if (ch == '\'') {
-                quote = '\0';
-            } else {
-                out[o++] = ch;
-            }
-        } else if (quote == '"') {
-            if (ch == '"') {
-                quote = '\0';
-            } else if (ch == '\\' && i + 1 < len && (s[i + 1] == '"' || s[i + 1] == '\\')) {
-                out[o++] = s[++i];
-            } else {
-                out[o++] = ch;
-            }
-        } else if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
-            if (in_word) {
-                out[o++] = '\0';
-                in_word = false;
-            }
-        } else {
-            if (!in_word) {
-                in_word = true;
-                words++;
-            }
-            if (ch == '\'' || ch == '"') {
-                quote = ch;
-            } else if (ch == '\\') {
-                if (i + 1 == len) {
-                    return -1;
-                }
-                out[o++] = s[++i];
-            } else {
-                out[o++] = ch;
-            }
-        }
-    }
-    if (quote != '\0') {
-        return -1;
-    }
-    if (in_word) {
-        out[o++] = '\0';
-    }
-    return words;
-}
-
 static enum ini_layer section_layer(const struct ini_scan *s, const char *name, size_t len)
 {
-    char words[CRED_MAX_LINE + 1];
+    char text[CRED_MAX_LINE + 1];
+    const char *words[2];
     size_t plen = strlen(s->profile);
 
     /* configparser's default section, case-sensitive, never a profile. */
@@ -178,10 +119,10 @@ static enum ini_layer section_layer(const struct ini_scan *s, const char *name, 
     if (len < 7 || memcmp(name, "profile", 7) != 0 || len > CRED_MAX_LINE) {
         return LAYER_NONE;
     }
-    if (shlex_words(name, len, words) != 2) {
+    if (shlex_split(name, len, text, words, 2) != 2) {
         return LAYER_NONE;
     }
-    return strcmp(words + strlen(words) + 1, s->profile) == 0 ? LAYER_PROFILE : LAYER_NONE;
+    return strcmp(words[1], s->profile) == 0 ? LAYER_PROFILE : LAYER_NONE;
 }
 
 static struct ini_value *key_slot(struct ini_scan *s, enum ini_layer layer, const char *key,

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dnsname.h"
 #include "util.h"
 
 r53_rc endpoint_parse_https(const char *name, const char *url, struct endpoint *out)
@@ -25,12 +26,9 @@ r53_rc endpoint_parse_https(const char *name, const char *url, struct endpoint *
                         name, url);
     }
     /* The signed Host header is the authority, lower case. */
-    for (size_t i = 0; i < len; i++) {
-        char ch = host[i];
-
-        out->authority[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
-    }
+    memcpy(out->authority, host, len);
     out->authority[len] = '\0';
+    util_ascii_lower(out->authority);
     snprintf(out->base, sizeof(out->base), "https://%s", out->authority);
     return R53_OK;
 }
@@ -89,9 +87,7 @@ const char *endpoint_route53_region(const char *url)
         }
     }
     /* a fully qualified "host." is the same host */
-    if (len > 0 && host[len - 1] == '.') {
-        len--;
-    }
+    len = dnsname_trim_dot(host, len);
 
     if (host_has_suffix(host, len, ".amazonaws.com.cn") ||
         (len == strlen("amazonaws.com.cn") && host_has_suffix(host, len, "amazonaws.com.cn"))) {

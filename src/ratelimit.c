@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <math.h>
 #include <qb/qblog.h>
 #include <stdarg.h>
@@ -14,15 +13,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "fileio.h"
 #include "retry.h"
+#include "util.h"
 
 #define REC_MAGIC 0x42333552u /* "R53B" read as little-endian bytes */
 #define REC_VERSION 1u
 #define FUTURE_SLACK_MS 1000 /* times further ahead are from another boot */
 #define TOKEN_EPS 1e-9       /* refill arithmetic rounds; a hair short is whole */
 #define SANE_MAX 1e6         /* no real rate or token count comes near */
-#define LOCK_PAUSE_MAX_MS 16
 #define JITTER_MAX_MS 50
 
 /* The file: one record, native byte order (it never leaves the node),
@@ -163,39 +162,31 @@ __attribute__((format(printf, 2, 3))) static void go_private(struct rate_budget 
     b->fd = -1;
 }
 
-/* The exclusive lock, polled so the wait is bounded: R53_ERR_TIMEOUT at
- * the deadline; a holder stuck for RATE_LOCK_PATIENCE_MS (stopped, not
- * dead: death releases flock) sends this process on alone. */
+/* The exclusive lock, waited for until the deadline (R53_ERR_TIMEOUT);
+ * a holder stuck for RATE_LOCK_PATIENCE_MS (stopped, not dead: death
+ * releases flock) sends this process on alone. */
 static r53_rc lock_file(struct rate_budget *b, int64_t deadline_ms)
 {
-    int64_t start = now_ms(b);
-    int64_t pause = 1;
+    const struct fileio_clock clock = {
+        .now_ms = b->clock.now_ms,
+        .sleep_ms = b->clock.sleep_ms,
+        .ctx = b->clock.ctx,
+    };
+    int64_t patience_ms = now_ms(b) + RATE_LOCK_PATIENCE_MS;
+    bool patience_first = deadline_ms <= 0 || patience_ms < deadline_ms;
 
-    for (;;) {
-        int64_t now = 0;
-
-        if (flock(b->fd, LOCK_EX | LOCK_NB) == 0) {
-            return R53_OK;
-        }
-        if (errno == EINTR) {
-            continue;
-        }
-        if (errno != EWOULDBLOCK) {
-            go_private(b, "cannot lock: %s", strerror(errno));
-            return R53_OK;
-        }
-        now = now_ms(b);
-        if (now - start >= RATE_LOCK_PATIENCE_MS) {
-            go_private(b, "locked by another process for %d ms", RATE_LOCK_PATIENCE_MS);
-            return R53_OK;
-        }
-        if (deadline_ms > 0 && now + pause > deadline_ms) {
-            return r53_fail(R53_ERR_TIMEOUT, "request budget %s stayed locked until the deadline",
-                            b->path);
-        }
-        b->clock.sleep_ms(b->clock.ctx, pause);
-        pause = pause * 2 > LOCK_PAUSE_MAX_MS ? LOCK_PAUSE_MAX_MS : pause * 2;
+    if (fileio_lock(b->fd, patience_first ? patience_ms : deadline_ms, &clock) == 0) {
+        return R53_OK;
     }
+    if (errno != ETIMEDOUT) {
+        go_private(b, "cannot lock: %s", strerror(errno));
+    } else if (patience_first) {
+        go_private(b, "locked by another process for %d ms", RATE_LOCK_PATIENCE_MS);
+    } else {
+        return r53_fail(R53_ERR_TIMEOUT, "request budget %s stayed locked until the deadline",
+                        b->path);
+    }
+    return R53_OK;
 }
 
 /* Read the record under the lock; anything but a valid one is reset (an
@@ -262,11 +253,9 @@ static void finish(struct rate_budget *b, struct rec *r)
 /* Open path for the shared bucket, or say why it cannot be used. */
 static void open_file(struct rate_budget *b, const char *path)
 {
-    char dir[4096];
     struct stat st;
 
-    snprintf(dir, sizeof(dir), "%s", path);
-    if (mkdir(dirname(dir), 0755) != 0 && errno != EEXIST) {
+    if (fileio_make_parent(path) != 0) {
         go_private(b, "cannot create its directory: %s", strerror(errno));
         return;
     }

@@ -1,15 +1,14 @@
 #include "route53.h"
 
-#include <ctype.h>
 #include <mbedtls/platform_util.h>
 #include <qb/qblog.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "aws_call.h"
+#include "dnsname.h"
 #include "endpoint.h"
 #include "route53_xml.h"
 #include "util.h"
@@ -122,21 +121,6 @@ static r53_rc bare_id(const char *id, const char *prefix, char *out, size_t outl
     return R53_OK;
 }
 
-/* Compare DNS names ignoring case and a trailing dot. */
-static bool same_name(const char *a, const char *b)
-{
-    size_t la = strlen(a);
-    size_t lb = strlen(b);
-
-    if (la > 0 && a[la - 1] == '.') {
-        la--;
-    }
-    if (lb > 0 && b[lb - 1] == '.') {
-        lb--;
-    }
-    return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 r53_rc r53_find_zone(struct r53_client *c, const char *dns_name, struct r53_zone *out)
 {
     r53_rc rc = R53_OK;
@@ -162,7 +146,7 @@ r53_rc r53_find_zone(struct r53_client *c, const char *dns_name, struct r53_zone
         goto cleanup;
     }
     for (size_t i = 0; i < page->n_zones && i < R53_MAX_ZONES; i++) {
-        if (same_name(page->zones[i].name, dns_name)) {
+        if (dnsname_equal(page->zones[i].name, dns_name)) {
             if (matches < 2) {
                 found[matches] = &page->zones[i];
             }
@@ -256,7 +240,7 @@ r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn,
                           r53_xml_rrset_page(resp.body, resp.body_len, page));
     }
     for (size_t i = 0; rc == R53_OK && i < page->n_rrsets && i < R53_MAX_RRSETS; i++) {
-        if (same_name(page->rrsets[i].name, fqdn) && out->n < R53_MAX_TYPES) {
+        if (dnsname_equal(page->rrsets[i].name, fqdn) && out->n < R53_MAX_TYPES) {
             out->sets[out->n++] = page->rrsets[i];
         }
     }
@@ -265,28 +249,14 @@ r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn,
     return rc;
 }
 
-r53_rc r53_get_record(struct r53_client *c, const char *zone_id, const char *fqdn, const char *type,
-                      struct r53_rrset *out)
+const struct r53_rrset *r53_name_find(const struct r53_name *name, const char *type)
 {
-    struct r53_name *name = calloc(1, sizeof(*name));
-    const struct r53_rrset *found = NULL;
-    r53_rc rc = name != NULL ? r53_get_name(c, zone_id, fqdn, name)
-                             : r53_fail(R53_ERR_NOMEM, "out of memory");
-
-    for (size_t i = 0; rc == R53_OK && i < name->n; i++) {
-        found = strcmp(name->sets[i].type, type) == 0 ? &name->sets[i] : found;
+    for (size_t i = 0; i < name->n; i++) {
+        if (strcmp(name->sets[i].type, type) == 0) {
+            return &name->sets[i];
+        }
     }
-    if (rc == R53_OK && found == NULL) {
-        rc = r53_fail(R53_ERR_NOT_FOUND, "no %s record named %s", type, fqdn);
-    } else if (rc == R53_OK && (found->set_identifier[0] != '\0' || found->alias)) {
-        rc = r53_fail(R53_ERR_CONFIG,
-                      "%s %s is an %s record; this agent manages only simple records", fqdn, type,
-                      found->alias ? "alias" : "routing-policy");
-    } else if (rc == R53_OK) {
-        *out = *found;
-    }
-    free(name);
-    return rc;
+    return NULL;
 }
 
 /* Append one Change element to the batch body at *used. */

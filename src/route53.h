@@ -62,11 +62,6 @@ r53_rc r53_find_zone(struct r53_client *c, const char *dns_name, struct r53_zone
 /* GetHostedZone; zone_id with or without "/hostedzone/". */
 r53_rc r53_get_zone(struct r53_client *c, const char *zone_id, struct r53_zone *out);
 
-/* The record set exactly named fqdn (with trailing dot) of type, without
- * set identifier.  R53_ERR_NOT_FOUND when there is none. */
-r53_rc r53_get_record(struct r53_client *c, const char *zone_id, const char *fqdn, const char *type,
-                      struct r53_rrset *out);
-
 /* One change of a batch: action "CREATE", "DELETE" or "UPSERT" of a
  * simple record set (a DELETE must match the set's TTL and values). */
 struct r53_change {
@@ -93,6 +88,9 @@ struct r53_name {
 };
 r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn,
                     struct r53_name *out);
+
+/* The set of type at the name, or NULL. */
+const struct r53_rrset *r53_name_find(const struct r53_name *name, const char *type);
 
 /* GetChange; change_id with or without "/change/". */
 r53_rc r53_get_change(struct r53_client *c, const char *change_id, struct r53_change_info *out);

@@ -121,36 +121,9 @@ r53_rc r53_xml_change_info(const char *body, size_t len, struct r53_change_info 
 
 /* ---- Errors ---- */
 
-static r53_rc error_end(struct xml_ctx *c, const char *path)
-{
-    struct aws_api_error *out = c->out;
-
-    if (strcmp(path, "Error/Code") == 0) {
-        return xml_take(c, out->code, sizeof(out->code), "Error/Code");
-    }
-    if (strcmp(path, "Error/Message") == 0 || strcmp(path, "Messages/Message") == 0) {
-        xml_append_message(c, out->message, sizeof(out->message));
-    }
-    return R53_OK;
-}
-
-static r53_rc error_finish(const struct xml_ctx *c, void *o)
-{
-    struct aws_api_error *out = o;
-
-    /* The older shape's root element is its code. */
-    if (c->root_index == 1) {
-        snprintf(out->code, sizeof(out->code), "InvalidChangeBatch");
-    }
-    return out->code[0] == '\0' ? r53_fail(R53_ERR_PARSE, "response has no Error/Code") : R53_OK;
-}
-
 r53_rc r53_xml_error(const char *body, size_t len, struct aws_api_error *out)
 {
-    static const char *const roots[] = { "ErrorResponse", "InvalidChangeBatch", NULL };
-    static const struct reader r = { roots, NULL, error_end, error_finish };
-
-    return read_body(&r, body, len, out, sizeof(*out));
+    return xml_aws_error(R53_XML_NS, body, len, out);
 }
 
 /* ---- ListResourceRecordSets ---- */

@@ -7,10 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
+
+#include "util.h"
 
 #define SIGV4_ALGORITHM "AWS4-HMAC-SHA256"
 #define SIGV4_TERMINATOR "aws4_request"
@@ -86,13 +87,6 @@ static void sbuf_free(struct sbuf *b)
 
 /* ---- encoding ----------------------------------------------------------- */
 
-static bool is_unreserved(unsigned char c)
-{
-    /* explicit ranges: isalnum() depends on the locale */
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.' || c == '~';
-}
-
 static void hex_lower(const unsigned char *in, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";
@@ -104,22 +98,13 @@ static void hex_lower(const unsigned char *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-/* Append s[0..n) URI-encoded: unreserved bytes kept, the rest %XX
- * uppercase.  keep_slash keeps '/' (paths). */
-static void uri_encode(struct sbuf *b, const char *s, size_t n, bool keep_slash)
+/* Append s[0..n) percent-encoded (util_percent_encode_n). */
+static void uri_encode(struct sbuf *b, const char *s, size_t n)
 {
-    static const char digits[] = "0123456789ABCDEF";
-
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+        char esc[4];
 
-        if (is_unreserved(c) || (keep_slash && c == '/')) {
-            sbuf_putc(b, (char)c);
-        } else {
-            char esc[3] = { '%', digits[c >> 4], digits[c & 0x0f] };
-
-            sbuf_append(b, esc, sizeof(esc));
-        }
+        sbuf_append(b, esc, util_percent_encode_n(s + i, 1, esc, sizeof(esc)));
     }
 }
 
@@ -149,7 +134,7 @@ static void query_component(struct sbuf *b, const char *s, size_t n)
             c = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
             i += 2;
         }
-        uri_encode(b, &c, 1, false);
+        uri_encode(b, &c, 1);
     }
 }
 
@@ -206,7 +191,7 @@ static void canonical_uri(struct sbuf *out, const char *path)
         if (k > 0) {
             sbuf_putc(out, '/');
         }
-        uri_encode(out, segs[k].p, segs[k].len, false);
+        uri_encode(out, segs[k].p, segs[k].len);
     }
     if (nseg > 0 && path[n - 1] == '/') {
         sbuf_putc(out, '/');
@@ -368,15 +353,6 @@ static bool valid_header_name(const char *name)
     return true;
 }
 
-static void ascii_lower(char *s)
-{
-    for (char *p = s; *p; p++) {
-        if (*p >= 'A' && *p <= 'Z') {
-            *p = (char)(*p - 'A' + 'a');
-        }
-    }
-}
-
 /* Fill hs (room for req->n_headers) with the request's headers, names
  * lowercased and values cleaned, sorted by name.  *nh counts the entries
  * the caller must free, even on failure. */
@@ -398,7 +374,7 @@ static r53_rc collect_headers(const struct sigv4_request *req, struct cheader *h
         if (hs[i].name == NULL || hs[i].value == NULL) {
             return r53_fail(R53_ERR_NOMEM, "out of memory signing a request");
         }
-        ascii_lower(hs[i].name);
+        util_ascii_lower(hs[i].name);
     }
     qsort(hs, *nh, sizeof(*hs), cheader_cmp);
     return R53_OK;
@@ -522,6 +498,18 @@ static r53_rc check_scope(const struct sigv4_scope *scope)
     return R53_OK;
 }
 
+/* Append the credential scope, "YYYYMMDD/REGION/SERVICE/aws4_request":
+ * in the string to sign, and after the key id in the Authorization. */
+static void put_credential_scope(struct sbuf *b, const struct sigv4_scope *scope)
+{
+    sbuf_append(b, scope->amz_date, 8);
+    sbuf_putc(b, '/');
+    sbuf_puts(b, scope->region);
+    sbuf_putc(b, '/');
+    sbuf_puts(b, scope->service);
+    sbuf_puts(b, "/" SIGV4_TERMINATOR);
+}
+
 r53_rc sigv4_string_to_sign(const struct sigv4_scope *scope, const char *canonical_request,
                             char **out)
 {
@@ -541,12 +529,8 @@ r53_rc sigv4_string_to_sign(const struct sigv4_scope *scope, const char *canonic
     sbuf_puts(&b, SIGV4_ALGORITHM "\n");
     sbuf_puts(&b, scope->amz_date);
     sbuf_putc(&b, '\n');
-    sbuf_append(&b, scope->amz_date, 8);
-    sbuf_putc(&b, '/');
-    sbuf_puts(&b, scope->region);
-    sbuf_putc(&b, '/');
-    sbuf_puts(&b, scope->service);
-    sbuf_puts(&b, "/" SIGV4_TERMINATOR "\n");
+    put_credential_scope(&b, scope);
+    sbuf_putc(&b, '\n');
     sbuf_puts(&b, hash);
     *out = sbuf_take(&b);
     if (*out == NULL) {
@@ -651,12 +635,8 @@ r53_rc sigv4_authorization(const struct sigv4_request *req, const struct sigv4_k
     sbuf_puts(&b, SIGV4_ALGORITHM " Credential=");
     sbuf_puts(&b, key->access_key_id);
     sbuf_putc(&b, '/');
-    sbuf_append(&b, scope->amz_date, 8);
-    sbuf_putc(&b, '/');
-    sbuf_puts(&b, scope->region);
-    sbuf_putc(&b, '/');
-    sbuf_puts(&b, scope->service);
-    sbuf_puts(&b, "/" SIGV4_TERMINATOR ", SignedHeaders=");
+    put_credential_scope(&b, scope);
+    sbuf_puts(&b, ", SignedHeaders=");
     sbuf_puts(&b, signed_headers);
     sbuf_puts(&b, ", Signature=");
     sbuf_puts(&b, signature);

@@ -42,6 +42,12 @@ r53_rc sts_endpoint(const char *param, const char *env_url, const char *region, 
     return R53_OK;
 }
 
+/* ErrorResponse/Error (Code, Message) in the STS namespace. */
+static r53_rc sts_xml_error(const char *body, size_t len, struct aws_api_error *out)
+{
+    return xml_aws_error(STS_XML_NS, body, len, out);
+}
+
 struct aws_service sts_service(const char *signing_region)
 {
     struct aws_service s = { "sts", signing_region, sts_xml_error };
@@ -50,40 +56,6 @@ struct aws_service sts_service(const char *signing_region)
 }
 
 /* ---- answers ---- */
-
-static r53_rc error_end(struct xml_ctx *c, const char *path)
-{
-    struct aws_api_error *out = c->out;
-
-    if (strcmp(path, "Error/Code") == 0) {
-        return xml_take(c, out->code, sizeof(out->code), "Error/Code");
-    }
-    if (strcmp(path, "Error/Message") == 0) {
-        xml_append_message(c, out->message, sizeof(out->message));
-    }
-    return R53_OK;
-}
-
-r53_rc sts_xml_error(const char *body, size_t len, struct aws_api_error *out)
-{
-    static const char *const roots[] = { "ErrorResponse", NULL };
-    struct xml_ctx c = { 0 };
-    r53_rc rc = R53_OK;
-
-    memset(out, 0, sizeof(*out));
-    c.ns = STS_XML_NS;
-    c.roots = roots;
-    c.on_end = error_end;
-    c.out = out;
-    rc = xml_run(&c, body, len);
-    if (rc == R53_OK && out->code[0] == '\0') {
-        rc = r53_fail(R53_ERR_PARSE, "response has no Error/Code");
-    }
-    if (rc != R53_OK) {
-        memset(out, 0, sizeof(*out));
-    }
-    return rc;
-}
 
 /* The four fields of Credentials, as text (secrets: wiped after use). */
 struct sts_fields {
@@ -117,8 +89,12 @@ static r53_rc credentials_end(struct xml_ctx *c, const char *path)
     return R53_OK;
 }
 
-r53_rc sts_xml_credentials(const char *body, size_t len, const char *root, struct credentials *out,
-                           time_t *expires)
+/* The Credentials of an AssumeRoleResponse (or, with root
+ * "AssumeRoleWithWebIdentityResponse", of that): *out filled (the
+ * caller wipes), *expires the Expiration as seconds since the epoch.
+ * Every secret byte read is wiped from the parser's buffers. */
+static r53_rc sts_xml_credentials(const char *body, size_t len, const char *root,
+                                  struct credentials *out, time_t *expires)
 {
     const char *roots[] = { root, NULL };
     struct xml_ctx c = { 0 };

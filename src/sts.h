@@ -26,16 +26,6 @@ r53_rc sts_endpoint(const char *param, const char *env_url, const char *region, 
  * its error reader. */
 struct aws_service sts_service(const char *signing_region);
 
-/* ErrorResponse/Error (Code, Message) in the STS namespace. */
-r53_rc sts_xml_error(const char *body, size_t len, struct aws_api_error *out);
-
-/* The Credentials of an AssumeRoleResponse (or, with root
- * "AssumeRoleWithWebIdentityResponse", of that): *out filled (the
- * caller wipes), *expires the Expiration as seconds since the epoch.
- * Every secret byte read is wiped from the parser's buffers. */
-r53_rc sts_xml_credentials(const char *body, size_t len, const char *root, struct credentials *out,
-                           time_t *expires);
-
 struct sts_assume {
     const char *role_arn;
     const char *session_name; /* 2-64 of [A-Za-z0-9+=,.@_-] */

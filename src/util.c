@@ -1,6 +1,5 @@
 #include "util.h"
 
-#include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
@@ -41,6 +40,19 @@ const char *util_printable(const char *s, char *buf, size_t cap)
     return util_printable_n(s, strlen(s), buf, cap);
 }
 
+char util_ascii_lower_char(char ch)
+{
+    return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+}
+
+char *util_ascii_lower(char *s)
+{
+    for (char *p = s; *p != '\0'; p++) {
+        *p = util_ascii_lower_char(*p);
+    }
+    return s;
+}
+
 const char *util_strip_prefix(const char *s, const char *prefix)
 {
     size_t n = strlen(prefix);
@@ -48,23 +60,41 @@ const char *util_strip_prefix(const char *s, const char *prefix)
     return strncmp(s, prefix, n) == 0 ? s + n : s;
 }
 
-void util_percent_encode(const char *in, char *out, size_t outlen)
+/* RFC 3986's unreserved characters, by explicit ranges: isalnum()
+ * would let the locale decide. */
+static bool unreserved(unsigned char ch)
+{
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+           ch == '-' || ch == '_' || ch == '.' || ch == '~';
+}
+
+size_t util_percent_encode_n(const char *in, size_t n, char *out, size_t outlen)
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
+    size_t need = 0;
+    size_t kept = 0;
 
-    for (; *in != '\0' && o + 4 < outlen; in++) {
-        unsigned char ch = (unsigned char)*in;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        char esc[3] = { '%', hex[ch >> 4], hex[ch & 15] };
+        size_t k = unreserved(ch) ? 1 : 3;
 
-        if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-            out[o++] = (char)ch;
-        } else {
-            out[o++] = '%';
-            out[o++] = hex[ch >> 4];
-            out[o++] = hex[ch & 15];
+        /* Once one does not fit, none after it is written. */
+        if (kept == need && need + k < outlen) {
+            memcpy(out + kept, k == 1 ? in + i : esc, k);
+            kept += k;
         }
+        need += k;
     }
-    out[o] = '\0';
+    if (outlen > 0) {
+        out[kept] = '\0';
+    }
+    return need;
+}
+
+void util_percent_encode(const char *in, char *out, size_t outlen)
+{
+    util_percent_encode_n(in, strlen(in), out, outlen);
 }
 
 /* "2026-12-02T06:00:00Z" (fractions of a second allowed) as epoch s. */

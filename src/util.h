@@ -24,11 +24,24 @@ const char *util_printable(const char *s, char *buf, size_t cap);
 /* The same for the first len bytes of s (which need not end in NUL). */
 const char *util_printable_n(const char *s, size_t len, char *buf, size_t cap);
 
+/* ch, or its lower case for an ASCII capital: never the locale's. */
+char util_ascii_lower_char(char ch);
+
+/* s with its ASCII capitals made lower case, in place; returns s. */
+char *util_ascii_lower(char *s);
+
 /* s without prefix when it starts with it ("/hostedzone/Z1" -> "Z1"). */
 const char *util_strip_prefix(const char *s, const char *prefix);
 
-/* Percent-encode everything but RFC 3986's unreserved characters (a
- * query or form value); cut to fit outlen. */
+/* Percent-encode in[0..n) as SigV4 and a query or form value want it:
+ * RFC 3986's unreserved characters (A-Z a-z 0-9 - _ . ~, whatever the
+ * locale) stay, every other byte becomes %XX in upper-case hex.  Writes
+ * into out[outlen] (outlen 0: nothing) what fits of it, whole escapes
+ * only, NUL-terminated; returns the length of the whole encoding, as
+ * snprintf does. */
+size_t util_percent_encode_n(const char *in, size_t n, char *out, size_t outlen);
+
+/* The same for the string in. */
 void util_percent_encode(const char *in, char *out, size_t outlen);
 
 /* "2026-12-02T06:00:00Z" (fractions of a second allowed) as seconds

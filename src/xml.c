@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aws_call.h"
 #include "util.h"
 
 /* Record a failure from inside a handler and stop expat. */
@@ -279,7 +280,7 @@ r53_rc xml_take_bool(struct xml_ctx *c, bool *dst, const char *field)
  * An error message is what tells a person what went wrong, so one too
  * long for the field is cut with a visible mark rather than turning the
  * whole answer into a parse failure. */
-void xml_append_message(struct xml_ctx *c, char *dst, size_t cap)
+static void append_message(struct xml_ctx *c, char *dst, size_t cap)
 {
     char add[XML_TEXT_MAX + 3] = ""; /* "; " + text */
     size_t add_len = 0;
@@ -304,4 +305,44 @@ void xml_append_message(struct xml_ctx *c, char *dst, size_t cap)
     memcpy(dst + have, add, add_len);
     memcpy(dst + have + add_len, XML_CUT_MARK, strlen(XML_CUT_MARK) + 1);
     c->cut = true;
+}
+
+/* ---- the AWS error answer ---- */
+
+static r53_rc aws_error_end(struct xml_ctx *c, const char *path)
+{
+    struct aws_api_error *out = c->out;
+
+    if (strcmp(path, "Error/Code") == 0) {
+        return xml_take(c, out->code, sizeof(out->code), "Error/Code");
+    }
+    if (strcmp(path, "Error/Message") == 0 || strcmp(path, "Messages/Message") == 0) {
+        append_message(c, out->message, sizeof(out->message));
+    }
+    return R53_OK;
+}
+
+r53_rc xml_aws_error(const char *ns, const char *body, size_t len, struct aws_api_error *out)
+{
+    static const char *const roots[] = { "ErrorResponse", "InvalidChangeBatch", NULL };
+    struct xml_ctx c = { 0 };
+    r53_rc rc = R53_OK;
+
+    memset(out, 0, sizeof(*out));
+    c.ns = ns;
+    c.roots = roots;
+    c.on_end = aws_error_end;
+    c.out = out;
+    rc = xml_run(&c, body, len);
+    /* The older shape's root element is its code. */
+    if (rc == R53_OK && c.root_index == 1) {
+        snprintf(out->code, sizeof(out->code), "InvalidChangeBatch");
+    }
+    if (rc == R53_OK && out->code[0] == '\0') {
+        rc = r53_fail(R53_ERR_PARSE, "response has no Error/Code");
+    }
+    if (rc != R53_OK) {
+        memset(out, 0, sizeof(*out));
+    }
+    return rc;
 }

@@ -5,7 +5,8 @@
  * refused, depth and text are bounded, the root and namespace checked,
  * and nothing allocated survives the call.  Failures are R53_ERR_PARSE
  * with a reason such as "response is not XML (line 1: syntax error)".
- * Private to src/: the readers are route53_xml.c (and STS's next). */
+ * Private to src/: the readers are route53_xml.c, sts.c and the AWS
+ * error reader below, which every service shares. */
 #ifndef R53_XML_H
 #define R53_XML_H
 
@@ -66,8 +67,14 @@ r53_rc xml_take(struct xml_ctx *c, char *dst, size_t cap, const char *field);
 /* "true" or "false". */
 r53_rc xml_take_bool(struct xml_ctx *c, bool *dst, const char *field);
 
-/* Append the current text to an error message in dst[cap], joined with
- * "; "; a message too long is cut with a visible mark, not refused. */
-void xml_append_message(struct xml_ctx *c, char *dst, size_t cap);
+struct aws_api_error; /* aws_call.h */
+
+/* The error answer of any AWS XML service, in namespace ns: the
+ * ErrorResponse/Error shape (Code, Message), or Route 53's older
+ * <InvalidChangeBatch><Messages><Message>... (code "InvalidChangeBatch").
+ * Messages are joined with "; "; one too long is cut with a visible
+ * mark (XML_CUT_MARK), not refused.  R53_ERR_PARSE for a body of
+ * neither shape or with no Code; *out is then zeroed. */
+r53_rc xml_aws_error(const char *ns, const char *body, size_t len, struct aws_api_error *out);
 
 #endif

@@ -6,6 +6,8 @@
 # simulator) resolves the same profile:
 #   - keys (static, config file, credential_process, precedence): the key
 #     botocore resolves is the one that signed the agent's change;
+#   - credential_process's command line (quotes, escapes, an empty word, a
+#     path with a space): the helper gets the argv Python's shlex.split gives;
 #   - roles (source_profile chains, credential_source, web identity): the
 #     STS calls the simulator logged for each, hop by hop (who signed:
 #     a long-term key, the previous hop's key, an IMDS key or nobody;
@@ -426,6 +428,51 @@ run_agent monitor HA_RSCTMP="$RUN" OCF_RESKEY_hostname=s-process OCF_RESKEY_prof
     OCF_RESKEY_CRM_meta_interval=10000 OCF_RESKEY_monitor_method=api
 expect "process: a second monitor" 0
 expect_eq "... with a warm cache runs no process" "$runs0" "$(runs)"
+# A command line with every kind of quoting, an empty word and a path with a
+# space: the helper gets exactly the argv Python's shlex.split gives (the AWS
+# CLI's split), and botocore runs it with the same.
+ARGV_HELPER="$PD/dir with space/argv helper"
+mkdir -p "$PD/dir with space"
+cat >"$ARGV_HELPER" <<EOF
+#!/bin/sh
+printf '%s\\0' "\$0" "\$@" >"$PD/argv.out"
+exp=\$(date -u -d @\$((\$(date +%s) + 3600)) +%Y-%m-%dT%H:%M:%SZ)
+printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s", "Expiration": "%s"}\n' \
+    "$PROC_AKID" "$PROC_SECRET" "\$exp"
+EOF
+chmod +x "$ARGV_HELPER"
+cat >"$PD/argv.cmd" <<'EOF'
+"@HELPER@" 'single \ kept' "a\$b" "" "q\"uote" "dq \\ \x \`" back\\slash\ x mix"e"'d' '' tab\	end
+EOF
+ARGV_CMD=$(sed "s|@HELPER@|$ARGV_HELPER|" "$PD/argv.cmd")
+printf '\n[profile proc-argv]\ncredential_process = %s\n' "$ARGV_CMD" >>"$CONF"
+"$PYTHON3" -c 'import shlex, sys
+sys.stdout.buffer.write(b"".join(w.encode() + b"\0" for w in shlex.split(sys.argv[1])))' \
+    "$ARGV_CMD" >"$PD/argv.python"
+argv_show() { tr '\0' '\n' <"$1" | sed 's/^/[/; s/$/]/' | tr '\n' ' '; }
+if [ "$(tr -cd '\0' <"$PD/argv.python" | wc -c)" = 10 ] && grep -qaF 'a\$b' "$PD/argv.python" \
+    && grep -qaF "$ARGV_HELPER" "$PD/argv.python" && tr '\0' '\n' <"$PD/argv.python" | grep -qx ''; then
+    ok "shlex.split gives 10 words, an empty one, a\\\$b and the path with a space: $(argv_show "$PD/argv.python")"
+else
+    not_ok "shlex.split of the command line" "$(argv_show "$PD/argv.python")"
+fi
+rm -f "$PD/argv.out"
+run_agent start HA_RSCTMP="$TEST_TMP/run-argv" OCF_RESKEY_hostname=s-argv OCF_RESKEY_profile=proc-argv
+expect "credential_process with quotes, escapes, an empty word and a path with a space: start" 0
+if [ -f "$PD/argv.out" ] && cmp -s "$PD/argv.python" "$PD/argv.out"; then
+    ok "... the helper got exactly shlex.split's argv"
+else
+    not_ok "... the helper got exactly shlex.split's argv" \
+        "python: $(argv_show "$PD/argv.python")"$'\n'"agent:  $(argv_show "$PD/argv.out" 2>&1)"
+fi
+rm -f "$PD/argv.out"
+if ! akid=$(boto proc-argv 2>&1); then
+    not_ok "... botocore runs it too" "$akid"
+elif [ "$akid" = "$PROC_AKID" ] && cmp -s "$PD/argv.python" "$PD/argv.out"; then
+    ok "... botocore runs it with the same argv"
+else
+    not_ok "... botocore runs it with the same argv" "$akid: $(argv_show "$PD/argv.out" 2>&1)"
+fi
 shape "the credentials file's keys before credential_process" keys-over-process s-kop
 shape "credential_process before the config file's keys" process-over-config s-poc
 shape "web identity from the profile" wi s-wi

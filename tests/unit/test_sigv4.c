@@ -32,6 +32,7 @@
 
 #include "endpoint.h"
 #include "sigv4.h"
+#include "util.h"
 
 #define SUITE_KEY_ID "AKIDEXAMPLE"
 #define SUITE_SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -730,6 +731,40 @@ static void test_query_decoded_then_encoded(void **state)
     free(s2);
 }
 
+/* The one percent-encoder (util.c), which the signer and the query and
+ * form values share: unreserved ASCII kept, every other byte %XX, by
+ * byte value alone (no locale), cut at a whole escape. */
+static void test_percent_encode(void **state)
+{
+    const char *mixed = "a b/\xc3\xa9+%~";
+    char out[64];
+    char one[2] = { 0, 0 };
+
+    (void)state;
+    assert_int_equal(util_percent_encode_n("AZaz09-_.~", 10, out, sizeof(out)), 10);
+    assert_string_equal(out, "AZaz09-_.~");
+    assert_int_equal(util_percent_encode_n(mixed, strlen(mixed), out, sizeof(out)), 21);
+    assert_string_equal(out, "a%20b%2F%C3%A9%2B%25~");
+    util_percent_encode(mixed, out, sizeof(out));
+    assert_string_equal(out, "a%20b%2F%C3%A9%2B%25~");
+    for (int b = 1; b < 256; b++) {
+        bool keep = (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') ||
+                    strchr("-_.~", b) != NULL;
+        char want[4];
+
+        one[0] = (char)b;
+        snprintf(want, sizeof(want), keep ? "%c" : "%%%02X", b);
+        assert_int_equal(util_percent_encode_n(one, 1, out, sizeof(out)), strlen(want));
+        assert_string_equal(out, want);
+    }
+    /* Too little room: whole escapes only, the full length returned. */
+    assert_int_equal(util_percent_encode_n("a/b", 3, out, 5), 5);
+    assert_string_equal(out, "a%2F");
+    assert_int_equal(util_percent_encode_n("a/b", 3, out, 4), 5);
+    assert_string_equal(out, "a");
+    assert_int_equal(util_percent_encode_n("a/b", 3, NULL, 0), 5);
+}
+
 static void test_region_for_endpoint(void **state)
 {
     (void)state;
@@ -812,6 +847,7 @@ int main(void)
     const struct CMUnitTest unit_tests[] = {
         cmocka_unit_test(test_suite_found),
         cmocka_unit_test(test_region_for_endpoint),
+        cmocka_unit_test(test_percent_encode),
         cmocka_unit_test(test_amz_date),
         cmocka_unit_test(test_sha256_hex),
         cmocka_unit_test(test_query_decoded_then_encoded),

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "route53_xml.h"
+#include "xml.h"
 
 #define NS_ATTR "xmlns=\"" R53_XML_NS "\""
 
@@ -296,6 +297,30 @@ static void test_error_long_message(void **state)
     assert_true(strlen(e.message) < sizeof(e.message));
     assert_string_equal(e.message + strlen(e.message) - 6, " [...]");
     body_free(&b);
+}
+
+/* One reader for every service's errors: STS's in its own namespace,
+ * which Route 53's reader refuses, and the other way round. */
+static void test_error_any_service(void **state)
+{
+    struct body b = body_from_string(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>"
+        "<Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform "
+        "sts:AssumeRole</Message></Error><RequestId>r1</RequestId></ErrorResponse>");
+    struct body r = body_from_fixture("moto-error-no-such-zone.xml");
+    struct aws_api_error e = { 0 };
+
+    (void)state;
+    assert_int_equal(xml_aws_error("https://sts.amazonaws.com/doc/2011-06-15/", b.data, b.len, &e),
+                     R53_OK);
+    assert_string_equal(e.code, "AccessDenied");
+    assert_string_equal(e.message, "not authorized to perform sts:AssumeRole");
+    assert_parse_error(r53_xml_error(b.data, b.len, &e), "namespace");
+    assert_string_equal(e.code, "");
+    assert_parse_error(
+        xml_aws_error("https://sts.amazonaws.com/doc/2011-06-15/", r.data, r.len, &e), "namespace");
+    body_free(&b);
+    body_free(&r);
 }
 
 static void test_error_bad(void **state)
@@ -942,6 +967,7 @@ int main(void)
         cmocka_unit_test(test_error_old_shape),
         cmocka_unit_test(test_error_long_message),
         cmocka_unit_test(test_error_bad),
+        cmocka_unit_test(test_error_any_service),
         cmocka_unit_test(test_rrset_moto),
         cmocka_unit_test(test_rrset_truncated_moto),
         cmocka_unit_test(test_rrset_aws_alias),
