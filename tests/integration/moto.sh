@@ -14,7 +14,7 @@ PORT=$("$PYTHON3" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0));
 "$MOTO_PY" -m moto.server -H 127.0.0.1 -p "$PORT" -c "$TEST_TMP/tls/server.pem" \
     -k "$TEST_TMP/tls/server.key" >"$TEST_TMP/moto.log" 2>&1 &
 MOTO_PID=$!
-trap 'kill $MOTO_PID 2>/dev/null; wait $MOTO_PID 2>/dev/null; lib_cleanup' EXIT
+trap 'st=$?; kill $MOTO_PID 2>/dev/null; wait $MOTO_PID 2>/dev/null; (exit "$st"); lib_cleanup' EXIT
 URL=https://127.0.0.1:$PORT
 for _ in $(seq 100); do
     curl -s --cacert "$TEST_TMP/tls/ca.pem" -o /dev/null "$URL/moto-api/" && break
