@@ -394,13 +394,25 @@ static r53_rc cred_file_open(const char *path, int *fd)
     return R53_OK;
 }
 
-/* The file must be a regular one of at most CRED_MAX_FILE bytes. */
+/* Whether st is the null device (under whatever name): it reads as an
+ * empty file.  AWS_CONFIG_FILE=/dev/null is the usual way to say "no such
+ * file", and the AWS CLI takes it so. */
+static bool is_null_device(const struct stat *st)
+{
+    struct stat null = { 0 };
+
+    return S_ISCHR(st->st_mode) && stat("/dev/null", &null) == 0 && S_ISCHR(null.st_mode) &&
+           st->st_rdev == null.st_rdev;
+}
+
+/* The file must be a regular one of at most CRED_MAX_FILE bytes, or the
+ * null device; a directory, a FIFO or any other device is refused. */
 static r53_rc cred_file_stat(int fd, const char *path, struct stat *st)
 {
     if (fstat(fd, st) != 0) {
         return r53_fail(R53_ERR_IO, "cannot stat %s: %s", path, strerror(errno));
     }
-    if (!S_ISREG(st->st_mode)) {
+    if (!S_ISREG(st->st_mode) && !is_null_device(st)) {
         return r53_fail(R53_ERR_IO, "%s is not a regular file", path);
     }
     if (st->st_size > CRED_MAX_FILE) {

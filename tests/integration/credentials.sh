@@ -485,6 +485,15 @@ shape "web identity from AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN + AWS_ROLE_S
 expect_eq "... the environment's role and session name" \
     "AssumeRoleWithWebIdentity status=200 signer=none role=$R_WI session=env-wi ext=None duration=3600
 final hop1" "$SHAPE_AGENT_CHAIN"
+# /dev/null for a file reads as an empty one, as botocore and the AWS CLI take
+# it (the way tests and scripts say "no such file").
+shape "AWS_SHARED_CREDENTIALS_FILE=/dev/null: none there, the config file's keys" cfgkeys s-null-creds \
+    --agent AWS_SHARED_CREDENTIALS_FILE=/dev/null --boto AWS_SHARED_CREDENTIALS_FILE=/dev/null
+shape "both files /dev/null, no profile named: the environment's keys" "" s-null-both \
+    --agent AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+    AWS_ACCESS_KEY_ID="$SIM_AKID" AWS_SECRET_ACCESS_KEY="$SIM_SECRET" \
+    --boto AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+    AWS_ACCESS_KEY_ID="$SIM_AKID" AWS_SECRET_ACCESS_KEY="$SIM_SECRET"
 # botocore: with a profile named (Session(profile_name=...), the CLI's --profile)
 # the web identity variables are ignored, as the environment's keys are.
 WIENV=(AWS_WEB_IDENTITY_TOKEN_FILE="$H/token" AWS_ROLE_ARN="$R_WI" AWS_ROLE_SESSION_NAME=env-wi)
@@ -533,6 +542,9 @@ hp=$(cat "$PD/hang.pid" 2>/dev/null)
 if [ -z "$hp" ]; then not_ok "... the process ran"
 elif kill -0 "$hp" 2>/dev/null; then not_ok "... the hanging process is left running (pid $hp)"; kill "$hp"
 else ok "... and it is not left running"; fi
+# botocore reads a directory given for a file as no file; the agent refuses
+# it (a wrong path is better named than passed over to the next source).
+refuse static 1 AWS_CONFIG_FILE="$H"; expect "AWS_CONFIG_FILE naming a directory: refused" 1 "is not a regular file"
 refuse proc-notjson; expect "credential_process printing no JSON" 2 "no JSON"
 refuse proc-v2; expect "credential_process printing Version 2" 2 "Version"
 refuse denied; expect "AccessDenied from STS" 4 "AccessDenied"

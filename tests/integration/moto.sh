@@ -14,7 +14,7 @@ PORT=$("$PYTHON3" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0));
 "$MOTO_PY" -m moto.server -H 127.0.0.1 -p "$PORT" -c "$TEST_TMP/tls/server.pem" \
     -k "$TEST_TMP/tls/server.key" >"$TEST_TMP/moto.log" 2>&1 &
 MOTO_PID=$!
-trap 'kill $MOTO_PID 2>/dev/null; wait $MOTO_PID 2>/dev/null; lib_cleanup' EXIT
+trap 'st=$?; kill $MOTO_PID 2>/dev/null; wait $MOTO_PID 2>/dev/null; (exit "$st"); lib_cleanup' EXIT
 URL=https://127.0.0.1:$PORT
 for _ in $(seq 100); do
     curl -s --cacert "$TEST_TMP/tls/ca.pem" -o /dev/null "$URL/moto-api/" && break
@@ -55,8 +55,29 @@ J
 aws_ route53 change-resource-record-sets --hosted-zone-id "$ZONE" --change-batch "file://$TEST_TMP/move.json" >/dev/null
 [ "$(run monitor OCF_RESKEY_CRM_meta_interval=10000)" = 1 ] && ok "monitor sees the record moved" \
     || not_ok "monitor after move" "$(cat "$TEST_TMP/out")"
-[ "$(run start)" = 0 ] && [ "$(moto_record)" = "$(printf '30\t192.0.2.44')" ] \
-    && ok "start puts it back" || not_ok "restart" "$(cat "$TEST_TMP/out")"
+# moto bug (5.2.1, moto/route53/models.py, change_resource_record_sets): before
+# applying a batch it refuses any CREATE identical to one it was ever sent (its
+# journal) while the zone as it was before the batch holds a record at or after
+# that name and type: a DELETE of the same set earlier in the batch is not
+# counted.  Route 53 applies a batch in order, all or nothing
+# (shared/ROUTE53-WIRE.md), so the agent's compare-and-swap, DELETE(A as read)
+# + CREATE(A) + DELETE(TXT as read) + CREATE(TXT, our marker), is valid there
+# (sim-cas.sh checks it against the simulator); here its CREATEs repeat the
+# first start's and moto answers "already exists".  So against moto: that
+# start fails, naming moto's answer, with the record as moto had it; and start
+# puts the record back through the single UPSERT ownership=off sends.
+rc=$(run start)
+if [ "$rc" = 0 ] && [ "$(moto_record)" = "$(printf '30\t192.0.2.44')" ]; then
+    ok "start puts it back by compare-and-swap (moto has lost the bug above: drop this workaround)"
+elif [ "$rc" = 1 ] && grep -q "^ocf-exit-reason:.*but it already exists" "$TEST_TMP/out" \
+    && [ "$(moto_record)" = "$(printf '30\t198.51.100.1')" ]; then
+    ok "moto bug: start's compare-and-swap refused as 'already exists'; start fails, the record untouched"
+else
+    not_ok "start's compare-and-swap against moto (exit $rc, record now: $(moto_record))" \
+        "$(cat "$TEST_TMP/out")"
+fi
+[ "$(run start OCF_RESKEY_ownership=off)" = 0 ] && [ "$(moto_record)" = "$(printf '30\t192.0.2.44')" ] \
+    && ok "start (ownership=off: one UPSERT) puts it back" || not_ok "restart" "$(cat "$TEST_TMP/out")"
 [ "$(run stop OCF_RESKEY_stop_action=delete)" = 0 ] && ok "stop with delete" \
     || not_ok "stop" "$(cat "$TEST_TMP/out")"
 [ -z "$(moto_record)" ] && ok "moto no longer has the record" || not_ok "left: $(moto_record)"

@@ -564,6 +564,9 @@ static void test_file_not_regular(void **state)
     snprintf(path, sizeof(path), "%s/fifo", tmpdir);
     assert_int_equal(mkfifo(path, 0600), 0);
     assert_int_equal(credentials_from_file(path, "default", false, &c), R53_ERR_IO);
+    /* The null device is read as an empty file, as the AWS CLI reads it. */
+    r53_clear_error();
+    assert_int_equal(credentials_from_file("/dev/null", "default", false, &c), R53_ERR_NOT_FOUND);
     assert_null(c.access_key_id);
 }
 
