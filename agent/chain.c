@@ -15,9 +15,9 @@ r53_rc chain_sts_where(const struct params *p, const char *profile_region, struc
                        char *region, size_t len)
 {
     char url[512];
-    const char *r = p->region != NULL ? p->region : profile_region;
-    r53_rc rc = sts_endpoint(p->sts_endpoint, NULL, r != NULL && r[0] != '\0' ? r : NULL,
-                             p->sts_regional, url, sizeof(url), region, len);
+    const char *r = p->aws.region != NULL ? p->aws.region : profile_region;
+    r53_rc rc = sts_endpoint(p->aws.sts_endpoint, NULL, r != NULL && r[0] != '\0' ? r : NULL,
+                             !p->aws.sts_legacy, url, sizeof(url), region, len);
 
     return rc != R53_OK ? rc : endpoint_parse_https("sts_endpoint", url, ep);
 }
@@ -55,7 +55,7 @@ static r53_rc assume(const struct chain_ctx *c, const struct profile_settings *s
     struct endpoint ep;
     char region[40];
     const char *sess = s->set[PROFILE_ROLE_SESSION_NAME] ? s->value[PROFILE_ROLE_SESSION_NAME]
-                                                         : c->p->session_name;
+                                                         : c->p->aws.session_name;
     struct cred_assume_opts o = { 0 };
     r53_rc rc = chain_sts_where(c->p, c->profile_region, &ep, region, sizeof(region));
 
@@ -124,7 +124,7 @@ static r53_rc source_role(const struct chain_ctx *c, const char *profile,
     *out = NULL;
     /* A profile that is its own source_profile assumes with its keys. */
     if (s->set[PROFILE_SOURCE_PROFILE] && strcmp(s->value[PROFILE_SOURCE_PROFILE], profile) == 0) {
-        src = cred_profile_new(c->p->credentials_file, c->p->config_file, profile);
+        src = cred_profile_new(c->p->aws.credentials_file, c->p->aws.config_file, profile);
         rc = src != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
     } else {
         rc = role_source(c, profile, s, seen, depth, &src);
@@ -158,13 +158,13 @@ static r53_rc source_of(const struct chain_ctx *c, const char *profile, const ch
     }
     if (rc == R53_OK) {
         seen[depth] = profile;
-        rc = profile_settings_read(c->p->credentials_file, c->p->config_file, profile, s);
+        rc = profile_settings_read(c->p->aws.credentials_file, c->p->aws.config_file, profile, s);
     }
     if (rc == R53_OK && (rc = refuse(profile, s)) == R53_OK) {
         role = s->set[PROFILE_ROLE_ARN] &&
                (s->set[PROFILE_SOURCE_PROFILE] || s->set[PROFILE_CREDENTIAL_SOURCE]);
         if (depth > 0 || !role) {
-            m[n++] = cred_profile_new(c->p->credentials_file, c->p->config_file, profile);
+            m[n++] = cred_profile_new(c->p->aws.credentials_file, c->p->aws.config_file, profile);
         }
         if (role && (rc = source_role(c, profile, s, seen, depth, &m[n])) == R53_OK) {
             n++;
@@ -202,8 +202,8 @@ static r53_rc web_identity(const struct chain_ctx *c, const struct profile_setti
     *out = NULL;
     /* The environment's web identity, as botocore, only for a profile
      * not named explicitly. */
-    if (!from_profile && (p->profile_param || p->web_identity_token_file == NULL ||
-                          p->web_identity_role_arn == NULL)) {
+    if (!from_profile && (p->aws.profile_from_caller || p->aws.web_identity.token_file == NULL ||
+                          p->aws.web_identity.role_arn == NULL)) {
         return R53_OK;
     }
     if ((rc = chain_sts_where(p, c->profile_region, &ep, region, sizeof(region))) != R53_OK) {
@@ -218,11 +218,12 @@ static r53_rc web_identity(const struct chain_ctx *c, const struct profile_setti
         region,
         c->http,
         c->retry,
-        from_profile ? s->value[PROFILE_WEB_IDENTITY_TOKEN_FILE] : p->web_identity_token_file,
-        from_profile ? s->value[PROFILE_ROLE_ARN] : p->web_identity_role_arn,
-        from_profile && s->set[PROFILE_ROLE_SESSION_NAME]  ? s->value[PROFILE_ROLE_SESSION_NAME]
-        : !from_profile && p->web_identity_session != NULL ? p->web_identity_session
-                                                           : p->session_name,
+        from_profile ? s->value[PROFILE_WEB_IDENTITY_TOKEN_FILE] : p->aws.web_identity.token_file,
+        from_profile ? s->value[PROFILE_ROLE_ARN] : p->aws.web_identity.role_arn,
+        from_profile && s->set[PROFILE_ROLE_SESSION_NAME] ? s->value[PROFILE_ROLE_SESSION_NAME]
+        : !from_profile && p->aws.web_identity.session_name != NULL
+            ? p->aws.web_identity.session_name
+            : p->aws.session_name,
         p->rsctmp
     };
     *out = cred_web_identity_new(&o);
@@ -235,24 +236,24 @@ static r53_rc profile_members(const struct chain_ctx *c, const struct profile_se
 {
     const struct params *p = c->p;
     const char *seen[CHAIN_MAX_DEPTH] = { NULL };
-    r53_rc rc = refuse(p->profile, s);
+    r53_rc rc = refuse(p->aws.profile, s);
 
     if (rc == R53_OK && s->set[PROFILE_ROLE_ARN] &&
         (s->set[PROFILE_SOURCE_PROFILE] || s->set[PROFILE_CREDENTIAL_SOURCE])) {
-        rc = source_of(c, p->profile, seen, 0, &m[(*n)++]);
+        rc = source_of(c, p->aws.profile, seen, 0, &m[(*n)++]);
     }
     if (rc == R53_OK && (rc = web_identity(c, s, &m[*n])) == R53_OK && m[*n] != NULL) {
         (*n)++;
     }
     if (rc == R53_OK) {
-        m[(*n)++] = cred_profile_new(p->credentials_file, NULL, p->profile);
+        m[(*n)++] = cred_profile_new(p->aws.credentials_file, NULL, p->aws.profile);
     }
     if (rc == R53_OK && s->set[PROFILE_CREDENTIAL_PROCESS]) {
         m[(*n)++] =
             cred_process_new(s->value[PROFILE_CREDENTIAL_PROCESS], c->timeout_ms, p->rsctmp);
     }
     if (rc == R53_OK) {
-        m[(*n)++] = cred_profile_new(NULL, p->config_file, p->profile);
+        m[(*n)++] = cred_profile_new(NULL, p->aws.config_file, p->aws.profile);
     }
     return rc;
 }
@@ -260,14 +261,14 @@ static r53_rc profile_members(const struct chain_ctx *c, const struct profile_se
 /* Why nothing was found, when every member had nothing. */
 static void none_reason(const struct params *p, char *out, size_t len)
 {
-    if (p->profile_explicit && p->imds_disabled) {
-        snprintf(out, len, "profile '%s' has no keys in %s or %s", p->profile, p->credentials_file,
-                 p->config_file);
+    if (p->aws.profile_explicit && p->aws.imds_disabled) {
+        snprintf(out, len, "profile '%s' has no keys in %s or %s", p->aws.profile,
+                 p->aws.credentials_file, p->aws.config_file);
     } else {
         snprintf(out, len,
                  "no credentials: none in the environment, in %s or %s, and instance metadata "
                  "is disabled",
-                 p->credentials_file, p->config_file);
+                 p->aws.credentials_file, p->aws.config_file);
     }
 }
 
@@ -291,21 +292,22 @@ r53_rc chain_build(struct chain_ctx *c, struct cred_provider **out)
     struct profile_settings *s = calloc(1, sizeof(*s));
     size_t n = 0;
     char none[512];
-    r53_rc rc = s != NULL
-                    ? profile_settings_read(p->credentials_file, p->config_file, p->profile, s)
-                    : r53_fail(R53_ERR_NOMEM, "out of memory");
+    r53_rc rc = s != NULL ? profile_settings_read(p->aws.credentials_file, p->aws.config_file,
+                                                  p->aws.profile, s)
+                          : r53_fail(R53_ERR_NOMEM, "out of memory");
 
     *out = NULL;
     if (rc == R53_OK && s->set[PROFILE_REGION]) {
         snprintf(c->profile_region, sizeof(c->profile_region), "%s", s->value[PROFILE_REGION]);
-    } else if (rc == R53_OK && p->region == NULL && p->sts_endpoint == NULL && c->imds != NULL &&
-               (p->role_arn != NULL || s->set[PROFILE_ROLE_ARN] ||
-                p->web_identity_role_arn != NULL)) {
+    } else if (rc == R53_OK && p->aws.region == NULL && p->aws.sts_endpoint == NULL &&
+               c->imds != NULL &&
+               (p->aws.role_arn != NULL || s->set[PROFILE_ROLE_ARN] ||
+                p->aws.web_identity.role_arn != NULL)) {
         instance_region(c);
     }
     /* botocore: a profile named explicitly (our parameter) skips the
      * environment's keys; AWS_PROFILE does not. */
-    if (rc == R53_OK && !p->profile_param) {
+    if (rc == R53_OK && !p->aws.profile_from_caller) {
         m[n++] = cred_env_new(params_getenv);
     }
     if (rc == R53_OK) {

@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <stddef.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +11,6 @@
 
 #include "address.h"
 #include "endpoint.h"
-#include "sts.h"
 #include "util.h"
 
 /* A parameter's value, or NULL when unset or empty (Pacemaker passes
@@ -171,31 +169,6 @@ static r53_rc check_dns_name(const char *name, const char *value)
     return R53_OK;
 }
 
-/* An http:// or https:// URL without white space (imds_endpoint, proxy). */
-static r53_rc check_url(const char *name, const char *value)
-{
-    if (strncasecmp(value, "https://", 8) != 0 && strncasecmp(value, "http://", 7) != 0) {
-        return r53_fail(R53_ERR_CONFIG, "%s='%s' must be an http:// or https:// URL", name, value);
-    }
-    if (strpbrk(value, " \t\r\n") != NULL) {
-        return r53_fail(R53_ERR_CONFIG, "%s='%s' contains white space", name, value);
-    }
-    return R53_OK;
-}
-
-static const char *home_dir(params_getenv_fn get)
-{
-    const char *home = env(get, "HOME");
-    struct passwd *pw = NULL;
-
-    if (home != NULL) {
-        return home;
-    }
-    /* Pacemaker runs agents without HOME. */
-    pw = getpwuid(getuid());
-    return (pw != NULL && pw->pw_dir != NULL) ? pw->pw_dir : "/root";
-}
-
 static r53_rc load_zone(params_getenv_fn get, struct params *p)
 {
     r53_rc rc = R53_OK;
@@ -253,7 +226,7 @@ static r53_rc load_ip_source(params_getenv_fn get, struct params *p)
             p->ip_source = IP_LITERAL;
             return address_parse(p->ip, &a);
         }
-        if (p->imds_disabled) {
+        if (p->aws.imds_disabled) {
             return r53_fail(R53_ERR_HOST,
                             "ip=%s reads instance metadata, but AWS_EC2_METADATA_DISABLED is "
                             "set",
@@ -326,9 +299,9 @@ const struct param_spec params_table[] = {
       FIELD(request_timeout_ms) },
     /* Strings loaded by hand: load_ownership, load_aws. */
     { "ownership", PARAM_STRING, "claim", 0, 0, { NULL, NULL }, 0 },
-    { "profile", PARAM_STRING, "default", 0, 0, { NULL, NULL }, 0 },
-    { "endpoint", PARAM_STRING, "https://route53.amazonaws.com", 0, 0, { NULL, NULL }, 0 },
-    { "imds_endpoint", PARAM_STRING, "http://169.254.169.254", 0, 0, { NULL, NULL }, 0 },
+    { "profile", PARAM_STRING, AWS_DEFAULT_PROFILE, 0, 0, { NULL, NULL }, 0 },
+    { "endpoint", PARAM_STRING, AWS_DEFAULT_ROUTE53_ENDPOINT, 0, 0, { NULL, NULL }, 0 },
+    { "imds_endpoint", PARAM_STRING, AWS_DEFAULT_IMDS_ENDPOINT, 0, 0, { NULL, NULL }, 0 },
 };
 const size_t params_table_len = sizeof(params_table) / sizeof(params_table[0]);
 
@@ -428,76 +401,6 @@ static r53_rc load_tunables(params_getenv_fn get, struct params *p)
     return rc != R53_OK ? rc : load_ownership(get, p);
 }
 
-/* The parameter, else the first of the AWS_* variables set, else NULL;
- * *from_env when a variable gave it. */
-static const char *param_or_env(params_getenv_fn get, const char *name, const char *var1,
-                                const char *var2, bool *from_env)
-{
-    const char *v = param(get, name);
-
-    *from_env = false;
-    if (v == NULL && var1 != NULL && (v = env(get, var1)) != NULL) {
-        *from_env = true;
-    }
-    if (v == NULL && var2 != NULL && (v = env(get, var2)) != NULL) {
-        *from_env = true;
-    }
-    return v;
-}
-
-/* A bad value from this node's environment (/etc/default/pacemaker) is
- * this node's fault, not the resource's: 2, so another node may try. */
-static r53_rc on_this_node(r53_rc rc, bool from_env)
-{
-    if (rc == R53_ERR_CONFIG && from_env) {
-        return r53_fail(R53_ERR_HOST, "%s (from this node's environment)", r53_last_error());
-    }
-    return rc;
-}
-
-static r53_rc load_endpoints(params_getenv_fn get, struct params *p)
-{
-    struct endpoint ep;
-    bool from_env = false;
-    r53_rc rc = R53_OK;
-
-    p->endpoint =
-        param_or_env(get, "endpoint", "AWS_ENDPOINT_URL_ROUTE_53", "AWS_ENDPOINT_URL", &from_env);
-    if (p->endpoint == NULL) {
-        p->endpoint = params_default("endpoint");
-    }
-    /* The signed request is built from host and port alone. */
-    if ((rc = on_this_node(endpoint_parse_https("endpoint", p->endpoint, &ep), from_env)) !=
-        R53_OK) {
-        return rc;
-    }
-    p->imds_endpoint =
-        param_or_env(get, "imds_endpoint", "AWS_EC2_METADATA_SERVICE_ENDPOINT", NULL, &from_env);
-    if (p->imds_endpoint == NULL) {
-        p->imds_endpoint = params_default("imds_endpoint");
-    }
-    if ((rc = on_this_node(check_url("imds_endpoint", p->imds_endpoint), from_env)) != R53_OK) {
-        return rc;
-    }
-    p->ca_bundle = param_or_env(get, "ca_bundle", "AWS_CA_BUNDLE", NULL, &from_env);
-    p->proxy = param(get, "proxy");
-    return p->proxy != NULL ? check_url("proxy", p->proxy) : R53_OK;
-}
-
-/* An AWS file: the variable, else ~/.aws/NAME. */
-static const char *aws_file(params_getenv_fn get, const char *var, const char *name, char *buf,
-                            size_t len)
-{
-    const char *file = env(get, var);
-
-    if (file != NULL) {
-        snprintf(buf, len, "%s", file);
-    } else {
-        snprintf(buf, len, "%s/.aws/%s", home_dir(get), name);
-    }
-    return buf;
-}
-
 /* "route53-<resource>-<node>": who asked, in STS's alphabet, 64 at most. */
 static void make_session_name(params_getenv_fn get, struct params *p)
 {
@@ -517,83 +420,63 @@ static void make_session_name(params_getenv_fn get, struct params *p)
     }
 }
 
-/* role_arn, external_id and STS's endpoint and region. */
-static r53_rc load_role(params_getenv_fn get, struct params *p)
+/* The AWS parameters that are set, each checked: a bad one is wrong on
+ * every node. */
+static r53_rc check_aws_params(const struct aws_settings *a)
 {
     struct endpoint ep;
-    bool from_env = false;
-    const char *legacy = env(get, "AWS_STS_REGIONAL_ENDPOINTS");
+    r53_rc rc = R53_OK;
 
-    p->role_arn = param(get, "role_arn");
-    p->external_id = param(get, "external_id");
-    if (p->role_arn != NULL && !sts_role_arn_ok(p->role_arn)) {
-        return r53_fail(R53_ERR_CONFIG,
-                        "role_arn='%s' is not a role ARN (arn:aws:iam::123456789012:role/NAME)",
-                        p->role_arn);
+    if (a->profile != NULL) {
+        rc = aws_settings_check_profile("profile", a->profile);
     }
-    if (p->external_id != NULL &&
-        (strlen(p->external_id) < 2 || strlen(p->external_id) > 1224 ||
-         strspn(p->external_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                                "+=,.@:/_-") != strlen(p->external_id))) {
-        return r53_fail(R53_ERR_CONFIG,
-                        "external_id='%s' is not an external id (2 to 1224 of letters, digits "
-                        "and +=,.@:/_-)",
-                        p->external_id);
+    if (rc == R53_OK && a->role_arn != NULL) {
+        rc = aws_settings_check_role_arn("role_arn", a->role_arn);
     }
-    p->sts_endpoint = param_or_env(get, "sts_endpoint", "AWS_ENDPOINT_URL_STS", NULL, &from_env);
-    if (p->sts_endpoint != NULL) {
-        r53_rc rc = endpoint_parse_https("sts_endpoint", p->sts_endpoint, &ep);
-
-        if (rc != R53_OK) {
-            return on_this_node(rc, from_env);
-        }
+    if (rc == R53_OK && a->external_id != NULL) {
+        rc = aws_settings_check_external_id("external_id", a->external_id);
     }
-    p->region = env(get, "AWS_REGION");
-    if (p->region == NULL) {
-        p->region = env(get, "AWS_DEFAULT_REGION");
+    if (rc == R53_OK && a->sts_endpoint != NULL) {
+        rc = endpoint_parse_https("sts_endpoint", a->sts_endpoint, &ep);
     }
-    p->sts_regional = legacy == NULL || strcasecmp(legacy, "legacy") != 0;
-    p->web_identity_token_file = env(get, "AWS_WEB_IDENTITY_TOKEN_FILE");
-    p->web_identity_role_arn = env(get, "AWS_ROLE_ARN");
-    p->web_identity_session = env(get, "AWS_ROLE_SESSION_NAME");
-    if (p->web_identity_token_file != NULL && p->web_identity_role_arn != NULL &&
-        !sts_role_arn_ok(p->web_identity_role_arn)) {
-        return r53_fail(R53_ERR_HOST, "AWS_ROLE_ARN='%s' on this node is not a role ARN",
-                        p->web_identity_role_arn);
+    /* The signed request is built from host and port alone. */
+    if (rc == R53_OK && a->route53_endpoint != NULL) {
+        rc = endpoint_parse_https("endpoint", a->route53_endpoint, &ep);
     }
-    make_session_name(get, p);
-    return R53_OK;
+    if (rc == R53_OK && a->imds_endpoint != NULL) {
+        rc = aws_settings_check_url("imds_endpoint", a->imds_endpoint);
+    }
+    if (rc == R53_OK && a->proxy != NULL) {
+        rc = aws_settings_check_url("proxy", a->proxy);
+    }
+    return rc;
 }
 
+/* The AWS settings the parameters give, then what AWS_* and ~/.aws give
+ * for the rest (src/aws_settings.c). */
 static r53_rc load_aws(params_getenv_fn get, struct params *p)
 {
+    struct aws_settings *a = &p->aws;
     r53_rc rc = R53_OK;
-    const char *disabled = env(get, "AWS_EC2_METADATA_DISABLED");
-    bool from_env = false;
 
-    p->profile = param_or_env(get, "profile", "AWS_PROFILE", NULL, &from_env);
-    p->profile_explicit = p->profile != NULL;
-    p->profile_param = p->profile != NULL && !from_env;
-    if (p->profile == NULL) {
-        p->profile = params_default("profile");
-    }
-    if (strlen(p->profile) > 128 || strpbrk(p->profile, "[]\n\r") != NULL) {
-        return on_this_node(
-            r53_fail(R53_ERR_CONFIG, "profile='%s' is not a profile name", p->profile), from_env);
-    }
-    p->imds_disabled = disabled != NULL && strcasecmp(disabled, "true") == 0;
-    p->credentials_file = aws_file(get, "AWS_SHARED_CREDENTIALS_FILE", "credentials",
-                                   p->credentials_file_buf, sizeof(p->credentials_file_buf));
-    p->config_file =
-        aws_file(get, "AWS_CONFIG_FILE", "config", p->config_file_buf, sizeof(p->config_file_buf));
+    a->profile = param(get, "profile");
+    a->role_arn = param(get, "role_arn");
+    a->external_id = param(get, "external_id");
+    a->sts_endpoint = param(get, "sts_endpoint");
+    a->route53_endpoint = param(get, "endpoint");
+    a->imds_endpoint = param(get, "imds_endpoint");
+    a->ca_bundle = param(get, "ca_bundle");
+    a->proxy = param(get, "proxy");
+    make_session_name(get, p);
+    a->session_name = p->session_name;
     p->rsctmp = env(get, "HA_RSCTMP");
     if (p->rsctmp == NULL) {
         p->rsctmp = PARAMS_DEFAULT_RSCTMP;
     }
-    if ((rc = load_role(get, p)) != R53_OK) {
+    if ((rc = check_aws_params(a)) != R53_OK) {
         return rc;
     }
-    return load_endpoints(get, p);
+    return aws_settings_from_env(a, get);
 }
 
 const char *params_getenv(const char *name)
@@ -641,9 +524,9 @@ r53_rc params_check_host(const struct params *p)
                         "ip_resource needs crm_resource, which is not installed "
                         "(Debian: pacemaker-cli-utils)");
     }
-    if (p->ca_bundle != NULL && access(p->ca_bundle, R_OK) != 0) {
+    if (p->aws.ca_bundle != NULL && access(p->aws.ca_bundle, R_OK) != 0) {
         return r53_fail(R53_ERR_HOST, "ca_bundle '%s' is not a readable file on this node",
-                        p->ca_bundle);
+                        p->aws.ca_bundle);
     }
     return R53_OK;
 }

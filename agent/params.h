@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aws_settings.h"
 #include "dns.h"
 #include "rc.h"
 
@@ -43,42 +44,23 @@ struct params {
      * node's resolvers. */
     size_t n_dns_servers;
     struct dns_server dns_servers[DNS_MAX_SERVERS];
-    /* AWS settings, parameters before AWS_* variables. */
-    const char *profile;
-    const char *endpoint;
-    const char *ca_bundle; /* NULL: system store */
-    const char *imds_endpoint;
-    const char *proxy;  /* NULL: none */
-    const char *rsctmp; /* HA_RSCTMP: state file and the node's request budget */
-    const char *credentials_file;
-    const char *config_file;
+    /* HA_RSCTMP: state file, the node's request budget, cached credentials */
+    const char *rsctmp;
     /* Who owns the name (agent/owner.c). */
     enum ownership_mode ownership;
     const char *owner;    /* the cluster name to mark with; NULL: the CIB's */
     const char *instance; /* OCF_RESOURCE_INSTANCE */
-    /* A role to assume with whatever credentials the chain found. */
-    const char *role_arn;     /* NULL: none */
-    const char *external_id;  /* NULL: none */
-    const char *sts_endpoint; /* parameter, else AWS_ENDPOINT_URL_STS; NULL: by region */
-    const char *region;       /* AWS_REGION, else AWS_DEFAULT_REGION; NULL: none */
-    /* Web identity, from the environment (as EKS and OIDC hosts set it). */
-    const char *web_identity_token_file; /* AWS_WEB_IDENTITY_TOKEN_FILE */
-    const char *web_identity_role_arn;   /* AWS_ROLE_ARN */
-    const char *web_identity_session;    /* AWS_ROLE_SESSION_NAME */
-    bool sts_regional;                   /* AWS_STS_REGIONAL_ENDPOINTS is not "legacy" */
-    bool profile_explicit;               /* set by parameter or AWS_PROFILE */
-    bool profile_param; /* set by the parameter: the environment\'s keys are skipped */
-    bool imds_disabled; /* AWS_EC2_METADATA_DISABLED=true */
+    /* How to reach AWS: the parameters, then AWS_* and ~/.aws for what
+     * they leave unset (src/aws_settings.h). */
+    struct aws_settings aws;
     /* aws-vpc-route53's names, accepted for migration (main logs them) */
     bool hostname_from_alias;           /* hostname came from fullname */
     bool zone_id_from_alias;            /* zone_id came from hostedzoneid */
     bool ip_defaulted;                  /* no address source with the peer's names: ip=local */
     bool ignored_set[PARAMS_N_IGNORED]; /* params_ignored_names[i] was set, and is ignored */
 
-    char session_name[65]; /* route53-<resource>-<node>, for AssumeRole */
+    char session_name[65]; /* route53-<resource>-<node>: aws.session_name */
     char zone_id_buf[64];  /* storage for zone_id after stripping */
-    char credentials_file_buf[512];
-    char config_file_buf[512];
 };
 
 /* aws-vpc-route53's parameters that this agent accepts and ignores:
@@ -121,7 +103,8 @@ const char *params_getenv(const char *name);
 
 /* Read OCF_RESKEY_* (and the AWS_* fallbacks) into *out, applying
  * defaults.  Strings point into the environment.  R53_ERR_CONFIG with a
- * reason naming the parameter for an inherently invalid value. */
+ * reason naming the parameter for an inherently invalid value;
+ * R53_ERR_HOST naming the variable for a bad AWS_* one (this node's). */
 r53_rc params_load(params_getenv_fn getenv_fn, struct params *out);
 
 /* Checks that depend on this host: the interface exists, crm_resource is

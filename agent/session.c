@@ -33,12 +33,12 @@ r53_rc session_imds(struct session *s, struct imds **out)
         struct http_options o = { NULL, NULL, s->p->connect_timeout_ms, s->p->request_timeout_ms,
                                   s->deadline_ms };
 
-        if (s->p->imds_disabled) {
+        if (s->p->aws.imds_disabled) {
             return r53_fail(R53_ERR_HOST,
                             "instance metadata is disabled (AWS_EC2_METADATA_DISABLED)");
         }
         s->imds_http = http_client_new(&o);
-        s->imds = s->imds_http != NULL ? imds_new(s->p->imds_endpoint, s->imds_http) : NULL;
+        s->imds = s->imds_http != NULL ? imds_new(s->p->aws.imds_endpoint, s->imds_http) : NULL;
         if (s->imds == NULL) {
             return r53_fail(R53_ERR_NOMEM, "out of memory");
         }
@@ -55,7 +55,7 @@ static r53_rc build_chain(struct session *s)
     };
     r53_rc rc = R53_OK;
 
-    if (!s->p->imds_disabled && session_imds(s, &c.imds) != R53_OK) {
+    if (!s->p->aws.imds_disabled && session_imds(s, &c.imds) != R53_OK) {
         return R53_ERR_NOMEM;
     }
     rc = chain_build(&c, &s->creds);
@@ -74,17 +74,24 @@ static r53_rc assume_role(struct session *s)
     struct cred_assume_opts o = { 0 };
     r53_rc rc = R53_OK;
 
-    if (p->role_arn == NULL) {
+    if (p->aws.role_arn == NULL) {
         return R53_OK;
     }
     if ((rc = chain_sts_where(p, s->profile_region, &ep, region, sizeof(region))) != R53_OK) {
         return rc;
     }
-    o = (struct cred_assume_opts){ s->creds,  &ep,         region,         s->api_http,
-                                   &s->retry, p->role_arn, p->external_id, p->session_name,
-                                   0,         p->rsctmp };
-    qb_log(LOG_DEBUG, "role %s through %s (signing region %s) as %s", p->role_arn, ep.base, region,
-           p->session_name);
+    o = (struct cred_assume_opts){ s->creds,
+                                   &ep,
+                                   region,
+                                   s->api_http,
+                                   &s->retry,
+                                   p->aws.role_arn,
+                                   p->aws.external_id,
+                                   p->aws.session_name,
+                                   0,
+                                   p->rsctmp };
+    qb_log(LOG_DEBUG, "role %s through %s (signing region %s) as %s", p->aws.role_arn, ep.base,
+           region, p->aws.session_name);
     s->creds = cred_assume_new(&o);
     return s->creds != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
 }
@@ -137,7 +144,7 @@ r53_rc session_route53(struct session *s, struct r53_client **out)
     r53_rc rc = R53_OK;
 
     if (s->r53 == NULL) {
-        struct http_options o = { s->p->ca_bundle, s->p->proxy, s->p->connect_timeout_ms,
+        struct http_options o = { s->p->aws.ca_bundle, s->p->aws.proxy, s->p->connect_timeout_ms,
                                   s->p->request_timeout_ms, s->deadline_ms };
 
         s->api_http = http_client_new(&o);
@@ -147,7 +154,8 @@ r53_rc session_route53(struct session *s, struct r53_client **out)
         if ((rc = build_chain(s)) != R53_OK || (rc = assume_role(s)) != R53_OK) {
             return rc;
         }
-        if ((rc = r53_client_new(s->p->endpoint, s->api_http, s->creds, &s->r53)) != R53_OK) {
+        if ((rc = r53_client_new(s->p->aws.route53_endpoint, s->api_http, s->creds, &s->r53)) !=
+            R53_OK) {
             return rc;
         }
         aws_caller_set_retry(r53_client_caller(s->r53), &s->retry);

@@ -63,7 +63,7 @@ static void check_accepted(const struct params *p)
         break;
     case IP_LOCAL:
     case IP_PUBLIC:
-        FUZZ_CHECK(p->ip != NULL && !p->imds_disabled);
+        FUZZ_CHECK(p->ip != NULL && !p->aws.imds_disabled);
         break;
     case IP_RESOURCE:
         FUZZ_CHECK(p->ip_resource != NULL);
@@ -89,37 +89,41 @@ static void check_accepted(const struct params *p)
     }
     FUZZ_CHECK(p->ownership == OWNERSHIP_CLAIM || p->ownership == OWNERSHIP_REQUIRE ||
                p->ownership == OWNERSHIP_OFF);
-    FUZZ_CHECK(p->role_arn == NULL || strncmp(p->role_arn, "arn:", 4) == 0);
-    FUZZ_CHECK(strlen(p->session_name) <= 64);
+    FUZZ_CHECK(p->aws.role_arn == NULL || strncmp(p->aws.role_arn, "arn:", 4) == 0);
+    FUZZ_CHECK(strlen(p->aws.session_name) <= 64);
     FUZZ_CHECK(p->monitor_retries >= 0 && p->monitor_retries <= 100);
     FUZZ_CHECK(p->monitor_retry_interval_ms >= 0 && p->monitor_retry_interval_ms <= 60000);
     FUZZ_CHECK(p->connect_timeout_ms >= 100 && p->connect_timeout_ms <= 60000);
     FUZZ_CHECK(p->request_timeout_ms >= 100 && p->request_timeout_ms <= 300000);
-    FUZZ_CHECK(p->profile != NULL && p->profile[0] != '\0' && strlen(p->profile) <= 128);
-    FUZZ_CHECK(strpbrk(p->profile, "[]\r\n") == NULL);
-    check_from_input_or(p->profile, "default");
+    FUZZ_CHECK(p->aws.profile != NULL && p->aws.profile[0] != '\0' &&
+               strlen(p->aws.profile) <= 128);
+    FUZZ_CHECK(strpbrk(p->aws.profile, "[]\r\n") == NULL);
+    check_from_input_or(p->aws.profile, "default");
     /* ip=local by default only for a resource written with aws-vpc-route53's names. */
     FUZZ_CHECK(!p->ip_defaulted || (p->ip_source == IP_LOCAL && strcmp(p->ip, "local") == 0 &&
                                     (p->hostname_from_alias || p->zone_id_from_alias)));
-    FUZZ_CHECK(p->profile_explicit == (p->profile >= text_start && p->profile < text_end));
+    FUZZ_CHECK(p->aws.profile_explicit ==
+               (p->aws.profile >= text_start && p->aws.profile < text_end));
     /* Route 53 is never spoken to unencrypted. */
-    FUZZ_CHECK(p->endpoint != NULL && strncasecmp(p->endpoint, "https://", 8) == 0);
-    FUZZ_CHECK(strpbrk(p->endpoint, " \t\r\n") == NULL);
+    FUZZ_CHECK(p->aws.route53_endpoint != NULL &&
+               strncasecmp(p->aws.route53_endpoint, "https://", 8) == 0);
+    FUZZ_CHECK(strpbrk(p->aws.route53_endpoint, " \t\r\n") == NULL);
     {
         /* https://HOST[:PORT][/]: the request is signed for the host alone. */
-        const char *host = p->endpoint + 8;
+        const char *host = p->aws.route53_endpoint + 8;
         size_t len = strcspn(host, "/?#");
 
         FUZZ_CHECK(len > 0 && memchr(host, '@', len) == NULL);
         FUZZ_CHECK(strspn(host + len, "/") == strlen(host + len));
     }
-    FUZZ_CHECK(p->imds_endpoint != NULL && (strncasecmp(p->imds_endpoint, "http://", 7) == 0 ||
-                                            strncasecmp(p->imds_endpoint, "https://", 8) == 0));
-    FUZZ_CHECK(p->proxy == NULL || strpbrk(p->proxy, " \t\r\n") == NULL);
-    FUZZ_CHECK(p->credentials_file == p->credentials_file_buf);
-    FUZZ_CHECK(p->config_file == p->config_file_buf);
-    FUZZ_CHECK_STR(p->credentials_file_buf);
-    FUZZ_CHECK_STR(p->config_file_buf);
+    FUZZ_CHECK(p->aws.imds_endpoint != NULL &&
+               (strncasecmp(p->aws.imds_endpoint, "http://", 7) == 0 ||
+                strncasecmp(p->aws.imds_endpoint, "https://", 8) == 0));
+    FUZZ_CHECK(p->aws.proxy == NULL || strpbrk(p->aws.proxy, " \t\r\n") == NULL);
+    FUZZ_CHECK(p->aws.credentials_file == p->aws.credentials_file_buf);
+    FUZZ_CHECK(p->aws.config_file == p->aws.config_file_buf);
+    FUZZ_CHECK_STR(p->aws.credentials_file_buf);
+    FUZZ_CHECK_STR(p->aws.config_file_buf);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

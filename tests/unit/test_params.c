@@ -68,16 +68,16 @@ static void test_defaults(void **state)
     assert_int_equal(p.dns_timeout_ms, 1000);
     assert_int_equal(p.api_rate_milli, 10000);
     assert_string_equal(p.rsctmp, "/run/resource-agents");
-    assert_string_equal(p.profile, "default");
-    assert_false(p.profile_explicit);
-    assert_string_equal(p.endpoint, "https://route53.amazonaws.com");
-    assert_null(p.ca_bundle);
-    assert_string_equal(p.imds_endpoint, "http://169.254.169.254");
-    assert_null(p.proxy);
+    assert_string_equal(p.aws.profile, "default");
+    assert_false(p.aws.profile_explicit);
+    assert_string_equal(p.aws.route53_endpoint, "https://route53.amazonaws.com");
+    assert_null(p.aws.ca_bundle);
+    assert_string_equal(p.aws.imds_endpoint, "http://169.254.169.254");
+    assert_null(p.aws.proxy);
     assert_int_equal(p.connect_timeout_ms, 3000);
     assert_int_equal(p.request_timeout_ms, 10000);
-    assert_string_equal(p.credentials_file, "/home/x/.aws/credentials");
-    assert_string_equal(p.config_file, "/home/x/.aws/config");
+    assert_string_equal(p.aws.credentials_file, "/home/x/.aws/credentials");
+    assert_string_equal(p.aws.config_file, "/home/x/.aws/config");
 }
 
 static void test_every_value_set(void **state)
@@ -133,16 +133,16 @@ static void test_every_value_set(void **state)
     assert_string_equal(p.dns_servers[3].addr, "fd00::53");
     assert_int_equal(p.dns_servers[3].port, 53);
     assert_int_equal(p.dns_timeout_ms, 250);
-    assert_string_equal(p.profile, "ha");
-    assert_true(p.profile_explicit);
-    assert_string_equal(p.endpoint, "https://route53.amazonaws.com.cn");
-    assert_string_equal(p.ca_bundle, "/etc/ca.pem");
-    assert_string_equal(p.imds_endpoint, "http://[fd00:ec2::254]");
-    assert_string_equal(p.proxy, "http://proxy:3128");
+    assert_string_equal(p.aws.profile, "ha");
+    assert_true(p.aws.profile_explicit);
+    assert_string_equal(p.aws.route53_endpoint, "https://route53.amazonaws.com.cn");
+    assert_string_equal(p.aws.ca_bundle, "/etc/ca.pem");
+    assert_string_equal(p.aws.imds_endpoint, "http://[fd00:ec2::254]");
+    assert_string_equal(p.aws.proxy, "http://proxy:3128");
     assert_int_equal(p.connect_timeout_ms, 2000);
     assert_int_equal(p.request_timeout_ms, 7500);
-    assert_string_equal(p.credentials_file, "/etc/ha/creds");
-    assert_string_equal(p.config_file, "/etc/ha/config");
+    assert_string_equal(p.aws.credentials_file, "/etc/ha/creds");
+    assert_string_equal(p.aws.config_file, "/etc/ha/config");
 }
 
 static void test_ip_sources(void **state)
@@ -190,16 +190,16 @@ static void test_environment_fallbacks(void **state)
 
     (void)state;
     assert_int_equal(load(from_env, &p), R53_OK);
-    assert_string_equal(p.profile, "envprofile");
-    assert_true(p.profile_explicit);
-    assert_string_equal(p.endpoint, "https://r53.example:8443");
-    assert_string_equal(p.ca_bundle, "/ca.pem");
-    assert_string_equal(p.imds_endpoint, "http://127.0.0.1:9");
+    assert_string_equal(p.aws.profile, "envprofile");
+    assert_true(p.aws.profile_explicit);
+    assert_string_equal(p.aws.route53_endpoint, "https://r53.example:8443");
+    assert_string_equal(p.aws.ca_bundle, "/ca.pem");
+    assert_string_equal(p.aws.imds_endpoint, "http://127.0.0.1:9");
     assert_int_equal(load(generic, &p), R53_OK);
-    assert_string_equal(p.endpoint, "https://generic.example");
+    assert_string_equal(p.aws.route53_endpoint, "https://generic.example");
     assert_int_equal(load(param_wins, &p), R53_OK);
-    assert_string_equal(p.profile, "mine");
-    assert_string_equal(p.endpoint, "https://mine.example");
+    assert_string_equal(p.aws.profile, "mine");
+    assert_string_equal(p.aws.route53_endpoint, "https://mine.example");
     assert_int_equal(load(empty_is_unset, &p), R53_OK);
     assert_int_equal(p.ttl, 10);
 }
@@ -513,7 +513,7 @@ static void test_peer_names(void **state)
     assert_null(p.zone);
     assert_true(p.ip_defaulted);
     assert_int_equal(p.ip_source, IP_LOCAL);
-    assert_string_equal(p.profile, "cluster");
+    assert_string_equal(p.aws.profile, "cluster");
     assert_int_equal(p.ttl, 20);
     assert_string_equal(params_ignored_names[0], "awscli");
     assert_true(p.ignored_set[0]);
