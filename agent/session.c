@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chain.h"
+#include "cred_default_chain.h"
 #include "endpoint.h"
 #include "log.h"
 #include "sts.h"

@@ -1,4 +1,4 @@
-#include "chain.h"
+#include "cred_default_chain.h"
 
 #include <stdio.h>
 #include <stdlib.h>
