@@ -5,9 +5,7 @@
 #include <string.h>
 
 #include "cred_default_chain.h"
-#include "endpoint.h"
 #include "log.h"
-#include "sts.h"
 
 /* Retries: the action's deadline is the real bound; the count only keeps
  * the loop finite.  Full jitter spreads a fleet of agents that were
@@ -22,16 +20,26 @@ void session_init(struct session *s, const struct params *p, int64_t deadline_ms
     memset(s, 0, sizeof(*s));
     s->p = p;
     s->deadline_ms = deadline_ms;
-    s->retry = (struct retry_policy){ SESSION_MAX_TRIES, SESSION_BACKOFF_BASE_MS,
-                                      SESSION_BACKOFF_CAP_MS, deadline_ms, SESSION_RESERVE_MS };
+    s->retry = (struct retry_policy){
+        .max_tries = SESSION_MAX_TRIES,
+        .base_ms = SESSION_BACKOFF_BASE_MS,
+        .cap_ms = SESSION_BACKOFF_CAP_MS,
+        .deadline_ms = deadline_ms,
+        .reserve_ms = SESSION_RESERVE_MS,
+    };
 }
 
 r53_rc session_imds(struct session *s, struct imds **out)
 {
     if (s->imds == NULL) {
         /* IMDS is link-local: no proxy, no private CA. */
-        struct http_options o = { NULL, NULL, s->p->connect_timeout_ms, s->p->request_timeout_ms,
-                                  s->deadline_ms };
+        struct http_options o = {
+            .ca_bundle = NULL,
+            .proxy = NULL,
+            .connect_timeout_ms = s->p->connect_timeout_ms,
+            .request_timeout_ms = s->p->request_timeout_ms,
+            .deadline_ms = s->deadline_ms,
+        };
 
         if (s->p->aws.imds_disabled) {
             return r53_fail(R53_ERR_HOST,
@@ -47,53 +55,26 @@ r53_rc session_imds(struct session *s, struct imds **out)
     return R53_OK;
 }
 
-/* The credential chain (agent/chain.c), asked nothing yet. */
+/* The default credential chain (src/cred_default_chain.c), with
+ * role_arn on top, asked nothing yet: the role is assumed through STS
+ * over the same signed-call path and budget of time, and its temporary
+ * credentials are kept under HA_RSCTMP. */
 static r53_rc build_chain(struct session *s)
 {
-    struct chain_ctx c = {
-        s->p, s->api_http, &s->retry, NULL, (long)(s->deadline_ms - util_now_ms()), ""
+    struct cred_default_chain_opts o = {
+        .aws = &s->p->aws,
+        .http = s->api_http,
+        .retry = &s->retry,
+        .imds = NULL,
+        .getenv_fn = params_getenv,
+        .timeout_ms = (long)(s->deadline_ms - util_now_ms()),
+        .cache_dir = s->p->rsctmp,
     };
-    r53_rc rc = R53_OK;
 
-    if (!s->p->aws.imds_disabled && session_imds(s, &c.imds) != R53_OK) {
+    if (!s->p->aws.imds_disabled && session_imds(s, &o.imds) != R53_OK) {
         return R53_ERR_NOMEM;
     }
-    rc = chain_build(&c, &s->creds);
-    snprintf(s->profile_region, sizeof(s->profile_region), "%s", c.profile_region);
-    return rc;
-}
-
-/* role_arn: the chain's credentials assume the role (a zone in another
- * account), through STS over the same signed-call path and budget of
- * time; its temporary credentials are kept under HA_RSCTMP. */
-static r53_rc assume_role(struct session *s)
-{
-    const struct params *p = s->p;
-    char region[40];
-    struct endpoint ep;
-    struct cred_assume_opts o = { 0 };
-    r53_rc rc = R53_OK;
-
-    if (p->aws.role_arn == NULL) {
-        return R53_OK;
-    }
-    if ((rc = chain_sts_where(p, s->profile_region, &ep, region, sizeof(region))) != R53_OK) {
-        return rc;
-    }
-    o = (struct cred_assume_opts){ s->creds,
-                                   &ep,
-                                   region,
-                                   s->api_http,
-                                   &s->retry,
-                                   p->aws.role_arn,
-                                   p->aws.external_id,
-                                   p->aws.session_name,
-                                   0,
-                                   p->rsctmp };
-    qb_log(LOG_DEBUG, "role %s through %s (signing region %s) as %s", p->aws.role_arn, ep.base,
-           region, p->aws.session_name);
-    s->creds = cred_assume_new(&o);
-    return s->creds != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
+    return cred_default_chain_new(&o, &s->creds);
 }
 
 /* Every Route 53 request, retries and GetChange polls included, takes a
@@ -144,14 +125,19 @@ r53_rc session_route53(struct session *s, struct r53_client **out)
     r53_rc rc = R53_OK;
 
     if (s->r53 == NULL) {
-        struct http_options o = { s->p->aws.ca_bundle, s->p->aws.proxy, s->p->connect_timeout_ms,
-                                  s->p->request_timeout_ms, s->deadline_ms };
+        struct http_options o = {
+            .ca_bundle = s->p->aws.ca_bundle,
+            .proxy = s->p->aws.proxy,
+            .connect_timeout_ms = s->p->connect_timeout_ms,
+            .request_timeout_ms = s->p->request_timeout_ms,
+            .deadline_ms = s->deadline_ms,
+        };
 
         s->api_http = http_client_new(&o);
         if (s->api_http == NULL) {
             return r53_fail(R53_ERR_NOMEM, "out of memory");
         }
-        if ((rc = build_chain(s)) != R53_OK || (rc = assume_role(s)) != R53_OK) {
+        if ((rc = build_chain(s)) != R53_OK) {
             return rc;
         }
         if ((rc = r53_client_new(s->p->aws.route53_endpoint, s->api_http, s->creds, &s->r53)) !=

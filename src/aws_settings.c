@@ -151,6 +151,9 @@ r53_rc aws_settings_from_env(struct aws_settings *s, aws_getenv_fn get)
     if ((rc = profile_from_env(s, get)) != R53_OK || (rc = sts_from_env(s, get)) != R53_OK) {
         return rc;
     }
+    if (s->session_name == NULL) {
+        s->session_name = AWS_DEFAULT_SESSION_NAME;
+    }
     return endpoints_from_env(s, get);
 }
 

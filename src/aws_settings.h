@@ -19,6 +19,7 @@
 #define AWS_DEFAULT_ROUTE53_ENDPOINT "https://route53.amazonaws.com"
 #define AWS_DEFAULT_IMDS_ENDPOINT "http://169.254.169.254"
 #define AWS_DEFAULT_PROFILE "default"
+#define AWS_DEFAULT_SESSION_NAME "route53"
 
 /* Look up one environment variable; getenv in production. */
 typedef const char *(*aws_getenv_fn)(const char *name);
@@ -49,7 +50,7 @@ struct aws_settings {
     const char *role_arn;     /* NULL: none */
     const char *external_id;  /* NULL: none */
     const char *session_name; /* for every AssumeRole without one of its own:
-                                 2-64 of [A-Za-z0-9+=,.@_-] */
+                                 2-64 of [A-Za-z0-9+=,.@_-]; else the default */
     struct aws_web_identity web_identity;
     bool sts_legacy;    /* AWS_STS_REGIONAL_ENDPOINTS=legacy: the global STS endpoint */
     bool imds_disabled; /* AWS_EC2_METADATA_DISABLED=true */

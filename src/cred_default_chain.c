@@ -1,23 +1,35 @@
 #include "cred_default_chain.h"
 
+#include <qb/qblog.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "endpoint.h"
 #include "imds.h"
 #include "profile.h"
 #include "sts.h"
 
 #define CHAIN_MAX_DEPTH 8 /* source_profile hops */
 
-r53_rc chain_sts_where(const struct params *p, const char *profile_region, struct endpoint *ep,
-                       char *region, size_t len)
+/* What every step of the build reads. */
+struct chain_ctx {
+    const struct cred_default_chain_opts *o;
+    const struct aws_settings *a;
+    char profile_region[40]; /* the profile's (else the instance's) region, for STS */
+};
+
+/* STS's endpoint and signing region on this node: the region is the
+ * settings' (AWS_REGION, AWS_DEFAULT_REGION), else the profile's or the
+ * instance's (may be none). */
+static r53_rc sts_where(const struct chain_ctx *c, struct endpoint *ep, char *region, size_t len)
 {
+    const struct aws_settings *a = c->a;
     char url[512];
-    const char *r = p->aws.region != NULL ? p->aws.region : profile_region;
-    r53_rc rc = sts_endpoint(p->aws.sts_endpoint, NULL, r != NULL && r[0] != '\0' ? r : NULL,
-                             !p->aws.sts_legacy, url, sizeof(url), region, len);
+    const char *r = a->region != NULL ? a->region : c->profile_region;
+    r53_rc rc = sts_endpoint(a->sts_endpoint, NULL, r[0] != '\0' ? r : NULL, !a->sts_legacy, url,
+                             sizeof(url), region, len);
 
     return rc != R53_OK ? rc : endpoint_parse_https("sts_endpoint", url, ep);
 }
@@ -54,10 +66,8 @@ static r53_rc assume(const struct chain_ctx *c, const struct profile_settings *s
 {
     struct endpoint ep;
     char region[40];
-    const char *sess = s->set[PROFILE_ROLE_SESSION_NAME] ? s->value[PROFILE_ROLE_SESSION_NAME]
-                                                         : c->p->aws.session_name;
     struct cred_assume_opts o = { 0 };
-    r53_rc rc = chain_sts_where(c->p, c->profile_region, &ep, region, sizeof(region));
+    r53_rc rc = sts_where(c, &ep, region, sizeof(region));
 
     *out = NULL;
     if (rc == R53_OK && !sts_role_arn_ok(s->value[PROFILE_ROLE_ARN])) {
@@ -69,16 +79,19 @@ static r53_rc assume(const struct chain_ctx *c, const struct profile_settings *s
         return rc;
     }
     o = (struct cred_assume_opts){
-        source,
-        &ep,
-        region,
-        c->http,
-        c->retry,
-        s->value[PROFILE_ROLE_ARN],
-        s->set[PROFILE_EXTERNAL_ID] ? s->value[PROFILE_EXTERNAL_ID] : NULL,
-        sess,
-        s->set[PROFILE_DURATION_SECONDS] ? strtol(s->value[PROFILE_DURATION_SECONDS], NULL, 10) : 0,
-        c->p->rsctmp
+        .source = source,
+        .endpoint = &ep,
+        .signing_region = region,
+        .http = c->o->http,
+        .retry = c->o->retry,
+        .role_arn = s->value[PROFILE_ROLE_ARN],
+        .external_id = s->set[PROFILE_EXTERNAL_ID] ? s->value[PROFILE_EXTERNAL_ID] : NULL,
+        .session_name = s->set[PROFILE_ROLE_SESSION_NAME] ? s->value[PROFILE_ROLE_SESSION_NAME]
+                                                          : c->a->session_name,
+        .duration_s = s->set[PROFILE_DURATION_SECONDS]
+                          ? strtol(s->value[PROFILE_DURATION_SECONDS], NULL, 10)
+                          : 0,
+        .cache_dir = c->o->cache_dir,
     };
     *out = cred_assume_new(&o);
     return *out != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
@@ -100,9 +113,9 @@ static r53_rc role_source(const struct chain_ctx *c, const char *profile,
         return source_of(c, s->value[PROFILE_SOURCE_PROFILE], seen, depth + 1, out);
     }
     if (strcmp(s->value[PROFILE_CREDENTIAL_SOURCE], "Environment") == 0) {
-        *out = cred_env_new(params_getenv);
-    } else if (c->imds != NULL) {
-        *out = cred_imds_new(c->imds);
+        *out = cred_env_new(c->o->getenv_fn);
+    } else if (c->o->imds != NULL) {
+        *out = cred_imds_new(c->o->imds);
     } else {
         return r53_fail(R53_ERR_HOST,
                         "profile '%s': credential_source = Ec2InstanceMetadata, but instance "
@@ -124,7 +137,7 @@ static r53_rc source_role(const struct chain_ctx *c, const char *profile,
     *out = NULL;
     /* A profile that is its own source_profile assumes with its keys. */
     if (s->set[PROFILE_SOURCE_PROFILE] && strcmp(s->value[PROFILE_SOURCE_PROFILE], profile) == 0) {
-        src = cred_profile_new(c->p->aws.credentials_file, c->p->aws.config_file, profile);
+        src = cred_profile_new(c->a->credentials_file, c->a->config_file, profile);
         rc = src != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
     } else {
         rc = role_source(c, profile, s, seen, depth, &src);
@@ -158,20 +171,20 @@ static r53_rc source_of(const struct chain_ctx *c, const char *profile, const ch
     }
     if (rc == R53_OK) {
         seen[depth] = profile;
-        rc = profile_settings_read(c->p->aws.credentials_file, c->p->aws.config_file, profile, s);
+        rc = profile_settings_read(c->a->credentials_file, c->a->config_file, profile, s);
     }
     if (rc == R53_OK && (rc = refuse(profile, s)) == R53_OK) {
         role = s->set[PROFILE_ROLE_ARN] &&
                (s->set[PROFILE_SOURCE_PROFILE] || s->set[PROFILE_CREDENTIAL_SOURCE]);
         if (depth > 0 || !role) {
-            m[n++] = cred_profile_new(c->p->aws.credentials_file, c->p->aws.config_file, profile);
+            m[n++] = cred_profile_new(c->a->credentials_file, c->a->config_file, profile);
         }
         if (role && (rc = source_role(c, profile, s, seen, depth, &m[n])) == R53_OK) {
             n++;
         }
         if (rc == R53_OK && s->set[PROFILE_CREDENTIAL_PROCESS]) {
-            m[n++] =
-                cred_process_new(s->value[PROFILE_CREDENTIAL_PROCESS], c->timeout_ms, c->p->rsctmp);
+            m[n++] = cred_process_new(s->value[PROFILE_CREDENTIAL_PROCESS], c->o->timeout_ms,
+                                      c->o->cache_dir);
         }
     }
     free(s);
@@ -192,7 +205,8 @@ static r53_rc source_of(const struct chain_ctx *c, const char *profile, const ch
 static r53_rc web_identity(const struct chain_ctx *c, const struct profile_settings *s,
                            struct cred_provider **out)
 {
-    const struct params *p = c->p;
+    const struct aws_settings *a = c->a;
+    const struct aws_web_identity *env = &a->web_identity;
     bool from_profile = s->set[PROFILE_WEB_IDENTITY_TOKEN_FILE] && s->set[PROFILE_ROLE_ARN];
     struct endpoint ep;
     char region[40];
@@ -201,12 +215,12 @@ static r53_rc web_identity(const struct chain_ctx *c, const struct profile_setti
 
     *out = NULL;
     /* The environment's web identity, as botocore, only for a profile
-     * not named explicitly. */
-    if (!from_profile && (p->aws.profile_from_caller || p->aws.web_identity.token_file == NULL ||
-                          p->aws.web_identity.role_arn == NULL)) {
+     * the caller did not name. */
+    if (!from_profile &&
+        (a->profile_from_caller || env->token_file == NULL || env->role_arn == NULL)) {
         return R53_OK;
     }
-    if ((rc = chain_sts_where(p, c->profile_region, &ep, region, sizeof(region))) != R53_OK) {
+    if ((rc = sts_where(c, &ep, region, sizeof(region))) != R53_OK) {
         return rc;
     }
     if (from_profile && !sts_role_arn_ok(s->value[PROFILE_ROLE_ARN])) {
@@ -214,61 +228,61 @@ static r53_rc web_identity(const struct chain_ctx *c, const struct profile_setti
                         s->value[PROFILE_ROLE_ARN]);
     }
     o = (struct cred_web_identity_opts){
-        &ep,
-        region,
-        c->http,
-        c->retry,
-        from_profile ? s->value[PROFILE_WEB_IDENTITY_TOKEN_FILE] : p->aws.web_identity.token_file,
-        from_profile ? s->value[PROFILE_ROLE_ARN] : p->aws.web_identity.role_arn,
-        from_profile && s->set[PROFILE_ROLE_SESSION_NAME] ? s->value[PROFILE_ROLE_SESSION_NAME]
-        : !from_profile && p->aws.web_identity.session_name != NULL
-            ? p->aws.web_identity.session_name
-            : p->aws.session_name,
-        p->rsctmp
+        .endpoint = &ep,
+        .signing_region = region,
+        .http = c->o->http,
+        .retry = c->o->retry,
+        .token_file = from_profile ? s->value[PROFILE_WEB_IDENTITY_TOKEN_FILE] : env->token_file,
+        .role_arn = from_profile ? s->value[PROFILE_ROLE_ARN] : env->role_arn,
+        .session_name = from_profile && s->set[PROFILE_ROLE_SESSION_NAME]
+                            ? s->value[PROFILE_ROLE_SESSION_NAME]
+                        : !from_profile && env->session_name != NULL ? env->session_name
+                                                                     : a->session_name,
+        .cache_dir = c->o->cache_dir,
     };
     *out = cred_web_identity_new(&o);
     return *out != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
 }
 
-/* The members from the profile named in p, in botocore's order. */
+/* The members from the settings' profile, in botocore's order. */
 static r53_rc profile_members(const struct chain_ctx *c, const struct profile_settings *s,
                               struct cred_provider **m, size_t *n)
 {
-    const struct params *p = c->p;
+    const struct aws_settings *a = c->a;
     const char *seen[CHAIN_MAX_DEPTH] = { NULL };
-    r53_rc rc = refuse(p->aws.profile, s);
+    r53_rc rc = refuse(a->profile, s);
 
     if (rc == R53_OK && s->set[PROFILE_ROLE_ARN] &&
         (s->set[PROFILE_SOURCE_PROFILE] || s->set[PROFILE_CREDENTIAL_SOURCE])) {
-        rc = source_of(c, p->aws.profile, seen, 0, &m[(*n)++]);
+        rc = source_of(c, a->profile, seen, 0, &m[(*n)++]);
     }
     if (rc == R53_OK && (rc = web_identity(c, s, &m[*n])) == R53_OK && m[*n] != NULL) {
         (*n)++;
     }
     if (rc == R53_OK) {
-        m[(*n)++] = cred_profile_new(p->aws.credentials_file, NULL, p->aws.profile);
+        m[(*n)++] = cred_profile_new(a->credentials_file, NULL, a->profile);
     }
     if (rc == R53_OK && s->set[PROFILE_CREDENTIAL_PROCESS]) {
-        m[(*n)++] =
-            cred_process_new(s->value[PROFILE_CREDENTIAL_PROCESS], c->timeout_ms, p->rsctmp);
+        m[(*n)++] = cred_process_new(s->value[PROFILE_CREDENTIAL_PROCESS], c->o->timeout_ms,
+                                     c->o->cache_dir);
     }
     if (rc == R53_OK) {
-        m[(*n)++] = cred_profile_new(NULL, p->aws.config_file, p->aws.profile);
+        m[(*n)++] = cred_profile_new(NULL, a->config_file, a->profile);
     }
     return rc;
 }
 
 /* Why nothing was found, when every member had nothing. */
-static void none_reason(const struct params *p, char *out, size_t len)
+static void none_reason(const struct aws_settings *a, char *out, size_t len)
 {
-    if (p->aws.profile_explicit && p->aws.imds_disabled) {
-        snprintf(out, len, "profile '%s' has no keys in %s or %s", p->aws.profile,
-                 p->aws.credentials_file, p->aws.config_file);
+    if (a->profile_explicit && a->imds_disabled) {
+        snprintf(out, len, "profile '%s' has no keys in %s or %s", a->profile, a->credentials_file,
+                 a->config_file);
     } else {
         snprintf(out, len,
                  "no credentials: none in the environment, in %s or %s, and instance metadata "
                  "is disabled",
-                 p->aws.credentials_file, p->aws.config_file);
+                 a->credentials_file, a->config_file);
     }
 }
 
@@ -278,43 +292,54 @@ static void instance_region(struct chain_ctx *c)
 {
     char *text = NULL;
 
-    if (imds_get(c->imds, "placement/region", &text) == R53_OK) {
+    if (imds_get(c->o->imds, "placement/region", &text) == R53_OK) {
         snprintf(c->profile_region, sizeof(c->profile_region), "%s", text);
     }
     free(text);
     r53_clear_error();
 }
 
-r53_rc chain_build(struct chain_ctx *c, struct cred_provider **out)
+/* STS's region from the profile, else (when a role will need one and
+ * nothing else names it) from the instance. */
+static void find_profile_region(struct chain_ctx *c, const struct profile_settings *s)
 {
-    const struct params *p = c->p;
+    const struct aws_settings *a = c->a;
+
+    if (s->set[PROFILE_REGION]) {
+        snprintf(c->profile_region, sizeof(c->profile_region), "%s", s->value[PROFILE_REGION]);
+    } else if (a->region == NULL && a->sts_endpoint == NULL && c->o->imds != NULL &&
+               (a->role_arn != NULL || s->set[PROFILE_ROLE_ARN] ||
+                a->web_identity.role_arn != NULL)) {
+        instance_region(c);
+    }
+}
+
+/* Every member, in botocore's order, as one chain provider. */
+static r53_rc build_chain(struct chain_ctx *c, struct cred_provider **out)
+{
+    const struct aws_settings *a = c->a;
     struct cred_provider *m[CRED_CHAIN_MAX] = { NULL };
     struct profile_settings *s = calloc(1, sizeof(*s));
     size_t n = 0;
     char none[512];
-    r53_rc rc = s != NULL ? profile_settings_read(p->aws.credentials_file, p->aws.config_file,
-                                                  p->aws.profile, s)
-                          : r53_fail(R53_ERR_NOMEM, "out of memory");
+    r53_rc rc = s != NULL
+                    ? profile_settings_read(a->credentials_file, a->config_file, a->profile, s)
+                    : r53_fail(R53_ERR_NOMEM, "out of memory");
 
     *out = NULL;
-    if (rc == R53_OK && s->set[PROFILE_REGION]) {
-        snprintf(c->profile_region, sizeof(c->profile_region), "%s", s->value[PROFILE_REGION]);
-    } else if (rc == R53_OK && p->aws.region == NULL && p->aws.sts_endpoint == NULL &&
-               c->imds != NULL &&
-               (p->aws.role_arn != NULL || s->set[PROFILE_ROLE_ARN] ||
-                p->aws.web_identity.role_arn != NULL)) {
-        instance_region(c);
+    if (rc == R53_OK) {
+        find_profile_region(c, s);
     }
     /* botocore: a profile named explicitly (our parameter) skips the
      * environment's keys; AWS_PROFILE does not. */
-    if (rc == R53_OK && !p->aws.profile_from_caller) {
-        m[n++] = cred_env_new(params_getenv);
+    if (rc == R53_OK && !a->profile_from_caller) {
+        m[n++] = cred_env_new(c->o->getenv_fn);
     }
     if (rc == R53_OK) {
         rc = profile_members(c, s, m, &n);
     }
-    if (rc == R53_OK && c->imds != NULL) {
-        m[n++] = cred_imds_new(c->imds);
+    if (rc == R53_OK && c->o->imds != NULL) {
+        m[n++] = cred_imds_new(c->o->imds);
     }
     for (size_t i = 0; i < n && rc == R53_OK; i++) {
         rc = m[i] == NULL ? r53_fail(R53_ERR_NOMEM, "out of memory") : R53_OK;
@@ -326,7 +351,48 @@ r53_rc chain_build(struct chain_ctx *c, struct cred_provider **out)
         }
         return rc;
     }
-    none_reason(p, none, sizeof(none));
+    none_reason(a, none, sizeof(none));
     *out = cred_chain_new(m, n, none);
     return *out != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
+}
+
+/* The settings' role, assumed with whatever *chain finds (which it then
+ * owns); its temporary credentials are kept in the cache directory. */
+static r53_rc assume_on_top(const struct chain_ctx *c, struct cred_provider **chain)
+{
+    const struct aws_settings *a = c->a;
+    char region[40];
+    struct endpoint ep;
+    struct cred_assume_opts o = { 0 };
+    r53_rc rc = sts_where(c, &ep, region, sizeof(region));
+
+    if (rc != R53_OK) {
+        cred_provider_free(*chain);
+        *chain = NULL;
+        return rc;
+    }
+    o = (struct cred_assume_opts){
+        .source = *chain,
+        .endpoint = &ep,
+        .signing_region = region,
+        .http = c->o->http,
+        .retry = c->o->retry,
+        .role_arn = a->role_arn,
+        .external_id = a->external_id,
+        .session_name = a->session_name,
+        .duration_s = 0,
+        .cache_dir = c->o->cache_dir,
+    };
+    qb_log(LOG_DEBUG, "role %s through %s (signing region %s) as %s", a->role_arn, ep.base, region,
+           a->session_name);
+    *chain = cred_assume_new(&o);
+    return *chain != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
+}
+
+r53_rc cred_default_chain_new(const struct cred_default_chain_opts *o, struct cred_provider **out)
+{
+    struct chain_ctx c = { .o = o, .a = o->aws, .profile_region = "" };
+    r53_rc rc = build_chain(&c, out);
+
+    return rc == R53_OK && c.a->role_arn != NULL ? assume_on_top(&c, out) : rc;
 }

@@ -1,6 +1,7 @@
-/* The credential chain from the parameters and the profile, in the order
- * botocore (and so the AWS CLI) tries the sources:
- *   1. the environment's keys (unless a profile is named);
+/* The default credential chain, built from struct aws_settings as
+ * aws-c-auth builds its default chain from an options struct, in the
+ * order botocore (and so the AWS CLI) tries the sources:
+ *   1. the environment's keys (unless the caller named the profile);
  *   2. the profile's role: role_arn with source_profile (chains allowed,
  *      loops refused) or credential_source = Environment or
  *      Ec2InstanceMetadata, with external_id, role_session_name and
@@ -12,38 +13,36 @@
  *   6. the profile's keys in the config file;
  *   7. the instance role over IMDSv2.
  * Refused with a reason: mfa_serial, SSO profiles, and
- * credential_source = EcsContainer.  The role_arn parameter then assumes
- * its role with whatever this chain finds (agent/session.c). */
-#ifndef R53_CHAIN_H
-#define R53_CHAIN_H
+ * credential_source = EcsContainer.  The settings' role_arn, when set,
+ * then assumes its role with whatever this chain finds (a zone in
+ * another account).  Each source is its own provider (credentials.h);
+ * this file only chooses and orders them. */
+#ifndef R53_CRED_DEFAULT_CHAIN_H
+#define R53_CRED_DEFAULT_CHAIN_H
 
+#include "aws_settings.h"
 #include "credentials.h"
-#include "endpoint.h"
-#include "params.h"
 #include "rc.h"
 
 struct imds;
 struct http_client;
 struct retry_policy;
 
-/* What the STS-backed sources need from the session. */
-struct chain_ctx {
-    const struct params *p;
-    struct http_client *http;
-    const struct retry_policy *retry;
-    struct imds *imds;       /* NULL when instance metadata is disabled */
-    long timeout_ms;         /* the action's time left, for credential_process */
-    char profile_region[40]; /* the profile's (else the instance's) region, for STS;
-                                set by chain_build */
+struct cred_default_chain_opts {
+    const struct aws_settings *aws;   /* after aws_settings_from_env; borrowed */
+    struct http_client *http;         /* for STS; borrowed */
+    const struct retry_policy *retry; /* for STS; copied by the sources */
+    struct imds *imds;                /* NULL: instance metadata disabled; borrowed */
+    aws_getenv_fn getenv_fn;          /* the environment's keys; getenv in production */
+    long timeout_ms;                  /* the time a credential_process may take */
+    const char *cache_dir;            /* temporary credentials kept there; NULL: not kept */
 };
 
-/* STS's endpoint and signing region on this node: the region is
- * AWS_REGION, AWS_DEFAULT_REGION, else the profile's (may be NULL). */
-r53_rc chain_sts_where(const struct params *p, const char *profile_region, struct endpoint *ep,
-                       char *region, size_t len);
-
-/* The chain, built without asking anything yet; *out owned by the
- * caller.  c->profile_region is filled in. */
-r53_rc chain_build(struct chain_ctx *c, struct cred_provider **out);
+/* The chain, with the settings' role on top, asked nothing yet: the
+ * sources are asked on the first request.  Reads the profile's settings
+ * (and, when a role needs a region and nothing names one, this
+ * instance's region from IMDS).  *out owned by the caller.
+ * R53_ERR_HOST for a profile this node cannot use. */
+r53_rc cred_default_chain_new(const struct cred_default_chain_opts *o, struct cred_provider **out);
 
 #endif
