@@ -47,7 +47,7 @@ static r53_rc lookup_zone(const struct action_env *e, struct r53_client *r53, bo
     snprintf(key, sizeof(key), "%s%s",
              p->zone_id != NULL ? "" : "name:", p->zone_id != NULL ? p->zone_id : p->zone);
     want_ns = !p->monitor_method_api && p->n_dns_servers == 0;
-    fd = zonecache_open(p->rsctmp, key, e->deadline_ms);
+    fd = zonecache_open(e->env->rsctmp, key, e->deadline_ms);
     if (use_cache && fd >= 0 && zonecache_read(fd, zone) &&
         (!want_ns || zone->private_zone || zone->n_name_servers > 0)) {
         qb_log(LOG_DEBUG, "zone %s (%s) from this node's cache", zone->name, zone->id);
@@ -248,7 +248,8 @@ static r53_rc own_marker(const struct action_env *e, const char *known, struct o
     if (e->p->ownership == OWNERSHIP_OFF) {
         return R53_OK;
     }
-    if ((rc = owner_self(e->p, known, t < OWNER_TIMEOUT_MS ? t : OWNER_TIMEOUT_MS, me)) == R53_OK) {
+    if ((rc = owner_self(e->p, e->env->instance, known, t < OWNER_TIMEOUT_MS ? t : OWNER_TIMEOUT_MS,
+                         me)) == R53_OK) {
         owner_marker(me, marker, len);
     }
     return rc;
@@ -330,7 +331,7 @@ r53_rc action_start(const struct action_env *e)
     char comment[200];
     bool cached = false;
 
-    session_init(&s, p, e->deadline_ms);
+    session_init(&s, p, e->env->rsctmp, e->deadline_ms);
     if ((rc = resolve_address(e, &s, &addr)) != R53_OK ||
         (rc = session_route53(&s, &r53)) != R53_OK ||
         (rc = resolve_record_name(e, r53, true, &zone, st.fqdn, sizeof(st.fqdn), &cached)) !=
@@ -342,7 +343,7 @@ r53_rc action_start(const struct action_env *e)
     snprintf(st.type, sizeof(st.type), "%s", addr.ipv6 ? "AAAA" : "A");
     snprintf(st.value, sizeof(st.value), "%s", addr.text);
     st.ttl = p->ttl;
-    snprintf(comment, sizeof(comment), "route53 resource agent: active on %s", e->node);
+    snprintf(comment, sizeof(comment), "route53 resource agent: active on %s", e->env->node);
     qb_log(LOG_INFO, "publishing %s %s %s (TTL %ld) in zone %s", st.fqdn, st.type, st.value, st.ttl,
            st.zone_id);
     rc = publish(e, r53, &st, comment, &info);
@@ -391,7 +392,7 @@ static r53_rc delete_own_record(const struct action_env *e, const struct state *
     char marker[300];
     const struct r53_rrset *rr = NULL;
 
-    session_init(&s, e->p, e->deadline_ms);
+    session_init(&s, e->p, e->env->rsctmp, e->deadline_ms);
     if ((rc = session_route53(&s, &r53)) != R53_OK ||
         (rc = own_marker(e, st->owner, &me, marker, sizeof(marker))) != R53_OK ||
         (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name)) != R53_OK) {
@@ -532,7 +533,7 @@ static r53_rc monitor_active(const struct action_env *e, const struct state *st,
     struct address addr = { 0 };
     char why[300];
 
-    session_init(&s, e->p, e->deadline_ms);
+    session_init(&s, e->p, e->env->rsctmp, e->deadline_ms);
     /* Monitor retries as the user asked, then reports degraded. */
     s.retry.max_tries = (unsigned)e->p->monitor_retries + 1;
     s.retry.cap_ms = e->p->monitor_retry_interval_ms;
@@ -597,7 +598,7 @@ r53_rc action_validate(const struct action_env *e, int check_level)
     if ((rc = params_check_host(e->p)) != R53_OK || check_level < 10) {
         return rc;
     }
-    session_init(&s, e->p, e->deadline_ms);
+    session_init(&s, e->p, e->env->rsctmp, e->deadline_ms);
     if ((rc = session_route53(&s, &r53)) == R53_OK &&
         (rc = resolve_record_name(e, r53, false, &zone, fqdn, sizeof(fqdn), &cached)) == R53_OK) {
         qb_log(LOG_INFO, "credentials (%s) and zone %s (%s) are usable; record %s",

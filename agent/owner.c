@@ -54,14 +54,15 @@ static r53_rc cib_cluster_name(long timeout_ms, char *out, size_t len)
     return R53_OK;
 }
 
-r53_rc owner_self(const struct params *p, const char *known, long timeout_ms, struct owner_id *me)
+r53_rc owner_self(const struct params *p, const char *instance, const char *known, long timeout_ms,
+                  struct owner_id *me)
 {
     char rsc[128];
     char *colon = NULL;
 
     memset(me, 0, sizeof(*me));
     /* A clone instance ("dns:1") owns what its resource owns. */
-    snprintf(rsc, sizeof(rsc), "%s", p->instance);
+    snprintf(rsc, sizeof(rsc), "%s", instance);
     if ((colon = strchr(rsc, ':')) != NULL) {
         *colon = '\0';
     }

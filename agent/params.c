@@ -15,7 +15,7 @@
 
 /* A parameter's value, or NULL when unset or empty (Pacemaker passes
  * empty strings for parameters cleared by the user). */
-static const char *param(params_getenv_fn get, const char *name)
+static const char *param(env_getenv_fn get, const char *name)
 {
     char var[96];
     const char *v = NULL;
@@ -28,7 +28,7 @@ static const char *param(params_getenv_fn get, const char *name)
 /* NAME, or else its deprecated alias (aws-vpc-route53's name for it):
  * *out is the value or NULL, *from_alias says which gave it.  Both set
  * to different values is a configuration error. */
-static r53_rc param_or_alias(params_getenv_fn get, const char *name, const char *alias,
+static r53_rc param_or_alias(env_getenv_fn get, const char *name, const char *alias,
                              const char **out, bool *from_alias)
 {
     const char *v = param(get, name);
@@ -42,11 +42,6 @@ static r53_rc param_or_alias(params_getenv_fn get, const char *name, const char 
                         alias, a, name);
     }
     return R53_OK;
-}
-
-static const char *env(params_getenv_fn get, const char *name)
-{
-    return util_unset_if_empty(get(name));
 }
 
 static r53_rc parse_long(const char *name, const char *text, long min, long max, long *out)
@@ -169,7 +164,7 @@ static r53_rc check_dns_name(const char *name, const char *value)
     return R53_OK;
 }
 
-static r53_rc load_zone(params_getenv_fn get, struct params *p)
+static r53_rc load_zone(env_getenv_fn get, struct params *p)
 {
     r53_rc rc = R53_OK;
 
@@ -198,7 +193,7 @@ static r53_rc load_zone(params_getenv_fn get, struct params *p)
     return rc;
 }
 
-static r53_rc load_ip_source(params_getenv_fn get, struct params *p)
+static r53_rc load_ip_source(env_getenv_fn get, struct params *p)
 {
     struct address a;
     int n = 0;
@@ -364,7 +359,7 @@ static r53_rc load_one(const struct param_spec *t, const char *text, struct para
     return R53_OK;
 }
 
-static r53_rc load_ownership(params_getenv_fn get, struct params *p)
+static r53_rc load_ownership(env_getenv_fn get, struct params *p)
 {
     static const char *const modes[] = {
         [OWNERSHIP_CLAIM] = "claim", [OWNERSHIP_REQUIRE] = "require", [OWNERSHIP_OFF] = "off"
@@ -378,17 +373,13 @@ static r53_rc load_ownership(params_getenv_fn get, struct params *p)
         if (strcmp(v, modes[i]) == 0) {
             p->ownership = (enum ownership_mode)i;
             p->owner = param(get, "owner");
-            p->instance = env(get, "OCF_RESOURCE_INSTANCE");
-            if (p->instance == NULL) {
-                p->instance = "route53";
-            }
             return R53_OK;
         }
     }
     return r53_fail(R53_ERR_CONFIG, "ownership='%s' must be 'claim', 'require' or 'off'", v);
 }
 
-static r53_rc load_tunables(params_getenv_fn get, struct params *p)
+static r53_rc load_tunables(env_getenv_fn get, struct params *p)
 {
     r53_rc rc = R53_OK;
 
@@ -402,17 +393,9 @@ static r53_rc load_tunables(params_getenv_fn get, struct params *p)
 }
 
 /* "route53-<resource>-<node>": who asked, in STS's alphabet, 64 at most. */
-static void make_session_name(params_getenv_fn get, struct params *p)
+static void make_session_name(const struct agent_env *env, struct params *p)
 {
-    const char *rsc = env(get, "OCF_RESOURCE_INSTANCE");
-    const char *node = env(get, "OCF_RESKEY_CRM_meta_on_node");
-    char host[256] = "";
-
-    if (node == NULL && gethostname(host, sizeof(host) - 1) == 0) {
-        node = host;
-    }
-    snprintf(p->session_name, sizeof(p->session_name), "route53-%s-%s",
-             rsc != NULL ? rsc : "route53", node != NULL && node[0] != '\0' ? node : "node");
+    snprintf(p->session_name, sizeof(p->session_name), "route53-%s-%s", env->instance, env->node);
     for (char *c = p->session_name; *c != '\0'; c++) {
         if (!isalnum((unsigned char)*c) && strchr("+=,.@_-", *c) == NULL) {
             *c = '-';
@@ -454,7 +437,7 @@ static r53_rc check_aws_params(const struct aws_settings *a)
 
 /* The AWS settings the parameters give, then what AWS_* and ~/.aws give
  * for the rest (src/aws_settings.c). */
-static r53_rc load_aws(params_getenv_fn get, struct params *p)
+static r53_rc load_aws(env_getenv_fn get, const struct agent_env *env, struct params *p)
 {
     struct aws_settings *a = &p->aws;
     r53_rc rc = R53_OK;
@@ -467,27 +450,18 @@ static r53_rc load_aws(params_getenv_fn get, struct params *p)
     a->imds_endpoint = param(get, "imds_endpoint");
     a->ca_bundle = param(get, "ca_bundle");
     a->proxy = param(get, "proxy");
-    make_session_name(get, p);
+    make_session_name(env, p);
     a->session_name = p->session_name;
-    p->rsctmp = env(get, "HA_RSCTMP");
-    if (p->rsctmp == NULL) {
-        p->rsctmp = PARAMS_DEFAULT_RSCTMP;
-    }
     if ((rc = check_aws_params(a)) != R53_OK) {
         return rc;
     }
     return aws_settings_from_env(a, get);
 }
 
-const char *params_getenv(const char *name)
-{
-    return getenv(name);
-}
-
 const char *const params_ignored_names[PARAMS_N_IGNORED] = { "awscli", "auth_type", "curl_retries",
                                                              "curl_sleep" };
 
-r53_rc params_load(params_getenv_fn get, struct params *out)
+r53_rc params_load(env_getenv_fn get, const struct agent_env *env, struct params *out)
 {
     r53_rc rc = R53_OK;
 
@@ -504,7 +478,7 @@ r53_rc params_load(params_getenv_fn get, struct params *out)
     }
     if ((rc = check_dns_name(out->hostname_from_alias ? "fullname" : "hostname", out->hostname)) !=
             R53_OK ||
-        (rc = load_zone(get, out)) != R53_OK || (rc = load_aws(get, out)) != R53_OK ||
+        (rc = load_zone(get, out)) != R53_OK || (rc = load_aws(get, env, out)) != R53_OK ||
         (rc = load_ip_source(get, out)) != R53_OK || (rc = load_tunables(get, out)) != R53_OK) {
         return rc;
     }

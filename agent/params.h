@@ -8,9 +8,9 @@
 
 #include "aws_settings.h"
 #include "dns.h"
+#include "env.h"
 #include "rc.h"
 
-#define PARAMS_DEFAULT_RSCTMP "/run/resource-agents"
 #define PARAMS_N_IGNORED 4
 
 enum ownership_mode { OWNERSHIP_CLAIM, OWNERSHIP_REQUIRE, OWNERSHIP_OFF };
@@ -44,12 +44,9 @@ struct params {
      * node's resolvers. */
     size_t n_dns_servers;
     struct dns_server dns_servers[DNS_MAX_SERVERS];
-    /* HA_RSCTMP: state file, the node's request budget, cached credentials */
-    const char *rsctmp;
     /* Who owns the name (agent/owner.c). */
     enum ownership_mode ownership;
-    const char *owner;    /* the cluster name to mark with; NULL: the CIB's */
-    const char *instance; /* OCF_RESOURCE_INSTANCE */
+    const char *owner; /* the cluster name to mark with; NULL: the CIB's */
     /* How to reach AWS: the parameters, then AWS_* and ~/.aws for what
      * they leave unset (src/aws_settings.h). */
     struct aws_settings aws;
@@ -95,17 +92,12 @@ const char *params_default(const char *name);
  * the meta-data advertises it. */
 long params_action_timeout_ms(const char *action);
 
-/* Look up one variable; getenv in production. */
-typedef const char *(*params_getenv_fn)(const char *name);
-
-/* getenv with the const-correct type params_getenv_fn wants. */
-const char *params_getenv(const char *name);
-
 /* Read OCF_RESKEY_* (and the AWS_* fallbacks) into *out, applying
- * defaults.  Strings point into the environment.  R53_ERR_CONFIG with a
+ * defaults; env names the resource and the node for the AssumeRole
+ * session name.  Strings point into the environment.  R53_ERR_CONFIG with a
  * reason naming the parameter for an inherently invalid value;
  * R53_ERR_HOST naming the variable for a bad AWS_* one (this node's). */
-r53_rc params_load(params_getenv_fn getenv_fn, struct params *out);
+r53_rc params_load(env_getenv_fn getenv_fn, const struct agent_env *env, struct params *out);
 
 /* Checks that depend on this host: the interface exists, crm_resource is
  * installed, the CA bundle is readable.  R53_ERR_HOST / R53_ERR_NOT_INSTALLED. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cred_default_chain.h"
+#include "env.h"
 #include "log.h"
 
 /* Retries: the action's deadline is the real bound; the count only keeps
@@ -15,10 +16,12 @@
 #define SESSION_BACKOFF_CAP_MS 5000
 #define SESSION_RESERVE_MS 250
 
-void session_init(struct session *s, const struct params *p, int64_t deadline_ms)
+void session_init(struct session *s, const struct params *p, const char *rsctmp,
+                  int64_t deadline_ms)
 {
     memset(s, 0, sizeof(*s));
     s->p = p;
+    s->rsctmp = rsctmp;
     s->deadline_ms = deadline_ms;
     s->retry = (struct retry_policy){
         .max_tries = SESSION_MAX_TRIES,
@@ -66,9 +69,9 @@ static r53_rc build_chain(struct session *s)
         .http = s->api_http,
         .retry = &s->retry,
         .imds = NULL,
-        .getenv_fn = params_getenv,
+        .getenv_fn = env_getenv,
         .timeout_ms = (long)(s->deadline_ms - util_now_ms()),
-        .cache_dir = s->p->rsctmp,
+        .cache_dir = s->rsctmp,
     };
 
     if (!s->p->aws.imds_disabled && session_imds(s, &o.imds) != R53_OK) {
@@ -112,7 +115,7 @@ static r53_rc open_budget(struct session *s)
     struct aws_send_hooks hooks = { budget_before, budget_after, s };
     r53_rc rc = R53_OK;
 
-    snprintf(path, sizeof(path), "%s/%s", s->p->rsctmp, RATE_BUDGET_NAME);
+    snprintf(path, sizeof(path), "%s/%s", s->rsctmp, RATE_BUDGET_NAME);
     rc = rate_budget_open(path, (double)s->p->api_rate_milli / 1000.0, &s->budget);
     if (rc == R53_OK) {
         aws_caller_set_hooks(r53_client_caller(s->r53), &hooks);

@@ -15,6 +15,7 @@
 
 struct session {
     const struct params *p;
+    const char *rsctmp; /* HA_RSCTMP */
     int64_t deadline_ms;
     struct retry_policy retry;     /* for Route 53 requests; callers may adjust */
     struct http_client *api_http;  /* https, ca_bundle, proxy */
@@ -25,9 +26,11 @@ struct session {
     struct rate_budget *budget; /* this node's Route 53 requests, shared */
 };
 
-/* Prepare s; nothing is contacted yet.  deadline_ms bounds every request
- * and every retry. */
-void session_init(struct session *s, const struct params *p, int64_t deadline_ms);
+/* Prepare s; nothing is contacted yet.  rsctmp (HA_RSCTMP) keeps the
+ * node's request budget and cached credentials; deadline_ms bounds every
+ * request and every retry. */
+void session_init(struct session *s, const struct params *p, const char *rsctmp,
+                  int64_t deadline_ms);
 
 /* Instance metadata, opened on first use. */
 r53_rc session_imds(struct session *s, struct imds **out);

@@ -131,6 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = malloc(size + 1);
+    struct agent_env env;
     struct params p;
     size_t n = 0;
     r53_rc rc = R53_OK;
@@ -153,7 +154,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vars[n] = NULL;
 
     r53_clear_error();
-    rc = params_load(fake_getenv, &p);
+    env_load(fake_getenv, &env);
+    rc = params_load(fake_getenv, &env, &p);
     if (rc != R53_OK) {
         fuzz_check_failure(rc);
         /* A bad parameter is wrong everywhere; a bad AWS_* variable only

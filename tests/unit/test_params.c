@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "params.h"
 
@@ -29,10 +30,14 @@ static const char *fake_getenv(const char *name)
 
 #define BASE "OCF_RESKEY_hostname=www", "OCF_RESKEY_zone=example.com"
 
+/* What Pacemaker tells the agent, as main reads it. */
+static struct agent_env test_agent_env;
+
 static r53_rc load(const char *const *env, struct params *p)
 {
     test_env = env;
-    return params_load(fake_getenv, p);
+    env_load(fake_getenv, &test_agent_env);
+    return params_load(fake_getenv, &test_agent_env, p);
 }
 
 /* Loading env must fail with R53_ERR_CONFIG and a reason containing word. */
@@ -67,7 +72,7 @@ static void test_defaults(void **state)
     assert_int_equal(p.n_dns_servers, 0);
     assert_int_equal(p.dns_timeout_ms, 1000);
     assert_int_equal(p.api_rate_milli, 10000);
-    assert_string_equal(p.rsctmp, "/run/resource-agents");
+    assert_string_equal(test_agent_env.rsctmp, "/run/resource-agents");
     assert_string_equal(p.aws.profile, "default");
     assert_false(p.aws.profile_explicit);
     assert_string_equal(p.aws.route53_endpoint, "https://route53.amazonaws.com");
@@ -533,6 +538,34 @@ static void test_peer_names(void **state)
     expect_config_error(ours, "set exactly one of ip, ip_resource and interface");
 }
 
+/* What Pacemaker tells the agent, each read once (agent/env.c), and the
+ * AssumeRole session name made from it. */
+static void test_env_read_once(void **state)
+{
+    const char *set[] = { BASE,
+                          "OCF_RESKEY_ip=192.0.2.1",
+                          "OCF_RESOURCE_INSTANCE=dns:1",
+                          "HA_RSCTMP=/run/x",
+                          "OCF_RESKEY_CRM_meta_on_node=node a",
+                          NULL };
+    const char *unset[] = { BASE, "OCF_RESKEY_ip=192.0.2.1",
+                            "OCF_RESOURCE_INSTANCE=", "OCF_RESKEY_CRM_meta_on_node=", NULL };
+    struct utsname uts;
+    struct params p;
+
+    (void)state;
+    assert_int_equal(load(set, &p), R53_OK);
+    assert_string_equal(test_agent_env.instance, "dns:1");
+    assert_string_equal(test_agent_env.rsctmp, "/run/x");
+    assert_string_equal(test_agent_env.node, "node a");
+    assert_string_equal(p.aws.session_name, "route53-dns-1-node-a");
+    assert_int_equal(load(unset, &p), R53_OK);
+    assert_string_equal(test_agent_env.instance, "route53");
+    assert_string_equal(test_agent_env.rsctmp, "/run/resource-agents");
+    assert_int_equal(uname(&uts), 0);
+    assert_string_equal(test_agent_env.node, uts.nodename);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_bad_values_from_this_node),
         cmocka_unit_test(test_defaults_match_metadata),
         cmocka_unit_test(test_action_timeouts_match_metadata),
+        cmocka_unit_test(test_env_read_once),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
