@@ -58,19 +58,19 @@ static const char *metadata_for_caller(void)
 }
 
 /* One line for each of aws-vpc-route53's names in use. */
-static void log_peer_names(const struct params *p)
+static void log_peer_names(const struct params_compat *c)
 {
-    if (p->hostname_from_alias) {
+    if (c->hostname_from_alias) {
         qb_log(LOG_NOTICE, "fullname is deprecated: use hostname (same value)");
     }
-    if (p->zone_id_from_alias) {
+    if (c->zone_id_from_alias) {
         qb_log(LOG_NOTICE, "hostedzoneid is deprecated: use zone_id (same value)");
     }
-    if (p->ip_defaulted) {
+    if (c->ip_defaulted) {
         qb_log(LOG_NOTICE, "no ip, ip_resource or interface: ip=local, as aws-vpc-route53 had it");
     }
     for (size_t i = 0; i < PARAMS_N_IGNORED; i++) {
-        if (p->ignored_set[i]) {
+        if (c->ignored_set[i]) {
             qb_log(LOG_NOTICE, "%s (aws-vpc-route53's parameter) is ignored",
                    params_ignored_names[i]);
         }
@@ -194,7 +194,7 @@ int main(int argc, char **argv)
     if (params_rc != R53_OK) {
         qb_log(LOG_ERR, "%s", r53_last_error());
     } else {
-        log_peer_names(&p);
+        log_peer_names(&p.compat);
     }
 
     code = run(action, &e, params_rc, monitor_reason, sizeof(monitor_reason));

@@ -54,8 +54,8 @@ static r53_rc cib_cluster_name(long timeout_ms, char *out, size_t len)
     return R53_OK;
 }
 
-r53_rc owner_self(const struct params *p, const char *instance, const char *known, long timeout_ms,
-                  struct owner_id *me)
+r53_rc owner_self(const struct params_ownership *o, const char *instance, const char *known,
+                  long timeout_ms, struct owner_id *me)
 {
     char rsc[128];
     char *colon = NULL;
@@ -67,8 +67,8 @@ r53_rc owner_self(const struct params *p, const char *instance, const char *know
         *colon = '\0';
     }
     clean(rsc, me->resource, sizeof(me->resource));
-    if (p->owner != NULL || (known != NULL && known[0] != '\0')) {
-        clean(p->owner != NULL ? p->owner : known, me->cluster, sizeof(me->cluster));
+    if (o->owner != NULL || (known != NULL && known[0] != '\0')) {
+        clean(o->owner != NULL ? o->owner : known, me->cluster, sizeof(me->cluster));
         return R53_OK;
     }
     if (cib_cluster_name(timeout_ms, me->cluster, sizeof(me->cluster)) != R53_OK) {

@@ -168,27 +168,28 @@ static r53_rc load_zone(env_getenv_fn get, struct params *p)
 {
     r53_rc rc = R53_OK;
 
-    p->zone = param(get, "zone");
-    if ((rc = param_or_alias(get, "zone_id", "hostedzoneid", &p->zone_id,
-                             &p->zone_id_from_alias)) != R53_OK) {
+    p->rec.zone = param(get, "zone");
+    if ((rc = param_or_alias(get, "zone_id", "hostedzoneid", &p->rec.zone_id,
+                             &p->compat.zone_id_from_alias)) != R53_OK) {
         return rc;
     }
-    if ((p->zone == NULL) == (p->zone_id == NULL)) {
+    if ((p->rec.zone == NULL) == (p->rec.zone_id == NULL)) {
         return r53_fail(R53_ERR_CONFIG, "set exactly one of zone (a domain name) and zone_id");
     }
-    if (p->zone != NULL) {
-        return check_dns_name("zone", p->zone);
+    if (p->rec.zone != NULL) {
+        return check_dns_name("zone", p->rec.zone);
     }
     {
-        const char *id = util_strip_prefix(p->zone_id, "/hostedzone/");
+        const char *id = util_strip_prefix(p->rec.zone_id, "/hostedzone/");
 
-        if (id[0] == '\0' || strlen(id) >= sizeof(p->zone_id_buf) ||
+        if (id[0] == '\0' || strlen(id) >= sizeof(p->rec.zone_id_buf) ||
             strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(id)) {
             return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a hosted zone id (like Z1D633PJN98FT9)",
-                            p->zone_id_from_alias ? "hostedzoneid" : "zone_id", p->zone_id);
+                            p->compat.zone_id_from_alias ? "hostedzoneid" : "zone_id",
+                            p->rec.zone_id);
         }
-        snprintf(p->zone_id_buf, sizeof(p->zone_id_buf), "%s", id);
-        p->zone_id = p->zone_id_buf;
+        snprintf(p->rec.zone_id_buf, sizeof(p->rec.zone_id_buf), "%s", id);
+        p->rec.zone_id = p->rec.zone_id_buf;
     }
     return rc;
 }
@@ -198,52 +199,52 @@ static r53_rc load_ip_source(env_getenv_fn get, struct params *p)
     struct address a;
     int n = 0;
 
-    p->ip = param(get, "ip");
-    p->ip_resource = param(get, "ip_resource");
-    p->interface = param(get, "interface");
-    n = (p->ip != NULL) + (p->ip_resource != NULL) + (p->interface != NULL);
-    if (n == 0 && (p->hostname_from_alias || p->zone_id_from_alias)) {
+    p->rec.ip = param(get, "ip");
+    p->rec.ip_resource = param(get, "ip_resource");
+    p->rec.interface = param(get, "interface");
+    n = (p->rec.ip != NULL) + (p->rec.ip_resource != NULL) + (p->rec.interface != NULL);
+    if (n == 0 && (p->compat.hostname_from_alias || p->compat.zone_id_from_alias)) {
         /* A resource written for aws-vpc-route53, whose ip defaults to local. */
-        p->ip = "local";
-        p->ip_defaulted = true;
+        p->rec.ip = "local";
+        p->compat.ip_defaulted = true;
         n = 1;
     }
     if (n != 1) {
         return r53_fail(R53_ERR_CONFIG,
                         "set exactly one of ip, ip_resource and interface (%d are set)", n);
     }
-    if (p->ip != NULL) {
-        if (strcmp(p->ip, "local") == 0) {
-            p->ip_source = IP_LOCAL;
-        } else if (strcmp(p->ip, "public") == 0) {
-            p->ip_source = IP_PUBLIC;
+    if (p->rec.ip != NULL) {
+        if (strcmp(p->rec.ip, "local") == 0) {
+            p->rec.ip_source = IP_LOCAL;
+        } else if (strcmp(p->rec.ip, "public") == 0) {
+            p->rec.ip_source = IP_PUBLIC;
         } else {
-            p->ip_source = IP_LITERAL;
-            return address_parse(p->ip, &a);
+            p->rec.ip_source = IP_LITERAL;
+            return address_parse(p->rec.ip, &a);
         }
         if (p->aws.imds_disabled) {
             return r53_fail(R53_ERR_HOST,
                             "ip=%s reads instance metadata, but AWS_EC2_METADATA_DISABLED is "
                             "set",
-                            p->ip);
+                            p->rec.ip);
         }
-    } else if (p->ip_resource != NULL) {
-        p->ip_source = IP_RESOURCE;
-        if (!address_resource_id_ok(p->ip_resource)) {
+    } else if (p->rec.ip_resource != NULL) {
+        p->rec.ip_source = IP_RESOURCE;
+        if (!address_resource_id_ok(p->rec.ip_resource)) {
             return r53_fail(R53_ERR_CONFIG, "ip_resource='%s' is not a Pacemaker resource id",
-                            p->ip_resource);
+                            p->rec.ip_resource);
         }
     } else {
-        p->ip_source = IP_INTERFACE;
-        if (strlen(p->interface) > 15 || strpbrk(p->interface, "/ \t\n:") != NULL) {
+        p->rec.ip_source = IP_INTERFACE;
+        if (strlen(p->rec.interface) > 15 || strpbrk(p->rec.interface, "/ \t\n:") != NULL) {
             return r53_fail(R53_ERR_CONFIG, "interface='%s' is not an interface name",
-                            p->interface);
+                            p->rec.interface);
         }
     }
     return R53_OK;
 }
 
-#define FIELD(f) offsetof(struct params, f)
+#define FIELD(f) offsetof(struct params, tun.f)
 
 /* Every tunable, its default stated once, as the meta-data states it
  * (tests/unit/test_params.c holds them against metadata/route53.xml). */
@@ -371,8 +372,8 @@ static r53_rc load_ownership(env_getenv_fn get, struct params *p)
     }
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
         if (strcmp(v, modes[i]) == 0) {
-            p->ownership = (enum ownership_mode)i;
-            p->owner = param(get, "owner");
+            p->own.mode = (enum ownership_mode)i;
+            p->own.owner = param(get, "owner");
             return R53_OK;
         }
     }
@@ -467,33 +468,35 @@ r53_rc params_load(env_getenv_fn get, const struct agent_env *env, struct params
 
     memset(out, 0, sizeof(*out));
     for (size_t i = 0; i < PARAMS_N_IGNORED; i++) {
-        out->ignored_set[i] = param(get, params_ignored_names[i]) != NULL;
+        out->compat.ignored_set[i] = param(get, params_ignored_names[i]) != NULL;
     }
-    if ((rc = param_or_alias(get, "hostname", "fullname", &out->hostname,
-                             &out->hostname_from_alias)) != R53_OK) {
+    if ((rc = param_or_alias(get, "hostname", "fullname", &out->rec.hostname,
+                             &out->compat.hostname_from_alias)) != R53_OK) {
         return rc;
     }
-    if (out->hostname == NULL) {
+    if (out->rec.hostname == NULL) {
         return r53_fail(R53_ERR_CONFIG, "hostname is required: the record name to publish");
     }
-    if ((rc = check_dns_name(out->hostname_from_alias ? "fullname" : "hostname", out->hostname)) !=
-            R53_OK ||
+    if ((rc = check_dns_name(out->compat.hostname_from_alias ? "fullname" : "hostname",
+                             out->rec.hostname)) != R53_OK ||
         (rc = load_zone(get, out)) != R53_OK || (rc = load_aws(get, env, out)) != R53_OK ||
         (rc = load_ip_source(get, out)) != R53_OK || (rc = load_tunables(get, out)) != R53_OK) {
         return rc;
     }
     if (param(get, "dns_servers") != NULL) {
-        return dns_parse_servers(param(get, "dns_servers"), out->dns_servers, &out->n_dns_servers);
+        return dns_parse_servers(param(get, "dns_servers"), out->tun.dns_servers,
+                                 &out->tun.n_dns_servers);
     }
     return R53_OK;
 }
 
 r53_rc params_check_host(const struct params *p)
 {
-    if (p->ip_source == IP_INTERFACE && !address_interface_exists(p->interface)) {
-        return r53_fail(R53_ERR_HOST, "interface '%s' does not exist on this node", p->interface);
+    if (p->rec.ip_source == IP_INTERFACE && !address_interface_exists(p->rec.interface)) {
+        return r53_fail(R53_ERR_HOST, "interface '%s' does not exist on this node",
+                        p->rec.interface);
     }
-    if (p->ip_source == IP_RESOURCE && address_find_crm_resource() == NULL) {
+    if (p->rec.ip_source == IP_RESOURCE && address_find_crm_resource() == NULL) {
         return r53_fail(R53_ERR_NOT_INSTALLED,
                         "ip_resource needs crm_resource, which is not installed "
                         "(Debian: pacemaker-cli-utils)");

@@ -17,8 +17,8 @@ enum ownership_mode { OWNERSHIP_CLAIM, OWNERSHIP_REQUIRE, OWNERSHIP_OFF };
 
 enum ip_source { IP_LITERAL, IP_LOCAL, IP_PUBLIC, IP_RESOURCE, IP_INTERFACE };
 
-struct params {
-    /* The record and where the address comes from. */
+/* The record and where its address comes from. */
+struct params_record {
     const char *hostname; /* as given */
     const char *zone;     /* domain name, or NULL */
     const char *zone_id;  /* bare id (no "/hostedzone/"), or NULL */
@@ -26,7 +26,11 @@ struct params {
     const char *ip_resource;
     const char *interface;
     enum ip_source ip_source;
-    /* The tunables (params_table). */
+    char zone_id_buf[64]; /* storage for zone_id after stripping */
+};
+
+/* The tunables (params_table), and the monitor's DNS servers. */
+struct params_tunables {
     long ttl;
     long change_try_count;       /* 0 (unset): poll until the start deadline */
     long change_try_interval_ms; /* 0 (unset): the growing default schedule */
@@ -44,20 +48,32 @@ struct params {
      * node's resolvers. */
     size_t n_dns_servers;
     struct dns_server dns_servers[DNS_MAX_SERVERS];
-    /* Who owns the name (agent/owner.c). */
-    enum ownership_mode ownership;
+};
+
+/* Who owns the name (agent/owner.c). */
+struct params_ownership {
+    enum ownership_mode mode;
     const char *owner; /* the cluster name to mark with; NULL: the CIB's */
-    /* How to reach AWS: the parameters, then AWS_* and ~/.aws for what
-     * they leave unset (src/aws_settings.h). */
-    struct aws_settings aws;
-    /* aws-vpc-route53's names, accepted for migration (main logs them) */
+};
+
+/* aws-vpc-route53's names, accepted for migration (main logs them). */
+struct params_compat {
     bool hostname_from_alias;           /* hostname came from fullname */
     bool zone_id_from_alias;            /* zone_id came from hostedzoneid */
     bool ip_defaulted;                  /* no address source with the peer's names: ip=local */
     bool ignored_set[PARAMS_N_IGNORED]; /* params_ignored_names[i] was set, and is ignored */
+};
 
+/* Every parameter, by concern; a module takes the part it needs. */
+struct params {
+    struct params_record rec;
+    struct params_tunables tun;
+    struct params_ownership own;
+    /* How to reach AWS: the parameters, then AWS_* and ~/.aws for what
+     * they leave unset (src/aws_settings.h). */
+    struct aws_settings aws;
+    struct params_compat compat;
     char session_name[65]; /* route53-<resource>-<node>: aws.session_name */
-    char zone_id_buf[64];  /* storage for zone_id after stripping */
 };
 
 /* aws-vpc-route53's parameters that this agent accepts and ignores:
@@ -80,7 +96,7 @@ struct param_spec {
     const char *def;
     long min, max;
     const char *choices[2];
-    size_t offset; /* of the long or bool field in struct params */
+    size_t offset; /* of the long or bool field in struct params (in tun) */
 };
 extern const struct param_spec params_table[];
 extern const size_t params_table_len;

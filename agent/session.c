@@ -39,8 +39,8 @@ r53_rc session_imds(struct session *s, struct imds **out)
         struct http_options o = {
             .ca_bundle = NULL,
             .proxy = NULL,
-            .connect_timeout_ms = s->p->connect_timeout_ms,
-            .request_timeout_ms = s->p->request_timeout_ms,
+            .connect_timeout_ms = s->p->tun.connect_timeout_ms,
+            .request_timeout_ms = s->p->tun.request_timeout_ms,
             .deadline_ms = s->deadline_ms,
         };
 
@@ -94,8 +94,8 @@ static r53_rc budget_before(void *ctx, int64_t deadline_ms)
         return r53_fail(R53_ERR_TIMEOUT,
                         "this node's Route 53 request budget (api_rate_limit=%.3g/s) had no "
                         "token left before the deadline%s%s",
-                        (double)s->p->api_rate_milli / 1000.0, last[0] != '\0' ? "; before: " : "",
-                        last);
+                        (double)s->p->tun.api_rate_milli / 1000.0,
+                        last[0] != '\0' ? "; before: " : "", last);
     }
     return R53_OK;
 }
@@ -116,7 +116,7 @@ static r53_rc open_budget(struct session *s)
     r53_rc rc = R53_OK;
 
     snprintf(path, sizeof(path), "%s/%s", s->rsctmp, RATE_BUDGET_NAME);
-    rc = rate_budget_open(path, (double)s->p->api_rate_milli / 1000.0, &s->budget);
+    rc = rate_budget_open(path, (double)s->p->tun.api_rate_milli / 1000.0, &s->budget);
     if (rc == R53_OK) {
         aws_caller_set_hooks(r53_client_caller(s->r53), &hooks);
     }
@@ -131,8 +131,8 @@ r53_rc session_route53(struct session *s, struct r53_client **out)
         struct http_options o = {
             .ca_bundle = s->p->aws.ca_bundle,
             .proxy = s->p->aws.proxy,
-            .connect_timeout_ms = s->p->connect_timeout_ms,
-            .request_timeout_ms = s->p->request_timeout_ms,
+            .connect_timeout_ms = s->p->tun.connect_timeout_ms,
+            .request_timeout_ms = s->p->tun.request_timeout_ms,
             .deadline_ms = s->deadline_ms,
         };
 

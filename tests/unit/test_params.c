@@ -56,22 +56,22 @@ static void test_defaults(void **state)
 
     (void)state;
     assert_int_equal(load(env, &p), R53_OK);
-    assert_string_equal(p.hostname, "www");
-    assert_string_equal(p.zone, "example.com");
-    assert_null(p.zone_id);
-    assert_int_equal(p.ip_source, IP_LITERAL);
-    assert_int_equal(p.ttl, 10);
-    assert_int_equal(p.change_try_count, 0);       /* until the start deadline */
-    assert_int_equal(p.change_try_interval_ms, 0); /* the growing schedule */
-    assert_true(p.wait_insync);
-    assert_int_equal(p.monitor_retries, 3);
-    assert_int_equal(p.monitor_retry_interval_ms, 2000);
-    assert_false(p.monitor_api_failure_fail);
-    assert_false(p.stop_action_delete);
-    assert_false(p.monitor_method_api);
-    assert_int_equal(p.n_dns_servers, 0);
-    assert_int_equal(p.dns_timeout_ms, 1000);
-    assert_int_equal(p.api_rate_milli, 10000);
+    assert_string_equal(p.rec.hostname, "www");
+    assert_string_equal(p.rec.zone, "example.com");
+    assert_null(p.rec.zone_id);
+    assert_int_equal(p.rec.ip_source, IP_LITERAL);
+    assert_int_equal(p.tun.ttl, 10);
+    assert_int_equal(p.tun.change_try_count, 0);       /* until the start deadline */
+    assert_int_equal(p.tun.change_try_interval_ms, 0); /* the growing schedule */
+    assert_true(p.tun.wait_insync);
+    assert_int_equal(p.tun.monitor_retries, 3);
+    assert_int_equal(p.tun.monitor_retry_interval_ms, 2000);
+    assert_false(p.tun.monitor_api_failure_fail);
+    assert_false(p.tun.stop_action_delete);
+    assert_false(p.tun.monitor_method_api);
+    assert_int_equal(p.tun.n_dns_servers, 0);
+    assert_int_equal(p.tun.dns_timeout_ms, 1000);
+    assert_int_equal(p.tun.api_rate_milli, 10000);
     assert_string_equal(test_agent_env.rsctmp, "/run/resource-agents");
     assert_string_equal(p.aws.profile, "default");
     assert_false(p.aws.profile_explicit);
@@ -79,10 +79,36 @@ static void test_defaults(void **state)
     assert_null(p.aws.ca_bundle);
     assert_string_equal(p.aws.imds_endpoint, "http://169.254.169.254");
     assert_null(p.aws.proxy);
-    assert_int_equal(p.connect_timeout_ms, 3000);
-    assert_int_equal(p.request_timeout_ms, 10000);
+    assert_int_equal(p.tun.connect_timeout_ms, 3000);
+    assert_int_equal(p.tun.request_timeout_ms, 10000);
     assert_string_equal(p.aws.credentials_file, "/home/x/.aws/credentials");
     assert_string_equal(p.aws.config_file, "/home/x/.aws/config");
+}
+
+/* Every tunable of test_every_value_set, as set there. */
+static void expect_every_tunable(const struct params_tunables *t)
+{
+    assert_int_equal(t->ttl, 300);
+    assert_int_equal(t->change_try_count, 60);
+    assert_int_equal(t->change_try_interval_ms, 250);
+    assert_false(t->wait_insync);
+    assert_int_equal(t->monitor_retries, 0);
+    assert_int_equal(t->monitor_retry_interval_ms, 1500);
+    assert_true(t->monitor_api_failure_fail);
+    assert_true(t->stop_action_delete);
+    assert_true(t->monitor_method_api);
+    assert_int_equal(t->n_dns_servers, 4);
+    assert_string_equal(t->dns_servers[0].addr, "10.0.0.2");
+    assert_int_equal(t->dns_servers[0].port, 53);
+    assert_string_equal(t->dns_servers[1].addr, "127.0.0.1");
+    assert_int_equal(t->dns_servers[1].port, 5353);
+    assert_string_equal(t->dns_servers[2].addr, "::1");
+    assert_int_equal(t->dns_servers[2].port, 53);
+    assert_string_equal(t->dns_servers[3].addr, "fd00::53");
+    assert_int_equal(t->dns_servers[3].port, 53);
+    assert_int_equal(t->dns_timeout_ms, 250);
+    assert_int_equal(t->connect_timeout_ms, 2000);
+    assert_int_equal(t->request_timeout_ms, 7500);
 }
 
 static void test_every_value_set(void **state)
@@ -115,37 +141,17 @@ static void test_every_value_set(void **state)
 
     (void)state;
     assert_int_equal(load(env, &p), R53_OK);
-    assert_string_equal(p.zone_id, "Z1D633PJN98FT9");
-    assert_null(p.zone);
-    assert_int_equal(p.ip_source, IP_INTERFACE);
-    assert_string_equal(p.interface, "eth0");
-    assert_int_equal(p.ttl, 300);
-    assert_int_equal(p.change_try_count, 60);
-    assert_int_equal(p.change_try_interval_ms, 250);
-    assert_false(p.wait_insync);
-    assert_int_equal(p.monitor_retries, 0);
-    assert_int_equal(p.monitor_retry_interval_ms, 1500);
-    assert_true(p.monitor_api_failure_fail);
-    assert_true(p.stop_action_delete);
-    assert_true(p.monitor_method_api);
-    assert_int_equal(p.n_dns_servers, 4);
-    assert_string_equal(p.dns_servers[0].addr, "10.0.0.2");
-    assert_int_equal(p.dns_servers[0].port, 53);
-    assert_string_equal(p.dns_servers[1].addr, "127.0.0.1");
-    assert_int_equal(p.dns_servers[1].port, 5353);
-    assert_string_equal(p.dns_servers[2].addr, "::1");
-    assert_int_equal(p.dns_servers[2].port, 53);
-    assert_string_equal(p.dns_servers[3].addr, "fd00::53");
-    assert_int_equal(p.dns_servers[3].port, 53);
-    assert_int_equal(p.dns_timeout_ms, 250);
+    assert_string_equal(p.rec.zone_id, "Z1D633PJN98FT9");
+    assert_null(p.rec.zone);
+    assert_int_equal(p.rec.ip_source, IP_INTERFACE);
+    assert_string_equal(p.rec.interface, "eth0");
+    expect_every_tunable(&p.tun);
     assert_string_equal(p.aws.profile, "ha");
     assert_true(p.aws.profile_explicit);
     assert_string_equal(p.aws.route53_endpoint, "https://route53.amazonaws.com.cn");
     assert_string_equal(p.aws.ca_bundle, "/etc/ca.pem");
     assert_string_equal(p.aws.imds_endpoint, "http://[fd00:ec2::254]");
     assert_string_equal(p.aws.proxy, "http://proxy:3128");
-    assert_int_equal(p.connect_timeout_ms, 2000);
-    assert_int_equal(p.request_timeout_ms, 7500);
     assert_string_equal(p.aws.credentials_file, "/etc/ha/creds");
     assert_string_equal(p.aws.config_file, "/etc/ha/config");
 }
@@ -160,14 +166,14 @@ static void test_ip_sources(void **state)
 
     (void)state;
     assert_int_equal(load(local, &p), R53_OK);
-    assert_int_equal(p.ip_source, IP_LOCAL);
+    assert_int_equal(p.rec.ip_source, IP_LOCAL);
     assert_int_equal(load(pub, &p), R53_OK);
-    assert_int_equal(p.ip_source, IP_PUBLIC);
+    assert_int_equal(p.rec.ip_source, IP_PUBLIC);
     assert_int_equal(load(v6, &p), R53_OK);
-    assert_int_equal(p.ip_source, IP_LITERAL);
+    assert_int_equal(p.rec.ip_source, IP_LITERAL);
     assert_int_equal(load(rsc, &p), R53_OK);
-    assert_int_equal(p.ip_source, IP_RESOURCE);
-    assert_string_equal(p.ip_resource, "vip");
+    assert_int_equal(p.rec.ip_source, IP_RESOURCE);
+    assert_string_equal(p.rec.ip_resource, "vip");
 }
 
 static void test_environment_fallbacks(void **state)
@@ -206,7 +212,7 @@ static void test_environment_fallbacks(void **state)
     assert_string_equal(p.aws.profile, "mine");
     assert_string_equal(p.aws.route53_endpoint, "https://mine.example");
     assert_int_equal(load(empty_is_unset, &p), R53_OK);
-    assert_int_equal(p.ttl, 10);
+    assert_int_equal(p.tun.ttl, 10);
 }
 
 /* Each bad value with the word its reason must contain: every row is
@@ -511,25 +517,25 @@ static void test_peer_names(void **state)
 
     (void)state;
     assert_int_equal(load(peer, &p), R53_OK);
-    assert_string_equal(p.hostname, "service.example.com.");
-    assert_true(p.hostname_from_alias);
-    assert_string_equal(p.zone_id, "Z1D633PJN98FT9");
-    assert_true(p.zone_id_from_alias);
-    assert_null(p.zone);
-    assert_true(p.ip_defaulted);
-    assert_int_equal(p.ip_source, IP_LOCAL);
+    assert_string_equal(p.rec.hostname, "service.example.com.");
+    assert_true(p.compat.hostname_from_alias);
+    assert_string_equal(p.rec.zone_id, "Z1D633PJN98FT9");
+    assert_true(p.compat.zone_id_from_alias);
+    assert_null(p.rec.zone);
+    assert_true(p.compat.ip_defaulted);
+    assert_int_equal(p.rec.ip_source, IP_LOCAL);
     assert_string_equal(p.aws.profile, "cluster");
-    assert_int_equal(p.ttl, 20);
+    assert_int_equal(p.tun.ttl, 20);
     assert_string_equal(params_ignored_names[0], "awscli");
-    assert_true(p.ignored_set[0]);
-    assert_false(p.ignored_set[1]); /* auth_type */
-    assert_false(p.ignored_set[2]); /* curl_retries */
+    assert_true(p.compat.ignored_set[0]);
+    assert_false(p.compat.ignored_set[1]); /* auth_type */
+    assert_false(p.compat.ignored_set[2]); /* curl_retries */
     assert_string_equal(params_ignored_names[3], "curl_sleep");
-    assert_true(p.ignored_set[3]);
+    assert_true(p.compat.ignored_set[3]);
 
     assert_int_equal(load(same, &p), R53_OK);
-    assert_false(p.hostname_from_alias);
-    assert_false(p.ip_defaulted);
+    assert_false(p.compat.hostname_from_alias);
+    assert_false(p.compat.ip_defaulted);
     expect_config_error(disagree, "deprecated alias fullname='other.example.com.' disagree");
     expect_config_error(both_zone, "deprecated alias hostedzoneid='Z2' disagree");
     expect_config_error(bad_alias, "fullname='a..b.'");
