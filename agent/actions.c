@@ -295,7 +295,14 @@ static r53_rc publish(const struct action_env *e, struct r53_client *r53, struct
     snprintf(st->owner, sizeof(st->owner), "%s", marker[0] != '\0' ? me.cluster : "");
 
     if (rc == R53_OK && marker[0] == '\0') {
-        struct r53_change up = { "UPSERT", st->fqdn, st->type, st->ttl, value, 1 };
+        struct r53_change up = {
+            .action = "UPSERT",
+            .fqdn = st->fqdn,
+            .type = st->type,
+            .ttl = st->ttl,
+            .values = value,
+            .n_values = 1,
+        };
 
         return r53_change_batch(r53, st->zone_id, &up, 1, comment, info);
     }

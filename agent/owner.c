@@ -31,14 +31,17 @@ static r53_rc cib_cluster_name(long timeout_ms, char *out, size_t len)
     char text[256] = "";
     char err[256] = "";
     struct spawn_opts o = {
-        address_pacemaker_env, timeout_ms, NULL, sizeof(text), NULL, sizeof(err)
+        .env_allow = address_pacemaker_env,
+        .timeout_ms = timeout_ms,
+        .out = text,
+        .out_cap = sizeof(text),
+        .err = err,
+        .err_cap = sizeof(err),
     };
     const char *argv[] = { tool,           "--type",  "crm_config", "--name",
                            "cluster-name", "--query", "--quiet",    NULL };
     int status = 0;
 
-    o.out = text;
-    o.err = err;
     if (spawn_find("crm_attribute", tool, sizeof(tool)) == NULL) {
         return r53_fail(R53_ERR_HOST, "crm_attribute is not installed");
     }
@@ -167,7 +170,14 @@ static void delete_as_read(const struct r53_rrset *set, const char **values, str
     for (; n < set->n_values && n < R53_MAX_VALUES; n++) {
         values[n] = set->values[n];
     }
-    *ch = (struct r53_change){ "DELETE", set->name, set->type, set->ttl, values, n };
+    *ch = (struct r53_change){
+        .action = "DELETE",
+        .fqdn = set->name,
+        .type = set->type,
+        .ttl = set->ttl,
+        .values = values,
+        .n_values = n,
+    };
 }
 
 size_t owner_build_claim(const struct r53_name *name, const char *fqdn, const char *type, long ttl,
@@ -181,7 +191,14 @@ size_t owner_build_claim(const struct r53_name *name, const char *fqdn, const ch
         delete_as_read(addr, b->old_addr, &b->changes[n++]);
     }
     b->addr_values[0] = value;
-    b->changes[n++] = (struct r53_change){ "CREATE", fqdn, type, ttl, b->addr_values, 1 };
+    b->changes[n++] = (struct r53_change){
+        .action = "CREATE",
+        .fqdn = fqdn,
+        .type = type,
+        .ttl = ttl,
+        .values = b->addr_values,
+        .n_values = 1,
+    };
     if (marker == NULL) {
         return n;
     }
@@ -192,9 +209,14 @@ size_t owner_build_claim(const struct r53_name *name, const char *fqdn, const ch
         size_t k = other_txt(txt, b->new_txt);
 
         b->new_txt[k++] = marker;
-        b->changes[n++] = (struct r53_change){ "CREATE",   fqdn,
-                                               "TXT",      txt != NULL ? txt->ttl : ttl,
-                                               b->new_txt, k };
+        b->changes[n++] = (struct r53_change){
+            .action = "CREATE",
+            .fqdn = fqdn,
+            .type = "TXT",
+            .ttl = txt != NULL ? txt->ttl : ttl,
+            .values = b->new_txt,
+            .n_values = k,
+        };
     }
     return n;
 }
@@ -214,7 +236,14 @@ size_t owner_build_release(const struct r53_name *name, const char *fqdn, const 
 
         delete_as_read(txt, b->old_txt, &b->changes[n++]);
         if (k > 0) {
-            b->changes[n++] = (struct r53_change){ "CREATE", fqdn, "TXT", txt->ttl, b->new_txt, k };
+            b->changes[n++] = (struct r53_change){
+                .action = "CREATE",
+                .fqdn = fqdn,
+                .type = "TXT",
+                .ttl = txt->ttl,
+                .values = b->new_txt,
+                .n_values = k,
+            };
         }
     }
     return n;
