@@ -330,7 +330,7 @@ static r53_rc build_chain(struct chain_ctx *c, struct cred_provider **out)
     if (rc == R53_OK) {
         find_profile_region(c, s);
     }
-    /* botocore: a profile named explicitly (our parameter) skips the
+    /* botocore: a profile the caller named (the agent: its parameter) skips the
      * environment's keys; AWS_PROFILE does not. */
     if (rc == R53_OK && !a->profile_from_caller) {
         m[n++] = cred_env_new(c->o->getenv_fn);
