@@ -43,10 +43,10 @@ static r53_rc lookup_zone(const struct action_env *e, struct r53_client *r53, bo
     r53_rc rc = R53_OK;
     bool want_ns = false;
 
-    snprintf(key, sizeof(key), "%s%s",
-             p->zone_id != NULL ? "" : "name:", p->zone_id != NULL ? p->zone_id : p->zone);
-    want_ns = !p->monitor_method_api && p->n_dns_servers == 0;
-    fd = zonecache_open(p->rsctmp, key, e->deadline_ms);
+    snprintf(key, sizeof(key), "%s%s", p->rec.zone_id != NULL ? "" : "name:",
+             p->rec.zone_id != NULL ? p->rec.zone_id : p->rec.zone);
+    want_ns = !p->tun.monitor_method_api && p->tun.n_dns_servers == 0;
+    fd = zonecache_open(e->env->rsctmp, key, e->deadline_ms);
     if (use_cache && fd >= 0 && zonecache_read(fd, zone) &&
         (!want_ns || zone->private_zone || zone->n_name_servers > 0)) {
         qb_log(LOG_DEBUG, "zone %s (%s) from this node's cache", zone->name, zone->id);
@@ -54,8 +54,8 @@ static r53_rc lookup_zone(const struct action_env *e, struct r53_client *r53, bo
         *cached = true;
         return R53_OK;
     }
-    rc = p->zone_id != NULL ? r53_get_zone(r53, p->zone_id, zone)
-                            : r53_find_zone(r53, p->zone, zone);
+    rc = p->rec.zone_id != NULL ? r53_get_zone(r53, p->rec.zone_id, zone)
+                                : r53_find_zone(r53, p->rec.zone, zone);
     /* The monitor asks the zone's own name servers: GetHostedZone has
      * them (one more request only for a zone found by name). */
     if (rc == R53_OK && want_ns && !zone->private_zone && zone->n_name_servers == 0) {
@@ -87,24 +87,24 @@ static r53_rc resolve_record_name(const struct action_env *e, struct r53_client 
     const struct params *p = e->p;
     r53_rc rc = R53_OK;
     char name[600];
-    size_t hlen = dnsname_trim_dot(p->hostname, strlen(p->hostname));
+    size_t hlen = dnsname_trim_dot(p->rec.hostname, strlen(p->rec.hostname));
 
     *cached = false;
     if ((rc = lookup_zone(e, r53, use_cache, zone, cached)) != R53_OK) {
         return rc;
     }
-    if (memchr(p->hostname, '.', hlen) == NULL) {
+    if (memchr(p->rec.hostname, '.', hlen) == NULL) {
         /* A single label: LifeKeeper's "Host Name (Not FQDN)". */
-        snprintf(name, sizeof(name), "%.*s.%s", (int)hlen, p->hostname, zone->name);
-    } else if (dnsname_in_zone(p->hostname, zone->name)) {
-        snprintf(name, sizeof(name), "%s", p->hostname);
+        snprintf(name, sizeof(name), "%.*s.%s", (int)hlen, p->rec.hostname, zone->name);
+    } else if (dnsname_in_zone(p->rec.hostname, zone->name)) {
+        snprintf(name, sizeof(name), "%s", p->rec.hostname);
     } else {
-        return r53_fail(R53_ERR_CONFIG, "hostname '%s' is not inside zone '%.*s'", p->hostname,
+        return r53_fail(R53_ERR_CONFIG, "hostname '%s' is not inside zone '%.*s'", p->rec.hostname,
                         (int)dnsname_trim_dot(zone->name, strlen(zone->name)), zone->name);
     }
     if (!dnsname_canonical(name, fqdn, fqdn_len)) {
         return r53_fail(R53_ERR_CONFIG, "hostname '%s' in zone '%s' is longer than a DNS name",
-                        p->hostname, zone->name);
+                        p->rec.hostname, zone->name);
     }
     return R53_OK;
 }
@@ -116,20 +116,20 @@ static r53_rc resolve_address(const struct action_env *e, struct session *s, str
     const struct params *p = e->p;
     struct imds *imds = NULL;
     char *text = NULL;
-    const char *what = p->ip_source == IP_LOCAL ? "local-ipv4" : "public-ipv4";
+    const char *what = p->rec.ip_source == IP_LOCAL ? "local-ipv4" : "public-ipv4";
     long timeout = 0;
 
-    switch (p->ip_source) {
+    switch (p->rec.ip_source) {
     case IP_LITERAL:
-        return address_parse(p->ip, out);
+        return address_parse(p->rec.ip, out);
     case IP_INTERFACE:
-        return address_from_interface(p->interface, out);
+        return address_from_interface(p->rec.interface, out);
     case IP_RESOURCE:
         timeout = (long)time_left(e);
         if (timeout > CRM_RESOURCE_TIMEOUT_MS) {
             timeout = CRM_RESOURCE_TIMEOUT_MS;
         }
-        return address_from_resource(p->ip_resource, NULL, timeout, out);
+        return address_from_resource(p->rec.ip_resource, NULL, timeout, out);
     case IP_LOCAL:
     case IP_PUBLIC:
         break;
@@ -139,7 +139,7 @@ static r53_rc resolve_address(const struct action_env *e, struct session *s, str
     }
     rc = imds_get(imds, what, &text);
     if (rc == R53_ERR_NOT_FOUND) {
-        return r53_fail(R53_ERR_HOST, "ip=%s: this instance has no %s", p->ip, what);
+        return r53_fail(R53_ERR_HOST, "ip=%s: this instance has no %s", p->rec.ip, what);
     }
     if (rc == R53_OK) {
         rc = address_parse(text, out);
@@ -171,12 +171,12 @@ long action_default_poll_at_ms(long n)
 /* How long to wait before poll number polls+1: a fixed interval when
  * change_try_interval is set (LifeKeeper's semantics), else the default
  * schedule, counted from when the change was accepted. */
-static long next_pause_ms(const struct params *p, long polls, int64_t accepted_ms)
+static long next_pause_ms(const struct params_tunables *t, long polls, int64_t accepted_ms)
 {
     int64_t due = 0;
 
-    if (p->change_try_interval_ms > 0) {
-        return p->change_try_interval_ms;
+    if (t->change_try_interval_ms > 0) {
+        return t->change_try_interval_ms;
     }
     due = accepted_ms + action_default_poll_at_ms(polls + 1) - util_now_ms();
     return due > 0 ? (long)due : 0;
@@ -194,7 +194,7 @@ static r53_rc wait_insync(const struct action_env *e, struct r53_client *r53,
     long polls = 0;
 
     while (strcmp(now.status, "INSYNC") != 0) {
-        if (p->change_try_count > 0 && polls == p->change_try_count) {
+        if (p->tun.change_try_count > 0 && polls == p->tun.change_try_count) {
             return r53_fail(R53_ERR_PENDING,
                             "change %s still %s after %ld polls in %.1f s; raise "
                             "change_try_count, or unset it to poll until the start timeout",
@@ -202,7 +202,7 @@ static r53_rc wait_insync(const struct action_env *e, struct r53_client *r53,
                             (double)(util_now_ms() - accepted_ms) / 1000.0);
         }
         /* Keep enough budget for one more request after the pause. */
-        if (pause_within_budget(e, next_pause_ms(p, polls, accepted_ms), 500) != R53_OK) {
+        if (pause_within_budget(e, next_pause_ms(&p->tun, polls, accepted_ms), 500) != R53_OK) {
             return r53_fail(R53_ERR_TIMEOUT,
                             "change %s still %s after %ld polls in %.1f s when the start "
                             "timeout ran out; raise the start operation's timeout",
@@ -234,10 +234,11 @@ static r53_rc own_marker(const struct action_env *e, const char *known, struct o
     r53_rc rc = R53_OK;
 
     marker[0] = '\0';
-    if (e->p->ownership == OWNERSHIP_OFF) {
+    if (e->p->own.mode == OWNERSHIP_OFF) {
         return R53_OK;
     }
-    if ((rc = owner_self(e->p, known, t < OWNER_TIMEOUT_MS ? t : OWNER_TIMEOUT_MS, me)) == R53_OK) {
+    if ((rc = owner_self(&e->p->own, e->env->instance, known,
+                         t < OWNER_TIMEOUT_MS ? t : OWNER_TIMEOUT_MS, me)) == R53_OK) {
         owner_marker(me, marker, len);
     }
     return rc;
@@ -257,7 +258,7 @@ static r53_rc may_claim(const struct action_env *e, const struct r53_name *name,
                         "stop_action=delete, or remove that marker, to hand the name over",
                         st->fqdn, other.cluster, other.resource, me->cluster);
     }
-    if (owner == OWNER_NONE && e->p->ownership == OWNERSHIP_REQUIRE &&
+    if (owner == OWNER_NONE && e->p->own.mode == OWNERSHIP_REQUIRE &&
         (r53_name_find(name, "A") != NULL || r53_name_find(name, "AAAA") != NULL)) {
         return r53_fail(R53_ERR_CONFIG,
                         "%s has a record but no route53 marker, and ownership=require: set "
@@ -283,7 +284,14 @@ static r53_rc publish(const struct action_env *e, struct r53_client *r53, struct
     snprintf(st->owner, sizeof(st->owner), "%s", marker[0] != '\0' ? me.cluster : "");
 
     if (rc == R53_OK && marker[0] == '\0') {
-        struct r53_change up = { "UPSERT", st->fqdn, st->type, st->ttl, value, 1 };
+        struct r53_change up = {
+            .action = "UPSERT",
+            .fqdn = st->fqdn,
+            .type = st->type,
+            .ttl = st->ttl,
+            .values = value,
+            .n_values = 1,
+        };
 
         return r53_change_batch(r53, st->zone_id, &up, 1, comment, info);
     }
@@ -319,7 +327,7 @@ r53_rc action_start(const struct action_env *e)
     char comment[200];
     bool cached = false;
 
-    session_init(&s, p, e->deadline_ms);
+    session_init(&s, p, e->env->rsctmp, e->deadline_ms);
     if ((rc = resolve_address(e, &s, &addr)) != R53_OK ||
         (rc = session_route53(&s, &r53)) != R53_OK ||
         (rc = resolve_record_name(e, r53, true, &zone, st.fqdn, sizeof(st.fqdn), &cached)) !=
@@ -327,11 +335,11 @@ r53_rc action_start(const struct action_env *e)
         goto cleanup;
     }
     snprintf(st.zone_id, sizeof(st.zone_id), "%s", util_strip_prefix(zone.id, "/hostedzone/"));
-    dnscheck_learn(p, &zone, e->deadline_ms, &st);
+    dnscheck_learn(&p->tun, &zone, e->deadline_ms, &st);
     snprintf(st.type, sizeof(st.type), "%s", addr.ipv6 ? "AAAA" : "A");
     snprintf(st.value, sizeof(st.value), "%s", addr.text);
-    st.ttl = p->ttl;
-    snprintf(comment, sizeof(comment), "route53 resource agent: active on %s", e->node);
+    st.ttl = p->tun.ttl;
+    snprintf(comment, sizeof(comment), "route53 resource agent: active on %s", e->env->node);
     qb_log(LOG_INFO, "publishing %s %s %s (TTL %ld) in zone %s", st.fqdn, st.type, st.value, st.ttl,
            st.zone_id);
     rc = publish(e, r53, &st, comment, &info);
@@ -350,7 +358,7 @@ r53_rc action_start(const struct action_env *e)
         goto cleanup;
     }
     qb_log(LOG_INFO, "change %s accepted (%s)", info.id, info.status);
-    if (p->wait_insync && (rc = wait_insync(e, r53, &info)) != R53_OK) {
+    if (p->tun.wait_insync && (rc = wait_insync(e, r53, &info)) != R53_OK) {
         goto cleanup;
     }
     rc = state_write(e->state_path, &st);
@@ -380,7 +388,7 @@ static r53_rc delete_own_record(const struct action_env *e, const struct state *
     char marker[300];
     const struct r53_rrset *rr = NULL;
 
-    session_init(&s, e->p, e->deadline_ms);
+    session_init(&s, e->p, e->env->rsctmp, e->deadline_ms);
     if ((rc = session_route53(&s, &r53)) != R53_OK ||
         (rc = own_marker(e, st->owner, &me, marker, sizeof(marker))) != R53_OK ||
         (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name)) != R53_OK) {
@@ -418,7 +426,7 @@ r53_rc action_stop(const struct action_env *e)
         qb_log(LOG_INFO, "not active on this node");
         return R53_OK;
     }
-    if (rc == R53_OK && e->p != NULL && e->p->stop_action_delete) {
+    if (rc == R53_OK && e->p != NULL && e->p->tun.stop_action_delete) {
         rc = delete_own_record(e, &st);
         if (rc == R53_ERR_NOT_FOUND) {
             qb_log(LOG_INFO, "%s %s is already gone", st.fqdn, st.type);
@@ -450,7 +458,7 @@ static void outcome(struct monitor_outcome *out, enum monitor_result result, con
  * a failover would fix, unless the user asked for failures. */
 static void unreadable(const struct action_env *e, struct monitor_outcome *out)
 {
-    outcome(out, e->p->monitor_api_failure_fail ? MONITOR_FAILED : MONITOR_DEGRADED, "%s",
+    outcome(out, e->p->tun.monitor_api_failure_fail ? MONITOR_FAILED : MONITOR_DEGRADED, "%s",
             r53_last_error());
 }
 
@@ -477,7 +485,7 @@ static void judge_name(const struct action_env *e, const struct r53_name *name,
     } else {
         outcome(out, MONITOR_RUNNING, "%s %s holds %s", st->fqdn, type, addr->text);
     }
-    if (e->p->ownership != OWNERSHIP_OFF &&
+    if (e->p->own.mode != OWNERSHIP_OFF &&
         own_marker(e, st->owner, &me, marker, sizeof(marker)) == R53_OK &&
         owner_of(name, &me, &other) == OWNER_OTHER) {
         outcome(out, MONITOR_FAILED,
@@ -521,10 +529,10 @@ static r53_rc monitor_active(const struct action_env *e, const struct state *st,
     struct address addr = { 0 };
     char why[300];
 
-    session_init(&s, e->p, e->deadline_ms);
+    session_init(&s, e->p, e->env->rsctmp, e->deadline_ms);
     /* Monitor retries as the user asked, then reports degraded. */
-    s.retry.max_tries = (unsigned)e->p->monitor_retries + 1;
-    s.retry.cap_ms = e->p->monitor_retry_interval_ms;
+    s.retry.max_tries = (unsigned)e->p->tun.monitor_retries + 1;
+    s.retry.cap_ms = e->p->tun.monitor_retry_interval_ms;
     rc = resolve_address(e, &s, &addr);
     if (rc == R53_ERR_CONFIG || rc == R53_ERR_HOST || rc == R53_ERR_NOT_INSTALLED) {
         goto cleanup;
@@ -534,14 +542,14 @@ static r53_rc monitor_active(const struct action_env *e, const struct state *st,
         rc = R53_OK;
         goto cleanup;
     }
-    if (check_level < 10 && !e->p->monitor_method_api &&
-        dnscheck_confirms(e->p, st, &addr, e->deadline_ms)) {
+    if (check_level < 10 && !e->p->tun.monitor_method_api &&
+        dnscheck_confirms(&e->p->tun, st, &addr, e->deadline_ms)) {
         outcome(out, MONITOR_RUNNING, "DNS answers %s for %s: no API call", addr.text, st->fqdn);
         goto cleanup;
     }
     rc = compare_api_record(e, &s, st, &addr, out);
     if (rc == R53_OK && out->result == MONITOR_RUNNING && check_level >= 10 &&
-        !dnscheck_all_agree(e->p, st, &addr, e->deadline_ms, why, sizeof(why))) {
+        !dnscheck_all_agree(&e->p->tun, st, &addr, e->deadline_ms, why, sizeof(why))) {
         /* Route 53 is right; clients asking that server are not served it. */
         outcome(out, MONITOR_DEGRADED, "%s", why);
     }
@@ -586,7 +594,7 @@ r53_rc action_validate(const struct action_env *e, int check_level)
     if ((rc = params_check_host(e->p)) != R53_OK || check_level < 10) {
         return rc;
     }
-    session_init(&s, e->p, e->deadline_ms);
+    session_init(&s, e->p, e->env->rsctmp, e->deadline_ms);
     if ((rc = session_route53(&s, &r53)) == R53_OK &&
         (rc = resolve_record_name(e, r53, false, &zone, fqdn, sizeof(fqdn), &cached)) == R53_OK) {
         qb_log(LOG_INFO, "credentials (%s) and zone %s (%s) are usable; record %s",

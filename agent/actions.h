@@ -5,13 +5,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "env.h"
 #include "params.h"
 #include "rc.h"
 
 struct action_env {
-    const struct params *p; /* NULL for stop when parameters are invalid */
+    const struct params *p;      /* NULL for stop when parameters are invalid */
+    const struct agent_env *env; /* the instance, HA_RSCTMP, this node's name */
     const char *state_path;
-    const char *node;    /* this node's name, for the change comment */
     int64_t deadline_ms; /* monotonic; every wait and request ends before it */
 };
 

@@ -27,18 +27,18 @@ static size_t add_new(struct dns_server *found, size_t have, size_t n)
     return kept;
 }
 
-void dnscheck_learn(const struct params *p, const struct r53_zone *zone, int64_t deadline_ms,
-                    struct state *st)
+void dnscheck_learn(const struct params_tunables *t, const struct r53_zone *zone,
+                    int64_t deadline_ms, struct state *st)
 {
     struct dns_server resolvers[DNS_MAX_SERVERS];
     struct dns_server found[DNS_MAX_SERVERS];
     size_t n_resolvers = 0;
     size_t n_found = 0;
-    int64_t end = util_now_ms() + p->dns_timeout_ms;
+    int64_t end = util_now_ms() + t->dns_timeout_ms;
 
     st->private_zone = zone->private_zone;
     st->name_servers[0] = '\0';
-    if (p->monitor_method_api || p->n_dns_servers > 0 || zone->private_zone) {
+    if (t->monitor_method_api || t->n_dns_servers > 0 || zone->private_zone) {
         return; /* nothing to learn: the servers are known or not needed */
     }
     if (end > deadline_ms - DNS_RESERVE_MS) {
@@ -69,14 +69,14 @@ void dnscheck_learn(const struct params *p, const struct r53_zone *zone, int64_t
 
 /* The servers to ask: dns_servers if set, this node's resolvers for a
  * private zone, else the name servers kept in st.  0 when none. */
-static size_t dnscheck_servers(const struct params *p, const struct state *st,
+static size_t dnscheck_servers(const struct params_tunables *t, const struct state *st,
                                struct dns_server *out)
 {
     size_t n = 0;
 
-    if (p->n_dns_servers > 0) {
-        memcpy(out, p->dns_servers, p->n_dns_servers * sizeof(out[0]));
-        return p->n_dns_servers;
+    if (t->n_dns_servers > 0) {
+        memcpy(out, t->dns_servers, t->n_dns_servers * sizeof(out[0]));
+        return t->n_dns_servers;
     }
     if (st->private_zone) {
         if (dns_system_servers(NULL, out, &n) != R53_OK) {
@@ -95,9 +95,9 @@ static size_t dnscheck_servers(const struct params *p, const struct state *st,
 
 /* The end of the DNS step: dns_timeout from now, and room left after it
  * for the API read. */
-static int64_t dns_end(const struct params *p, int64_t deadline_ms)
+static int64_t dns_end(const struct params_tunables *t, int64_t deadline_ms)
 {
-    int64_t end = util_now_ms() + p->dns_timeout_ms;
+    int64_t end = util_now_ms() + t->dns_timeout_ms;
 
     return end < deadline_ms - DNS_RESERVE_MS ? end : deadline_ms - DNS_RESERVE_MS;
 }
@@ -120,12 +120,12 @@ static bool holds(const struct dns_result *r, const struct address *addr)
     return r->outcome == DNS_ANSWER && r->n_values == 1 && address_equal(r->values[0], addr->text);
 }
 
-bool dnscheck_confirms(const struct params *p, const struct state *st, const struct address *addr,
-                       int64_t deadline_ms)
+bool dnscheck_confirms(const struct params_tunables *t, const struct state *st,
+                       const struct address *addr, int64_t deadline_ms)
 {
     struct dns_server servers[DNS_MAX_SERVERS];
-    size_t n = dnscheck_servers(p, st, servers);
-    int64_t end = dns_end(p, deadline_ms);
+    size_t n = dnscheck_servers(t, st, servers);
+    int64_t end = dns_end(t, deadline_ms);
     char name[64];
 
     for (size_t i = 0; i < n; i++) {
@@ -141,12 +141,12 @@ bool dnscheck_confirms(const struct params *p, const struct state *st, const str
     return false;
 }
 
-bool dnscheck_all_agree(const struct params *p, const struct state *st, const struct address *addr,
-                        int64_t deadline_ms, char *why, size_t why_len)
+bool dnscheck_all_agree(const struct params_tunables *t, const struct state *st,
+                        const struct address *addr, int64_t deadline_ms, char *why, size_t why_len)
 {
     struct dns_server servers[DNS_MAX_SERVERS];
-    size_t n = dnscheck_servers(p, st, servers);
-    int64_t end = dns_end(p, deadline_ms);
+    size_t n = dnscheck_servers(t, st, servers);
+    int64_t end = dns_end(t, deadline_ms);
     char name[64];
 
     if (n == 0) {

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "actions.h"
+#include "env.h"
 #include "http.h"
 #include "log.h"
 #include "metadata.h"
@@ -19,13 +19,6 @@ static void usage(FILE *out)
     fprintf(out, "usage: route53 {start|stop|monitor|validate-all|reload-agent|meta-data|usage}\n"
                  "Keeps an Amazon Route 53 record pointing at this node; parameters come\n"
                  "from OCF_RESKEY_* as Pacemaker passes them.  See 'route53 meta-data'.\n");
-}
-
-static const char *env_or(const char *name, const char *fallback)
-{
-    const char *v = util_unset_if_empty(getenv(name));
-
-    return v != NULL ? v : fallback;
 }
 
 /* The action's budget: Pacemaker's timeout (ms) less a margin to exit
@@ -65,19 +58,19 @@ static const char *metadata_for_caller(void)
 }
 
 /* One line for each of aws-vpc-route53's names in use. */
-static void log_peer_names(const struct params *p)
+static void log_peer_names(const struct params_compat *c)
 {
-    if (p->hostname_from_alias) {
+    if (c->hostname_from_alias) {
         qb_log(LOG_NOTICE, "fullname is deprecated: use hostname (same value)");
     }
-    if (p->zone_id_from_alias) {
+    if (c->zone_id_from_alias) {
         qb_log(LOG_NOTICE, "hostedzoneid is deprecated: use zone_id (same value)");
     }
-    if (p->ip_defaulted) {
+    if (c->ip_defaulted) {
         qb_log(LOG_NOTICE, "no ip, ip_resource or interface: ip=local, as aws-vpc-route53 had it");
     }
     for (size_t i = 0; i < PARAMS_N_IGNORED; i++) {
-        if (p->ignored_set[i]) {
+        if (c->ignored_set[i]) {
             qb_log(LOG_NOTICE, "%s (aws-vpc-route53's parameter) is ignored",
                    params_ignored_names[i]);
         }
@@ -163,10 +156,9 @@ static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc 
 int main(int argc, char **argv)
 {
     const char *action = argc > 1 ? argv[1] : NULL;
-    const char *instance = env_or("OCF_RESOURCE_INSTANCE", "route53");
+    struct agent_env env;
     struct params p;
     struct action_env e = { 0 };
-    struct utsname uts;
     char path[600];
     r53_rc params_rc = R53_OK;
     enum ocf_exit code = OCF_SUCCESS;
@@ -191,17 +183,18 @@ int main(int argc, char **argv)
         return OCF_ERR_UNIMPLEMENTED;
     }
 
-    log_open(instance);
-    params_rc = params_load(params_getenv, &p);
-    state_path(env_or("HA_RSCTMP", PARAMS_DEFAULT_RSCTMP), instance, path, sizeof(path));
+    env_load(env_getenv, &env);
+    log_open(env.instance);
+    params_rc = params_load(env_getenv, &env, &p);
+    state_path(env.rsctmp, env.instance, path, sizeof(path));
     e.p = params_rc == R53_OK ? &p : NULL;
+    e.env = &env;
     e.state_path = path;
-    e.node = env_or("OCF_RESKEY_CRM_meta_on_node", uname(&uts) == 0 ? uts.nodename : "?");
     e.deadline_ms = deadline_for(action);
     if (params_rc != R53_OK) {
         qb_log(LOG_ERR, "%s", r53_last_error());
     } else {
-        log_peer_names(&p);
+        log_peer_names(&p.compat);
     }
 
     code = run(action, &e, params_rc, monitor_reason, sizeof(monitor_reason));

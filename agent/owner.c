@@ -31,14 +31,17 @@ static r53_rc cib_cluster_name(long timeout_ms, char *out, size_t len)
     char text[256] = "";
     char err[256] = "";
     struct spawn_opts o = {
-        address_pacemaker_env, timeout_ms, NULL, sizeof(text), NULL, sizeof(err)
+        .env_allow = address_pacemaker_env,
+        .timeout_ms = timeout_ms,
+        .out = text,
+        .out_cap = sizeof(text),
+        .err = err,
+        .err_cap = sizeof(err),
     };
     const char *argv[] = { tool,           "--type",  "crm_config", "--name",
                            "cluster-name", "--query", "--quiet",    NULL };
     int status = 0;
 
-    o.out = text;
-    o.err = err;
     if (spawn_find("crm_attribute", tool, sizeof(tool)) == NULL) {
         return r53_fail(R53_ERR_HOST, "crm_attribute is not installed");
     }
@@ -54,20 +57,21 @@ static r53_rc cib_cluster_name(long timeout_ms, char *out, size_t len)
     return R53_OK;
 }
 
-r53_rc owner_self(const struct params *p, const char *known, long timeout_ms, struct owner_id *me)
+r53_rc owner_self(const struct params_ownership *o, const char *instance, const char *known,
+                  long timeout_ms, struct owner_id *me)
 {
     char rsc[128];
     char *colon = NULL;
 
     memset(me, 0, sizeof(*me));
     /* A clone instance ("dns:1") owns what its resource owns. */
-    snprintf(rsc, sizeof(rsc), "%s", p->instance);
+    snprintf(rsc, sizeof(rsc), "%s", instance);
     if ((colon = strchr(rsc, ':')) != NULL) {
         *colon = '\0';
     }
     clean(rsc, me->resource, sizeof(me->resource));
-    if (p->owner != NULL || (known != NULL && known[0] != '\0')) {
-        clean(p->owner != NULL ? p->owner : known, me->cluster, sizeof(me->cluster));
+    if (o->owner != NULL || (known != NULL && known[0] != '\0')) {
+        clean(o->owner != NULL ? o->owner : known, me->cluster, sizeof(me->cluster));
         return R53_OK;
     }
     if (cib_cluster_name(timeout_ms, me->cluster, sizeof(me->cluster)) != R53_OK) {

@@ -19,12 +19,13 @@ struct owner_id {
     char resource[128];
 };
 
-/* This resource's identity: OCF_RESOURCE_INSTANCE, and the cluster: the
- * owner parameter, else known (what start wrote, from the state file;
- * NULL or "" for none), else the CIB's cluster-name (through
- * crm_attribute, within timeout_ms).  R53_ERR_HOST when no cluster name
- * can be had. */
-r53_rc owner_self(const struct params *p, const char *known, long timeout_ms, struct owner_id *me);
+/* This resource's identity: instance (OCF_RESOURCE_INSTANCE; a clone's
+ * ":N" dropped), and the cluster: the owner parameter, else known (what
+ * start wrote, from the state file; NULL or "" for none), else the CIB's
+ * cluster-name (through crm_attribute, within timeout_ms).  R53_ERR_HOST
+ * when no cluster name can be had. */
+r53_rc owner_self(const struct params_ownership *o, const char *instance, const char *known,
+                  long timeout_ms, struct owner_id *me);
 
 /* The marker value for me, quoted as Route 53 stores a TXT string. */
 void owner_marker(const struct owner_id *me, char *out, size_t len);

@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <stddef.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +12,11 @@
 #include "address.h"
 #include "dnsname.h"
 #include "endpoint.h"
-#include "sts.h"
 #include "util.h"
 
 /* A parameter's value, or NULL when unset or empty (Pacemaker passes
  * empty strings for parameters cleared by the user). */
-static const char *param(params_getenv_fn get, const char *name)
+static const char *param(env_getenv_fn get, const char *name)
 {
     char var[96];
     const char *v = NULL;
@@ -31,7 +29,7 @@ static const char *param(params_getenv_fn get, const char *name)
 /* NAME, or else its deprecated alias (aws-vpc-route53's name for it):
  * *out is the value or NULL, *from_alias says which gave it.  Both set
  * to different values is a configuration error. */
-static r53_rc param_or_alias(params_getenv_fn get, const char *name, const char *alias,
+static r53_rc param_or_alias(env_getenv_fn get, const char *name, const char *alias,
                              const char **out, bool *from_alias)
 {
     const char *v = param(get, name);
@@ -45,11 +43,6 @@ static r53_rc param_or_alias(params_getenv_fn get, const char *name, const char 
                         alias, a, name);
     }
     return R53_OK;
-}
-
-static const char *env(params_getenv_fn get, const char *name)
-{
-    return util_unset_if_empty(get(name));
 }
 
 static r53_rc parse_long(const char *name, const char *text, long min, long max, long *out)
@@ -169,111 +162,87 @@ static r53_rc check_dns_name(const char *name, const char *value)
     return R53_OK;
 }
 
-/* An http:// or https:// URL without white space (imds_endpoint, proxy). */
-static r53_rc check_url(const char *name, const char *value)
-{
-    if (strncasecmp(value, "https://", 8) != 0 && strncasecmp(value, "http://", 7) != 0) {
-        return r53_fail(R53_ERR_CONFIG, "%s='%s' must be an http:// or https:// URL", name, value);
-    }
-    if (strpbrk(value, " \t\r\n") != NULL) {
-        return r53_fail(R53_ERR_CONFIG, "%s='%s' contains white space", name, value);
-    }
-    return R53_OK;
-}
-
-static const char *home_dir(params_getenv_fn get)
-{
-    const char *home = env(get, "HOME");
-    struct passwd *pw = NULL;
-
-    if (home != NULL) {
-        return home;
-    }
-    /* Pacemaker runs agents without HOME. */
-    pw = getpwuid(getuid());
-    return (pw != NULL && pw->pw_dir != NULL) ? pw->pw_dir : "/root";
-}
-
-static r53_rc load_zone(params_getenv_fn get, struct params *p)
+static r53_rc load_zone(env_getenv_fn get, struct params *p)
 {
     r53_rc rc = R53_OK;
 
-    p->zone = param(get, "zone");
-    if ((rc = param_or_alias(get, "zone_id", "hostedzoneid", &p->zone_id,
-                             &p->zone_id_from_alias)) != R53_OK) {
+    p->rec.zone = param(get, "zone");
+    if ((rc = param_or_alias(get, "zone_id", "hostedzoneid", &p->rec.zone_id,
+                             &p->compat.zone_id_from_alias)) != R53_OK) {
         return rc;
     }
-    if ((p->zone == NULL) == (p->zone_id == NULL)) {
+    if ((p->rec.zone == NULL) == (p->rec.zone_id == NULL)) {
         return r53_fail(R53_ERR_CONFIG, "set exactly one of zone (a domain name) and zone_id");
     }
-    if (p->zone != NULL) {
-        return check_dns_name("zone", p->zone);
+    if (p->rec.zone != NULL) {
+        return check_dns_name("zone", p->rec.zone);
     }
     {
-        const char *id = util_strip_prefix(p->zone_id, "/hostedzone/");
+        const char *id = util_strip_prefix(p->rec.zone_id, "/hostedzone/");
 
-        if (id[0] == '\0' || strlen(id) >= sizeof(p->zone_id_buf) ||
+        if (id[0] == '\0' || strlen(id) >= sizeof(p->rec.zone_id_buf) ||
             strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(id)) {
             return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a hosted zone id (like Z1D633PJN98FT9)",
-                            p->zone_id_from_alias ? "hostedzoneid" : "zone_id", p->zone_id);
+                            p->compat.zone_id_from_alias ? "hostedzoneid" : "zone_id",
+                            p->rec.zone_id);
         }
-        snprintf(p->zone_id_buf, sizeof(p->zone_id_buf), "%s", id);
-        p->zone_id = p->zone_id_buf;
+        snprintf(p->rec.zone_id_buf, sizeof(p->rec.zone_id_buf), "%s", id);
+        p->rec.zone_id = p->rec.zone_id_buf;
     }
     return rc;
 }
 
-static r53_rc load_ip_source(params_getenv_fn get, struct params *p)
+static r53_rc load_ip_source(env_getenv_fn get, struct params *p)
 {
     struct address a;
     int n = 0;
 
-    p->ip = param(get, "ip");
-    p->ip_resource = param(get, "ip_resource");
-    p->interface = param(get, "interface");
-    n = (p->ip != NULL) + (p->ip_resource != NULL) + (p->interface != NULL);
-    if (n == 0 && (p->hostname_from_alias || p->zone_id_from_alias)) {
+    p->rec.ip = param(get, "ip");
+    p->rec.ip_resource = param(get, "ip_resource");
+    p->rec.interface = param(get, "interface");
+    n = (p->rec.ip != NULL) + (p->rec.ip_resource != NULL) + (p->rec.interface != NULL);
+    if (n == 0 && (p->compat.hostname_from_alias || p->compat.zone_id_from_alias)) {
         /* A resource written for aws-vpc-route53, whose ip defaults to local. */
-        p->ip = "local";
-        p->ip_defaulted = true;
+        p->rec.ip = "local";
+        p->compat.ip_defaulted = true;
         n = 1;
     }
     if (n != 1) {
         return r53_fail(R53_ERR_CONFIG,
                         "set exactly one of ip, ip_resource and interface (%d are set)", n);
     }
-    if (p->ip != NULL) {
-        if (strcmp(p->ip, "local") == 0) {
-            p->ip_source = IP_LOCAL;
-        } else if (strcmp(p->ip, "public") == 0) {
-            p->ip_source = IP_PUBLIC;
+    if (p->rec.ip != NULL) {
+        if (strcmp(p->rec.ip, "local") == 0) {
+            p->rec.ip_source = IP_LOCAL;
+        } else if (strcmp(p->rec.ip, "public") == 0) {
+            p->rec.ip_source = IP_PUBLIC;
         } else {
-            p->ip_source = IP_LITERAL;
-            return address_parse(p->ip, &a);
+            p->rec.ip_source = IP_LITERAL;
+            return address_parse(p->rec.ip, &a);
         }
-        if (p->imds_disabled) {
+        if (p->aws.imds_disabled) {
             return r53_fail(R53_ERR_HOST,
                             "ip=%s reads instance metadata, but AWS_EC2_METADATA_DISABLED is "
                             "set",
-                            p->ip);
+                            p->rec.ip);
         }
-    } else if (p->ip_resource != NULL) {
-        p->ip_source = IP_RESOURCE;
-        if (!address_resource_id_ok(p->ip_resource)) {
+    } else if (p->rec.ip_resource != NULL) {
+        p->rec.ip_source = IP_RESOURCE;
+        if (!address_resource_id_ok(p->rec.ip_resource)) {
             return r53_fail(R53_ERR_CONFIG, "ip_resource='%s' is not a Pacemaker resource id",
-                            p->ip_resource);
+                            p->rec.ip_resource);
         }
     } else {
-        p->ip_source = IP_INTERFACE;
-        if (strlen(p->interface) > 15 || strpbrk(p->interface, "/ \t\n:") != NULL) {
+        p->rec.ip_source = IP_INTERFACE;
+        if (strlen(p->rec.interface) > 15 || strpbrk(p->rec.interface, "/ \t\n:") != NULL) {
             return r53_fail(R53_ERR_CONFIG, "interface='%s' is not an interface name",
-                            p->interface);
+                            p->rec.interface);
         }
     }
     return R53_OK;
 }
 
-#define FIELD(f) offsetof(struct params, f)
+#define FIELD(f) offsetof(struct params, tun.f)
 
 /* Every tunable, its default stated once, as the meta-data states it
  * (tests/unit/test_params.c holds them against metadata/route53.xml). */
@@ -324,9 +293,9 @@ const struct param_spec params_table[] = {
       FIELD(request_timeout_ms) },
     /* Strings loaded by hand: load_ownership, load_aws. */
     { "ownership", PARAM_STRING, "claim", 0, 0, { NULL, NULL }, 0 },
-    { "profile", PARAM_STRING, "default", 0, 0, { NULL, NULL }, 0 },
-    { "endpoint", PARAM_STRING, "https://route53.amazonaws.com", 0, 0, { NULL, NULL }, 0 },
-    { "imds_endpoint", PARAM_STRING, "http://169.254.169.254", 0, 0, { NULL, NULL }, 0 },
+    { "profile", PARAM_STRING, AWS_DEFAULT_PROFILE, 0, 0, { NULL, NULL }, 0 },
+    { "endpoint", PARAM_STRING, AWS_DEFAULT_ROUTE53_ENDPOINT, 0, 0, { NULL, NULL }, 0 },
+    { "imds_endpoint", PARAM_STRING, AWS_DEFAULT_IMDS_ENDPOINT, 0, 0, { NULL, NULL }, 0 },
 };
 const size_t params_table_len = sizeof(params_table) / sizeof(params_table[0]);
 
@@ -390,7 +359,7 @@ static r53_rc load_one(const struct param_spec *t, const char *text, struct para
     return R53_OK;
 }
 
-static r53_rc load_ownership(params_getenv_fn get, struct params *p)
+static r53_rc load_ownership(env_getenv_fn get, struct params *p)
 {
     static const char *const modes[] = {
         [OWNERSHIP_CLAIM] = "claim", [OWNERSHIP_REQUIRE] = "require", [OWNERSHIP_OFF] = "off"
@@ -402,19 +371,15 @@ static r53_rc load_ownership(params_getenv_fn get, struct params *p)
     }
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
         if (strcmp(v, modes[i]) == 0) {
-            p->ownership = (enum ownership_mode)i;
-            p->owner = param(get, "owner");
-            p->instance = env(get, "OCF_RESOURCE_INSTANCE");
-            if (p->instance == NULL) {
-                p->instance = "route53";
-            }
+            p->own.mode = (enum ownership_mode)i;
+            p->own.owner = param(get, "owner");
             return R53_OK;
         }
     }
     return r53_fail(R53_ERR_CONFIG, "ownership='%s' must be 'claim', 'require' or 'off'", v);
 }
 
-static r53_rc load_tunables(params_getenv_fn get, struct params *p)
+static r53_rc load_tunables(env_getenv_fn get, struct params *p)
 {
     r53_rc rc = R53_OK;
 
@@ -427,88 +392,10 @@ static r53_rc load_tunables(params_getenv_fn get, struct params *p)
     return rc != R53_OK ? rc : load_ownership(get, p);
 }
 
-/* The parameter, else the first of the AWS_* variables set, else NULL;
- * *from_env when a variable gave it. */
-static const char *param_or_env(params_getenv_fn get, const char *name, const char *var1,
-                                const char *var2, bool *from_env)
-{
-    const char *v = param(get, name);
-
-    *from_env = false;
-    if (v == NULL && var1 != NULL && (v = env(get, var1)) != NULL) {
-        *from_env = true;
-    }
-    if (v == NULL && var2 != NULL && (v = env(get, var2)) != NULL) {
-        *from_env = true;
-    }
-    return v;
-}
-
-/* A bad value from this node's environment (/etc/default/pacemaker) is
- * this node's fault, not the resource's: 2, so another node may try. */
-static r53_rc on_this_node(r53_rc rc, bool from_env)
-{
-    if (rc == R53_ERR_CONFIG && from_env) {
-        return r53_fail(R53_ERR_HOST, "%s (from this node's environment)", r53_last_error());
-    }
-    return rc;
-}
-
-static r53_rc load_endpoints(params_getenv_fn get, struct params *p)
-{
-    struct endpoint ep;
-    bool from_env = false;
-    r53_rc rc = R53_OK;
-
-    p->endpoint =
-        param_or_env(get, "endpoint", "AWS_ENDPOINT_URL_ROUTE_53", "AWS_ENDPOINT_URL", &from_env);
-    if (p->endpoint == NULL) {
-        p->endpoint = params_default("endpoint");
-    }
-    /* The signed request is built from host and port alone. */
-    if ((rc = on_this_node(endpoint_parse_https("endpoint", p->endpoint, &ep), from_env)) !=
-        R53_OK) {
-        return rc;
-    }
-    p->imds_endpoint =
-        param_or_env(get, "imds_endpoint", "AWS_EC2_METADATA_SERVICE_ENDPOINT", NULL, &from_env);
-    if (p->imds_endpoint == NULL) {
-        p->imds_endpoint = params_default("imds_endpoint");
-    }
-    if ((rc = on_this_node(check_url("imds_endpoint", p->imds_endpoint), from_env)) != R53_OK) {
-        return rc;
-    }
-    p->ca_bundle = param_or_env(get, "ca_bundle", "AWS_CA_BUNDLE", NULL, &from_env);
-    p->proxy = param(get, "proxy");
-    return p->proxy != NULL ? check_url("proxy", p->proxy) : R53_OK;
-}
-
-/* An AWS file: the variable, else ~/.aws/NAME. */
-static const char *aws_file(params_getenv_fn get, const char *var, const char *name, char *buf,
-                            size_t len)
-{
-    const char *file = env(get, var);
-
-    if (file != NULL) {
-        snprintf(buf, len, "%s", file);
-    } else {
-        snprintf(buf, len, "%s/.aws/%s", home_dir(get), name);
-    }
-    return buf;
-}
-
 /* "route53-<resource>-<node>": who asked, in STS's alphabet, 64 at most. */
-static void make_session_name(params_getenv_fn get, struct params *p)
+static void make_session_name(const struct agent_env *env, struct params *p)
 {
-    const char *rsc = env(get, "OCF_RESOURCE_INSTANCE");
-    const char *node = env(get, "OCF_RESKEY_CRM_meta_on_node");
-    char host[256] = "";
-
-    if (node == NULL && gethostname(host, sizeof(host) - 1) == 0) {
-        node = host;
-    }
-    snprintf(p->session_name, sizeof(p->session_name), "route53-%s-%s",
-             rsc != NULL ? rsc : "route53", node != NULL && node[0] != '\0' ? node : "node");
+    snprintf(p->session_name, sizeof(p->session_name), "route53-%s-%s", env->instance, env->node);
     for (char *c = p->session_name; *c != '\0'; c++) {
         if (!isalnum((unsigned char)*c) && strchr("+=,.@_-", *c) == NULL) {
             *c = '-';
@@ -516,133 +403,106 @@ static void make_session_name(params_getenv_fn get, struct params *p)
     }
 }
 
-/* role_arn, external_id and STS's endpoint and region. */
-static r53_rc load_role(params_getenv_fn get, struct params *p)
+/* The AWS parameters that are set, each checked: a bad one is wrong on
+ * every node. */
+static r53_rc check_aws_params(const struct aws_settings *a)
 {
     struct endpoint ep;
-    bool from_env = false;
-    const char *legacy = env(get, "AWS_STS_REGIONAL_ENDPOINTS");
+    r53_rc rc = R53_OK;
 
-    p->role_arn = param(get, "role_arn");
-    p->external_id = param(get, "external_id");
-    if (p->role_arn != NULL && !sts_role_arn_ok(p->role_arn)) {
-        return r53_fail(R53_ERR_CONFIG,
-                        "role_arn='%s' is not a role ARN (arn:aws:iam::123456789012:role/NAME)",
-                        p->role_arn);
+    if (a->profile != NULL) {
+        rc = aws_settings_check_profile("profile", a->profile);
     }
-    if (p->external_id != NULL &&
-        (strlen(p->external_id) < 2 || strlen(p->external_id) > 1224 ||
-         strspn(p->external_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                                "+=,.@:/_-") != strlen(p->external_id))) {
-        return r53_fail(R53_ERR_CONFIG,
-                        "external_id='%s' is not an external id (2 to 1224 of letters, digits "
-                        "and +=,.@:/_-)",
-                        p->external_id);
+    if (rc == R53_OK && a->role_arn != NULL) {
+        rc = aws_settings_check_role_arn("role_arn", a->role_arn);
     }
-    p->sts_endpoint = param_or_env(get, "sts_endpoint", "AWS_ENDPOINT_URL_STS", NULL, &from_env);
-    if (p->sts_endpoint != NULL) {
-        r53_rc rc = endpoint_parse_https("sts_endpoint", p->sts_endpoint, &ep);
-
-        if (rc != R53_OK) {
-            return on_this_node(rc, from_env);
-        }
+    if (rc == R53_OK && a->external_id != NULL) {
+        rc = aws_settings_check_external_id("external_id", a->external_id);
     }
-    p->region = env(get, "AWS_REGION");
-    if (p->region == NULL) {
-        p->region = env(get, "AWS_DEFAULT_REGION");
+    if (rc == R53_OK && a->sts_endpoint != NULL) {
+        rc = endpoint_parse_https("sts_endpoint", a->sts_endpoint, &ep);
     }
-    p->sts_regional = legacy == NULL || strcasecmp(legacy, "legacy") != 0;
-    p->web_identity_token_file = env(get, "AWS_WEB_IDENTITY_TOKEN_FILE");
-    p->web_identity_role_arn = env(get, "AWS_ROLE_ARN");
-    p->web_identity_session = env(get, "AWS_ROLE_SESSION_NAME");
-    if (p->web_identity_token_file != NULL && p->web_identity_role_arn != NULL &&
-        !sts_role_arn_ok(p->web_identity_role_arn)) {
-        return r53_fail(R53_ERR_HOST, "AWS_ROLE_ARN='%s' on this node is not a role ARN",
-                        p->web_identity_role_arn);
+    /* The signed request is built from host and port alone. */
+    if (rc == R53_OK && a->route53_endpoint != NULL) {
+        rc = endpoint_parse_https("endpoint", a->route53_endpoint, &ep);
     }
-    make_session_name(get, p);
-    return R53_OK;
+    if (rc == R53_OK && a->imds_endpoint != NULL) {
+        rc = aws_settings_check_url("imds_endpoint", a->imds_endpoint);
+    }
+    if (rc == R53_OK && a->proxy != NULL) {
+        rc = aws_settings_check_url("proxy", a->proxy);
+    }
+    return rc;
 }
 
-static r53_rc load_aws(params_getenv_fn get, struct params *p)
+/* The AWS settings the parameters give, then what AWS_* and ~/.aws give
+ * for the rest (src/aws_settings.c). */
+static r53_rc load_aws(env_getenv_fn get, const struct agent_env *env, struct params *p)
 {
+    struct aws_settings *a = &p->aws;
     r53_rc rc = R53_OK;
-    const char *disabled = env(get, "AWS_EC2_METADATA_DISABLED");
-    bool from_env = false;
 
-    p->profile = param_or_env(get, "profile", "AWS_PROFILE", NULL, &from_env);
-    p->profile_explicit = p->profile != NULL;
-    p->profile_param = p->profile != NULL && !from_env;
-    if (p->profile == NULL) {
-        p->profile = params_default("profile");
-    }
-    if (strlen(p->profile) > 128 || strpbrk(p->profile, "[]\n\r") != NULL) {
-        return on_this_node(
-            r53_fail(R53_ERR_CONFIG, "profile='%s' is not a profile name", p->profile), from_env);
-    }
-    p->imds_disabled = disabled != NULL && strcasecmp(disabled, "true") == 0;
-    p->credentials_file = aws_file(get, "AWS_SHARED_CREDENTIALS_FILE", "credentials",
-                                   p->credentials_file_buf, sizeof(p->credentials_file_buf));
-    p->config_file =
-        aws_file(get, "AWS_CONFIG_FILE", "config", p->config_file_buf, sizeof(p->config_file_buf));
-    p->rsctmp = env(get, "HA_RSCTMP");
-    if (p->rsctmp == NULL) {
-        p->rsctmp = PARAMS_DEFAULT_RSCTMP;
-    }
-    if ((rc = load_role(get, p)) != R53_OK) {
+    a->profile = param(get, "profile");
+    a->role_arn = param(get, "role_arn");
+    a->external_id = param(get, "external_id");
+    a->sts_endpoint = param(get, "sts_endpoint");
+    a->route53_endpoint = param(get, "endpoint");
+    a->imds_endpoint = param(get, "imds_endpoint");
+    a->ca_bundle = param(get, "ca_bundle");
+    a->proxy = param(get, "proxy");
+    make_session_name(env, p);
+    a->session_name = p->session_name;
+    if ((rc = check_aws_params(a)) != R53_OK) {
         return rc;
     }
-    return load_endpoints(get, p);
-}
-
-const char *params_getenv(const char *name)
-{
-    return getenv(name);
+    return aws_settings_from_env(a, get);
 }
 
 const char *const params_ignored_names[PARAMS_N_IGNORED] = { "awscli", "auth_type", "curl_retries",
                                                              "curl_sleep" };
 
-r53_rc params_load(params_getenv_fn get, struct params *out)
+r53_rc params_load(env_getenv_fn get, const struct agent_env *env, struct params *out)
 {
     r53_rc rc = R53_OK;
 
     memset(out, 0, sizeof(*out));
     for (size_t i = 0; i < PARAMS_N_IGNORED; i++) {
-        out->ignored_set[i] = param(get, params_ignored_names[i]) != NULL;
+        out->compat.ignored_set[i] = param(get, params_ignored_names[i]) != NULL;
     }
-    if ((rc = param_or_alias(get, "hostname", "fullname", &out->hostname,
-                             &out->hostname_from_alias)) != R53_OK) {
+    if ((rc = param_or_alias(get, "hostname", "fullname", &out->rec.hostname,
+                             &out->compat.hostname_from_alias)) != R53_OK) {
         return rc;
     }
-    if (out->hostname == NULL) {
+    if (out->rec.hostname == NULL) {
         return r53_fail(R53_ERR_CONFIG, "hostname is required: the record name to publish");
     }
-    if ((rc = check_dns_name(out->hostname_from_alias ? "fullname" : "hostname", out->hostname)) !=
-            R53_OK ||
-        (rc = load_zone(get, out)) != R53_OK || (rc = load_aws(get, out)) != R53_OK ||
+    if ((rc = check_dns_name(out->compat.hostname_from_alias ? "fullname" : "hostname",
+                             out->rec.hostname)) != R53_OK ||
+        (rc = load_zone(get, out)) != R53_OK || (rc = load_aws(get, env, out)) != R53_OK ||
         (rc = load_ip_source(get, out)) != R53_OK || (rc = load_tunables(get, out)) != R53_OK) {
         return rc;
     }
     if (param(get, "dns_servers") != NULL) {
-        return dns_parse_servers(param(get, "dns_servers"), out->dns_servers, &out->n_dns_servers);
+        return dns_parse_servers(param(get, "dns_servers"), out->tun.dns_servers,
+                                 &out->tun.n_dns_servers);
     }
     return R53_OK;
 }
 
 r53_rc params_check_host(const struct params *p)
 {
-    if (p->ip_source == IP_INTERFACE && !address_interface_exists(p->interface)) {
-        return r53_fail(R53_ERR_HOST, "interface '%s' does not exist on this node", p->interface);
+    if (p->rec.ip_source == IP_INTERFACE && !address_interface_exists(p->rec.interface)) {
+        return r53_fail(R53_ERR_HOST, "interface '%s' does not exist on this node",
+                        p->rec.interface);
     }
-    if (p->ip_source == IP_RESOURCE && address_find_crm_resource() == NULL) {
+    if (p->rec.ip_source == IP_RESOURCE && address_find_crm_resource() == NULL) {
         return r53_fail(R53_ERR_NOT_INSTALLED,
                         "ip_resource needs crm_resource, which is not installed "
                         "(Debian: pacemaker-cli-utils)");
     }
-    if (p->ca_bundle != NULL && access(p->ca_bundle, R_OK) != 0) {
+    if (p->aws.ca_bundle != NULL && access(p->aws.ca_bundle, R_OK) != 0) {
         return r53_fail(R53_ERR_HOST, "ca_bundle '%s' is not a readable file on this node",
-                        p->ca_bundle);
+                        p->aws.ca_bundle);
     }
     return R53_OK;
 }

@@ -6,18 +6,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aws_settings.h"
 #include "dns.h"
+#include "env.h"
 #include "rc.h"
 
-#define PARAMS_DEFAULT_RSCTMP "/run/resource-agents"
 #define PARAMS_N_IGNORED 4
 
 enum ownership_mode { OWNERSHIP_CLAIM, OWNERSHIP_REQUIRE, OWNERSHIP_OFF };
 
 enum ip_source { IP_LITERAL, IP_LOCAL, IP_PUBLIC, IP_RESOURCE, IP_INTERFACE };
 
-struct params {
-    /* The record and where the address comes from. */
+/* The record and where its address comes from. */
+struct params_record {
     const char *hostname; /* as given */
     const char *zone;     /* domain name, or NULL */
     const char *zone_id;  /* bare id (no "/hostedzone/"), or NULL */
@@ -25,7 +26,11 @@ struct params {
     const char *ip_resource;
     const char *interface;
     enum ip_source ip_source;
-    /* The tunables (params_table). */
+    char zone_id_buf[64]; /* storage for zone_id after stripping */
+};
+
+/* The tunables (params_table), and the monitor's DNS servers. */
+struct params_tunables {
     long ttl;
     long change_try_count;       /* 0 (unset): poll until the start deadline */
     long change_try_interval_ms; /* 0 (unset): the growing default schedule */
@@ -43,42 +48,32 @@ struct params {
      * node's resolvers. */
     size_t n_dns_servers;
     struct dns_server dns_servers[DNS_MAX_SERVERS];
-    /* AWS settings, parameters before AWS_* variables. */
-    const char *profile;
-    const char *endpoint;
-    const char *ca_bundle; /* NULL: system store */
-    const char *imds_endpoint;
-    const char *proxy;  /* NULL: none */
-    const char *rsctmp; /* HA_RSCTMP: state file and the node's request budget */
-    const char *credentials_file;
-    const char *config_file;
-    /* Who owns the name (agent/owner.c). */
-    enum ownership_mode ownership;
-    const char *owner;    /* the cluster name to mark with; NULL: the CIB's */
-    const char *instance; /* OCF_RESOURCE_INSTANCE */
-    /* A role to assume with whatever credentials the chain found. */
-    const char *role_arn;     /* NULL: none */
-    const char *external_id;  /* NULL: none */
-    const char *sts_endpoint; /* parameter, else AWS_ENDPOINT_URL_STS; NULL: by region */
-    const char *region;       /* AWS_REGION, else AWS_DEFAULT_REGION; NULL: none */
-    /* Web identity, from the environment (as EKS and OIDC hosts set it). */
-    const char *web_identity_token_file; /* AWS_WEB_IDENTITY_TOKEN_FILE */
-    const char *web_identity_role_arn;   /* AWS_ROLE_ARN */
-    const char *web_identity_session;    /* AWS_ROLE_SESSION_NAME */
-    bool sts_regional;                   /* AWS_STS_REGIONAL_ENDPOINTS is not "legacy" */
-    bool profile_explicit;               /* set by parameter or AWS_PROFILE */
-    bool profile_param; /* set by the parameter: the environment\'s keys are skipped */
-    bool imds_disabled; /* AWS_EC2_METADATA_DISABLED=true */
-    /* aws-vpc-route53's names, accepted for migration (main logs them) */
+};
+
+/* Who owns the name (agent/owner.c). */
+struct params_ownership {
+    enum ownership_mode mode;
+    const char *owner; /* the cluster name to mark with; NULL: the CIB's */
+};
+
+/* aws-vpc-route53's names, accepted for migration (main logs them). */
+struct params_compat {
     bool hostname_from_alias;           /* hostname came from fullname */
     bool zone_id_from_alias;            /* zone_id came from hostedzoneid */
     bool ip_defaulted;                  /* no address source with the peer's names: ip=local */
     bool ignored_set[PARAMS_N_IGNORED]; /* params_ignored_names[i] was set, and is ignored */
+};
 
-    char session_name[65]; /* route53-<resource>-<node>, for AssumeRole */
-    char zone_id_buf[64];  /* storage for zone_id after stripping */
-    char credentials_file_buf[512];
-    char config_file_buf[512];
+/* Every parameter, by concern; a module takes the part it needs. */
+struct params {
+    struct params_record rec;
+    struct params_tunables tun;
+    struct params_ownership own;
+    /* How to reach AWS: the parameters, then AWS_* and ~/.aws for what
+     * they leave unset (src/aws_settings.h). */
+    struct aws_settings aws;
+    struct params_compat compat;
+    char session_name[65]; /* route53-<resource>-<node>: aws.session_name */
 };
 
 /* aws-vpc-route53's parameters that this agent accepts and ignores:
@@ -101,7 +96,7 @@ struct param_spec {
     const char *def;
     long min, max;
     const char *choices[2];
-    size_t offset; /* of the long or bool field in struct params */
+    size_t offset; /* of the long or bool field in struct params (in tun) */
 };
 extern const struct param_spec params_table[];
 extern const size_t params_table_len;
@@ -110,16 +105,12 @@ extern const size_t params_table_len;
  * the meta-data advertises it. */
 long params_action_timeout_ms(const char *action);
 
-/* Look up one variable; getenv in production. */
-typedef const char *(*params_getenv_fn)(const char *name);
-
-/* getenv with the const-correct type params_getenv_fn wants. */
-const char *params_getenv(const char *name);
-
 /* Read OCF_RESKEY_* (and the AWS_* fallbacks) into *out, applying
- * defaults.  Strings point into the environment.  R53_ERR_CONFIG with a
- * reason naming the parameter for an inherently invalid value. */
-r53_rc params_load(params_getenv_fn getenv_fn, struct params *out);
+ * defaults; env names the resource and the node for the AssumeRole
+ * session name.  Strings point into the environment.  R53_ERR_CONFIG with a
+ * reason naming the parameter for an inherently invalid value;
+ * R53_ERR_HOST naming the variable for a bad AWS_* one (this node's). */
+r53_rc params_load(env_getenv_fn getenv_fn, const struct agent_env *env, struct params *out);
 
 /* Checks that depend on this host: the interface exists, crm_resource is
  * installed, the CA bundle is readable.  R53_ERR_HOST / R53_ERR_NOT_INSTALLED. */

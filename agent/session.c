@@ -4,12 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chain.h"
-#include "cred_cache.h"
-#include "cred_cached.h"
-#include "endpoint.h"
+#include "cred_default_chain.h"
+#include "env.h"
 #include "log.h"
-#include "sts.h"
 
 /* Retries: the action's deadline is the real bound; the count only keeps
  * the loop finite.  Full jitter spreads a fleet of agents that were
@@ -19,10 +16,12 @@
 #define SESSION_BACKOFF_CAP_MS 5000
 #define SESSION_RESERVE_MS 250
 
-void session_init(struct session *s, const struct params *p, int64_t deadline_ms)
+void session_init(struct session *s, const struct params *p, const char *rsctmp,
+                  int64_t deadline_ms)
 {
     memset(s, 0, sizeof(*s));
     s->p = p;
+    s->rsctmp = rsctmp;
     s->deadline_ms = deadline_ms;
     s->retry = (struct retry_policy){
         .max_tries = SESSION_MAX_TRIES,
@@ -37,15 +36,20 @@ r53_rc session_imds(struct session *s, struct imds **out)
 {
     if (s->imds == NULL) {
         /* IMDS is link-local: no proxy, no private CA. */
-        struct http_options o = { NULL, NULL, s->p->connect_timeout_ms, s->p->request_timeout_ms,
-                                  s->deadline_ms };
+        struct http_options o = {
+            .ca_bundle = NULL,
+            .proxy = NULL,
+            .connect_timeout_ms = s->p->tun.connect_timeout_ms,
+            .request_timeout_ms = s->p->tun.request_timeout_ms,
+            .deadline_ms = s->deadline_ms,
+        };
 
-        if (s->p->imds_disabled) {
+        if (s->p->aws.imds_disabled) {
             return r53_fail(R53_ERR_HOST,
                             "instance metadata is disabled (AWS_EC2_METADATA_DISABLED)");
         }
         s->imds_http = http_client_new(&o);
-        s->imds = s->imds_http != NULL ? imds_new(s->p->imds_endpoint, s->imds_http) : NULL;
+        s->imds = s->imds_http != NULL ? imds_new(s->p->aws.imds_endpoint, s->imds_http) : NULL;
         if (s->imds == NULL) {
             return r53_fail(R53_ERR_NOMEM, "out of memory");
         }
@@ -54,56 +58,26 @@ r53_rc session_imds(struct session *s, struct imds **out)
     return R53_OK;
 }
 
-/* The credential chain (agent/chain.c), asked nothing yet. */
+/* The default credential chain (src/cred_default_chain.c), with
+ * role_arn on top, asked nothing yet: the role is assumed through STS
+ * over the same signed-call path and budget of time, and its temporary
+ * credentials are kept under HA_RSCTMP. */
 static r53_rc build_chain(struct session *s)
 {
-    struct chain_ctx c = {
-        s->p, s->api_http, &s->retry, NULL, (long)(s->deadline_ms - util_now_ms()), ""
-    };
-    r53_rc rc = R53_OK;
-
-    if (!s->p->imds_disabled && session_imds(s, &c.imds) != R53_OK) {
-        return R53_ERR_NOMEM;
-    }
-    rc = chain_build(&c, &s->creds);
-    snprintf(s->profile_region, sizeof(s->profile_region), "%s", c.profile_region);
-    return rc;
-}
-
-/* role_arn: the chain's credentials assume the role (a zone in another
- * account), through STS over the same signed-call path and budget of
- * time; its temporary credentials are kept under HA_RSCTMP. */
-static r53_rc assume_role(struct session *s)
-{
-    const struct params *p = s->p;
-    char region[40];
-    struct endpoint ep;
-    struct cred_assume_opts o = { 0 };
-    char key[65];
-    r53_rc rc = R53_OK;
-
-    if (p->role_arn == NULL) {
-        return R53_OK;
-    }
-    if ((rc = chain_sts_where(p, s->profile_region, &ep, region, sizeof(region))) != R53_OK) {
-        return rc;
-    }
-    o = (struct cred_assume_opts){
-        .source = s->creds,
-        .endpoint = &ep,
-        .signing_region = region,
+    struct cred_default_chain_opts o = {
+        .aws = &s->p->aws,
         .http = s->api_http,
         .retry = &s->retry,
-        .role_arn = p->role_arn,
-        .external_id = p->external_id,
-        .session_name = p->session_name,
+        .imds = NULL,
+        .getenv_fn = env_getenv,
+        .timeout_ms = (long)(s->deadline_ms - util_now_ms()),
+        .cache_dir = s->rsctmp,
     };
-    qb_log(LOG_DEBUG, "role %s through %s (signing region %s) as %s", p->role_arn, ep.base, region,
-           p->session_name);
-    cred_cache_key(p->role_arn, p->external_id, s->creds->name, key);
-    s->creds = cred_cached_new(&(struct cred_cached_opts){
-        .source = cred_assume_new(&o), .dir = p->rsctmp, .key = key, .what = p->role_arn });
-    return s->creds != NULL ? R53_OK : r53_fail(R53_ERR_NOMEM, "out of memory");
+
+    if (!s->p->aws.imds_disabled && session_imds(s, &o.imds) != R53_OK) {
+        return R53_ERR_NOMEM;
+    }
+    return cred_default_chain_new(&o, &s->creds);
 }
 
 /* Every Route 53 request, retries and GetChange polls included, takes a
@@ -120,8 +94,8 @@ static r53_rc budget_before(void *ctx, int64_t deadline_ms)
         return r53_fail(R53_ERR_TIMEOUT,
                         "this node's Route 53 request budget (api_rate_limit=%.3g/s) had no "
                         "token left before the deadline%s%s",
-                        (double)s->p->api_rate_milli / 1000.0, last[0] != '\0' ? "; before: " : "",
-                        last);
+                        (double)s->p->tun.api_rate_milli / 1000.0,
+                        last[0] != '\0' ? "; before: " : "", last);
     }
     return R53_OK;
 }
@@ -141,8 +115,8 @@ static r53_rc open_budget(struct session *s)
     struct aws_send_hooks hooks = { budget_before, budget_after, s };
     r53_rc rc = R53_OK;
 
-    snprintf(path, sizeof(path), "%s/%s", s->p->rsctmp, RATE_BUDGET_NAME);
-    rc = rate_budget_open(path, (double)s->p->api_rate_milli / 1000.0, &s->budget);
+    snprintf(path, sizeof(path), "%s/%s", s->rsctmp, RATE_BUDGET_NAME);
+    rc = rate_budget_open(path, (double)s->p->tun.api_rate_milli / 1000.0, &s->budget);
     if (rc == R53_OK) {
         aws_caller_set_hooks(r53_client_caller(s->r53), &hooks);
     }
@@ -154,17 +128,23 @@ r53_rc session_route53(struct session *s, struct r53_client **out)
     r53_rc rc = R53_OK;
 
     if (s->r53 == NULL) {
-        struct http_options o = { s->p->ca_bundle, s->p->proxy, s->p->connect_timeout_ms,
-                                  s->p->request_timeout_ms, s->deadline_ms };
+        struct http_options o = {
+            .ca_bundle = s->p->aws.ca_bundle,
+            .proxy = s->p->aws.proxy,
+            .connect_timeout_ms = s->p->tun.connect_timeout_ms,
+            .request_timeout_ms = s->p->tun.request_timeout_ms,
+            .deadline_ms = s->deadline_ms,
+        };
 
         s->api_http = http_client_new(&o);
         if (s->api_http == NULL) {
             return r53_fail(R53_ERR_NOMEM, "out of memory");
         }
-        if ((rc = build_chain(s)) != R53_OK || (rc = assume_role(s)) != R53_OK) {
+        if ((rc = build_chain(s)) != R53_OK) {
             return rc;
         }
-        if ((rc = r53_client_new(s->p->endpoint, s->api_http, s->creds, &s->r53)) != R53_OK) {
+        if ((rc = r53_client_new(s->p->aws.route53_endpoint, s->api_http, s->creds, &s->r53)) !=
+            R53_OK) {
             return rc;
         }
         aws_caller_set_retry(r53_client_caller(s->r53), &s->retry);

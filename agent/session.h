@@ -15,6 +15,7 @@
 
 struct session {
     const struct params *p;
+    const char *rsctmp; /* HA_RSCTMP */
     int64_t deadline_ms;
     struct retry_policy retry;     /* for Route 53 requests; callers may adjust */
     struct http_client *api_http;  /* https, ca_bundle, proxy */
@@ -23,19 +24,20 @@ struct session {
     struct cred_provider *creds; /* the chain, built from the parameters */
     struct r53_client *r53;
     struct rate_budget *budget; /* this node's Route 53 requests, shared */
-    char profile_region[40];    /* the profile's region, for STS */
 };
 
-/* Prepare s; nothing is contacted yet.  deadline_ms bounds every request
- * and every retry. */
-void session_init(struct session *s, const struct params *p, int64_t deadline_ms);
+/* Prepare s; nothing is contacted yet.  rsctmp (HA_RSCTMP) keeps the
+ * node's request budget and cached credentials; deadline_ms bounds every
+ * request and every retry. */
+void session_init(struct session *s, const struct params *p, const char *rsctmp,
+                  int64_t deadline_ms);
 
 /* Instance metadata, opened on first use. */
 r53_rc session_imds(struct session *s, struct imds **out);
 
-/* The credential chain (environment, profile, instance role: see
- * session.c) and the Route 53 client; nothing is asked before the first
- * request. */
+/* The credential chain (src/cred_default_chain.h: environment, profile,
+ * instance role, then role_arn) and the Route 53 client; nothing is asked
+ * before the first request. */
 r53_rc session_route53(struct session *s, struct r53_client **out);
 
 /* Wipe credentials and free everything.  Safe on a partly opened s. */

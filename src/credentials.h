@@ -10,10 +10,10 @@
  *   cred_assume.c   STS AssumeRole from another provider's credentials
  *   cred_process.c  a profile's credential_process
  *   cred_web_identity.c  AssumeRoleWithWebIdentity with a token file
- * A new source is one more file with a constructor below; agent/session.c
- * assembles the chain from the parameters.  Every string of struct
- * credentials is secret except access_key_id and source; all are wiped
- * by credentials_wipe(). */
+ * A new source is one more file with a constructor below;
+ * cred_default_chain.c puts it in the chain, from struct aws_settings.
+ * Every string of struct credentials is secret except access_key_id and
+ * source; all are wiped by credentials_wipe(). */
 #ifndef R53_CREDENTIALS_H
 #define R53_CREDENTIALS_H
 

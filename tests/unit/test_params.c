@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "params.h"
 
@@ -29,10 +30,14 @@ static const char *fake_getenv(const char *name)
 
 #define BASE "OCF_RESKEY_hostname=www", "OCF_RESKEY_zone=example.com"
 
+/* What Pacemaker tells the agent, as main reads it. */
+static struct agent_env test_agent_env;
+
 static r53_rc load(const char *const *env, struct params *p)
 {
     test_env = env;
-    return params_load(fake_getenv, p);
+    env_load(fake_getenv, &test_agent_env);
+    return params_load(fake_getenv, &test_agent_env, p);
 }
 
 /* Loading env must fail with R53_ERR_CONFIG and a reason containing word. */
@@ -51,33 +56,59 @@ static void test_defaults(void **state)
 
     (void)state;
     assert_int_equal(load(env, &p), R53_OK);
-    assert_string_equal(p.hostname, "www");
-    assert_string_equal(p.zone, "example.com");
-    assert_null(p.zone_id);
-    assert_int_equal(p.ip_source, IP_LITERAL);
-    assert_int_equal(p.ttl, 10);
-    assert_int_equal(p.change_try_count, 0);       /* until the start deadline */
-    assert_int_equal(p.change_try_interval_ms, 0); /* the growing schedule */
-    assert_true(p.wait_insync);
-    assert_int_equal(p.monitor_retries, 3);
-    assert_int_equal(p.monitor_retry_interval_ms, 2000);
-    assert_false(p.monitor_api_failure_fail);
-    assert_false(p.stop_action_delete);
-    assert_false(p.monitor_method_api);
-    assert_int_equal(p.n_dns_servers, 0);
-    assert_int_equal(p.dns_timeout_ms, 1000);
-    assert_int_equal(p.api_rate_milli, 10000);
-    assert_string_equal(p.rsctmp, "/run/resource-agents");
-    assert_string_equal(p.profile, "default");
-    assert_false(p.profile_explicit);
-    assert_string_equal(p.endpoint, "https://route53.amazonaws.com");
-    assert_null(p.ca_bundle);
-    assert_string_equal(p.imds_endpoint, "http://169.254.169.254");
-    assert_null(p.proxy);
-    assert_int_equal(p.connect_timeout_ms, 3000);
-    assert_int_equal(p.request_timeout_ms, 10000);
-    assert_string_equal(p.credentials_file, "/home/x/.aws/credentials");
-    assert_string_equal(p.config_file, "/home/x/.aws/config");
+    assert_string_equal(p.rec.hostname, "www");
+    assert_string_equal(p.rec.zone, "example.com");
+    assert_null(p.rec.zone_id);
+    assert_int_equal(p.rec.ip_source, IP_LITERAL);
+    assert_int_equal(p.tun.ttl, 10);
+    assert_int_equal(p.tun.change_try_count, 0);       /* until the start deadline */
+    assert_int_equal(p.tun.change_try_interval_ms, 0); /* the growing schedule */
+    assert_true(p.tun.wait_insync);
+    assert_int_equal(p.tun.monitor_retries, 3);
+    assert_int_equal(p.tun.monitor_retry_interval_ms, 2000);
+    assert_false(p.tun.monitor_api_failure_fail);
+    assert_false(p.tun.stop_action_delete);
+    assert_false(p.tun.monitor_method_api);
+    assert_int_equal(p.tun.n_dns_servers, 0);
+    assert_int_equal(p.tun.dns_timeout_ms, 1000);
+    assert_int_equal(p.tun.api_rate_milli, 10000);
+    assert_string_equal(test_agent_env.rsctmp, "/run/resource-agents");
+    assert_string_equal(p.aws.profile, "default");
+    assert_false(p.aws.profile_explicit);
+    assert_string_equal(p.aws.route53_endpoint, "https://route53.amazonaws.com");
+    assert_null(p.aws.ca_bundle);
+    assert_string_equal(p.aws.imds_endpoint, "http://169.254.169.254");
+    assert_null(p.aws.proxy);
+    assert_int_equal(p.tun.connect_timeout_ms, 3000);
+    assert_int_equal(p.tun.request_timeout_ms, 10000);
+    assert_string_equal(p.aws.credentials_file, "/home/x/.aws/credentials");
+    assert_string_equal(p.aws.config_file, "/home/x/.aws/config");
+}
+
+/* Every tunable of test_every_value_set, as set there. */
+static void expect_every_tunable(const struct params_tunables *t)
+{
+    assert_int_equal(t->ttl, 300);
+    assert_int_equal(t->change_try_count, 60);
+    assert_int_equal(t->change_try_interval_ms, 250);
+    assert_false(t->wait_insync);
+    assert_int_equal(t->monitor_retries, 0);
+    assert_int_equal(t->monitor_retry_interval_ms, 1500);
+    assert_true(t->monitor_api_failure_fail);
+    assert_true(t->stop_action_delete);
+    assert_true(t->monitor_method_api);
+    assert_int_equal(t->n_dns_servers, 4);
+    assert_string_equal(t->dns_servers[0].addr, "10.0.0.2");
+    assert_int_equal(t->dns_servers[0].port, 53);
+    assert_string_equal(t->dns_servers[1].addr, "127.0.0.1");
+    assert_int_equal(t->dns_servers[1].port, 5353);
+    assert_string_equal(t->dns_servers[2].addr, "::1");
+    assert_int_equal(t->dns_servers[2].port, 53);
+    assert_string_equal(t->dns_servers[3].addr, "fd00::53");
+    assert_int_equal(t->dns_servers[3].port, 53);
+    assert_int_equal(t->dns_timeout_ms, 250);
+    assert_int_equal(t->connect_timeout_ms, 2000);
+    assert_int_equal(t->request_timeout_ms, 7500);
 }
 
 static void test_every_value_set(void **state)
@@ -110,39 +141,19 @@ static void test_every_value_set(void **state)
 
     (void)state;
     assert_int_equal(load(env, &p), R53_OK);
-    assert_string_equal(p.zone_id, "Z1D633PJN98FT9");
-    assert_null(p.zone);
-    assert_int_equal(p.ip_source, IP_INTERFACE);
-    assert_string_equal(p.interface, "eth0");
-    assert_int_equal(p.ttl, 300);
-    assert_int_equal(p.change_try_count, 60);
-    assert_int_equal(p.change_try_interval_ms, 250);
-    assert_false(p.wait_insync);
-    assert_int_equal(p.monitor_retries, 0);
-    assert_int_equal(p.monitor_retry_interval_ms, 1500);
-    assert_true(p.monitor_api_failure_fail);
-    assert_true(p.stop_action_delete);
-    assert_true(p.monitor_method_api);
-    assert_int_equal(p.n_dns_servers, 4);
-    assert_string_equal(p.dns_servers[0].addr, "10.0.0.2");
-    assert_int_equal(p.dns_servers[0].port, 53);
-    assert_string_equal(p.dns_servers[1].addr, "127.0.0.1");
-    assert_int_equal(p.dns_servers[1].port, 5353);
-    assert_string_equal(p.dns_servers[2].addr, "::1");
-    assert_int_equal(p.dns_servers[2].port, 53);
-    assert_string_equal(p.dns_servers[3].addr, "fd00::53");
-    assert_int_equal(p.dns_servers[3].port, 53);
-    assert_int_equal(p.dns_timeout_ms, 250);
-    assert_string_equal(p.profile, "ha");
-    assert_true(p.profile_explicit);
-    assert_string_equal(p.endpoint, "https://route53.amazonaws.com.cn");
-    assert_string_equal(p.ca_bundle, "/etc/ca.pem");
-    assert_string_equal(p.imds_endpoint, "http://[fd00:ec2::254]");
-    assert_string_equal(p.proxy, "http://proxy:3128");
-    assert_int_equal(p.connect_timeout_ms, 2000);
-    assert_int_equal(p.request_timeout_ms, 7500);
-    assert_string_equal(p.credentials_file, "/etc/ha/creds");
-    assert_string_equal(p.config_file, "/etc/ha/config");
+    assert_string_equal(p.rec.zone_id, "Z1D633PJN98FT9");
+    assert_null(p.rec.zone);
+    assert_int_equal(p.rec.ip_source, IP_INTERFACE);
+    assert_string_equal(p.rec.interface, "eth0");
+    expect_every_tunable(&p.tun);
+    assert_string_equal(p.aws.profile, "ha");
+    assert_true(p.aws.profile_explicit);
+    assert_string_equal(p.aws.route53_endpoint, "https://route53.amazonaws.com.cn");
+    assert_string_equal(p.aws.ca_bundle, "/etc/ca.pem");
+    assert_string_equal(p.aws.imds_endpoint, "http://[fd00:ec2::254]");
+    assert_string_equal(p.aws.proxy, "http://proxy:3128");
+    assert_string_equal(p.aws.credentials_file, "/etc/ha/creds");
+    assert_string_equal(p.aws.config_file, "/etc/ha/config");
 }
 
 static void test_ip_sources(void **state)
@@ -155,14 +166,14 @@ static void test_ip_sources(void **state)
 
     (void)state;
     assert_int_equal(load(local, &p), R53_OK);
-    assert_int_equal(p.ip_source, IP_LOCAL);
+    assert_int_equal(p.rec.ip_source, IP_LOCAL);
     assert_int_equal(load(pub, &p), R53_OK);
-    assert_int_equal(p.ip_source, IP_PUBLIC);
+    assert_int_equal(p.rec.ip_source, IP_PUBLIC);
     assert_int_equal(load(v6, &p), R53_OK);
-    assert_int_equal(p.ip_source, IP_LITERAL);
+    assert_int_equal(p.rec.ip_source, IP_LITERAL);
     assert_int_equal(load(rsc, &p), R53_OK);
-    assert_int_equal(p.ip_source, IP_RESOURCE);
-    assert_string_equal(p.ip_resource, "vip");
+    assert_int_equal(p.rec.ip_source, IP_RESOURCE);
+    assert_string_equal(p.rec.ip_resource, "vip");
 }
 
 static void test_environment_fallbacks(void **state)
@@ -190,18 +201,18 @@ static void test_environment_fallbacks(void **state)
 
     (void)state;
     assert_int_equal(load(from_env, &p), R53_OK);
-    assert_string_equal(p.profile, "envprofile");
-    assert_true(p.profile_explicit);
-    assert_string_equal(p.endpoint, "https://r53.example:8443");
-    assert_string_equal(p.ca_bundle, "/ca.pem");
-    assert_string_equal(p.imds_endpoint, "http://127.0.0.1:9");
+    assert_string_equal(p.aws.profile, "envprofile");
+    assert_true(p.aws.profile_explicit);
+    assert_string_equal(p.aws.route53_endpoint, "https://r53.example:8443");
+    assert_string_equal(p.aws.ca_bundle, "/ca.pem");
+    assert_string_equal(p.aws.imds_endpoint, "http://127.0.0.1:9");
     assert_int_equal(load(generic, &p), R53_OK);
-    assert_string_equal(p.endpoint, "https://generic.example");
+    assert_string_equal(p.aws.route53_endpoint, "https://generic.example");
     assert_int_equal(load(param_wins, &p), R53_OK);
-    assert_string_equal(p.profile, "mine");
-    assert_string_equal(p.endpoint, "https://mine.example");
+    assert_string_equal(p.aws.profile, "mine");
+    assert_string_equal(p.aws.route53_endpoint, "https://mine.example");
     assert_int_equal(load(empty_is_unset, &p), R53_OK);
-    assert_int_equal(p.ttl, 10);
+    assert_int_equal(p.tun.ttl, 10);
 }
 
 /* Each bad value with the word its reason must contain: every row is
@@ -506,31 +517,59 @@ static void test_peer_names(void **state)
 
     (void)state;
     assert_int_equal(load(peer, &p), R53_OK);
-    assert_string_equal(p.hostname, "service.example.com.");
-    assert_true(p.hostname_from_alias);
-    assert_string_equal(p.zone_id, "Z1D633PJN98FT9");
-    assert_true(p.zone_id_from_alias);
-    assert_null(p.zone);
-    assert_true(p.ip_defaulted);
-    assert_int_equal(p.ip_source, IP_LOCAL);
-    assert_string_equal(p.profile, "cluster");
-    assert_int_equal(p.ttl, 20);
+    assert_string_equal(p.rec.hostname, "service.example.com.");
+    assert_true(p.compat.hostname_from_alias);
+    assert_string_equal(p.rec.zone_id, "Z1D633PJN98FT9");
+    assert_true(p.compat.zone_id_from_alias);
+    assert_null(p.rec.zone);
+    assert_true(p.compat.ip_defaulted);
+    assert_int_equal(p.rec.ip_source, IP_LOCAL);
+    assert_string_equal(p.aws.profile, "cluster");
+    assert_int_equal(p.tun.ttl, 20);
     assert_string_equal(params_ignored_names[0], "awscli");
-    assert_true(p.ignored_set[0]);
-    assert_false(p.ignored_set[1]); /* auth_type */
-    assert_false(p.ignored_set[2]); /* curl_retries */
+    assert_true(p.compat.ignored_set[0]);
+    assert_false(p.compat.ignored_set[1]); /* auth_type */
+    assert_false(p.compat.ignored_set[2]); /* curl_retries */
     assert_string_equal(params_ignored_names[3], "curl_sleep");
-    assert_true(p.ignored_set[3]);
+    assert_true(p.compat.ignored_set[3]);
 
     assert_int_equal(load(same, &p), R53_OK);
-    assert_false(p.hostname_from_alias);
-    assert_false(p.ip_defaulted);
+    assert_false(p.compat.hostname_from_alias);
+    assert_false(p.compat.ip_defaulted);
     expect_config_error(disagree, "deprecated alias fullname='other.example.com.' disagree");
     expect_config_error(both_zone, "deprecated alias hostedzoneid='Z2' disagree");
     expect_config_error(bad_alias, "fullname='a..b.'");
     expect_config_error(bad_zone, "hostedzoneid='Z/1' is not a hosted zone id");
     /* Without the peer's names, no address source stays an error. */
     expect_config_error(ours, "set exactly one of ip, ip_resource and interface");
+}
+
+/* What Pacemaker tells the agent, each read once (agent/env.c), and the
+ * AssumeRole session name made from it. */
+static void test_env_read_once(void **state)
+{
+    const char *set[] = { BASE,
+                          "OCF_RESKEY_ip=192.0.2.1",
+                          "OCF_RESOURCE_INSTANCE=dns:1",
+                          "HA_RSCTMP=/run/x",
+                          "OCF_RESKEY_CRM_meta_on_node=node a",
+                          NULL };
+    const char *unset[] = { BASE, "OCF_RESKEY_ip=192.0.2.1",
+                            "OCF_RESOURCE_INSTANCE=", "OCF_RESKEY_CRM_meta_on_node=", NULL };
+    struct utsname uts;
+    struct params p;
+
+    (void)state;
+    assert_int_equal(load(set, &p), R53_OK);
+    assert_string_equal(test_agent_env.instance, "dns:1");
+    assert_string_equal(test_agent_env.rsctmp, "/run/x");
+    assert_string_equal(test_agent_env.node, "node a");
+    assert_string_equal(p.aws.session_name, "route53-dns-1-node-a");
+    assert_int_equal(load(unset, &p), R53_OK);
+    assert_string_equal(test_agent_env.instance, "route53");
+    assert_string_equal(test_agent_env.rsctmp, "/run/resource-agents");
+    assert_int_equal(uname(&uts), 0);
+    assert_string_equal(test_agent_env.node, uts.nodename);
 }
 
 int main(void)
@@ -550,6 +589,7 @@ int main(void)
         cmocka_unit_test(test_bad_values_from_this_node),
         cmocka_unit_test(test_defaults_match_metadata),
         cmocka_unit_test(test_action_timeouts_match_metadata),
+        cmocka_unit_test(test_env_read_once),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
