@@ -26,23 +26,21 @@ struct body_buffer {
 
 static void *curl_client_open(const struct http_options *opts, void *arg)
 {
-    static bool curl_ready = false;
     struct curl_client *c = NULL;
 
     (void)arg;
-    if (!curl_ready) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            return NULL;
-        }
-        curl_ready = true;
-    }
-    c = calloc(1, sizeof(*c));
-    if (c == NULL) {
+    /* libcurl counts its global inits: each client holds one, released
+     * by curl_client_close, so no flag of ours need remember it. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         return NULL;
     }
-    c->curl = curl_easy_init();
-    if (c->curl == NULL) {
+    c = calloc(1, sizeof(*c));
+    if (c != NULL) {
+        c->curl = curl_easy_init();
+    }
+    if (c == NULL || c->curl == NULL) {
         free(c);
+        curl_global_cleanup();
         return NULL;
     }
     c->opts = *opts;
@@ -55,6 +53,7 @@ static void curl_client_close(void *state)
 
     curl_easy_cleanup(c->curl);
     free(c);
+    curl_global_cleanup();
 }
 
 /* Append a chunk, refusing to grow past HTTP_MAX_BODY: returning a short

@@ -47,8 +47,6 @@ static bool env_allowed(const char *entry, const char *const *allow)
  * which are literals or point into environ).  NULL if out of memory. */
 static char **env_build(const char *const *allow)
 {
-    static char env_path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-    static char env_lc[] = "LC_ALL=C";
     size_t count = 0;
     size_t n = 0;
     char **envp = NULL;
@@ -60,8 +58,9 @@ static char **env_build(const char *const *allow)
     if (envp == NULL) {
         return NULL;
     }
-    envp[n++] = env_path;
-    envp[n++] = env_lc;
+    /* Literals, which execve only reads. */
+    envp[n++] = (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+    envp[n++] = (char *)"LC_ALL=C";
     for (char **e = environ; e != NULL && *e != NULL; e++) {
         if (env_allowed(*e, allow)) {
             envp[n++] = *e;
