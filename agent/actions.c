@@ -16,6 +16,17 @@
 /* Longest crm_resource may take: it only asks the local CIB. */
 #define CRM_RESOURCE_TIMEOUT_MS 10000
 
+/* An action's result from its code and, when it failed, err's reason. */
+static struct action_result result_of(r53_rc rc, const struct r53_error *err)
+{
+    struct action_result r = { .rc = rc, .monitor = MONITOR_RUNNING };
+
+    if (rc != R53_OK) {
+        snprintf(r.reason, sizeof(r.reason), "%s", err->reason);
+    }
+    return r;
+}
+
 static int64_t time_left(const struct action_env *e)
 {
     return e->deadline_ms - util_now_ms();
@@ -35,7 +46,7 @@ static r53_rc pause_within_budget(const struct action_env *e, long ms, long rese
  * DNS-first monitor will need them: from the API, or (use_cache) from
  * this node's zone cache, which one start fills for all (agent/zonecache.c). */
 static r53_rc lookup_zone(const struct action_env *e, struct r53_client *r53, bool use_cache,
-                          struct r53_zone *zone, bool *cached)
+                          struct r53_zone *zone, bool *cached, struct r53_error *err)
 {
     const struct params *p = e->p;
     char key[300];
@@ -54,19 +65,20 @@ static r53_rc lookup_zone(const struct action_env *e, struct r53_client *r53, bo
         *cached = true;
         return R53_OK;
     }
-    rc = p->rec.zone_id != NULL ? r53_get_zone(r53, p->rec.zone_id, zone)
-                                : r53_find_zone(r53, p->rec.zone, zone);
+    rc = p->rec.zone_id != NULL ? r53_get_zone(r53, p->rec.zone_id, zone, err)
+                                : r53_find_zone(r53, p->rec.zone, zone, err);
     /* The monitor asks the zone's own name servers: GetHostedZone has
      * them (one more request only for a zone found by name). */
     if (rc == R53_OK && want_ns && !zone->private_zone && zone->n_name_servers == 0) {
         struct r53_zone full;
+        struct r53_error unread = { 0 }; /* the monitor then reads the API */
 
-        if (r53_get_zone(r53, util_strip_prefix(zone->id, "/hostedzone/"), &full) == R53_OK) {
+        if (r53_get_zone(r53, util_strip_prefix(zone->id, "/hostedzone/"), &full, &unread) ==
+            R53_OK) {
             *zone = full;
         } else {
             qb_log(LOG_WARNING, "cannot read the name servers of %s: %s", zone->name,
-                   r53_last_error());
-            r53_clear_error();
+                   unread.reason);
         }
     }
     if (rc == R53_OK) {
@@ -82,7 +94,7 @@ static r53_rc lookup_zone(const struct action_env *e, struct r53_client *r53, bo
  * case, trailing dot) into fqdn[fqdn_len]. */
 static r53_rc resolve_record_name(const struct action_env *e, struct r53_client *r53,
                                   bool use_cache, struct r53_zone *zone, char *fqdn,
-                                  size_t fqdn_len, bool *cached)
+                                  size_t fqdn_len, bool *cached, struct r53_error *err)
 {
     const struct params *p = e->p;
     r53_rc rc = R53_OK;
@@ -90,7 +102,7 @@ static r53_rc resolve_record_name(const struct action_env *e, struct r53_client 
     size_t hlen = dnsname_trim_dot(p->rec.hostname, strlen(p->rec.hostname));
 
     *cached = false;
-    if ((rc = lookup_zone(e, r53, use_cache, zone, cached)) != R53_OK) {
+    if ((rc = lookup_zone(e, r53, use_cache, zone, cached, err)) != R53_OK) {
         return rc;
     }
     if (memchr(p->rec.hostname, '.', hlen) == NULL) {
@@ -99,18 +111,20 @@ static r53_rc resolve_record_name(const struct action_env *e, struct r53_client 
     } else if (dnsname_in_zone(p->rec.hostname, zone->name)) {
         snprintf(name, sizeof(name), "%s", p->rec.hostname);
     } else {
-        return r53_fail(R53_ERR_CONFIG, "hostname '%s' is not inside zone '%.*s'", p->rec.hostname,
-                        (int)dnsname_trim_dot(zone->name, strlen(zone->name)), zone->name);
+        return r53_fail(err, R53_ERR_CONFIG, "hostname '%s' is not inside zone '%.*s'",
+                        p->rec.hostname, (int)dnsname_trim_dot(zone->name, strlen(zone->name)),
+                        zone->name);
     }
     if (!dnsname_canonical(name, fqdn, fqdn_len)) {
-        return r53_fail(R53_ERR_CONFIG, "hostname '%s' in zone '%s' is longer than a DNS name",
+        return r53_fail(err, R53_ERR_CONFIG, "hostname '%s' in zone '%s' is longer than a DNS name",
                         p->rec.hostname, zone->name);
     }
     return R53_OK;
 }
 
 /* The address to publish, from whichever source the parameters name. */
-static r53_rc resolve_address(const struct action_env *e, struct session *s, struct address *out)
+static r53_rc resolve_address(const struct action_env *e, struct session *s, struct address *out,
+                              struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     const struct params *p = e->p;
@@ -121,30 +135,30 @@ static r53_rc resolve_address(const struct action_env *e, struct session *s, str
 
     switch (p->rec.ip_source) {
     case IP_LITERAL:
-        return address_parse(p->rec.ip, out);
+        return address_parse(p->rec.ip, out, err);
     case IP_INTERFACE:
-        return address_from_interface(p->rec.interface, out);
+        return address_from_interface(p->rec.interface, out, err);
     case IP_RESOURCE:
         timeout = (long)time_left(e);
         if (timeout > CRM_RESOURCE_TIMEOUT_MS) {
             timeout = CRM_RESOURCE_TIMEOUT_MS;
         }
-        return address_from_resource(p->rec.ip_resource, NULL, timeout, out);
+        return address_from_resource(p->rec.ip_resource, NULL, timeout, out, err);
     case IP_LOCAL:
     case IP_PUBLIC:
         break;
     }
-    if ((rc = session_imds(s, &imds)) != R53_OK) {
+    if ((rc = session_imds(s, &imds, err)) != R53_OK) {
         return rc;
     }
-    rc = imds_get(imds, what, &text);
+    rc = imds_get(imds, what, &text, err);
     if (rc == R53_ERR_NOT_FOUND) {
-        return r53_fail(R53_ERR_HOST, "ip=%s: this instance has no %s", p->rec.ip, what);
+        return r53_fail(err, R53_ERR_HOST, "ip=%s: this instance has no %s", p->rec.ip, what);
     }
     if (rc == R53_OK) {
-        rc = address_parse(text, out);
+        rc = address_parse(text, out, err);
         if (rc != R53_OK) {
-            rc = r53_fail(R53_ERR_HTTP, "instance metadata %s is not an address", what);
+            rc = r53_fail(err, R53_ERR_HTTP, "instance metadata %s is not an address", what);
         }
     }
     free(text);
@@ -185,7 +199,7 @@ static long next_pause_ms(const struct params_tunables *t, long polls, int64_t a
 /* Poll GetChange until INSYNC, at most change_try_count times when set,
  * and never past the start deadline. */
 static r53_rc wait_insync(const struct action_env *e, struct r53_client *r53,
-                          const struct r53_change_info *change)
+                          const struct r53_change_info *change, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     const struct params *p = e->p;
@@ -195,7 +209,7 @@ static r53_rc wait_insync(const struct action_env *e, struct r53_client *r53,
 
     while (strcmp(now.status, "INSYNC") != 0) {
         if (p->tun.change_try_count > 0 && polls == p->tun.change_try_count) {
-            return r53_fail(R53_ERR_PENDING,
+            return r53_fail(err, R53_ERR_PENDING,
                             "change %s still %s after %ld polls in %.1f s; raise "
                             "change_try_count, or unset it to poll until the start timeout",
                             change->id, now.status, polls,
@@ -203,14 +217,14 @@ static r53_rc wait_insync(const struct action_env *e, struct r53_client *r53,
         }
         /* Keep enough budget for one more request after the pause. */
         if (pause_within_budget(e, next_pause_ms(&p->tun, polls, accepted_ms), 500) != R53_OK) {
-            return r53_fail(R53_ERR_TIMEOUT,
+            return r53_fail(err, R53_ERR_TIMEOUT,
                             "change %s still %s after %ld polls in %.1f s when the start "
                             "timeout ran out; raise the start operation's timeout",
                             change->id, now.status, polls,
                             (double)(util_now_ms() - accepted_ms) / 1000.0);
         }
         polls++;
-        if ((rc = r53_get_change(r53, change->id, &now)) != R53_OK) {
+        if ((rc = r53_get_change(r53, change->id, &now, err)) != R53_OK) {
             return rc;
         }
         qb_log(LOG_DEBUG, "poll %ld: change %s is %s", polls, change->id, now.status);
@@ -228,7 +242,7 @@ static r53_rc wait_insync(const struct action_env *e, struct r53_client *r53,
  * ownership is off.  known: the cluster start wrote (state file), which
  * spares monitor and stop a crm_attribute; NULL in start. */
 static r53_rc own_marker(const struct action_env *e, const char *known, struct owner_id *me,
-                         char *marker, size_t len)
+                         char *marker, size_t len, struct r53_error *err)
 {
     long t = (long)time_left(e) / 2;
     r53_rc rc = R53_OK;
@@ -238,7 +252,7 @@ static r53_rc own_marker(const struct action_env *e, const char *known, struct o
         return R53_OK;
     }
     if ((rc = owner_self(&e->p->own, e->env->instance, known,
-                         t < OWNER_TIMEOUT_MS ? t : OWNER_TIMEOUT_MS, me)) == R53_OK) {
+                         t < OWNER_TIMEOUT_MS ? t : OWNER_TIMEOUT_MS, me, err)) == R53_OK) {
         owner_marker(me, marker, len);
     }
     return rc;
@@ -246,13 +260,13 @@ static r53_rc own_marker(const struct action_env *e, const char *known, struct o
 
 /* Whether start may write the name as read; a refusal changes nothing. */
 static r53_rc may_claim(const struct action_env *e, const struct r53_name *name,
-                        const struct state *st, const struct owner_id *me)
+                        const struct state *st, const struct owner_id *me, struct r53_error *err)
 {
     struct owner_id other;
     enum owner_state owner = owner_of(name, me, &other);
 
     if (owner == OWNER_OTHER) {
-        return r53_fail(R53_ERR_CONFIG,
+        return r53_fail(err, R53_ERR_CONFIG,
                         "%s is owned by cluster %s, resource %s (TXT marker); this resource "
                         "(cluster %s) will not take it over: stop it there with "
                         "stop_action=delete, or remove that marker, to hand the name over",
@@ -260,7 +274,7 @@ static r53_rc may_claim(const struct action_env *e, const struct r53_name *name,
     }
     if (owner == OWNER_NONE && e->p->own.mode == OWNERSHIP_REQUIRE &&
         (r53_name_find(name, "A") != NULL || r53_name_find(name, "AAAA") != NULL)) {
-        return r53_fail(R53_ERR_CONFIG,
+        return r53_fail(err, R53_ERR_CONFIG,
                         "%s has a record but no route53 marker, and ownership=require: set "
                         "ownership=claim to take it",
                         st->fqdn);
@@ -272,13 +286,13 @@ static r53_rc may_claim(const struct action_env *e, const struct r53_name *name,
  * compare-and-swap batch built from what was just read; when the name
  * changed in between, Route 53 refuses the batch and start reads again. */
 static r53_rc publish(const struct action_env *e, struct r53_client *r53, struct state *st,
-                      const char *comment, struct r53_change_info *info)
+                      const char *comment, struct r53_change_info *info, struct r53_error *err)
 {
     struct owner_id me;
     char marker[300];
     struct r53_name name;
     struct owner_batch b;
-    r53_rc rc = own_marker(e, NULL, &me, marker, sizeof(marker));
+    r53_rc rc = own_marker(e, NULL, &me, marker, sizeof(marker), err);
     const char *value[] = { st->value };
 
     snprintf(st->owner, sizeof(st->owner), "%s", marker[0] != '\0' ? me.cluster : "");
@@ -293,28 +307,28 @@ static r53_rc publish(const struct action_env *e, struct r53_client *r53, struct
             .n_values = 1,
         };
 
-        return r53_change_batch(r53, st->zone_id, &up, 1, comment, info);
+        return r53_change_batch(r53, st->zone_id, &up, 1, comment, info, err);
     }
     for (int tries = 1; rc == R53_OK; tries++) {
         size_t n = 0;
 
-        if ((rc = r53_get_name(r53, st->zone_id, st->fqdn, &name)) != R53_OK ||
-            (rc = may_claim(e, &name, st, &me)) != R53_OK) {
+        if ((rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, err)) != R53_OK ||
+            (rc = may_claim(e, &name, st, &me, err)) != R53_OK) {
             break;
         }
         n = owner_build_claim(&name, st->fqdn, st->type, st->ttl, st->value, marker, &b);
-        rc = r53_change_batch(r53, st->zone_id, b.changes, n, comment, info);
+        rc = r53_change_batch(r53, st->zone_id, b.changes, n, comment, info, err);
         if (rc != R53_ERR_CHANGE || tries == PUBLISH_TRIES) {
             break;
         }
         qb_log(LOG_NOTICE, "%s changed while it was written (%s); reading it again", st->fqdn,
-               r53_last_error());
+               err->reason);
         rc = R53_OK;
     }
     return rc;
 }
 
-r53_rc action_start(const struct action_env *e)
+static r53_rc start(const struct action_env *e, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     const struct params *p = e->p;
@@ -328,9 +342,9 @@ r53_rc action_start(const struct action_env *e)
     bool cached = false;
 
     session_init(&s, p, e->env->rsctmp, e->deadline_ms);
-    if ((rc = resolve_address(e, &s, &addr)) != R53_OK ||
-        (rc = session_route53(&s, &r53)) != R53_OK ||
-        (rc = resolve_record_name(e, r53, true, &zone, st.fqdn, sizeof(st.fqdn), &cached)) !=
+    if ((rc = resolve_address(e, &s, &addr, err)) != R53_OK ||
+        (rc = session_route53(&s, &r53, err)) != R53_OK ||
+        (rc = resolve_record_name(e, r53, true, &zone, st.fqdn, sizeof(st.fqdn), &cached, err)) !=
             R53_OK) {
         goto cleanup;
     }
@@ -342,26 +356,26 @@ r53_rc action_start(const struct action_env *e)
     snprintf(comment, sizeof(comment), "route53 resource agent: active on %s", e->env->node);
     qb_log(LOG_INFO, "publishing %s %s %s (TTL %ld) in zone %s", st.fqdn, st.type, st.value, st.ttl,
            st.zone_id);
-    rc = publish(e, r53, &st, comment, &info);
+    rc = publish(e, r53, &st, comment, &info, err);
     if (rc == R53_ERR_NO_ZONE && cached) {
         /* The cached zone may be gone (deleted and made again): once
          * more with the API's answer. */
-        qb_log(LOG_NOTICE, "%s; looking the zone up again", r53_last_error());
-        if ((rc = resolve_record_name(e, r53, false, &zone, st.fqdn, sizeof(st.fqdn), &cached)) ==
-            R53_OK) {
+        qb_log(LOG_NOTICE, "%s; looking the zone up again", err->reason);
+        if ((rc = resolve_record_name(e, r53, false, &zone, st.fqdn, sizeof(st.fqdn), &cached,
+                                      err)) == R53_OK) {
             snprintf(st.zone_id, sizeof(st.zone_id), "%s",
                      util_strip_prefix(zone.id, "/hostedzone/"));
-            rc = publish(e, r53, &st, comment, &info);
+            rc = publish(e, r53, &st, comment, &info, err);
         }
     }
     if (rc != R53_OK) {
         goto cleanup;
     }
     qb_log(LOG_INFO, "change %s accepted (%s)", info.id, info.status);
-    if (p->tun.wait_insync && (rc = wait_insync(e, r53, &info)) != R53_OK) {
+    if (p->tun.wait_insync && (rc = wait_insync(e, r53, &info, err)) != R53_OK) {
         goto cleanup;
     }
-    rc = state_write(e->state_path, &st);
+    rc = state_write(e->state_path, &st, err);
 
 cleanup:
     if (r53 != NULL) {
@@ -375,7 +389,8 @@ cleanup:
 /* Delete the record named in st, and our marker, in one batch, but only
  * while the record holds our value and the name is ours: a record that
  * moved on belongs to someone else now. */
-static r53_rc delete_own_record(const struct action_env *e, const struct state *st)
+static r53_rc delete_own_record(const struct action_env *e, const struct state *st,
+                                struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     struct session s;
@@ -389,9 +404,9 @@ static r53_rc delete_own_record(const struct action_env *e, const struct state *
     const struct r53_rrset *rr = NULL;
 
     session_init(&s, e->p, e->env->rsctmp, e->deadline_ms);
-    if ((rc = session_route53(&s, &r53)) != R53_OK ||
-        (rc = own_marker(e, st->owner, &me, marker, sizeof(marker))) != R53_OK ||
-        (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name)) != R53_OK) {
+    if ((rc = session_route53(&s, &r53, err)) != R53_OK ||
+        (rc = own_marker(e, st->owner, &me, marker, sizeof(marker), err)) != R53_OK ||
+        (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, err)) != R53_OK) {
         goto cleanup;
     }
     rr = r53_name_find(&name, st->type);
@@ -400,13 +415,13 @@ static r53_rc delete_own_record(const struct action_env *e, const struct state *
         qb_log(LOG_INFO, "%s %s now holds %s%s, not ours: left alone", st->fqdn, st->type,
                rr != NULL && rr->n_values > 0 ? rr->values[0] : "nothing",
                marker[0] != '\0' ? " or is not marked ours" : "");
-        rc = rr == NULL ? r53_fail(R53_ERR_NOT_FOUND, "no %s record", st->type) : R53_OK;
+        rc = rr == NULL ? r53_fail(err, R53_ERR_NOT_FOUND, "no %s record", st->type) : R53_OK;
         goto cleanup;
     }
     rc = r53_change_batch(
         r53, st->zone_id, b.changes,
         owner_build_release(&name, st->fqdn, st->type, marker[0] != '\0' ? marker : NULL, &b), NULL,
-        &info);
+        &info, err);
     if (rc == R53_OK) {
         qb_log(LOG_INFO, "deleted %s %s %s (change %s)", st->fqdn, st->type, st->value, info.id);
     }
@@ -416,39 +431,39 @@ cleanup:
     return rc;
 }
 
-r53_rc action_stop(const struct action_env *e)
+static r53_rc stop(const struct action_env *e, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     struct state st;
+    struct r53_error left = { 0 }; /* what stop logs, and goes on from */
 
-    rc = state_read(e->state_path, &st);
+    rc = state_read(e->state_path, &st, &left);
     if (rc == R53_ERR_NOT_FOUND) {
         qb_log(LOG_INFO, "not active on this node");
         return R53_OK;
     }
     if (rc == R53_OK && e->p != NULL && e->p->tun.stop_action_delete) {
-        rc = delete_own_record(e, &st);
+        rc = delete_own_record(e, &st, &left);
         if (rc == R53_ERR_NOT_FOUND) {
             qb_log(LOG_INFO, "%s %s is already gone", st.fqdn, st.type);
         } else if (rc != R53_OK) {
             /* A stale record is better than a failed stop (and a fence). */
-            qb_log(LOG_WARNING, "record left in place: %s", r53_last_error());
+            qb_log(LOG_WARNING, "record left in place: %s", left.reason);
         }
     } else if (rc != R53_OK) {
-        qb_log(LOG_WARNING, "%s; removing it", r53_last_error());
+        qb_log(LOG_WARNING, "%s; removing it", left.reason);
     }
-    r53_clear_error();
-    return state_remove(e->state_path);
+    return state_remove(e->state_path, err);
 }
 
-/* Set the outcome and its reason. */
-static void outcome(struct monitor_outcome *out, enum monitor_result result, const char *fmt, ...)
+/* Set what the monitor found, and its reason. */
+static void outcome(struct action_result *out, enum monitor_result found, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void outcome(struct monitor_outcome *out, enum monitor_result result, const char *fmt, ...)
+static void outcome(struct action_result *out, enum monitor_result found, const char *fmt, ...)
 {
     va_list ap;
 
-    out->result = result;
+    out->monitor = found;
     va_start(ap, fmt);
     vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
     va_end(ap);
@@ -456,22 +471,24 @@ static void outcome(struct monitor_outcome *out, enum monitor_result result, con
 
 /* Route 53 (or instance metadata, or crm_resource) unreadable: nothing
  * a failover would fix, unless the user asked for failures. */
-static void unreadable(const struct action_env *e, struct monitor_outcome *out)
+static void unreadable(const struct action_env *e, const struct r53_error *why,
+                       struct action_result *out)
 {
     outcome(out, e->p->tun.monitor_api_failure_fail ? MONITOR_FAILED : MONITOR_DEGRADED, "%s",
-            r53_last_error());
+            why->reason);
 }
 
 /* The name as the API holds it: our address, and the name still ours. */
 static void judge_name(const struct action_env *e, const struct r53_name *name,
                        const struct state *st, const struct address *addr,
-                       struct monitor_outcome *out)
+                       struct action_result *out)
 {
     const char *type = addr->ipv6 ? "AAAA" : "A";
     const struct r53_rrset *rr = r53_name_find(name, type);
     struct owner_id me;
     struct owner_id other;
     char marker[300];
+    struct r53_error unknown = { 0 }; /* no cluster name: no takeover to tell */
 
     if (rr == NULL) {
         outcome(out, MONITOR_FAILED, "%s %s is gone; expected %s", st->fqdn, type, addr->text);
@@ -486,7 +503,7 @@ static void judge_name(const struct action_env *e, const struct r53_name *name,
         outcome(out, MONITOR_RUNNING, "%s %s holds %s", st->fqdn, type, addr->text);
     }
     if (e->p->own.mode != OWNERSHIP_OFF &&
-        own_marker(e, st->owner, &me, marker, sizeof(marker)) == R53_OK &&
+        own_marker(e, st->owner, &me, marker, sizeof(marker), &unknown) == R53_OK &&
         owner_of(name, &me, &other) == OWNER_OTHER) {
         outcome(out, MONITOR_FAILED,
                 "%s was taken over by cluster %s, resource %s (it now holds %s); start will "
@@ -496,33 +513,33 @@ static void judge_name(const struct action_env *e, const struct r53_name *name,
     }
 }
 
-/* Compare the API's record with addr, in one ListResourceRecordSets. */
-static r53_rc compare_api_record(const struct action_env *e, struct session *s,
-                                 const struct state *st, const struct address *addr,
-                                 struct monitor_outcome *out)
+/* Compare the API's record with addr, in one ListResourceRecordSets;
+ * a failure to read it is what the monitor found. */
+static void compare_api_record(const struct action_env *e, struct session *s,
+                               const struct state *st, const struct address *addr,
+                               struct action_result *out)
 {
     struct r53_client *r53 = NULL;
     struct r53_name name;
-    r53_rc rc = session_route53(s, &r53);
+    struct r53_error unread = { 0 };
+    r53_rc rc = session_route53(s, &r53, &unread);
 
     if (rc == R53_OK) {
-        rc = r53_get_name(r53, st->zone_id, st->fqdn, &name);
+        rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, &unread);
     }
     if (rc == R53_ERR_NO_ZONE) {
-        outcome(out, MONITOR_FAILED, "%s is gone (%s); expected %s", st->fqdn, r53_last_error(),
+        outcome(out, MONITOR_FAILED, "%s is gone (%s); expected %s", st->fqdn, unread.reason,
                 addr->text);
     } else if (rc != R53_OK) {
-        unreadable(e, out);
+        unreadable(e, &unread, out);
     } else {
         judge_name(e, &name, st, addr, out);
     }
-    r53_clear_error();
-    return R53_OK;
 }
 
 /* A recurring monitor on the node where the resource is active. */
 static r53_rc monitor_active(const struct action_env *e, const struct state *st, int check_level,
-                             struct monitor_outcome *out)
+                             struct action_result *out, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     struct session s;
@@ -533,12 +550,12 @@ static r53_rc monitor_active(const struct action_env *e, const struct state *st,
     /* Monitor retries as the user asked, then reports degraded. */
     s.retry.max_tries = (unsigned)e->p->tun.monitor_retries + 1;
     s.retry.cap_ms = e->p->tun.monitor_retry_interval_ms;
-    rc = resolve_address(e, &s, &addr);
+    rc = resolve_address(e, &s, &addr, err);
     if (rc == R53_ERR_CONFIG || rc == R53_ERR_HOST || rc == R53_ERR_NOT_INSTALLED) {
         goto cleanup;
     }
     if (rc != R53_OK) {
-        unreadable(e, out);
+        unreadable(e, err, out);
         rc = R53_OK;
         goto cleanup;
     }
@@ -547,8 +564,8 @@ static r53_rc monitor_active(const struct action_env *e, const struct state *st,
         outcome(out, MONITOR_RUNNING, "DNS answers %s for %s: no API call", addr.text, st->fqdn);
         goto cleanup;
     }
-    rc = compare_api_record(e, &s, st, &addr, out);
-    if (rc == R53_OK && out->result == MONITOR_RUNNING && check_level >= 10 &&
+    compare_api_record(e, &s, st, &addr, out);
+    if (out->monitor == MONITOR_RUNNING && check_level >= 10 &&
         !dnscheck_all_agree(&e->p->tun, st, &addr, e->deadline_ms, why, sizeof(why))) {
         /* Route 53 is right; clients asking that server are not served it. */
         outcome(out, MONITOR_DEGRADED, "%s", why);
@@ -559,30 +576,34 @@ cleanup:
     return rc;
 }
 
-r53_rc action_monitor(const struct action_env *e, bool probe, int check_level,
-                      struct monitor_outcome *out)
+struct action_result action_monitor(const struct action_env *e, bool probe, int check_level)
 {
-    r53_rc rc = R53_OK;
+    struct action_result out = { .rc = R53_OK };
+    struct r53_error err = { 0 };
     struct state st;
+    r53_rc rc = R53_OK;
 
-    outcome(out, MONITOR_STOPPED, "not active on this node");
-    rc = state_read(e->state_path, &st);
+    outcome(&out, MONITOR_STOPPED, "not active on this node");
+    rc = state_read(e->state_path, &st, &err);
     if (rc == R53_ERR_NOT_FOUND) {
-        r53_clear_error();
-        return R53_OK;
+        return out;
+    }
+    if (rc == R53_OK && probe) {
+        /* Probes answer from local state: no network, no change. */
+        outcome(&out, MONITOR_RUNNING, "active here (local state)");
+    } else if (rc == R53_OK) {
+        rc = monitor_active(e, &st, check_level, &out, &err);
     }
     if (rc != R53_OK) {
-        return rc;
+        return result_of(rc, &err);
     }
-    if (probe) {
-        /* Probes answer from local state: no network, no change. */
-        outcome(out, MONITOR_RUNNING, "active here (local state)");
-        return R53_OK;
+    if (out.monitor == MONITOR_RUNNING) {
+        qb_log(LOG_DEBUG, "%s", out.reason);
     }
-    return monitor_active(e, &st, check_level, out);
+    return out;
 }
 
-r53_rc action_validate(const struct action_env *e, int check_level)
+static r53_rc validate(const struct action_env *e, int check_level, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     struct session s;
@@ -591,15 +612,40 @@ r53_rc action_validate(const struct action_env *e, int check_level)
     char fqdn[256];
     bool cached = false;
 
-    if ((rc = params_check_host(e->p)) != R53_OK || check_level < 10) {
+    if ((rc = params_check_host(e->p, err)) != R53_OK || check_level < 10) {
         return rc;
     }
     session_init(&s, e->p, e->env->rsctmp, e->deadline_ms);
-    if ((rc = session_route53(&s, &r53)) == R53_OK &&
-        (rc = resolve_record_name(e, r53, false, &zone, fqdn, sizeof(fqdn), &cached)) == R53_OK) {
+    if ((rc = session_route53(&s, &r53, err)) == R53_OK &&
+        (rc = resolve_record_name(e, r53, false, &zone, fqdn, sizeof(fqdn), &cached, err)) ==
+            R53_OK) {
         qb_log(LOG_INFO, "credentials (%s) and zone %s (%s) are usable; record %s",
                aws_caller_credentials_source(r53_client_caller(r53)), zone.name, zone.id, fqdn);
     }
     session_close(&s);
     return rc;
+}
+
+struct action_result action_start(const struct action_env *e)
+{
+    struct r53_error err = { 0 };
+    r53_rc rc = start(e, &err);
+
+    return result_of(rc, &err);
+}
+
+struct action_result action_stop(const struct action_env *e)
+{
+    struct r53_error err = { 0 };
+    r53_rc rc = stop(e, &err);
+
+    return result_of(rc, &err);
+}
+
+struct action_result action_validate(const struct action_env *e, int check_level)
+{
+    struct r53_error err = { 0 };
+    r53_rc rc = validate(e, check_level, &err);
+
+    return result_of(rc, &err);
 }

@@ -24,10 +24,14 @@ enum monitor_result {
                          server serving another address */
 };
 
-/* What a monitor found, and why in words a person can act on. */
-struct monitor_outcome {
-    enum monitor_result result;
-    char reason[600];
+/* What an action ended with, for main to report: the project's code,
+ * what a monitor found, and why, in words a person can act on (the
+ * ocf-exit-reason).  The zero value is a success. */
+struct action_result {
+    r53_rc rc;                   /* R53_OK: the action did its work */
+    enum monitor_result monitor; /* what a monitor found, when rc is R53_OK;
+                                    MONITOR_RUNNING for the other actions */
+    char reason[R53_REASON_MAX]; /* why it failed, or what the monitor found */
 };
 
 /* Milliseconds after the change was accepted at which start's GetChange
@@ -35,20 +39,21 @@ struct monitor_outcome {
 long action_default_poll_at_ms(long n);
 
 /* UPSERT the record and wait for INSYNC, then record the state. */
-r53_rc action_start(const struct action_env *e);
+struct action_result action_start(const struct action_env *e);
 
 /* Forget the state; with stop_action=delete also delete the record while
  * it still holds our value.  Fails only if the state cannot be removed. */
-r53_rc action_stop(const struct action_env *e);
+struct action_result action_stop(const struct action_env *e);
 
 /* probe: answer from the state file alone.  Otherwise DNS first (unless
  * monitor_method=api): a server answering our address is enough; else
- * the API decides.  check_level >= 10: the API, then every name server. */
-r53_rc action_monitor(const struct action_env *e, bool probe, int check_level,
-                      struct monitor_outcome *out);
+ * the API decides.  check_level >= 10: the API, then every name server.
+ * rc is R53_OK whenever the monitor could judge; monitor says what it
+ * found. */
+struct action_result action_monitor(const struct action_env *e, bool probe, int check_level);
 
 /* Parameters and this host; with check_level >= 10 also credentials and
  * the hosted zone against the API. */
-r53_rc action_validate(const struct action_env *e, int check_level);
+struct action_result action_validate(const struct action_env *e, int check_level);
 
 #endif

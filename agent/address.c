@@ -28,7 +28,7 @@
 #define ADDRESS_QUOTE_MAX 80 /* longest untrusted text put in a reason */
 #define CRM_EX_NOSUCH 105    /* Pacemaker's "no such object" exit code */
 
-r53_rc address_parse(const char *text, struct address *out)
+r53_rc address_parse(const char *text, struct address *out, struct r53_error *err)
 {
     struct in_addr v4 = { 0 };
     struct in6_addr v6 = { 0 };
@@ -36,7 +36,7 @@ r53_rc address_parse(const char *text, struct address *out)
 
     memset(out, 0, sizeof(*out));
     if (text == NULL || text[0] == '\0') {
-        return r53_fail(R53_ERR_CONFIG, "ip is empty");
+        return r53_fail(err, R53_ERR_CONFIG, "ip is empty");
     }
     util_printable(text, quoted, sizeof(quoted));
     if (inet_pton(AF_INET, text, &v4) == 1) {
@@ -51,20 +51,21 @@ r53_rc address_parse(const char *text, struct address *out)
     }
     if (strchr(text, '%') != NULL) {
         /* A zone index only means something on this host's link. */
-        return r53_fail(R53_ERR_CONFIG,
+        return r53_fail(err, R53_ERR_CONFIG,
                         "ip '%s' has a zone index (%%...): DNS records "
                         "cannot carry one; give a global address",
                         quoted);
     }
-    return r53_fail(R53_ERR_CONFIG, "ip '%s' is not an IPv4 or IPv6 address", quoted);
+    return r53_fail(err, R53_ERR_CONFIG, "ip '%s' is not an IPv4 or IPv6 address", quoted);
 }
 
 bool address_equal(const char *a, const char *b)
 {
     struct address pa = { 0 };
     struct address pb = { 0 };
+    struct r53_error ignored = { 0 }; /* not an address: not equal */
 
-    if (address_parse(a, &pa) != R53_OK || address_parse(b, &pb) != R53_OK) {
+    if (address_parse(a, &pa, &ignored) != R53_OK || address_parse(b, &pb, &ignored) != R53_OK) {
         return false;
     }
     return pa.ipv6 == pb.ipv6 && strcmp(pa.text, pb.text) == 0;
@@ -81,7 +82,7 @@ bool address_interface_exists(const char *ifname)
 }
 
 r53_rc address_pick_from_ifaddrs(const struct ifaddrs *list, const char *ifname,
-                                 struct address *out)
+                                 struct address *out, struct r53_error *err)
 {
     const struct ifaddrs *ifa = NULL;
     const struct in6_addr *v6 = NULL;
@@ -116,10 +117,10 @@ r53_rc address_pick_from_ifaddrs(const struct ifaddrs *list, const char *ifname,
         return R53_OK;
     }
     util_printable(ifname, quoted, sizeof(quoted));
-    return r53_fail(R53_ERR_HOST, "interface '%s' has no IPv4 or global IPv6 address", quoted);
+    return r53_fail(err, R53_ERR_HOST, "interface '%s' has no IPv4 or global IPv6 address", quoted);
 }
 
-r53_rc address_from_interface(const char *ifname, struct address *out)
+r53_rc address_from_interface(const char *ifname, struct address *out, struct r53_error *err)
 {
     struct ifaddrs *list = NULL;
     char quoted[ADDRESS_QUOTE_MAX] = { 0 };
@@ -128,13 +129,13 @@ r53_rc address_from_interface(const char *ifname, struct address *out)
     memset(out, 0, sizeof(*out));
     util_printable(ifname != NULL ? ifname : "", quoted, sizeof(quoted));
     if (!address_interface_exists(ifname)) {
-        return r53_fail(R53_ERR_HOST, "interface '%s' does not exist on this node", quoted);
+        return r53_fail(err, R53_ERR_HOST, "interface '%s' does not exist on this node", quoted);
     }
     if (getifaddrs(&list) != 0) {
-        return r53_fail(R53_ERR_IO, "cannot list the addresses of '%s': %s", quoted,
+        return r53_fail(err, R53_ERR_IO, "cannot list the addresses of '%s': %s", quoted,
                         strerror(errno));
     }
-    rc = address_pick_from_ifaddrs(list, ifname, out);
+    rc = address_pick_from_ifaddrs(list, ifname, out, err);
     freeifaddrs(list);
     return rc;
 }
@@ -215,43 +216,47 @@ static char *address_last_line(char *text)
 }
 
 /* Ask crm_resource for rsc_id's ip parameter; its stdout lands in out,
- * the start of its stderr in err. */
+ * the start of its stderr in errbuf. */
 static r53_rc address_run_crm_resource(const char *tool, const char *rsc_id, long timeout_ms,
-                                       char *out, char *err, size_t errlen, int *status)
+                                       char *out, char *errbuf, size_t errlen, int *status,
+                                       struct r53_error *err)
 {
     const char *argv[6] = { tool, "-r", rsc_id, "--get-parameter", "ip", NULL };
-    struct spawn_opts opts = { address_pacemaker_env, 0, NULL, ADDRESS_OUT_MAX, NULL, 0 };
+    struct spawn_opts opts = {
+        .env_allow = address_pacemaker_env,
+        .timeout_ms = timeout_ms,
+        .out_cap = ADDRESS_OUT_MAX,
+        .err_cap = errlen,
+    };
 
-    opts.timeout_ms = timeout_ms;
-    opts.out = out;
-    opts.err = err;
-    opts.err_cap = errlen;
-    return spawn_capture(argv, &opts, status);
+    opts.out = out; /* written by spawn_capture */
+    opts.err = errbuf;
+    return spawn_capture(argv, &opts, status, err);
 }
 
 /* How crm_resource ended, from its status and stderr (why is its first
  * line); R53_OK when it answered. */
 static r53_rc address_check_exit(int status, const char *errbuf, const char *quoted,
-                                 const char *why)
+                                 const char *why, struct r53_error *err)
 {
     if (WIFSIGNALED(status)) {
-        return r53_fail(R53_ERR_IO, "crm_resource -r %s died of signal %d", quoted,
+        return r53_fail(err, R53_ERR_IO, "crm_resource -r %s died of signal %d", quoted,
                         WTERMSIG(status));
     }
     /* 2.1.5 also exits 105 when CIB_file names a missing file: tell a
      * CIB we cannot read from a resource that is not in it. */
     if (strstr(errbuf, "Could not connect") != NULL) {
-        return r53_fail(R53_ERR_IO,
+        return r53_fail(err, R53_ERR_IO,
                         "crm_resource cannot read the cluster configuration "
                         "to find resource '%s' (crm_resource: %s)",
                         quoted, why);
     }
     if (WEXITSTATUS(status) == CRM_EX_NOSUCH) {
-        return r53_fail(R53_ERR_CONFIG, "resource '%s' does not exist (crm_resource: %s)", quoted,
-                        why);
+        return r53_fail(err, R53_ERR_CONFIG, "resource '%s' does not exist (crm_resource: %s)",
+                        quoted, why);
     }
     if (WEXITSTATUS(status) != 0) {
-        return r53_fail(R53_ERR_IO,
+        return r53_fail(err, R53_ERR_IO,
                         "crm_resource -r %s --get-parameter ip failed with "
                         "exit code %d (%s)",
                         quoted, WEXITSTATUS(status), why);
@@ -262,13 +267,13 @@ static r53_rc address_check_exit(int status, const char *errbuf, const char *quo
 /* The address in what a successful crm_resource printed (trimmed in
  * place). */
 static r53_rc address_read_answer(char *outbuf, const char *quoted, const char *why,
-                                  struct address *out)
+                                  struct address *out, struct r53_error *err)
 {
     const char *value = NULL;
     char vq[ADDRESS_QUOTE_MAX] = { 0 };
 
     if (strlen(outbuf) >= ADDRESS_OUT_MAX - 1) {
-        return r53_fail(R53_ERR_CONFIG,
+        return r53_fail(err, R53_ERR_CONFIG,
                         "crm_resource printed more than %d bytes for the ip "
                         "of resource '%s'; expected one address",
                         ADDRESS_OUT_MAX - 1, quoted);
@@ -277,12 +282,12 @@ static r53_rc address_read_answer(char *outbuf, const char *quoted, const char *
     value = address_last_line(outbuf);
     if (value[0] == '\0') {
         /* Exit 0 with nothing: "Attribute 'ip' not found for 'x'". */
-        return r53_fail(R53_ERR_CONFIG, "resource '%s' has no 'ip' parameter (crm_resource: %s)",
-                        quoted, why);
+        return r53_fail(err, R53_ERR_CONFIG,
+                        "resource '%s' has no 'ip' parameter (crm_resource: %s)", quoted, why);
     }
-    if (address_parse(value, out) != R53_OK) {
+    if (address_parse(value, out, err) != R53_OK) {
         util_printable(value, vq, sizeof(vq));
-        return r53_fail(R53_ERR_CONFIG,
+        return r53_fail(err, R53_ERR_CONFIG,
                         "the ip parameter of resource '%s' is '%s', which is "
                         "not an IPv4 or IPv6 address",
                         quoted, vq);
@@ -291,7 +296,7 @@ static r53_rc address_read_answer(char *outbuf, const char *quoted, const char *
 }
 
 r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path, long timeout_ms,
-                             struct address *out)
+                             struct address *out, struct r53_error *err)
 {
     char *outbuf = NULL;
     char errbuf[ADDRESS_ERR_MAX] = { 0 };
@@ -304,7 +309,7 @@ r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path, 
     memset(out, 0, sizeof(*out));
     util_printable(rsc_id != NULL ? rsc_id : "", quoted, sizeof(quoted));
     if (!address_resource_id_ok(rsc_id)) {
-        return r53_fail(R53_ERR_CONFIG,
+        return r53_fail(err, R53_ERR_CONFIG,
                         "ip_resource '%s' is not a Pacemaker resource id "
                         "(letters, digits, '_', '.', ':', '-', at most %d, "
                         "not starting with '-')",
@@ -313,29 +318,29 @@ r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path, 
     if (tool == NULL) {
         tool = address_find_crm_resource();
         if (tool == NULL) {
-            return r53_fail(R53_ERR_NOT_INSTALLED,
+            return r53_fail(err, R53_ERR_NOT_INSTALLED,
                             "crm_resource not found on PATH nor in /usr/sbin, "
                             "/usr/bin, /sbin (install pacemaker-cli-utils)");
         }
     }
     if (timeout_ms <= 0) {
-        return r53_fail(R53_ERR_TIMEOUT, "no time left to ask crm_resource for '%s'", quoted);
+        return r53_fail(err, R53_ERR_TIMEOUT, "no time left to ask crm_resource for '%s'", quoted);
     }
     outbuf = calloc(1, ADDRESS_OUT_MAX);
     if (outbuf == NULL) {
-        return r53_fail(R53_ERR_NOMEM, "out of memory");
+        return r53_fail(err, R53_ERR_NOMEM, "out of memory");
     }
-    rc =
-        address_run_crm_resource(tool, rsc_id, timeout_ms, outbuf, errbuf, sizeof(errbuf), &status);
+    rc = address_run_crm_resource(tool, rsc_id, timeout_ms, outbuf, errbuf, sizeof(errbuf), &status,
+                                  err);
     if (rc != R53_OK) {
         goto cleanup;
     }
     address_first_err_line(errbuf, why, sizeof(why));
-    rc = address_check_exit(status, errbuf, quoted, why);
+    rc = address_check_exit(status, errbuf, quoted, why, err);
     if (rc != R53_OK) {
         goto cleanup;
     }
-    rc = address_read_answer(outbuf, quoted, why, out);
+    rc = address_read_answer(outbuf, quoted, why, out, err);
 
 cleanup:
     free(outbuf);

@@ -16,7 +16,7 @@ struct address {
 
 /* Parse a literal IPv4 or IPv6 address into its canonical form.
  * R53_ERR_CONFIG (with reason) if text is not one. */
-r53_rc address_parse(const char *text, struct address *out);
+r53_rc address_parse(const char *text, struct address *out, struct r53_error *err);
 
 /* True if both texts are the same address (IPv6 in any spelling). */
 bool address_equal(const char *a, const char *b);
@@ -24,7 +24,7 @@ bool address_equal(const char *a, const char *b);
 /* The primary address of interface ifname: its first IPv4 address, or
  * its first global IPv6 address if it has no IPv4.  R53_ERR_HOST if the
  * interface does not exist or has no such address. */
-r53_rc address_from_interface(const char *ifname, struct address *out);
+r53_rc address_from_interface(const char *ifname, struct address *out, struct r53_error *err);
 
 /* True if an interface named ifname exists on this host. */
 bool address_interface_exists(const char *ifname);
@@ -37,7 +37,7 @@ bool address_interface_exists(const char *ifname);
  * resource or parameter does not exist or is not an address,
  * R53_ERR_TIMEOUT if it does not answer in time. */
 r53_rc address_from_resource(const char *rsc_id, const char *crm_resource_path, long timeout_ms,
-                             struct address *out);
+                             struct address *out, struct r53_error *err);
 
 /* True if id can be a Pacemaker resource id passed to crm_resource:
  * letters, digits, '_', '.', ':', '-' (not first), at most 256 bytes. */

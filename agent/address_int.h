@@ -12,6 +12,6 @@
  * ifname, else its first IPv6 address that is neither link-local
  * (fe80::/10) nor loopback.  R53_ERR_HOST (with reason) if none. */
 r53_rc address_pick_from_ifaddrs(const struct ifaddrs *list, const char *ifname,
-                                 struct address *out);
+                                 struct address *out, struct r53_error *err);
 
 #endif

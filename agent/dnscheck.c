@@ -35,6 +35,7 @@ void dnscheck_learn(const struct params_tunables *t, const struct r53_zone *zone
     size_t n_resolvers = 0;
     size_t n_found = 0;
     int64_t end = util_now_ms() + t->dns_timeout_ms;
+    struct r53_error unresolved = { 0 }; /* a name server we cannot resolve is only logged */
 
     st->private_zone = zone->private_zone;
     st->name_servers[0] = '\0';
@@ -44,20 +45,19 @@ void dnscheck_learn(const struct params_tunables *t, const struct r53_zone *zone
     if (end > deadline_ms - DNS_RESERVE_MS) {
         end = deadline_ms - DNS_RESERVE_MS;
     }
-    if (dns_system_servers(NULL, resolvers, &n_resolvers) != R53_OK) {
+    if (dns_system_servers(NULL, resolvers, &n_resolvers, &unresolved) != R53_OK) {
         n_resolvers = 0; /* the hosts file may still know them */
     }
     for (size_t i = 0; i < zone->n_name_servers && n_found < DNS_MAX_SERVERS; i++) {
         size_t n = 0;
 
         if (dns_resolve_host(zone->name_servers[i], resolvers, n_resolvers, end, found + n_found,
-                             DNS_MAX_SERVERS - n_found, &n) == R53_OK) {
+                             DNS_MAX_SERVERS - n_found, &n, &unresolved) == R53_OK) {
             n_found = add_new(found, n_found, n);
         } else {
-            qb_log(LOG_INFO, "%s", r53_last_error());
+            qb_log(LOG_INFO, "%s", unresolved.reason);
         }
     }
-    r53_clear_error();
     dns_format_servers(found, n_found, st->name_servers, sizeof(st->name_servers));
     if (n_found == 0) {
         qb_log(LOG_WARNING, "no address for the name servers of %s: monitor will read the API",
@@ -73,21 +73,21 @@ static size_t dnscheck_servers(const struct params_tunables *t, const struct sta
                                struct dns_server *out)
 {
     size_t n = 0;
+    struct r53_error unusable = { 0 }; /* no server to ask: the API decides */
 
     if (t->n_dns_servers > 0) {
         memcpy(out, t->dns_servers, t->n_dns_servers * sizeof(out[0]));
         return t->n_dns_servers;
     }
     if (st->private_zone) {
-        if (dns_system_servers(NULL, out, &n) != R53_OK) {
-            qb_log(LOG_INFO, "%s", r53_last_error());
-            r53_clear_error();
+        if (dns_system_servers(NULL, out, &n, &unusable) != R53_OK) {
+            qb_log(LOG_INFO, "%s", unusable.reason);
             return 0;
         }
         return n;
     }
-    if (st->name_servers[0] == '\0' || dns_parse_servers(st->name_servers, out, &n) != R53_OK) {
-        r53_clear_error();
+    if (st->name_servers[0] == '\0' ||
+        dns_parse_servers(st->name_servers, out, &n, &unusable) != R53_OK) {
         return 0;
     }
     return n;
@@ -107,11 +107,11 @@ static void ask(const struct dns_server *servers, size_t i, size_t n, const stru
                 bool ipv6, int64_t end, struct dns_result *r)
 {
     int64_t share = (end - util_now_ms()) / (int64_t)(n - i);
+    struct r53_error failed = { 0 }; /* a query that fails is a silent server */
 
-    if (dns_query(&servers[i], st->fqdn, ipv6, util_now_ms() + share, r) != R53_OK) {
+    if (dns_query(&servers[i], st->fqdn, ipv6, util_now_ms() + share, r, &failed) != R53_OK) {
         r->outcome = DNS_SILENT;
-        snprintf(r->detail, sizeof(r->detail), "%s", r53_last_error());
-        r53_clear_error();
+        snprintf(r->detail, sizeof(r->detail), "%s", failed.reason);
     }
 }
 

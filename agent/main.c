@@ -85,36 +85,23 @@ static bool is_probe(const char *action)
            (interval == NULL || strspn(interval, "0") == strlen(interval));
 }
 
-/* monitor's exit code; its reason goes to reason[len]. */
-static enum ocf_exit run_monitor(const struct action_env *e, bool probe, int check_level,
-                                 char *reason, size_t len)
+/* reload-agent: every action reads its parameters afresh, so checking
+ * the new values is all a reload needs, and it asks Route 53 nothing. */
+static struct action_result reload(const struct action_env *e)
 {
-    struct monitor_outcome mon;
-    r53_rc rc = action_monitor(e, probe, check_level, &mon);
+    struct action_result r = action_validate(e, 0);
 
-    if (rc != R53_OK) {
-        return ocf_for(rc);
+    if (r.rc == R53_OK) {
+        qb_log(LOG_INFO, "new parameter values checked; they apply from the next action");
     }
-    snprintf(reason, len, "%s", mon.reason);
-    switch (mon.result) {
-    case MONITOR_RUNNING:
-        qb_log(LOG_DEBUG, "%s", mon.reason);
-        return OCF_SUCCESS;
-    case MONITOR_STOPPED:
-        return OCF_NOT_RUNNING;
-    case MONITOR_DEGRADED:
-        return OCF_DEGRADED;
-    case MONITOR_FAILED:
-        break;
-    }
-    return OCF_ERR_GENERIC;
+    return r;
 }
 
-/* The action's exit code; reason[len] gets a monitor's reason. */
-static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc params_rc,
-                         char *reason, size_t len)
+/* The action's result; invalid: the parameters' (rc R53_OK when they
+ * are valid). */
+static struct action_result dispatch(const char *action, const struct action_env *e,
+                                     const struct action_result *invalid)
 {
-    r53_rc rc = R53_OK;
     /* Pacemaker since 2.0.5 passes OCF_CHECK_LEVEL; older ones passed it
      * as a parameter. */
     const char *level = getenv("OCF_CHECK_LEVEL") != NULL ? getenv("OCF_CHECK_LEVEL")
@@ -123,34 +110,35 @@ static enum ocf_exit run(const char *action, const struct action_env *e, r53_rc 
 
     if (strcmp(action, "stop") == 0) {
         /* Stop even with parameters that no longer parse. */
-        return ocf_for(action_stop(e));
+        return action_stop(e);
     }
     if (strcmp(action, "monitor") == 0) {
-        if (params_rc != R53_OK && !is_probe(action)) {
-            return ocf_for(params_rc);
-        }
         /* A probe never reports configuration errors: local state only. */
-        return run_monitor(e, is_probe(action), check_level, reason, len);
+        return invalid->rc != R53_OK && !is_probe(action)
+                   ? *invalid
+                   : action_monitor(e, is_probe(action), check_level);
     }
-    if (params_rc != R53_OK) {
-        return ocf_for(params_rc);
+    if (invalid->rc != R53_OK) {
+        return *invalid;
     }
     if (strcmp(action, "start") == 0) {
-        return ocf_for(action_start(e));
+        return action_start(e);
     }
-    if (strcmp(action, "validate-all") == 0) {
-        return ocf_for(action_validate(e, check_level));
+    return strcmp(action, "validate-all") == 0 ? action_validate(e, check_level) : reload(e);
+}
+
+/* Run the action (main has checked its name), and print its reason when
+ * it failed: its OCF exit code. */
+static enum ocf_exit run(const char *action, const struct action_env *e,
+                         const struct action_result *invalid)
+{
+    const struct action_result r = dispatch(action, e, invalid);
+    enum ocf_exit code = ocf_for_result(&r);
+
+    if (code != OCF_SUCCESS && code != OCF_NOT_RUNNING) {
+        log_exit_reason(r.reason[0] != '\0' ? r.reason : "failed");
     }
-    if (strcmp(action, "reload-agent") == 0) {
-        /* Every action reads its parameters afresh: checking the new
-         * values is all a reload needs, and it asks Route 53 nothing. */
-        rc = action_validate(e, 0);
-        if (rc == R53_OK) {
-            qb_log(LOG_INFO, "new parameter values checked; they apply from the next action");
-        }
-        return ocf_for(rc);
-    }
-    return OCF_ERR_UNIMPLEMENTED;
+    return code;
 }
 
 int main(int argc, char **argv)
@@ -160,9 +148,9 @@ int main(int argc, char **argv)
     struct params p;
     struct action_env e = { 0 };
     char path[600];
-    r53_rc params_rc = R53_OK;
+    struct r53_error err = { 0 };
+    struct action_result invalid = { .rc = R53_OK };
     enum ocf_exit code = OCF_SUCCESS;
-    char monitor_reason[600] = "";
 
     if (action == NULL) {
         usage(stderr);
@@ -185,24 +173,20 @@ int main(int argc, char **argv)
 
     env_load(env_getenv, &env);
     log_open(env.instance);
-    params_rc = params_load(env_getenv, &env, &p);
+    invalid.rc = params_load(env_getenv, &env, &p, &err);
+    snprintf(invalid.reason, sizeof(invalid.reason), "%s", err.reason);
     state_path(env.rsctmp, env.instance, path, sizeof(path));
-    e.p = params_rc == R53_OK ? &p : NULL;
+    e.p = invalid.rc == R53_OK ? &p : NULL;
     e.env = &env;
     e.state_path = path;
     e.deadline_ms = deadline_for(action);
-    if (params_rc != R53_OK) {
-        qb_log(LOG_ERR, "%s", r53_last_error());
+    if (invalid.rc != R53_OK) {
+        qb_log(LOG_ERR, "%s", invalid.reason);
     } else {
         log_peer_names(&p.compat);
     }
 
-    code = run(action, &e, params_rc, monitor_reason, sizeof(monitor_reason));
-    if (code != OCF_SUCCESS && code != OCF_NOT_RUNNING) {
-        const char *reason = monitor_reason[0] != '\0' ? monitor_reason : r53_last_error();
-
-        log_exit_reason(reason[0] != '\0' ? reason : "failed");
-    }
+    code = run(action, &e, &invalid);
     qb_log(LOG_INFO, "%s: exit %d", action, (int)code);
     log_close();
     return (int)code;

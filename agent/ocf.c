@@ -49,6 +49,22 @@ enum ocf_exit ocf_for(r53_rc rc)
     return info(rc)->ocf;
 }
 
+enum ocf_exit ocf_for_result(const struct action_result *r)
+{
+    static const enum ocf_exit found[] = {
+        [MONITOR_RUNNING] = OCF_SUCCESS,
+        [MONITOR_STOPPED] = OCF_NOT_RUNNING,
+        [MONITOR_FAILED] = OCF_ERR_GENERIC,
+        [MONITOR_DEGRADED] = OCF_DEGRADED,
+    };
+
+    if (r->rc != R53_OK) {
+        return ocf_for(r->rc);
+    }
+    return (unsigned)r->monitor < sizeof(found) / sizeof(found[0]) ? found[r->monitor]
+                                                                   : OCF_ERR_GENERIC;
+}
+
 const char *ocf_rc_name(r53_rc rc)
 {
     return info(rc)->name;

@@ -3,6 +3,7 @@
 #ifndef R53_OCF_H
 #define R53_OCF_H
 
+#include "actions.h"
 #include "rc.h"
 
 enum ocf_exit {
@@ -20,6 +21,11 @@ enum ocf_exit {
 /* The OCF exit code for rc: 6 only for what is wrong on every node, 2
  * or 5 for what is wrong on this one (Pacemaker then tries another). */
 enum ocf_exit ocf_for(r53_rc rc);
+
+/* The OCF exit code for an action's result: its rc's when it failed,
+ * else what a monitor found (running 0, stopped 7, failed 1, degraded
+ * 190; the other actions succeed as MONITOR_RUNNING). */
+enum ocf_exit ocf_for_result(const struct action_result *r);
 
 /* rc's name ("R53_ERR_HOST") and what it means ("wrong on this node");
  * never NULL, also for a code out of range. */

@@ -25,32 +25,32 @@ static void clean(const char *in, char *out, size_t len)
 }
 
 /* The CIB's cluster-name, through crm_attribute. */
-static r53_rc cib_cluster_name(long timeout_ms, char *out, size_t len)
+static r53_rc cib_cluster_name(long timeout_ms, char *out, size_t len, struct r53_error *err)
 {
     char tool[512];
     char text[256] = "";
-    char err[256] = "";
+    char errout[256] = "";
     struct spawn_opts o = {
         .env_allow = address_pacemaker_env,
         .timeout_ms = timeout_ms,
         .out = text,
         .out_cap = sizeof(text),
-        .err = err,
-        .err_cap = sizeof(err),
+        .err = errout,
+        .err_cap = sizeof(errout),
     };
     const char *argv[] = { tool,           "--type",  "crm_config", "--name",
                            "cluster-name", "--query", "--quiet",    NULL };
     int status = 0;
 
     if (spawn_find("crm_attribute", tool, sizeof(tool)) == NULL) {
-        return r53_fail(R53_ERR_HOST, "crm_attribute is not installed");
+        return r53_fail(err, R53_ERR_HOST, "crm_attribute is not installed");
     }
-    if (spawn_capture(argv, &o, &status) != R53_OK) {
-        return r53_fail(R53_ERR_HOST, "%s", r53_last_error());
+    if (spawn_capture(argv, &o, &status, err) != R53_OK) {
+        return r53_fail(err, R53_ERR_HOST, "%s", err->reason);
     }
     text[strcspn(text, "\r\n")] = '\0';
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || text[0] == '\0') {
-        return r53_fail(R53_ERR_HOST, "the CIB has no cluster-name (crm_attribute exit %d)",
+        return r53_fail(err, R53_ERR_HOST, "the CIB has no cluster-name (crm_attribute exit %d)",
                         WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     }
     clean(text, out, len);
@@ -58,7 +58,7 @@ static r53_rc cib_cluster_name(long timeout_ms, char *out, size_t len)
 }
 
 r53_rc owner_self(const struct params_ownership *o, const char *instance, const char *known,
-                  long timeout_ms, struct owner_id *me)
+                  long timeout_ms, struct owner_id *me, struct r53_error *err)
 {
     char rsc[128];
     char *colon = NULL;
@@ -74,11 +74,11 @@ r53_rc owner_self(const struct params_ownership *o, const char *instance, const 
         clean(o->owner != NULL ? o->owner : known, me->cluster, sizeof(me->cluster));
         return R53_OK;
     }
-    if (cib_cluster_name(timeout_ms, me->cluster, sizeof(me->cluster)) != R53_OK) {
-        return r53_fail(R53_ERR_HOST,
+    if (cib_cluster_name(timeout_ms, me->cluster, sizeof(me->cluster), err) != R53_OK) {
+        return r53_fail(err, R53_ERR_HOST,
                         "cannot tell which cluster owns the name: %s; set the owner "
                         "parameter (or ownership=off)",
-                        r53_last_error());
+                        err->reason);
     }
     return R53_OK;
 }

@@ -25,7 +25,7 @@ struct owner_id {
  * cluster-name (through crm_attribute, within timeout_ms).  R53_ERR_HOST
  * when no cluster name can be had. */
 r53_rc owner_self(const struct params_ownership *o, const char *instance, const char *known,
-                  long timeout_ms, struct owner_id *me);
+                  long timeout_ms, struct owner_id *me, struct r53_error *err);
 
 /* The marker value for me, quoted as Route 53 stores a TXT string. */
 void owner_marker(const struct owner_id *me, char *out, size_t len);

@@ -30,7 +30,7 @@ static const char *param(env_getenv_fn get, const char *name)
  * *out is the value or NULL, *from_alias says which gave it.  Both set
  * to different values is a configuration error. */
 static r53_rc param_or_alias(env_getenv_fn get, const char *name, const char *alias,
-                             const char **out, bool *from_alias)
+                             const char **out, bool *from_alias, struct r53_error *err)
 {
     const char *v = param(get, name);
     const char *a = param(get, alias);
@@ -38,25 +38,27 @@ static r53_rc param_or_alias(env_getenv_fn get, const char *name, const char *al
     *out = v != NULL ? v : a;
     *from_alias = v == NULL && a != NULL;
     if (v != NULL && a != NULL && strcmp(v, a) != 0) {
-        return r53_fail(R53_ERR_CONFIG,
+        return r53_fail(err, R53_ERR_CONFIG,
                         "%s='%s' and its deprecated alias %s='%s' disagree; set only %s", name, v,
                         alias, a, name);
     }
     return R53_OK;
 }
 
-static r53_rc parse_long(const char *name, const char *text, long min, long max, long *out)
+static r53_rc parse_long(const char *name, const char *text, long min, long max, long *out,
+                         struct r53_error *err)
 {
     long v = 0;
 
     if (text[0] == '\0' || strspn(text, "0123456789") != strlen(text)) {
-        return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a whole number", name, text);
+        return r53_fail(err, R53_ERR_CONFIG, "%s='%s' is not a whole number", name, text);
     }
     /* Past 10 digits it is out of range whatever the bound; strtol
      * would saturate. */
     v = strlen(text) > 10 ? LONG_MAX : strtol(text, NULL, 10);
     if (v < min || v > max) {
-        return r53_fail(R53_ERR_CONFIG, "%s=%s is out of range (%ld to %ld)", name, text, min, max);
+        return r53_fail(err, R53_ERR_CONFIG, "%s=%s is out of range (%ld to %ld)", name, text, min,
+                        max);
     }
     *out = v;
     return R53_OK;
@@ -65,7 +67,7 @@ static r53_rc parse_long(const char *name, const char *text, long min, long max,
 /* A decimal with up to three decimals ("2", "0.5") into thousandths;
  * locale-independent and strict.  what: "seconds", unit: "s". */
 static r53_rc parse_milli(const char *name, const char *text, long min_ms, long max_ms,
-                          const char *what, const char *unit, long *out_ms)
+                          const char *what, const char *unit, long *out_ms, struct r53_error *err)
 {
     size_t whole = 0;
     size_t frac = 0;
@@ -78,23 +80,24 @@ static r53_rc parse_milli(const char *name, const char *text, long min_ms, long 
     if (whole == 0 || whole > 6 || frac > 3 ||
         strlen(text) != whole + (text[whole] == '.' ? frac + 1 : 0) ||
         (text[whole] == '.' && frac == 0)) {
-        return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a number of %s (e.g. 2 or 0.5)", name, text,
-                        what);
+        return r53_fail(err, R53_ERR_CONFIG, "%s='%s' is not a number of %s (e.g. 2 or 0.5)", name,
+                        text, what);
     }
     ms = strtol(text, NULL, 10) * 1000;
     for (size_t i = 0; i < 3; i++) {
         ms += (i < frac ? text[whole + 1 + i] - '0' : 0) * (i == 0 ? 100 : i == 1 ? 10 : 1);
     }
     if (ms < min_ms || ms > max_ms) {
-        return r53_fail(R53_ERR_CONFIG, "%s=%s is out of range (%ld.%03ld to %ld %s)", name, text,
-                        min_ms / 1000, min_ms % 1000, max_ms / 1000, unit);
+        return r53_fail(err, R53_ERR_CONFIG, "%s=%s is out of range (%ld.%03ld to %ld %s)", name,
+                        text, min_ms / 1000, min_ms % 1000, max_ms / 1000, unit);
     }
     *out_ms = ms;
     return R53_OK;
 }
 
 /* The OCF convention (ocf_is_true): yes/true/1/on, no/false/0/off. */
-static r53_rc parse_bool(const char *name, const char *text, bool def, bool *out)
+static r53_rc parse_bool(const char *name, const char *text, bool def, bool *out,
+                         struct r53_error *err)
 {
     static const char *const yes[] = { "yes", "true", "1", "on" };
     static const char *const no[] = { "no", "false", "0", "off" };
@@ -113,11 +116,11 @@ static r53_rc parse_bool(const char *name, const char *text, bool def, bool *out
             return R53_OK;
         }
     }
-    return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a boolean (true or false)", name, text);
+    return r53_fail(err, R53_ERR_CONFIG, "%s='%s' is not a boolean (true or false)", name, text);
 }
 
 static r53_rc parse_choice(const char *name, const char *text, const char *def, const char *other,
-                           bool *is_other)
+                           bool *is_other, struct r53_error *err)
 {
     *is_other = false;
     if (text == NULL || strcmp(text, def) == 0) {
@@ -127,34 +130,34 @@ static r53_rc parse_choice(const char *name, const char *text, const char *def, 
         *is_other = true;
         return R53_OK;
     }
-    return r53_fail(R53_ERR_CONFIG, "%s='%s' must be '%s' or '%s'", name, text, def, other);
+    return r53_fail(err, R53_ERR_CONFIG, "%s='%s' must be '%s' or '%s'", name, text, def, other);
 }
 
 /* A DNS name of letters, digits, '-' and '_' labels (1-63 bytes each,
  * 253 in all), an optional trailing dot.  Route 53 would store other
  * characters escaped; an agent record never needs them. */
-static r53_rc check_dns_name(const char *name, const char *value)
+static r53_rc check_dns_name(const char *name, const char *value, struct r53_error *err)
 {
     size_t len = dnsname_trim_dot(value, strlen(value));
     size_t label = 0;
 
     if (len == 0 || len > 253) {
-        return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a DNS name (1 to 253 characters)", name,
-                        value);
+        return r53_fail(err, R53_ERR_CONFIG, "%s='%s' is not a DNS name (1 to 253 characters)",
+                        name, value);
     }
     for (size_t i = 0; i <= len; i++) {
         char ch = i < len ? value[i] : '.';
 
         if (ch == '.') {
             if (label == 0 || label > 63) {
-                return r53_fail(R53_ERR_CONFIG, "%s='%s' has an empty or over-long (>63) label",
-                                name, value);
+                return r53_fail(err, R53_ERR_CONFIG,
+                                "%s='%s' has an empty or over-long (>63) label", name, value);
             }
             label = 0;
         } else if (isalnum((unsigned char)ch) || ch == '-' || ch == '_') {
             label++;
         } else {
-            return r53_fail(R53_ERR_CONFIG,
+            return r53_fail(err, R53_ERR_CONFIG,
                             "%s='%s' contains '%c'; use letters, digits, '-' and '_'", name, value,
                             ch);
         }
@@ -162,29 +165,29 @@ static r53_rc check_dns_name(const char *name, const char *value)
     return R53_OK;
 }
 
-static r53_rc load_zone(env_getenv_fn get, struct params *p)
+static r53_rc load_zone(env_getenv_fn get, struct params *p, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
 
     p->rec.zone = param(get, "zone");
     if ((rc = param_or_alias(get, "zone_id", "hostedzoneid", &p->rec.zone_id,
-                             &p->compat.zone_id_from_alias)) != R53_OK) {
+                             &p->compat.zone_id_from_alias, err)) != R53_OK) {
         return rc;
     }
     if ((p->rec.zone == NULL) == (p->rec.zone_id == NULL)) {
-        return r53_fail(R53_ERR_CONFIG, "set exactly one of zone (a domain name) and zone_id");
+        return r53_fail(err, R53_ERR_CONFIG, "set exactly one of zone (a domain name) and zone_id");
     }
     if (p->rec.zone != NULL) {
-        return check_dns_name("zone", p->rec.zone);
+        return check_dns_name("zone", p->rec.zone, err);
     }
     {
         const char *id = util_strip_prefix(p->rec.zone_id, "/hostedzone/");
 
         if (id[0] == '\0' || strlen(id) >= sizeof(p->rec.zone_id_buf) ||
             strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(id)) {
-            return r53_fail(R53_ERR_CONFIG, "%s='%s' is not a hosted zone id (like Z1D633PJN98FT9)",
-                            p->compat.zone_id_from_alias ? "hostedzoneid" : "zone_id",
-                            p->rec.zone_id);
+            return r53_fail(
+                err, R53_ERR_CONFIG, "%s='%s' is not a hosted zone id (like Z1D633PJN98FT9)",
+                p->compat.zone_id_from_alias ? "hostedzoneid" : "zone_id", p->rec.zone_id);
         }
         snprintf(p->rec.zone_id_buf, sizeof(p->rec.zone_id_buf), "%s", id);
         p->rec.zone_id = p->rec.zone_id_buf;
@@ -192,7 +195,7 @@ static r53_rc load_zone(env_getenv_fn get, struct params *p)
     return rc;
 }
 
-static r53_rc load_ip_source(env_getenv_fn get, struct params *p)
+static r53_rc load_ip_source(env_getenv_fn get, struct params *p, struct r53_error *err)
 {
     struct address a;
     int n = 0;
@@ -208,7 +211,7 @@ static r53_rc load_ip_source(env_getenv_fn get, struct params *p)
         n = 1;
     }
     if (n != 1) {
-        return r53_fail(R53_ERR_CONFIG,
+        return r53_fail(err, R53_ERR_CONFIG,
                         "set exactly one of ip, ip_resource and interface (%d are set)", n);
     }
     if (p->rec.ip != NULL) {
@@ -218,10 +221,10 @@ static r53_rc load_ip_source(env_getenv_fn get, struct params *p)
             p->rec.ip_source = IP_PUBLIC;
         } else {
             p->rec.ip_source = IP_LITERAL;
-            return address_parse(p->rec.ip, &a);
+            return address_parse(p->rec.ip, &a, err);
         }
         if (p->aws.imds_disabled) {
-            return r53_fail(R53_ERR_HOST,
+            return r53_fail(err, R53_ERR_HOST,
                             "ip=%s reads instance metadata, but AWS_EC2_METADATA_DISABLED is "
                             "set",
                             p->rec.ip);
@@ -229,13 +232,13 @@ static r53_rc load_ip_source(env_getenv_fn get, struct params *p)
     } else if (p->rec.ip_resource != NULL) {
         p->rec.ip_source = IP_RESOURCE;
         if (!address_resource_id_ok(p->rec.ip_resource)) {
-            return r53_fail(R53_ERR_CONFIG, "ip_resource='%s' is not a Pacemaker resource id",
+            return r53_fail(err, R53_ERR_CONFIG, "ip_resource='%s' is not a Pacemaker resource id",
                             p->rec.ip_resource);
         }
     } else {
         p->rec.ip_source = IP_INTERFACE;
         if (strlen(p->rec.interface) > 15 || strpbrk(p->rec.interface, "/ \t\n:") != NULL) {
-            return r53_fail(R53_ERR_CONFIG, "interface='%s' is not an interface name",
+            return r53_fail(err, R53_ERR_CONFIG, "interface='%s' is not an interface name",
                             p->rec.interface);
         }
     }
@@ -330,7 +333,8 @@ static const char *params_default(const char *name)
 }
 
 /* One tunable: the user's value, else its default, into its field. */
-static r53_rc load_one(const struct param_spec *t, const char *text, struct params *p)
+static r53_rc load_one(const struct param_spec *t, const char *text, struct params *p,
+                       struct r53_error *err)
 {
     char *field = (char *)p + t->offset;
     long *l = (long *)(void *)field;
@@ -344,22 +348,23 @@ static r53_rc load_one(const struct param_spec *t, const char *text, struct para
     }
     switch (t->kind) {
     case PARAM_LONG:
-        return parse_long(t->name, text, t->min, t->max, l);
+        return parse_long(t->name, text, t->min, t->max, l, err);
     case PARAM_SECONDS:
-        return parse_milli(t->name, text, t->min, t->max, "seconds", "s", l);
+        return parse_milli(t->name, text, t->min, t->max, "seconds", "s", l, err);
     case PARAM_RATE:
-        return parse_milli(t->name, text, t->min, t->max, "requests per second", "requests/s", l);
+        return parse_milli(t->name, text, t->min, t->max, "requests per second", "requests/s", l,
+                           err);
     case PARAM_BOOL:
-        return parse_bool(t->name, text, false, b);
+        return parse_bool(t->name, text, false, b, err);
     case PARAM_CHOICE:
-        return parse_choice(t->name, text, t->choices[0], t->choices[1], b);
+        return parse_choice(t->name, text, t->choices[0], t->choices[1], b, err);
     case PARAM_STRING:
         break;
     }
     return R53_OK;
 }
 
-static r53_rc load_ownership(env_getenv_fn get, struct params *p)
+static r53_rc load_ownership(env_getenv_fn get, struct params *p, struct r53_error *err)
 {
     static const char *const modes[] = {
         [OWNERSHIP_CLAIM] = "claim", [OWNERSHIP_REQUIRE] = "require", [OWNERSHIP_OFF] = "off"
@@ -376,10 +381,10 @@ static r53_rc load_ownership(env_getenv_fn get, struct params *p)
             return R53_OK;
         }
     }
-    return r53_fail(R53_ERR_CONFIG, "ownership='%s' must be 'claim', 'require' or 'off'", v);
+    return r53_fail(err, R53_ERR_CONFIG, "ownership='%s' must be 'claim', 'require' or 'off'", v);
 }
 
-static r53_rc load_tunables(env_getenv_fn get, struct params *p)
+static r53_rc load_tunables(env_getenv_fn get, struct params *p, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
 
@@ -387,9 +392,9 @@ static r53_rc load_tunables(env_getenv_fn get, struct params *p)
         const char *v = param(get, params_table[i].name);
 
         /* A default goes through the parser too: stated once, as text. */
-        rc = load_one(&params_table[i], v != NULL ? v : params_table[i].def, p);
+        rc = load_one(&params_table[i], v != NULL ? v : params_table[i].def, p, err);
     }
-    return rc != R53_OK ? rc : load_ownership(get, p);
+    return rc != R53_OK ? rc : load_ownership(get, p, err);
 }
 
 /* "route53-<resource>-<node>": who asked, in STS's alphabet, 64 at most. */
@@ -405,39 +410,40 @@ static void make_session_name(const struct agent_env *env, struct params *p)
 
 /* The AWS parameters that are set, each checked: a bad one is wrong on
  * every node. */
-static r53_rc check_aws_params(const struct aws_settings *a)
+static r53_rc check_aws_params(const struct aws_settings *a, struct r53_error *err)
 {
     struct endpoint ep;
     r53_rc rc = R53_OK;
 
     if (a->profile != NULL) {
-        rc = aws_settings_check_profile("profile", a->profile);
+        rc = aws_settings_check_profile("profile", a->profile, err);
     }
     if (rc == R53_OK && a->role_arn != NULL) {
-        rc = aws_settings_check_role_arn("role_arn", a->role_arn);
+        rc = aws_settings_check_role_arn("role_arn", a->role_arn, err);
     }
     if (rc == R53_OK && a->external_id != NULL) {
-        rc = aws_settings_check_external_id("external_id", a->external_id);
+        rc = aws_settings_check_external_id("external_id", a->external_id, err);
     }
     if (rc == R53_OK && a->sts_endpoint != NULL) {
-        rc = endpoint_parse_https("sts_endpoint", a->sts_endpoint, &ep);
+        rc = endpoint_parse_https("sts_endpoint", a->sts_endpoint, &ep, err);
     }
     /* The signed request is built from host and port alone. */
     if (rc == R53_OK && a->route53_endpoint != NULL) {
-        rc = endpoint_parse_https("endpoint", a->route53_endpoint, &ep);
+        rc = endpoint_parse_https("endpoint", a->route53_endpoint, &ep, err);
     }
     if (rc == R53_OK && a->imds_endpoint != NULL) {
-        rc = aws_settings_check_url("imds_endpoint", a->imds_endpoint);
+        rc = aws_settings_check_url("imds_endpoint", a->imds_endpoint, err);
     }
     if (rc == R53_OK && a->proxy != NULL) {
-        rc = aws_settings_check_url("proxy", a->proxy);
+        rc = aws_settings_check_url("proxy", a->proxy, err);
     }
     return rc;
 }
 
 /* The AWS settings the parameters give, then what AWS_* and ~/.aws give
  * for the rest (src/aws_settings.c). */
-static r53_rc load_aws(env_getenv_fn get, const struct agent_env *env, struct params *p)
+static r53_rc load_aws(env_getenv_fn get, const struct agent_env *env, struct params *p,
+                       struct r53_error *err)
 {
     struct aws_settings *a = &p->aws;
     r53_rc rc = R53_OK;
@@ -452,16 +458,17 @@ static r53_rc load_aws(env_getenv_fn get, const struct agent_env *env, struct pa
     a->proxy = param(get, "proxy");
     make_session_name(env, p);
     a->session_name = p->session_name;
-    if ((rc = check_aws_params(a)) != R53_OK) {
+    if ((rc = check_aws_params(a, err)) != R53_OK) {
         return rc;
     }
-    return aws_settings_from_env(a, get);
+    return aws_settings_from_env(a, get, err);
 }
 
 const char *const params_ignored_names[PARAMS_N_IGNORED] = { "awscli", "auth_type", "curl_retries",
                                                              "curl_sleep" };
 
-r53_rc params_load(env_getenv_fn get, const struct agent_env *env, struct params *out)
+r53_rc params_load(env_getenv_fn get, const struct agent_env *env, struct params *out,
+                   struct r53_error *err)
 {
     r53_rc rc = R53_OK;
 
@@ -470,38 +477,40 @@ r53_rc params_load(env_getenv_fn get, const struct agent_env *env, struct params
         out->compat.ignored_set[i] = param(get, params_ignored_names[i]) != NULL;
     }
     if ((rc = param_or_alias(get, "hostname", "fullname", &out->rec.hostname,
-                             &out->compat.hostname_from_alias)) != R53_OK) {
+                             &out->compat.hostname_from_alias, err)) != R53_OK) {
         return rc;
     }
     if (out->rec.hostname == NULL) {
-        return r53_fail(R53_ERR_CONFIG, "hostname is required: the record name to publish");
+        return r53_fail(err, R53_ERR_CONFIG, "hostname is required: the record name to publish");
     }
     if ((rc = check_dns_name(out->compat.hostname_from_alias ? "fullname" : "hostname",
-                             out->rec.hostname)) != R53_OK ||
-        (rc = load_zone(get, out)) != R53_OK || (rc = load_aws(get, env, out)) != R53_OK ||
-        (rc = load_ip_source(get, out)) != R53_OK || (rc = load_tunables(get, out)) != R53_OK) {
+                             out->rec.hostname, err)) != R53_OK ||
+        (rc = load_zone(get, out, err)) != R53_OK ||
+        (rc = load_aws(get, env, out, err)) != R53_OK ||
+        (rc = load_ip_source(get, out, err)) != R53_OK ||
+        (rc = load_tunables(get, out, err)) != R53_OK) {
         return rc;
     }
     if (param(get, "dns_servers") != NULL) {
         return dns_parse_servers(param(get, "dns_servers"), out->tun.dns_servers,
-                                 &out->tun.n_dns_servers);
+                                 &out->tun.n_dns_servers, err);
     }
     return R53_OK;
 }
 
-r53_rc params_check_host(const struct params *p)
+r53_rc params_check_host(const struct params *p, struct r53_error *err)
 {
     if (p->rec.ip_source == IP_INTERFACE && !address_interface_exists(p->rec.interface)) {
-        return r53_fail(R53_ERR_HOST, "interface '%s' does not exist on this node",
+        return r53_fail(err, R53_ERR_HOST, "interface '%s' does not exist on this node",
                         p->rec.interface);
     }
     if (p->rec.ip_source == IP_RESOURCE && address_find_crm_resource() == NULL) {
-        return r53_fail(R53_ERR_NOT_INSTALLED,
+        return r53_fail(err, R53_ERR_NOT_INSTALLED,
                         "ip_resource needs crm_resource, which is not installed "
                         "(Debian: pacemaker-cli-utils)");
     }
     if (p->aws.ca_bundle != NULL && access(p->aws.ca_bundle, R_OK) != 0) {
-        return r53_fail(R53_ERR_HOST, "ca_bundle '%s' is not a readable file on this node",
+        return r53_fail(err, R53_ERR_HOST, "ca_bundle '%s' is not a readable file on this node",
                         p->aws.ca_bundle);
     }
     return R53_OK;

@@ -110,10 +110,11 @@ long params_action_timeout_ms(const char *action);
  * session name.  Strings point into the environment.  R53_ERR_CONFIG with a
  * reason naming the parameter for an inherently invalid value;
  * R53_ERR_HOST naming the variable for a bad AWS_* one (this node's). */
-r53_rc params_load(env_getenv_fn getenv_fn, const struct agent_env *env, struct params *out);
+r53_rc params_load(env_getenv_fn getenv_fn, const struct agent_env *env, struct params *out,
+                   struct r53_error *err);
 
 /* Checks that depend on this host: the interface exists, crm_resource is
  * installed, the CA bundle is readable.  R53_ERR_HOST / R53_ERR_NOT_INSTALLED. */
-r53_rc params_check_host(const struct params *p);
+r53_rc params_check_host(const struct params *p, struct r53_error *err);
 
 #endif

@@ -32,7 +32,7 @@ void session_init(struct session *s, const struct params *p, const char *rsctmp,
     };
 }
 
-r53_rc session_imds(struct session *s, struct imds **out)
+r53_rc session_imds(struct session *s, struct imds **out, struct r53_error *err)
 {
     if (s->imds == NULL) {
         /* IMDS is link-local: no proxy, no private CA. */
@@ -45,13 +45,13 @@ r53_rc session_imds(struct session *s, struct imds **out)
         };
 
         if (s->p->aws.imds_disabled) {
-            return r53_fail(R53_ERR_HOST,
+            return r53_fail(err, R53_ERR_HOST,
                             "instance metadata is disabled (AWS_EC2_METADATA_DISABLED)");
         }
         s->imds_http = http_client_new(&o);
         s->imds = s->imds_http != NULL ? imds_new(s->p->aws.imds_endpoint, s->imds_http) : NULL;
         if (s->imds == NULL) {
-            return r53_fail(R53_ERR_NOMEM, "out of memory");
+            return r53_fail(err, R53_ERR_NOMEM, "out of memory");
         }
     }
     *out = s->imds;
@@ -62,7 +62,7 @@ r53_rc session_imds(struct session *s, struct imds **out)
  * role_arn on top, asked nothing yet: the role is assumed through STS
  * over the same signed-call path and budget of time, and its temporary
  * credentials are kept under HA_RSCTMP. */
-static r53_rc build_chain(struct session *s)
+static r53_rc build_chain(struct session *s, struct r53_error *err)
 {
     struct cred_default_chain_opts o = {
         .aws = &s->p->aws,
@@ -74,24 +74,23 @@ static r53_rc build_chain(struct session *s)
         .cache_dir = s->rsctmp,
     };
 
-    if (!s->p->aws.imds_disabled && session_imds(s, &o.imds) != R53_OK) {
+    if (!s->p->aws.imds_disabled && session_imds(s, &o.imds, err) != R53_OK) {
         return R53_ERR_NOMEM;
     }
-    return cred_default_chain_new(&o, &s->creds);
+    return cred_default_chain_new(&o, &s->creds, err);
 }
 
 /* Every Route 53 request, retries and GetChange polls included, takes a
  * token from the node's shared budget; Throttling lowers its rate. */
-static r53_rc budget_before(void *ctx, int64_t deadline_ms)
+static r53_rc budget_before(void *ctx, int64_t deadline_ms, struct r53_error *err)
 {
     struct session *s = ctx;
-
     char last[512];
 
     /* What the try before this one met, for the reason if we stop here. */
-    snprintf(last, sizeof(last), "%s", r53_last_error());
-    if (rate_budget_take(s->budget, deadline_ms) != R53_OK) {
-        return r53_fail(R53_ERR_TIMEOUT,
+    snprintf(last, sizeof(last), "%s", err->reason);
+    if (rate_budget_take(s->budget, deadline_ms, err) != R53_OK) {
+        return r53_fail(err, R53_ERR_TIMEOUT,
                         "this node's Route 53 request budget (api_rate_limit=%.3g/s) had no "
                         "token left before the deadline%s%s",
                         (double)s->p->tun.api_rate_milli / 1000.0,
@@ -109,21 +108,21 @@ static void budget_after(void *ctx, const char *api_code)
     }
 }
 
-static r53_rc open_budget(struct session *s)
+static r53_rc open_budget(struct session *s, struct r53_error *err)
 {
     char path[600];
     struct aws_send_hooks hooks = { budget_before, budget_after, s };
     r53_rc rc = R53_OK;
 
     snprintf(path, sizeof(path), "%s/%s", s->rsctmp, RATE_BUDGET_NAME);
-    rc = rate_budget_open(path, (double)s->p->tun.api_rate_milli / 1000.0, &s->budget);
+    rc = rate_budget_open(path, (double)s->p->tun.api_rate_milli / 1000.0, &s->budget, err);
     if (rc == R53_OK) {
         aws_caller_set_hooks(r53_client_caller(s->r53), &hooks);
     }
     return rc;
 }
 
-r53_rc session_route53(struct session *s, struct r53_client **out)
+r53_rc session_route53(struct session *s, struct r53_client **out, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
 
@@ -138,17 +137,17 @@ r53_rc session_route53(struct session *s, struct r53_client **out)
 
         s->api_http = http_client_new(&o);
         if (s->api_http == NULL) {
-            return r53_fail(R53_ERR_NOMEM, "out of memory");
+            return r53_fail(err, R53_ERR_NOMEM, "out of memory");
         }
-        if ((rc = build_chain(s)) != R53_OK) {
+        if ((rc = build_chain(s, err)) != R53_OK) {
             return rc;
         }
-        if ((rc = r53_client_new(s->p->aws.route53_endpoint, s->api_http, s->creds, &s->r53)) !=
-            R53_OK) {
+        if ((rc = r53_client_new(s->p->aws.route53_endpoint, s->api_http, s->creds, &s->r53,
+                                 err)) != R53_OK) {
             return rc;
         }
         aws_caller_set_retry(r53_client_caller(s->r53), &s->retry);
-        if ((rc = open_budget(s)) != R53_OK) {
+        if ((rc = open_budget(s, err)) != R53_OK) {
             return rc;
         }
     }

@@ -33,12 +33,12 @@ void session_init(struct session *s, const struct params *p, const char *rsctmp,
                   int64_t deadline_ms);
 
 /* Instance metadata, opened on first use. */
-r53_rc session_imds(struct session *s, struct imds **out);
+r53_rc session_imds(struct session *s, struct imds **out, struct r53_error *err);
 
 /* The credential chain (src/cred_default_chain.h: environment, profile,
  * instance role, then role_arn) and the Route 53 client; nothing is asked
  * before the first request. */
-r53_rc session_route53(struct session *s, struct r53_client **out);
+r53_rc session_route53(struct session *s, struct r53_client **out, struct r53_error *err);
 
 /* Wipe credentials and free everything.  Safe on a partly opened s. */
 void session_close(struct session *s);

@@ -24,13 +24,13 @@ void state_path(const char *rsctmp, const char *instance, char *out, size_t outl
     snprintf(out, outlen, "%s/route53-%s.state", rsctmp, name);
 }
 
-r53_rc state_write(const char *path, const struct state *s)
+r53_rc state_write(const char *path, const struct state *s, struct r53_error *err)
 {
     char text[STATE_MAX];
     int n = 0;
 
     if (fileio_make_parent(path) != 0) {
-        return r53_fail(R53_ERR_IO, "cannot create state directory for %s: %s", path,
+        return r53_fail(err, R53_ERR_IO, "cannot create state directory for %s: %s", path,
                         strerror(errno));
     }
     n = snprintf(text, sizeof(text),
@@ -39,22 +39,22 @@ r53_rc state_write(const char *path, const struct state *s)
                  s->zone_id, s->fqdn, s->type, s->value, s->ttl, s->private_zone ? 1 : 0,
                  s->name_servers, s->owner);
     if (n < 0 || (size_t)n >= sizeof(text)) {
-        return r53_fail(R53_ERR_INTERNAL, "state for %s is too long", path);
+        return r53_fail(err, R53_ERR_INTERNAL, "state for %s is too long", path);
     }
-    return fileio_replace(path, text, (size_t)n, false);
+    return fileio_replace(path, text, (size_t)n, false, err);
 }
 
 static r53_rc copy_field(const char *path, const char *key, const char *value, char *out,
-                         size_t outlen)
+                         size_t outlen, struct r53_error *err)
 {
     if (strlen(value) >= outlen) {
-        return r53_fail(R53_ERR_IO, "state file %s has an over-long %s", path, key);
+        return r53_fail(err, R53_ERR_IO, "state file %s has an over-long %s", path, key);
     }
     memcpy(out, value, strlen(value) + 1);
     return R53_OK;
 }
 
-r53_rc state_read(const char *path, struct state *out)
+r53_rc state_read(const char *path, struct state *out, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     char text[STATE_MAX + 1];
@@ -66,14 +66,14 @@ r53_rc state_read(const char *path, struct state *out)
     out->ttl = -1;
     if (fd < 0) {
         if (errno == ENOENT) {
-            return r53_fail(R53_ERR_NOT_FOUND, "no state file %s", path);
+            return r53_fail(err, R53_ERR_NOT_FOUND, "no state file %s", path);
         }
-        return r53_fail(R53_ERR_IO, "cannot open state file %s: %s", path, strerror(errno));
+        return r53_fail(err, R53_ERR_IO, "cannot open state file %s: %s", path, strerror(errno));
     }
     n = read(fd, text, sizeof(text));
     close(fd);
     if (n < 0 || n > STATE_MAX) {
-        return r53_fail(R53_ERR_IO, "cannot read state file %s", path);
+        return r53_fail(err, R53_ERR_IO, "cannot read state file %s", path);
     }
     text[n] = '\0';
     for (char *line = strtok_r(text, "\n", &save); line != NULL && rc == R53_OK;
@@ -85,34 +85,34 @@ r53_rc state_read(const char *path, struct state *out)
         }
         *eq++ = '\0';
         if (strcmp(line, "zone_id") == 0) {
-            rc = copy_field(path, line, eq, out->zone_id, sizeof(out->zone_id));
+            rc = copy_field(path, line, eq, out->zone_id, sizeof(out->zone_id), err);
         } else if (strcmp(line, "fqdn") == 0) {
-            rc = copy_field(path, line, eq, out->fqdn, sizeof(out->fqdn));
+            rc = copy_field(path, line, eq, out->fqdn, sizeof(out->fqdn), err);
         } else if (strcmp(line, "type") == 0) {
-            rc = copy_field(path, line, eq, out->type, sizeof(out->type));
+            rc = copy_field(path, line, eq, out->type, sizeof(out->type), err);
         } else if (strcmp(line, "value") == 0) {
-            rc = copy_field(path, line, eq, out->value, sizeof(out->value));
+            rc = copy_field(path, line, eq, out->value, sizeof(out->value), err);
         } else if (strcmp(line, "ttl") == 0) {
             out->ttl = strtol(eq, NULL, 10);
         } else if (strcmp(line, "private") == 0) {
             out->private_zone = strcmp(eq, "1") == 0;
         } else if (strcmp(line, "name_servers") == 0) {
-            rc = copy_field(path, line, eq, out->name_servers, sizeof(out->name_servers));
+            rc = copy_field(path, line, eq, out->name_servers, sizeof(out->name_servers), err);
         } else if (strcmp(line, "owner") == 0) {
-            rc = copy_field(path, line, eq, out->owner, sizeof(out->owner));
+            rc = copy_field(path, line, eq, out->owner, sizeof(out->owner), err);
         }
     }
     if (rc == R53_OK && (out->zone_id[0] == '\0' || out->fqdn[0] == '\0' || out->type[0] == '\0' ||
                          out->value[0] == '\0' || out->ttl < 0)) {
-        rc = r53_fail(R53_ERR_IO, "state file %s is incomplete", path);
+        rc = r53_fail(err, R53_ERR_IO, "state file %s is incomplete", path);
     }
     return rc;
 }
 
-r53_rc state_remove(const char *path)
+r53_rc state_remove(const char *path, struct r53_error *err)
 {
     if (unlink(path) != 0 && errno != ENOENT) {
-        return r53_fail(R53_ERR_IO, "cannot remove state file %s: %s", path, strerror(errno));
+        return r53_fail(err, R53_ERR_IO, "cannot remove state file %s: %s", path, strerror(errno));
     }
     return R53_OK;
 }

@@ -31,13 +31,13 @@ void state_path(const char *rsctmp, const char *instance, char *out, size_t outl
 /* Write s to path: a temp file in the same directory, fsync, rename,
  * fsync of the directory; the directory is created if missing.  Readers
  * see the old file or the new one, never a part. */
-r53_rc state_write(const char *path, const struct state *s);
+r53_rc state_write(const char *path, const struct state *s, struct r53_error *err);
 
 /* R53_ERR_NOT_FOUND if there is no state file; R53_ERR_IO if it cannot
  * be read or is not one of ours. */
-r53_rc state_read(const char *path, struct state *out);
+r53_rc state_read(const char *path, struct state *out, struct r53_error *err);
 
 /* Remove the state file; no file is success. */
-r53_rc state_remove(const char *path);
+r53_rc state_remove(const char *path, struct r53_error *err);
 
 #endif

@@ -26,13 +26,13 @@ struct aws_caller {
 
 r53_rc aws_caller_new(const struct endpoint *endpoint, const struct aws_service *service,
                       struct http_client *http, struct cred_provider *creds,
-                      struct aws_caller **out)
+                      struct aws_caller **out, struct r53_error *err)
 {
     struct aws_caller *c = calloc(1, sizeof(*c));
 
     *out = NULL;
     if (c == NULL) {
-        return r53_fail(R53_ERR_NOMEM, "out of memory");
+        return r53_fail(err, R53_ERR_NOMEM, "out of memory");
     }
     c->endpoint = *endpoint;
     c->service = *service;
@@ -125,30 +125,30 @@ static r53_rc rc_for_api_error(long status, const char *code)
 
 /* The failure an error answer stands for; its code goes to code_out. */
 static r53_rc api_failure(struct aws_caller *c, const char *op, const struct http_response *resp,
-                          char *code_out, size_t code_len)
+                          char *code_out, size_t code_len, struct r53_error *err)
 {
-    struct aws_api_error err = { 0 };
+    struct aws_api_error api = { 0 };
     char excerpt[81];
 
-    if (c->service.read_error(resp->body, resp->body_len, &err) != R53_OK) {
+    if (c->service.read_error(resp->body, resp->body_len, &api, err) != R53_OK) {
         util_printable_n(resp->body, resp->body_len, excerpt, sizeof(excerpt));
-        return r53_fail(resp->status >= 500 ? R53_ERR_SERVER : R53_ERR_HTTP,
+        return r53_fail(err, resp->status >= 500 ? R53_ERR_SERVER : R53_ERR_HTTP,
                         "%s: HTTP %ld that is not an AWS error: '%s'", op, resp->status, excerpt);
     }
-    snprintf(code_out, code_len, "%s", err.code);
+    snprintf(code_out, code_len, "%s", api.code);
     /* AWS words clock skew as "Signature expired: <when> is now earlier
      * than ..."; the fix is this node's clock, not the keys. */
-    c->time_refused = refuses_time(&err);
+    c->time_refused = refuses_time(&api);
     return r53_fail(
-        rc_for_api_error(resp->status, err.code), "%s: %s (HTTP %ld): %s%s", op, err.code,
-        resp->status, err.message,
+        err, rc_for_api_error(resp->status, api.code), "%s: %s (HTTP %ld): %s%s", op, api.code,
+        resp->status, api.message,
         c->time_refused ? " (this node's clock is off by more than 5 minutes: check NTP)" : "");
 }
 
 /* The Authorization header's value for req, signed now. */
 static r53_rc sign(const struct aws_caller *c, const struct aws_request *req,
                    const struct sigv4_header *headers, size_t n, const char *amz_date,
-                   char **authorization)
+                   char **authorization, struct r53_error *err)
 {
     size_t body_len = req->body != NULL ? strlen(req->body) : 0;
     struct sigv4_request sreq = { req->method, req->path, req->query,
@@ -157,13 +157,13 @@ static r53_rc sign(const struct aws_caller *c, const struct aws_request *req,
     struct sigv4_key key = { c->creds.access_key_id, c->creds.secret_access_key };
     struct sigv4_scope scope = { amz_date, c->service.region, c->service.name };
 
-    return sigv4_authorization(&sreq, &key, &scope, authorization);
+    return sigv4_authorization(&sreq, &key, &scope, authorization, err);
 }
 
 /* Send one request (signed, unless asked) through the hooks. */
 static r53_rc send_signed(struct aws_caller *c, const struct aws_request *req,
                           const struct http_header *headers, size_t n, struct http_response *resp,
-                          char *code, size_t code_len)
+                          char *code, size_t code_len, struct r53_error *err)
 {
     char url[2048];
     r53_rc rc = R53_OK;
@@ -174,18 +174,18 @@ static r53_rc send_signed(struct aws_caller *c, const struct aws_request *req,
     snprintf(url, sizeof(url), "%s%s%s%s", c->endpoint.base, req->path,
              req->query != NULL ? "?" : "", req->query != NULL ? req->query : "");
     if (c->hooks.before != NULL &&
-        (rc = c->hooks.before(c->hooks.ctx, c->retry.deadline_ms)) != R53_OK) {
-        return r53_fail(rc, "%s: %s", req->op, r53_last_error());
+        (rc = c->hooks.before(c->hooks.ctx, c->retry.deadline_ms, err)) != R53_OK) {
+        return r53_fail(err, rc, "%s: %s", req->op, err->reason);
     }
     c->requests++;
     c->time_refused = false;
-    if ((rc = http_perform(c->http, &hreq, resp)) != R53_OK) {
-        return r53_fail(rc, "%s: %s", req->op, r53_last_error());
+    if ((rc = http_perform(c->http, &hreq, resp, err)) != R53_OK) {
+        return r53_fail(err, rc, "%s: %s", req->op, err->reason);
     }
     qb_log(LOG_DEBUG, "%s %s -> HTTP %ld", req->op, req->path, resp->status);
     c->answer_date = resp->date;
     if (resp->status < 200 || resp->status > 299) {
-        rc = api_failure(c, req->op, resp, code, code_len);
+        rc = api_failure(c, req->op, resp, code, code_len, err);
         http_response_free(resp);
     }
     if (c->hooks.after != NULL) {
@@ -196,7 +196,7 @@ static r53_rc send_signed(struct aws_caller *c, const struct aws_request *req,
 
 /* Sign and send one try; R53_OK only for a 2xx answer. */
 static r53_rc call_once(struct aws_caller *c, const struct aws_request *req,
-                        struct http_response *resp)
+                        struct http_response *resp, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     char amz_date[17];
@@ -210,10 +210,10 @@ static r53_rc call_once(struct aws_caller *c, const struct aws_request *req,
         struct http_header plain[1] = { { "Content-Type", req->content_type } };
 
         return send_signed(c, req, plain, req->content_type != NULL ? 1 : 0, resp, code,
-                           sizeof(code));
+                           sizeof(code), err);
     }
     if (c->creds.access_key_id == NULL &&
-        (rc = cred_provider_get(c->provider, &c->creds)) != R53_OK) {
+        (rc = cred_provider_get(c->provider, &c->creds, err)) != R53_OK) {
         return rc;
     }
     sigv4_amz_date((time_t)(time(NULL) + c->clock_offset_s), amz_date);
@@ -225,12 +225,12 @@ static r53_rc call_once(struct aws_caller *c, const struct aws_request *req,
     if (c->creds.session_token != NULL) {
         sig[n++] = (struct sigv4_header){ "x-amz-security-token", c->creds.session_token };
     }
-    if ((rc = sign(c, req, sig, n, amz_date, &authorization)) == R53_OK) {
+    if ((rc = sign(c, req, sig, n, amz_date, &authorization, err)) == R53_OK) {
         for (size_t i = 0; i < n; i++) {
             headers[i] = (struct http_header){ sig[i].name, sig[i].value };
         }
         headers[n] = (struct http_header){ "Authorization", authorization };
-        rc = send_signed(c, req, headers, n + 1, resp, code, sizeof(code));
+        rc = send_signed(c, req, headers, n + 1, resp, code, sizeof(code), err);
     }
     if (authorization != NULL) {
         mbedtls_platform_zeroize(authorization, strlen(authorization));
@@ -240,23 +240,24 @@ static r53_rc call_once(struct aws_caller *c, const struct aws_request *req,
 }
 
 /* The reason when retries did not help: how often, how long, and why. */
-static r53_rc gave_up(const struct aws_caller *c, r53_rc rc, unsigned tries, int64_t started)
+static r53_rc gave_up(const struct aws_caller *c, r53_rc rc, unsigned tries, int64_t started,
+                      struct r53_error *err)
 {
     if (tries < 2) {
         return rc;
     }
-    return r53_fail(rc, "gave up after %u tries in %.1f s: %s", tries,
-                    (double)(retry_now_ms(&c->retry) - started) / 1000.0, r53_last_error());
+    return r53_fail(err, rc, "gave up after %u tries in %.1f s: %s", tries,
+                    (double)(retry_now_ms(&c->retry) - started) / 1000.0, err->reason);
 }
 
 /* ExpiredToken: fresh credentials from the provider, once. */
-static r53_rc renew(struct aws_caller *c, const char *op)
+static r53_rc renew(struct aws_caller *c, const char *op, struct r53_error *err)
 {
-    qb_log(LOG_NOTICE, "%s; fetching fresh credentials", r53_last_error());
+    qb_log(LOG_NOTICE, "%s; fetching fresh credentials", err->reason);
     credentials_wipe(&c->creds);
-    if (cred_provider_renew(c->provider, &c->creds) != R53_OK) {
-        return r53_fail(R53_ERR_EXPIRED, "%s: credentials expired and cannot be renewed: %s", op,
-                        r53_last_error());
+    if (cred_provider_renew(c->provider, &c->creds, err) != R53_OK) {
+        return r53_fail(err, R53_ERR_EXPIRED, "%s: credentials expired and cannot be renewed: %s",
+                        op, err->reason);
     }
     return R53_OK;
 }
@@ -296,32 +297,33 @@ struct attempt {
 };
 
 /* One try; expired temporary credentials are renewed once, within it. */
-static r53_rc attempt(void *ctx)
+static r53_rc attempt(void *ctx, struct r53_error *err)
 {
     struct attempt *a = ctx;
-    r53_rc rc = call_once(a->c, a->req, a->resp);
+    r53_rc rc = call_once(a->c, a->req, a->resp, err);
 
     if (rc == R53_ERR_AUTH && !a->reclocked && correct_clock(a->c, a->req->op)) {
         a->reclocked = true;
-        rc = call_once(a->c, a->req, a->resp);
+        rc = call_once(a->c, a->req, a->resp, err);
     }
     if (rc == R53_ERR_EXPIRED && !a->renewed && a->c->provider != NULL &&
         cred_provider_can_renew(a->c->provider)) {
         a->renewed = true;
-        if ((rc = renew(a->c, a->req->op)) == R53_OK) {
-            rc = call_once(a->c, a->req, a->resp);
+        if ((rc = renew(a->c, a->req->op, err)) == R53_OK) {
+            rc = call_once(a->c, a->req, a->resp, err);
         }
     }
     return rc;
 }
 
-r53_rc aws_call(struct aws_caller *c, const struct aws_request *req, struct http_response *resp)
+r53_rc aws_call(struct aws_caller *c, const struct aws_request *req, struct http_response *resp,
+                struct r53_error *err)
 {
     struct attempt a = { .c = c, .req = req, .resp = resp };
     int64_t started = retry_now_ms(&c->retry);
     unsigned tries = 0;
-    r53_rc rc = retry_run(&c->retry, attempt, &a, req->op, &tries);
+    r53_rc rc = retry_run(&c->retry, attempt, &a, req->op, &tries, err);
 
     /* A refusal after retries is the refusal; running out is giving up. */
-    return retry_worth(rc) || rc == R53_ERR_TIMEOUT ? gave_up(c, rc, tries, started) : rc;
+    return retry_worth(rc) || rc == R53_ERR_TIMEOUT ? gave_up(c, rc, tries, started, err) : rc;
 }

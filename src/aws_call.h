@@ -22,14 +22,15 @@ struct aws_api_error {
 };
 
 /* Reads a service's error body; R53_ERR_PARSE when it is not one. */
-typedef r53_rc (*aws_error_reader)(const char *body, size_t len, struct aws_api_error *out);
+typedef r53_rc (*aws_error_reader)(const char *body, size_t len, struct aws_api_error *out,
+                                   struct r53_error *err);
 
 /* Run around every request sent, each try included (e.g. a node-wide
  * rate budget).  before: may wait, until deadline_ms at most; a failure
  * fails the request.  after: told each answer's error code
  * ("Throttling", ...; "" for a success).  Either may be NULL. */
 struct aws_send_hooks {
-    r53_rc (*before)(void *ctx, int64_t deadline_ms);
+    r53_rc (*before)(void *ctx, int64_t deadline_ms, struct r53_error *err);
     void (*after)(void *ctx, const char *api_code);
     void *ctx;
 };
@@ -48,7 +49,7 @@ struct aws_caller;
  * R53_ERR_NOMEM only. */
 r53_rc aws_caller_new(const struct endpoint *endpoint, const struct aws_service *service,
                       struct http_client *http, struct cred_provider *creds,
-                      struct aws_caller **out);
+                      struct aws_caller **out, struct r53_error *err);
 
 /* Wipes the credentials it holds.  NULL-safe. */
 void aws_caller_free(struct aws_caller *c);
@@ -89,6 +90,7 @@ struct aws_request {
  * reason naming op; ExpiredToken renews the credentials once through the
  * provider when it can and sends again.  After retries, the reason says
  * "gave up after N tries in S s: ...". */
-r53_rc aws_call(struct aws_caller *c, const struct aws_request *req, struct http_response *resp);
+r53_rc aws_call(struct aws_caller *c, const struct aws_request *req, struct http_response *resp,
+                struct r53_error *err);
 
 #endif

@@ -66,17 +66,17 @@ struct aws_settings {
  * R53_ERR_HOST (this node's fault, not the caller's), its reason naming
  * the variable.  The caller's own values are the caller's to check, with
  * the aws_settings_check_* below. */
-r53_rc aws_settings_from_env(struct aws_settings *s, aws_getenv_fn get);
+r53_rc aws_settings_from_env(struct aws_settings *s, aws_getenv_fn get, struct r53_error *err);
 
 /* The checks of a value, R53_ERR_CONFIG with a reason naming it as name
  * ("name='value' ..."):
  * a profile name: at most 128 bytes, no '[', ']' or line break; */
-r53_rc aws_settings_check_profile(const char *name, const char *profile);
+r53_rc aws_settings_check_profile(const char *name, const char *profile, struct r53_error *err);
 /* an http:// or https:// URL without white space (imds_endpoint, proxy); */
-r53_rc aws_settings_check_url(const char *name, const char *url);
+r53_rc aws_settings_check_url(const char *name, const char *url, struct r53_error *err);
 /* a role ARN, arn:PARTITION:iam::ACCOUNT:role/NAME; */
-r53_rc aws_settings_check_role_arn(const char *name, const char *arn);
+r53_rc aws_settings_check_role_arn(const char *name, const char *arn, struct r53_error *err);
 /* an external id, 2 to 1224 of letters, digits and +=,.@:/_-. */
-r53_rc aws_settings_check_external_id(const char *name, const char *id);
+r53_rc aws_settings_check_external_id(const char *name, const char *id, struct r53_error *err);
 
 #endif

@@ -20,7 +20,7 @@ struct assume {
 };
 
 /* Ask STS; cred_cached keeps the answer. */
-static r53_rc assume_get(struct cred_provider *p, struct credentials *out)
+static r53_rc assume_get(struct cred_provider *p, struct credentials *out, struct r53_error *err)
 {
     struct assume *a = p->impl;
     struct sts_assume req = {
@@ -30,7 +30,7 @@ static r53_rc assume_get(struct cred_provider *p, struct credentials *out)
         .duration_s = a->duration_s,
     };
     time_t expires = 0;
-    r53_rc rc = sts_assume_role(a->sts, &req, out, &expires);
+    r53_rc rc = sts_assume_role(a->sts, &req, out, &expires, err);
 
     if (rc == R53_OK) {
         out->expires = expires;
@@ -59,12 +59,14 @@ struct cred_provider *cred_assume_new(const struct cred_assume_opts *o)
 {
     struct assume *a = calloc(1, sizeof(*a));
     struct aws_service service;
+    struct r53_error ignored = { 0 }; /* NULL says it: out of memory */
 
     if (a != NULL) {
         snprintf(a->region, sizeof(a->region), "%s", o->signing_region);
         service = sts_service(a->region);
     }
-    if (a == NULL || aws_caller_new(o->endpoint, &service, o->http, o->source, &a->sts) != R53_OK) {
+    if (a == NULL ||
+        aws_caller_new(o->endpoint, &service, o->http, o->source, &a->sts, &ignored) != R53_OK) {
         free(a);
         cred_provider_free(o->source);
         return NULL;

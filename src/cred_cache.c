@@ -49,7 +49,7 @@ static char *field(const char *text, const char *name)
 /* R53_OK with *out (the caller wipes) and *expires while they are good
  * for CRED_CACHE_MARGIN_S more; R53_ERR_NOT_FOUND otherwise. */
 r53_rc cred_cache_read(const char *dir, const char *key, time_t now, struct credentials *out,
-                              time_t *expires)
+                       time_t *expires, struct r53_error *err)
 {
     char path[600];
     char text[CACHE_MAX + 1];
@@ -62,7 +62,7 @@ r53_rc cred_cache_read(const char *dir, const char *key, time_t now, struct cred
     cache_path(dir, key, path, sizeof(path));
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
-        return r53_fail(R53_ERR_NOT_FOUND, "no cached credentials");
+        return r53_fail(err, R53_ERR_NOT_FOUND, "no cached credentials");
     }
     n = read(fd, text, CACHE_MAX);
     close(fd);
@@ -85,14 +85,14 @@ r53_rc cred_cache_read(const char *dir, const char *key, time_t now, struct cred
         rc = R53_OK;
     } else {
         credentials_wipe(out);
-        r53_fail(rc, "cached credentials absent, unreadable or expiring");
+        r53_fail(err, rc, "cached credentials absent, unreadable or expiring");
     }
     mbedtls_platform_zeroize(text, sizeof(text));
     return rc;
 }
 
 r53_rc cred_cache_write(const char *dir, const char *key, const struct credentials *c,
-                               time_t expires)
+                        time_t expires, struct r53_error *err)
 {
     char path[600];
     char text[CACHE_MAX];
@@ -101,16 +101,16 @@ r53_rc cred_cache_write(const char *dir, const char *key, const struct credentia
 
     cache_path(dir, key, path, sizeof(path));
     if (fileio_make_parent(path) != 0) {
-        return r53_fail(R53_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+        return r53_fail(err, R53_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
     }
     n = snprintf(text, sizeof(text),
                  "expires=%lld\naccess_key_id=%s\nsecret_access_key=%s\nsession_token=%s\n",
                  (long long)expires, c->access_key_id, c->secret_access_key,
                  c->session_token != NULL ? c->session_token : "");
     if (n < 0 || (size_t)n >= sizeof(text)) {
-        rc = r53_fail(R53_ERR_INTERNAL, "credentials too long to cache");
+        rc = r53_fail(err, R53_ERR_INTERNAL, "credentials too long to cache");
     } else {
-        rc = fileio_replace(path, text, (size_t)n, true);
+        rc = fileio_replace(path, text, (size_t)n, true, err);
     }
     mbedtls_platform_zeroize(text, sizeof(text));
     return rc;

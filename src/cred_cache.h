@@ -22,10 +22,10 @@ void cred_cache_key(const char *role_arn, const char *external_id, const char *s
 /* R53_OK with *out (the caller wipes) and *expires while they are good
  * for CRED_CACHE_MARGIN_S more; R53_ERR_NOT_FOUND otherwise. */
 r53_rc cred_cache_read(const char *dir, const char *key, time_t now, struct credentials *out,
-                       time_t *expires);
+                       time_t *expires, struct r53_error *err);
 
 r53_rc cred_cache_write(const char *dir, const char *key, const struct credentials *c,
-                        time_t expires);
+                        time_t expires, struct r53_error *err);
 
 /* Wipe and remove the entry (ExpiredToken: it must not be used again). */
 void cred_cache_drop(const char *dir, const char *key);

@@ -29,12 +29,12 @@ static bool fresh(const struct cached *c, time_t expires)
 }
 
 /* A copy of from in *out (the caller wipes). */
-static r53_rc copy(const struct credentials *from, struct credentials *out)
+static r53_rc copy(const struct credentials *from, struct credentials *out, struct r53_error *err)
 {
     const char *token = from->session_token;
     r53_rc rc = credentials_fill(out, from->access_key_id, strlen(from->access_key_id),
                                  from->secret_access_key, strlen(from->secret_access_key), token,
-                                 token != NULL ? strlen(token) : 0, from->source);
+                                 token != NULL ? strlen(token) : 0, from->source, err);
 
     if (rc == R53_OK) {
         out->expires = from->expires;
@@ -45,50 +45,52 @@ static r53_rc copy(const struct credentials *from, struct credentials *out)
 /* got in memory too; out of memory only means the next get looks again. */
 static void remember(struct cached *c, const struct credentials *got)
 {
+    struct r53_error ignored = { 0 }; /* not kept: the next get looks again */
+
     credentials_wipe(&c->kept);
-    if (copy(got, &c->kept) != R53_OK) {
-        r53_clear_error();
-    }
+    (void)copy(got, &c->kept, &ignored);
 }
 
 /* Ask the source; what expires is kept in memory and on the node. */
-static r53_rc from_source(struct cached *c, struct credentials *out)
+static r53_rc from_source(struct cached *c, struct credentials *out, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
+    struct r53_error unkept = { 0 }; /* the next action asks the source again */
 
-    r53_clear_error();
-    if ((rc = cred_provider_get(c->source, out)) != R53_OK || out->expires == 0) {
+    if ((rc = cred_provider_get(c->source, out, err)) != R53_OK || out->expires == 0) {
         return rc;
     }
     remember(c, out);
-    if (c->dir[0] != '\0' && cred_cache_write(c->dir, c->key, out, out->expires) != R53_OK) {
-        qb_log(LOG_WARNING, "%s: cannot keep the credentials: %s", c->what, r53_last_error());
-        r53_clear_error(); /* the next action asks the source again */
+    if (c->dir[0] != '\0' &&
+        cred_cache_write(c->dir, c->key, out, out->expires, &unkept) != R53_OK) {
+        qb_log(LOG_WARNING, "%s: cannot keep the credentials: %s", c->what, unkept.reason);
     }
     return rc;
 }
 
-static r53_rc cached_get(struct cred_provider *p, struct credentials *out)
+static r53_rc cached_get(struct cred_provider *p, struct credentials *out, struct r53_error *err)
 {
     struct cached *c = p->impl;
     time_t expires = 0;
+    struct r53_error miss = { 0 }; /* a cache miss is no failure: ask the source */
 
     if (c->kept.access_key_id != NULL && fresh(c, c->kept.expires)) {
-        return copy(&c->kept, out);
+        return copy(&c->kept, out, err);
     }
     credentials_wipe(&c->kept);
-    if (c->dir[0] != '\0' && cred_cache_read(c->dir, c->key, c->now(), out, &expires) == R53_OK) {
+    if (c->dir[0] != '\0' &&
+        cred_cache_read(c->dir, c->key, c->now(), out, &expires, &miss) == R53_OK) {
         qb_log(LOG_DEBUG, "%s: cached credentials, key %.4s..., good until %lld", c->what,
                out->access_key_id, (long long)expires);
         out->expires = expires;
         remember(c, out);
         return R53_OK;
     }
-    return from_source(c, out);
+    return from_source(c, out, err);
 }
 
 /* ExpiredToken: neither copy may be used again, whatever the source says. */
-static r53_rc cached_renew(struct cred_provider *p, struct credentials *out)
+static r53_rc cached_renew(struct cred_provider *p, struct credentials *out, struct r53_error *err)
 {
     struct cached *c = p->impl;
 
@@ -96,7 +98,7 @@ static r53_rc cached_renew(struct cred_provider *p, struct credentials *out)
     if (c->dir[0] != '\0') {
         cred_cache_drop(c->dir, c->key);
     }
-    return from_source(c, out);
+    return from_source(c, out, err);
 }
 
 static void cached_destroy(struct cred_provider *p)

@@ -43,6 +43,7 @@ struct cred_default_chain_opts {
  * (and, when a role needs a region and nothing names one, this
  * instance's region from IMDS).  *out owned by the caller.
  * R53_ERR_HOST for a profile this node cannot use. */
-r53_rc cred_default_chain_new(const struct cred_default_chain_opts *o, struct cred_provider **out);
+r53_rc cred_default_chain_new(const struct cred_default_chain_opts *o, struct cred_provider **out,
+                              struct r53_error *err);
 
 #endif

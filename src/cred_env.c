@@ -8,7 +8,8 @@
 
 /* ---- environment -------------------------------------------------- */
 
-r53_rc credentials_from_env(const char *(*getenv_fn)(const char *), struct credentials *out)
+r53_rc credentials_from_env(const char *(*getenv_fn)(const char *), struct credentials *out,
+                            struct r53_error *err)
 {
     struct credentials c = { 0 };
     const char *id = NULL;
@@ -23,27 +24,27 @@ r53_rc credentials_from_env(const char *(*getenv_fn)(const char *), struct crede
         token = util_unset_if_empty(getenv_fn("AWS_SECURITY_TOKEN"));
     }
     if (id == NULL && secret == NULL) {
-        return r53_fail(R53_ERR_NOT_FOUND,
+        return r53_fail(err, R53_ERR_NOT_FOUND,
                         "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set");
     }
     if (id == NULL || secret == NULL) {
-        return r53_fail(R53_ERR_HOST, "%s is set in the environment but %s is not",
+        return r53_fail(err, R53_ERR_HOST, "%s is set in the environment but %s is not",
                         id != NULL ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
                         id != NULL ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
     }
     rc = credentials_fill(&c, id, strlen(id), secret, strlen(secret), token,
-                          token != NULL ? strlen(token) : 0, "environment");
+                          token != NULL ? strlen(token) : 0, "environment", err);
     if (rc == R53_OK) {
         *out = c;
     }
     return rc;
 }
 
-static r53_rc env_get(struct cred_provider *p, struct credentials *out)
+static r53_rc env_get(struct cred_provider *p, struct credentials *out, struct r53_error *err)
 {
     const char *(*getenv_fn)(const char *) = *(const char *(**)(const char *))p->impl;
 
-    return credentials_from_env(getenv_fn, out);
+    return credentials_from_env(getenv_fn, out, err);
 }
 
 static void env_destroy(struct cred_provider *p)

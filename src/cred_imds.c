@@ -15,23 +15,25 @@
 /* ---- instance metadata -------------------------------------------- */
 
 static r53_rc json_field(struct json_object *root, const char *name, const char **value,
-                         size_t *len)
+                         size_t *len, struct r53_error *err)
 {
     struct json_object *v = NULL;
 
     if (!json_object_object_get_ex(root, name, &v) || v == NULL) {
-        return r53_fail(R53_ERR_PARSE, "instance metadata credentials lack %s", name);
+        return r53_fail(err, R53_ERR_PARSE, "instance metadata credentials lack %s", name);
     }
     if (!json_object_is_type(v, json_type_string)) {
-        return r53_fail(R53_ERR_PARSE, "instance metadata credentials: %s is not a string", name);
+        return r53_fail(err, R53_ERR_PARSE, "instance metadata credentials: %s is not a string",
+                        name);
     }
     *value = json_object_get_string(v);
     *len = (size_t)json_object_get_string_len(v);
     if (*len == 0) {
-        return r53_fail(R53_ERR_PARSE, "instance metadata credentials: %s is empty", name);
+        return r53_fail(err, R53_ERR_PARSE, "instance metadata credentials: %s is empty", name);
     }
     if (strlen(*value) != *len) {
-        return r53_fail(R53_ERR_PARSE, "instance metadata credentials: %s contains a NUL", name);
+        return r53_fail(err, R53_ERR_PARSE, "instance metadata credentials: %s contains a NUL",
+                        name);
     }
     return R53_OK;
 }
@@ -40,7 +42,7 @@ static r53_rc json_field(struct json_object *root, const char *name, const char 
  * and all the text but trailing blanks.  *root is set whenever json-c
  * built one, even on failure, so the caller can wipe it. */
 static r53_rc imds_json_parse(struct json_tokener *tok, const char *json, size_t len,
-                              struct json_object **root)
+                              struct json_object **root, struct r53_error *err)
 {
     enum json_tokener_error jerr = json_tokener_success;
 
@@ -48,26 +50,27 @@ static r53_rc imds_json_parse(struct json_tokener *tok, const char *json, size_t
     jerr = json_tokener_get_error(tok);
     if (*root == NULL) {
         if (jerr == json_tokener_continue) {
-            return r53_fail(R53_ERR_PARSE, "instance metadata credentials end early (truncated?)");
+            return r53_fail(err, R53_ERR_PARSE,
+                            "instance metadata credentials end early (truncated?)");
         }
-        return r53_fail(R53_ERR_PARSE, "instance metadata credentials are not JSON: %s",
+        return r53_fail(err, R53_ERR_PARSE, "instance metadata credentials are not JSON: %s",
                         json_tokener_error_desc(jerr));
     }
     for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
         if (json[i] != ' ' && json[i] != '\t' && json[i] != '\r' && json[i] != '\n') {
-            return r53_fail(R53_ERR_PARSE,
+            return r53_fail(err, R53_ERR_PARSE,
                             "instance metadata credentials have data after the JSON object");
         }
     }
     if (!json_object_is_type(*root, json_type_object)) {
-        return r53_fail(R53_ERR_PARSE, "instance metadata credentials are not a JSON object");
+        return r53_fail(err, R53_ERR_PARSE, "instance metadata credentials are not a JSON object");
     }
     return R53_OK;
 }
 
 /* A "Code" other than "Success" means the role has no keys for us; its
  * "Message" says why. */
-static r53_rc imds_json_code(struct json_object *root)
+static r53_rc imds_json_code(struct json_object *root, struct r53_error *err)
 {
     struct json_object *code = NULL;
     struct json_object *message = NULL;
@@ -78,7 +81,7 @@ static r53_rc imds_json_code(struct json_object *root)
         return R53_OK;
     }
     if (!json_object_is_type(code, json_type_string)) {
-        return r53_fail(R53_ERR_PARSE, "instance metadata credentials: Code is not a string");
+        return r53_fail(err, R53_ERR_PARSE, "instance metadata credentials: Code is not a string");
     }
     if (strcmp(json_object_get_string(code), "Success") == 0) {
         return R53_OK;
@@ -88,12 +91,13 @@ static r53_rc imds_json_code(struct json_object *root)
         json_object_is_type(message, json_type_string)) {
         util_printable(json_object_get_string(message), message_text, sizeof(message_text));
     }
-    return r53_fail(R53_ERR_AUTH,
+    return r53_fail(err, R53_ERR_AUTH,
                     "instance metadata has no credentials for the role: Code \"%s\"%s%s", code_text,
                     message_text[0] != '\0' ? ": " : "", message_text);
 }
 
-r53_rc credentials_from_imds_json(const char *json, size_t len, struct credentials *out)
+r53_rc credentials_from_imds_json(const char *json, size_t len, struct credentials *out,
+                                  struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     struct json_tokener *tok = NULL;
@@ -107,28 +111,28 @@ r53_rc credentials_from_imds_json(const char *json, size_t len, struct credentia
     size_t token_len = 0;
 
     if (json == NULL || len == 0) {
-        return r53_fail(R53_ERR_PARSE, "instance metadata returned empty credentials");
+        return r53_fail(err, R53_ERR_PARSE, "instance metadata returned empty credentials");
     }
     if (len > CRED_MAX_JSON) {
-        return r53_fail(R53_ERR_PARSE,
+        return r53_fail(err, R53_ERR_PARSE,
                         "instance metadata credentials are %zu bytes, more than the %d allowed",
                         len, CRED_MAX_JSON);
     }
     tok = json_tokener_new();
     if (tok == NULL) {
-        return r53_fail(R53_ERR_NOMEM, "out of memory parsing instance metadata credentials");
+        return r53_fail(err, R53_ERR_NOMEM, "out of memory parsing instance metadata credentials");
     }
-    if ((rc = imds_json_parse(tok, json, len, &root)) != R53_OK ||
-        (rc = imds_json_code(root)) != R53_OK) {
+    if ((rc = imds_json_parse(tok, json, len, &root, err)) != R53_OK ||
+        (rc = imds_json_code(root, err)) != R53_OK) {
         goto cleanup;
     }
-    if ((rc = json_field(root, "AccessKeyId", &id, &id_len)) != R53_OK ||
-        (rc = json_field(root, "SecretAccessKey", &secret, &secret_len)) != R53_OK ||
-        (rc = json_field(root, "Token", &token, &token_len)) != R53_OK) {
+    if ((rc = json_field(root, "AccessKeyId", &id, &id_len, err)) != R53_OK ||
+        (rc = json_field(root, "SecretAccessKey", &secret, &secret_len, err)) != R53_OK ||
+        (rc = json_field(root, "Token", &token, &token_len, err)) != R53_OK) {
         goto cleanup;
     }
-    rc =
-        credentials_fill(&c, id, id_len, secret, secret_len, token, token_len, "instance metadata");
+    rc = credentials_fill(&c, id, id_len, secret, secret_len, token, token_len, "instance metadata",
+                          err);
     if (rc == R53_OK) {
         *out = c;
     }
@@ -143,16 +147,16 @@ cleanup:
 }
 
 /* The role name from iam/security-credentials/, then its JSON. */
-static r53_rc role_credentials(struct imds *m, struct credentials *out)
+static r53_rc role_credentials(struct imds *m, struct credentials *out, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     char *role = NULL;
     char *json = NULL;
     char path[512];
 
-    rc = imds_get(m, "iam/security-credentials/", &role);
+    rc = imds_get(m, "iam/security-credentials/", &role, err);
     if (rc == R53_ERR_NOT_FOUND) {
-        return r53_fail(R53_ERR_NO_CREDENTIALS,
+        return r53_fail(err, R53_ERR_NO_CREDENTIALS,
                         "no credentials: none in the environment or profile files, and "
                         "this instance has no IAM role attached");
     }
@@ -162,15 +166,15 @@ static r53_rc role_credentials(struct imds *m, struct credentials *out)
     /* Several lines would be several roles; EC2 attaches one. */
     role[strcspn(role, "\r\n")] = '\0';
     if (role[0] == '\0' || strchr(role, '/') != NULL) {
-        rc = r53_fail(R53_ERR_HTTP, "instance metadata gave an unusable role name");
+        rc = r53_fail(err, R53_ERR_HTTP, "instance metadata gave an unusable role name");
         goto cleanup;
     }
     snprintf(path, sizeof(path), "iam/security-credentials/%s", role);
-    rc = imds_get(m, path, &json);
+    rc = imds_get(m, path, &json, err);
     if (rc != R53_OK) {
         goto cleanup;
     }
-    rc = credentials_from_imds_json(json, strlen(json), out);
+    rc = credentials_from_imds_json(json, strlen(json), out, err);
     if (rc == R53_OK) {
         snprintf(out->source, sizeof(out->source), "instance role %.40s", role);
     }
@@ -184,9 +188,10 @@ cleanup:
     return rc;
 }
 
-static r53_rc imds_provider_get(struct cred_provider *p, struct credentials *out)
+static r53_rc imds_provider_get(struct cred_provider *p, struct credentials *out,
+                                struct r53_error *err)
 {
-    return role_credentials(p->impl, out);
+    return role_credentials(p->impl, out, err);
 }
 
 /* The role's keys rotate: ask again. */

@@ -47,7 +47,7 @@ static const char *json_string(struct json_object *root, const char *name)
 /* Version 1 JSON with AccessKeyId, SecretAccessKey, [SessionToken],
  * [Expiration]; a reason names the command, never the output. */
 static r53_rc read_output(const char *name, const char *out, struct credentials *creds,
-                          time_t *expires)
+                          time_t *expires, struct r53_error *err)
 {
     struct json_tokener *tok = json_tokener_new();
     struct json_object *root =
@@ -60,19 +60,19 @@ static r53_rc read_output(const char *name, const char *out, struct credentials 
     r53_rc rc = R53_OK;
 
     if (root == NULL || !json_object_is_type(root, json_type_object)) {
-        rc = r53_fail(R53_ERR_HOST, "credential_process %s printed no JSON object", name);
+        rc = r53_fail(err, R53_ERR_HOST, "credential_process %s printed no JSON object", name);
     } else if (!json_object_object_get_ex(root, "Version", &version) ||
                json_object_get_int(version) != 1) {
-        rc = r53_fail(R53_ERR_HOST, "credential_process %s: JSON Version is not 1", name);
+        rc = r53_fail(err, R53_ERR_HOST, "credential_process %s: JSON Version is not 1", name);
     } else if (id == NULL || secret == NULL || id[0] == '\0' || secret[0] == '\0') {
-        rc = r53_fail(R53_ERR_HOST,
+        rc = r53_fail(err, R53_ERR_HOST,
                       "credential_process %s: JSON lacks AccessKeyId or SecretAccessKey", name);
     } else if (expiration != NULL && !util_parse_iso8601(expiration, expires)) {
-        rc = r53_fail(R53_ERR_HOST, "credential_process %s: Expiration is not an ISO 8601 time",
-                      name);
+        rc = r53_fail(err, R53_ERR_HOST,
+                      "credential_process %s: Expiration is not an ISO 8601 time", name);
     } else {
         rc = credentials_fill(creds, id, strlen(id), secret, strlen(secret), token,
-                              token != NULL ? strlen(token) : 0, "credential_process");
+                              token != NULL ? strlen(token) : 0, "credential_process", err);
     }
     if (root != NULL) {
         credentials_json_wipe(root);
@@ -84,7 +84,8 @@ static r53_rc read_output(const char *name, const char *out, struct credentials 
 
 /* Run the command; its credentials in *out, their Expiration in *expires
  * (0: none given). */
-static r53_rc run_process(const struct process_source *ps, struct credentials *out, time_t *expires)
+static r53_rc run_process(const struct process_source *ps, struct credentials *out, time_t *expires,
+                          struct r53_error *err)
 {
     /* A minimal environment: no AWS secret of ours reaches it. */
     static const char *const env_allow[] = {
@@ -94,40 +95,42 @@ static r53_rc run_process(const struct process_source *ps, struct credentials *o
     char path[512];
     const char *argv[PROCESS_MAX_ARGS];
     char *text = calloc(1, PROCESS_MAX_OUT + 1);
-    char err[512] = "";
+    char errout[512] = "";
     char line[160] = "";
     struct spawn_opts o = {
         .env_allow = env_allow,
         .timeout_ms = ps->timeout_ms,
         .out = text,
         .out_cap = PROCESS_MAX_OUT + 1,
-        .err = err,
-        .err_cap = sizeof(err),
+        .err = errout,
+        .err_cap = sizeof(errout),
     };
     int status = 0;
     r53_rc rc = R53_OK;
 
     if (text == NULL) {
-        return r53_fail(R53_ERR_NOMEM, "out of memory");
+        return r53_fail(err, R53_ERR_NOMEM, "out of memory");
     }
     if (!split_command(ps->command, words, argv) ||
         (argv[0][0] != '/' && (argv[0] = spawn_find(argv[0], path, sizeof(path))) == NULL)) {
-        rc = r53_fail(R53_ERR_HOST, "credential_process '%s' is not a command found on this node",
+        rc = r53_fail(err, R53_ERR_HOST,
+                      "credential_process '%s' is not a command found on this node",
                       util_printable(ps->command, line, sizeof(line)));
-    } else if ((rc = spawn_capture(argv, &o, &status)) != R53_OK) {
-        rc = r53_fail(rc == R53_ERR_TIMEOUT ? R53_ERR_TIMEOUT : R53_ERR_HOST,
-                      "credential_process: %s", r53_last_error());
+    } else if ((rc = spawn_capture(argv, &o, &status, err)) != R53_OK) {
+        rc = r53_fail(err, rc == R53_ERR_TIMEOUT ? R53_ERR_TIMEOUT : R53_ERR_HOST,
+                      "credential_process: %s", err->reason);
     } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        err[strcspn(err, "\r\n")] = '\0';
-        rc = r53_fail(R53_ERR_HOST, "credential_process %s %s %d: %s", argv[0],
+        errout[strcspn(errout, "\r\n")] = '\0';
+        rc = r53_fail(err, R53_ERR_HOST, "credential_process %s %s %d: %s", argv[0],
                       WIFEXITED(status) ? "exited with" : "was killed by signal",
                       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-                      err[0] != '\0' ? util_printable(err, line, sizeof(line)) : "(no stderr)");
+                      errout[0] != '\0' ? util_printable(errout, line, sizeof(line))
+                                        : "(no stderr)");
     } else if (strlen(text) >= PROCESS_MAX_OUT) {
-        rc = r53_fail(R53_ERR_HOST, "credential_process %s printed more than %d bytes", argv[0],
-                      PROCESS_MAX_OUT);
+        rc = r53_fail(err, R53_ERR_HOST, "credential_process %s printed more than %d bytes",
+                      argv[0], PROCESS_MAX_OUT);
     } else {
-        rc = read_output(argv[0], text, out, expires);
+        rc = read_output(argv[0], text, out, expires, err);
     }
     mbedtls_platform_zeroize(text, PROCESS_MAX_OUT + 1);
     free(text);
@@ -135,10 +138,10 @@ static r53_rc run_process(const struct process_source *ps, struct credentials *o
 }
 
 /* Run it on each get; cred_cached keeps keys with an Expiration. */
-static r53_rc process_get(struct cred_provider *p, struct credentials *out)
+static r53_rc process_get(struct cred_provider *p, struct credentials *out, struct r53_error *err)
 {
     time_t expires = 0;
-    r53_rc rc = run_process(p->impl, out, &expires);
+    r53_rc rc = run_process(p->impl, out, &expires, err);
 
     if (rc == R53_OK) {
         out->expires = expires;

@@ -245,7 +245,7 @@ static void ini_line(struct ini_scan *s, struct ini_cursor *cur, const char *lin
 }
 
 /* One pass over the text, recording where our keys' values are. */
-static r53_rc ini_scan_text(struct ini_scan *s, const char *text, size_t len)
+static r53_rc ini_scan_text(struct ini_scan *s, const char *text, size_t len, struct r53_error *err)
 {
     size_t pos = 0;
     unsigned lineno = 0;
@@ -262,11 +262,11 @@ static r53_rc ini_scan_text(struct ini_scan *s, const char *text, size_t len)
 
         lineno++;
         if (n > CRED_MAX_LINE) {
-            return r53_fail(R53_ERR_HOST, "%s line %u is longer than %d bytes", s->label, lineno,
-                            CRED_MAX_LINE);
+            return r53_fail(err, R53_ERR_HOST, "%s line %u is longer than %d bytes", s->label,
+                            lineno, CRED_MAX_LINE);
         }
         if (memchr(line, '\0', n) != NULL) {
-            return r53_fail(R53_ERR_HOST, "%s line %u contains a NUL byte; is it a text file?",
+            return r53_fail(err, R53_ERR_HOST, "%s line %u contains a NUL byte; is it a text file?",
                             s->label, lineno);
         }
         b = n;
@@ -297,7 +297,7 @@ static const struct ini_value *ini_pick(const struct ini_scan *s, enum ini_key k
 
 /* Parse text and fill *out; label names the file in messages. */
 static r53_rc ini_credentials(const char *text, size_t len, const char *profile, bool in_config,
-                              const char *label, struct credentials *out)
+                              const char *label, struct credentials *out, struct r53_error *err)
 {
     struct ini_scan s = { 0 };
     struct credentials c = { 0 };
@@ -309,20 +309,20 @@ static r53_rc ini_credentials(const char *text, size_t len, const char *profile,
     r53_rc rc = R53_OK;
 
     if (profile == NULL || profile[0] == '\0') {
-        return r53_fail(R53_ERR_INTERNAL, "no profile name given for %s", label);
+        return r53_fail(err, R53_ERR_INTERNAL, "no profile name given for %s", label);
     }
     if (len > CRED_MAX_FILE) {
-        return r53_fail(R53_ERR_HOST, "%s is larger than %d bytes; is it the right file?", label,
-                        CRED_MAX_FILE);
+        return r53_fail(err, R53_ERR_HOST, "%s is larger than %d bytes; is it the right file?",
+                        label, CRED_MAX_FILE);
     }
     s.profile = profile;
     s.in_config = in_config;
     s.label = label;
-    if (len > 0 && (rc = ini_scan_text(&s, text, len)) != R53_OK) {
+    if (len > 0 && (rc = ini_scan_text(&s, text, len, err)) != R53_OK) {
         return rc;
     }
     if (!s.profile_seen) {
-        return r53_fail(R53_ERR_NOT_FOUND, "profile '%.100s' not found in %s", profile, label);
+        return r53_fail(err, R53_ERR_NOT_FOUND, "profile '%.100s' not found in %s", profile, label);
     }
     id = ini_pick(&s, KEY_ID);
     secret = ini_pick(&s, KEY_SECRET);
@@ -333,7 +333,7 @@ static r53_rc ini_credentials(const char *text, size_t len, const char *profile,
         names[2] = ini_key_names[KEY_LEGACY_TOKEN];
     }
     if (id == NULL && secret == NULL) {
-        return r53_fail(R53_ERR_NOT_FOUND, "profile '%.100s' in %s has no %s", profile, label,
+        return r53_fail(err, R53_ERR_NOT_FOUND, "profile '%.100s' in %s has no %s", profile, label,
                         ini_key_names[KEY_ID]);
     }
     check[0] = id;
@@ -344,21 +344,21 @@ static r53_rc ini_credentials(const char *text, size_t len, const char *profile,
     /* First: an indented line after the key explains a "missing" one. */
     for (int i = 0; i < 3; i++) {
         if (check[i] != NULL && check[i]->continued != 0) {
-            return r53_fail(R53_ERR_HOST,
+            return r53_fail(err, R53_ERR_HOST,
                             "%s line %u: the indented line continues %s of profile '%.100s'; "
                             "put the value on one line",
                             label, check[i]->continued, names[i], profile);
         }
     }
     if (id == NULL || secret == NULL) {
-        return r53_fail(R53_ERR_HOST, "profile '%.100s' in %s has %s but no %s", profile, label,
-                        ini_key_names[id != NULL ? KEY_ID : KEY_SECRET],
+        return r53_fail(err, R53_ERR_HOST, "profile '%.100s' in %s has %s but no %s", profile,
+                        label, ini_key_names[id != NULL ? KEY_ID : KEY_SECRET],
                         ini_key_names[id != NULL ? KEY_SECRET : KEY_ID]);
     }
     for (int i = 0; i < 2; i++) {
         if (check[i]->len == 0) {
-            return r53_fail(R53_ERR_HOST, "profile '%.100s' in %s has an empty %s", profile, label,
-                            names[i]);
+            return r53_fail(err, R53_ERR_HOST, "profile '%.100s' in %s has an empty %s", profile,
+                            label, names[i]);
         }
     }
     if (token != NULL && token->len == 0) {
@@ -366,7 +366,7 @@ static r53_rc ini_credentials(const char *text, size_t len, const char *profile,
     }
     rc = credentials_fill(&c, id->start, id->len, secret->start, secret->len,
                           token != NULL ? token->start : NULL, token != NULL ? token->len : 0,
-                          in_config ? "config file" : "shared credentials file");
+                          in_config ? "config file" : "shared credentials file", err);
     if (rc == R53_OK) {
         *out = c;
     }
@@ -374,22 +374,22 @@ static r53_rc ini_credentials(const char *text, size_t len, const char *profile,
 }
 
 r53_rc credentials_from_ini(const char *text, size_t len, const char *profile, bool in_config,
-                            struct credentials *out)
+                            struct credentials *out, struct r53_error *err)
 {
     return ini_credentials(text, len, profile, in_config,
-                           in_config ? "the config file" : "the shared credentials file", out);
+                           in_config ? "the config file" : "the shared credentials file", out, err);
 }
 
 /* Open path to read; a missing file is R53_ERR_NOT_FOUND. */
-static r53_rc cred_file_open(const char *path, int *fd)
+static r53_rc cred_file_open(const char *path, int *fd, struct r53_error *err)
 {
     /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
     *fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (*fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR) {
-            return r53_fail(R53_ERR_NOT_FOUND, "%s does not exist", path);
+            return r53_fail(err, R53_ERR_NOT_FOUND, "%s does not exist", path);
         }
-        return r53_fail(R53_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+        return r53_fail(err, R53_ERR_IO, "cannot open %s: %s", path, strerror(errno));
     }
     return R53_OK;
 }
@@ -407,16 +407,16 @@ static bool is_null_device(const struct stat *st)
 
 /* The file must be a regular one of at most CRED_MAX_FILE bytes, or the
  * null device; a directory, a FIFO or any other device is refused. */
-static r53_rc cred_file_stat(int fd, const char *path, struct stat *st)
+static r53_rc cred_file_stat(int fd, const char *path, struct stat *st, struct r53_error *err)
 {
     if (fstat(fd, st) != 0) {
-        return r53_fail(R53_ERR_IO, "cannot stat %s: %s", path, strerror(errno));
+        return r53_fail(err, R53_ERR_IO, "cannot stat %s: %s", path, strerror(errno));
     }
     if (!S_ISREG(st->st_mode) && !is_null_device(st)) {
-        return r53_fail(R53_ERR_IO, "%s is not a regular file", path);
+        return r53_fail(err, R53_ERR_IO, "%s is not a regular file", path);
     }
     if (st->st_size > CRED_MAX_FILE) {
-        return r53_fail(R53_ERR_HOST,
+        return r53_fail(err, R53_ERR_HOST,
                         "%s is %lld bytes, more than the %d allowed; "
                         "is it the right file?",
                         path, (long long)st->st_size, CRED_MAX_FILE);
@@ -426,7 +426,8 @@ static r53_rc cred_file_stat(int fd, const char *path, struct stat *st)
 
 /* Read fd to its end into buf; filling all cap bytes means the file grew
  * since its size was taken. */
-static r53_rc cred_file_read(int fd, const char *path, char *buf, size_t cap, size_t *got)
+static r53_rc cred_file_read(int fd, const char *path, char *buf, size_t cap, size_t *got,
+                             struct r53_error *err)
 {
     size_t done = 0;
 
@@ -434,14 +435,14 @@ static r53_rc cred_file_read(int fd, const char *path, char *buf, size_t cap, si
         ssize_t n = 0;
 
         if (done == cap) {
-            return r53_fail(R53_ERR_IO, "%s changed while being read; try again", path);
+            return r53_fail(err, R53_ERR_IO, "%s changed while being read; try again", path);
         }
         n = read(fd, buf + done, cap - done);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n < 0) {
-            return r53_fail(R53_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+            return r53_fail(err, R53_ERR_IO, "cannot read %s: %s", path, strerror(errno));
         }
         if (n == 0) {
             break;
@@ -454,30 +455,31 @@ static r53_rc cred_file_read(int fd, const char *path, char *buf, size_t cap, si
 
 /* The whole file at path in a buffer the caller wipes and frees (*cap
  * bytes); R53_ERR_NOT_FOUND when there is no file. */
-static r53_rc read_file(const char *path, char **buf, size_t *cap, size_t *got, mode_t *mode)
+static r53_rc read_file(const char *path, char **buf, size_t *cap, size_t *got, mode_t *mode,
+                        struct r53_error *err)
 {
     int fd = -1;
     struct stat st = { 0 };
-    r53_rc rc = cred_file_open(path, &fd);
+    r53_rc rc = cred_file_open(path, &fd, err);
 
     *buf = NULL;
     if (rc != R53_OK) {
         return rc;
     }
-    if ((rc = cred_file_stat(fd, path, &st)) == R53_OK) {
+    if ((rc = cred_file_stat(fd, path, &st, err)) == R53_OK) {
         /* One byte more than the size, to notice a file growing under us. */
         *cap = (size_t)st.st_size + 1;
         *mode = st.st_mode;
         *buf = malloc(*cap);
-        rc = *buf != NULL ? cred_file_read(fd, path, *buf, *cap, got)
-                          : r53_fail(R53_ERR_NOMEM, "out of memory reading %s", path);
+        rc = *buf != NULL ? cred_file_read(fd, path, *buf, *cap, got, err)
+                          : r53_fail(err, R53_ERR_NOMEM, "out of memory reading %s", path);
     }
     close(fd);
     return rc;
 }
 
 r53_rc credentials_from_file(const char *path, const char *profile, bool in_config,
-                             struct credentials *out)
+                             struct credentials *out, struct r53_error *err)
 {
     char *buf = NULL;
     size_t cap = 0;
@@ -486,11 +488,11 @@ r53_rc credentials_from_file(const char *path, const char *profile, bool in_conf
     r53_rc rc = R53_OK;
 
     if (path == NULL || path[0] == '\0') {
-        return r53_fail(R53_ERR_NOT_FOUND, "no %s file given",
+        return r53_fail(err, R53_ERR_NOT_FOUND, "no %s file given",
                         in_config ? "config" : "shared credentials");
     }
-    if ((rc = read_file(path, &buf, &cap, &got, &mode)) == R53_OK) {
-        rc = ini_credentials(buf, got, profile, in_config, path, out);
+    if ((rc = read_file(path, &buf, &cap, &got, &mode, err)) == R53_OK) {
+        rc = ini_credentials(buf, got, profile, in_config, path, out, err);
     }
     if (rc == R53_OK && (mode & (S_IRGRP | S_IROTH)) != 0) {
         qb_log(LOG_WARNING, "%s holds a secret key and is readable by %s (mode %04o); chmod 600 it",
@@ -506,20 +508,20 @@ r53_rc credentials_from_file(const char *path, const char *profile, bool in_conf
 
 /* The settings of profile in one file, where not already set. */
 static r53_rc settings_from_file(const char *path, const char *profile, bool in_config,
-                                 struct profile_settings *out)
+                                 struct profile_settings *out, struct r53_error *err)
 {
     struct ini_scan s = { 0 };
     char *buf = NULL;
     size_t cap = 0;
     size_t got = 0;
     mode_t mode = 0;
-    r53_rc rc = read_file(path, &buf, &cap, &got, &mode);
+    r53_rc rc = read_file(path, &buf, &cap, &got, &mode, err);
 
     s.profile = profile;
     s.in_config = in_config;
     s.label = path;
     if (rc == R53_OK && got > 0) {
-        rc = ini_scan_text(&s, buf, got);
+        rc = ini_scan_text(&s, buf, got, err);
     }
     for (int k = 0; rc == R53_OK && k < PROFILE_N_SETTINGS; k++) {
         const struct ini_value *v = ini_pick(&s, (enum ini_key)(KEY_SETTINGS + k));
@@ -539,15 +541,16 @@ static r53_rc settings_from_file(const char *path, const char *profile, bool in_
 }
 
 r53_rc profile_settings_read(const char *credentials_file, const char *config_file,
-                             const char *profile, struct profile_settings *out)
+                             const char *profile, struct profile_settings *out,
+                             struct r53_error *err)
 {
     r53_rc rc = R53_OK;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = settings_from_file(config_file, profile, true, out)) != R53_OK) {
+    if ((rc = settings_from_file(config_file, profile, true, out, err)) != R53_OK) {
         return rc;
     }
-    return settings_from_file(credentials_file, profile, false, out);
+    return settings_from_file(credentials_file, profile, false, out, err);
 }
 
 struct profile_source {
@@ -559,21 +562,21 @@ struct profile_source {
     bool has_config_file;
 };
 
-static r53_rc profile_get(struct cred_provider *p, struct credentials *out)
+static r53_rc profile_get(struct cred_provider *p, struct credentials *out, struct r53_error *err)
 {
     const struct profile_source *ps = p->impl;
     r53_rc rc = R53_ERR_NOT_FOUND;
 
     if (ps->has_credentials_file) {
-        rc = credentials_from_file(ps->credentials_file, ps->profile, false, out);
+        rc = credentials_from_file(ps->credentials_file, ps->profile, false, out, err);
     }
     if (rc == R53_ERR_NOT_FOUND && ps->has_config_file) {
-        rc = credentials_from_file(ps->config_file, ps->profile, true, out);
+        rc = credentials_from_file(ps->config_file, ps->profile, true, out, err);
     }
     if (rc == R53_ERR_NOT_FOUND) {
-        return r53_fail(rc, "profile '%s' has no keys in %s%s%s", ps->profile, ps->credentials_file,
-                        ps->has_credentials_file && ps->has_config_file ? " or " : "",
-                        ps->config_file);
+        return r53_fail(
+            err, rc, "profile '%s' has no keys in %s%s%s", ps->profile, ps->credentials_file,
+            ps->has_credentials_file && ps->has_config_file ? " or " : "", ps->config_file);
     }
     return rc;
 }

@@ -23,39 +23,41 @@ struct web_identity {
 };
 
 /* The token file's text, trimmed (a secret: the caller wipes it). */
-static r53_rc read_token(const char *path, char *buf, size_t cap)
+static r53_rc read_token(const char *path, char *buf, size_t cap, struct r53_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     ssize_t n = 0;
 
     if (fd < 0) {
-        return r53_fail(R53_ERR_HOST, "web identity token file %s: %s", path, strerror(errno));
+        return r53_fail(err, R53_ERR_HOST, "web identity token file %s: %s", path, strerror(errno));
     }
     n = read(fd, buf, cap - 1);
     close(fd);
     if (n < 0 || (size_t)n >= cap - 1) {
-        return r53_fail(R53_ERR_HOST, "web identity token file %s is unreadable or over %zu bytes",
-                        path, cap - 2);
+        return r53_fail(err, R53_ERR_HOST,
+                        "web identity token file %s is unreadable or over %zu bytes", path,
+                        cap - 2);
     }
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ')) {
         n--;
     }
     buf[n] = '\0';
-    return n > 0 ? R53_OK : r53_fail(R53_ERR_HOST, "web identity token file %s is empty", path);
+    return n > 0 ? R53_OK
+                 : r53_fail(err, R53_ERR_HOST, "web identity token file %s is empty", path);
 }
 
 /* Ask STS with the token read now; cred_cached keeps the answer. */
-static r53_rc web_get(struct cred_provider *p, struct credentials *out)
+static r53_rc web_get(struct cred_provider *p, struct credentials *out, struct r53_error *err)
 {
     struct web_identity *w = p->impl;
     char *token = malloc(TOKEN_MAX + 2);
     struct sts_assume req = { .role_arn = w->role_arn, .session_name = w->session_name };
     time_t expires = 0;
-    r53_rc rc = token != NULL ? read_token(w->token_file, token, TOKEN_MAX + 2)
-                              : r53_fail(R53_ERR_NOMEM, "out of memory");
+    r53_rc rc = token != NULL ? read_token(w->token_file, token, TOKEN_MAX + 2, err)
+                              : r53_fail(err, R53_ERR_NOMEM, "out of memory");
 
     if (rc == R53_OK) {
-        rc = sts_assume_role_with_web_identity(w->sts, &req, token, out, &expires);
+        rc = sts_assume_role_with_web_identity(w->sts, &req, token, out, &expires, err);
     }
     if (token != NULL) {
         mbedtls_platform_zeroize(token, TOKEN_MAX + 2);
@@ -86,13 +88,14 @@ struct cred_provider *cred_web_identity_new(const struct cred_web_identity_opts 
 {
     struct web_identity *w = calloc(1, sizeof(*w));
     struct aws_service service;
+    struct r53_error ignored = { 0 }; /* NULL says it: out of memory */
 
     if (w == NULL) {
         return NULL;
     }
     snprintf(w->region, sizeof(w->region), "%s", o->signing_region);
     service = sts_service(w->region);
-    if (aws_caller_new(o->endpoint, &service, o->http, NULL, &w->sts) != R53_OK) {
+    if (aws_caller_new(o->endpoint, &service, o->http, NULL, &w->sts, &ignored) != R53_OK) {
         free(w);
         return NULL;
     }

@@ -49,7 +49,8 @@ char *credentials_copy_bytes(const char *s, size_t len)
 /* Fill c from three byte ranges; token may be NULL.  On failure c is
  * left wiped. */
 r53_rc credentials_fill(struct credentials *c, const char *id, size_t id_len, const char *secret,
-                        size_t secret_len, const char *token, size_t token_len, const char *source)
+                        size_t secret_len, const char *token, size_t token_len, const char *source,
+                        struct r53_error *err)
 {
     c->access_key_id = credentials_copy_bytes(id, id_len);
     c->secret_access_key = credentials_copy_bytes(secret, secret_len);
@@ -59,7 +60,7 @@ r53_rc credentials_fill(struct credentials *c, const char *id, size_t id_len, co
     if (c->access_key_id == NULL || c->secret_access_key == NULL ||
         (token != NULL && c->session_token == NULL)) {
         credentials_wipe(c);
-        return r53_fail(R53_ERR_NOMEM, "out of memory copying credentials");
+        return r53_fail(err, R53_ERR_NOMEM, "out of memory copying credentials");
     }
     snprintf(c->source, sizeof(c->source), "%s", source);
     return R53_OK;
@@ -125,9 +126,9 @@ struct cred_provider *cred_provider_new(const char *name, const struct cred_prov
     return p;
 }
 
-r53_rc cred_provider_get(struct cred_provider *p, struct credentials *out)
+r53_rc cred_provider_get(struct cred_provider *p, struct credentials *out, struct r53_error *err)
 {
-    return p->ops->get(p, out);
+    return p->ops->get(p, out, err);
 }
 
 bool cred_provider_can_renew(const struct cred_provider *p)
@@ -135,12 +136,12 @@ bool cred_provider_can_renew(const struct cred_provider *p)
     return p->ops->can_renew != NULL ? p->ops->can_renew(p) : p->ops->renew != NULL;
 }
 
-r53_rc cred_provider_renew(struct cred_provider *p, struct credentials *out)
+r53_rc cred_provider_renew(struct cred_provider *p, struct credentials *out, struct r53_error *err)
 {
     if (p->ops->renew == NULL) {
-        return r53_fail(R53_ERR_EXPIRED, "credentials from the %s cannot be renewed", p->name);
+        return r53_fail(err, R53_ERR_EXPIRED, "credentials from the %s cannot be renewed", p->name);
     }
-    return p->ops->renew(p, out);
+    return p->ops->renew(p, out, err);
 }
 
 void cred_provider_free(struct cred_provider *p)
@@ -162,40 +163,39 @@ struct chain {
     char none_reason[512];
 };
 
-static r53_rc chain_get(struct cred_provider *p, struct credentials *out)
+static r53_rc chain_get(struct cred_provider *p, struct credentials *out, struct r53_error *err)
 {
     struct chain *ch = p->impl;
-
     char before[512] = "";
 
     for (size_t i = 0; i < ch->n; i++) {
-        r53_rc rc = cred_provider_get(ch->members[i], out);
+        r53_rc rc = cred_provider_get(ch->members[i], out, err);
 
         ch->answered = rc == R53_OK ? ch->members[i] : NULL;
         if (rc != R53_ERR_NOT_FOUND && before[0] != '\0' && rc != R53_OK) {
             /* Say what was tried first: "profile 'x' has no keys ..., and". */
             char why[512];
 
-            snprintf(why, sizeof(why), "%s", r53_last_error());
-            return r53_fail(rc, "%s, and the %s: %s", before, ch->members[i]->name, why);
+            snprintf(why, sizeof(why), "%s", err->reason);
+            return r53_fail(err, rc, "%s, and the %s: %s", before, ch->members[i]->name, why);
         }
         if (rc != R53_ERR_NOT_FOUND) {
             return rc;
         }
-        snprintf(before, sizeof(before), "%s", r53_last_error());
+        snprintf(before, sizeof(before), "%s", err->reason);
         qb_log(LOG_DEBUG, "credentials: %s: %s", ch->members[i]->name, before);
     }
-    return r53_fail(R53_ERR_NO_CREDENTIALS, "%s", ch->none_reason);
+    return r53_fail(err, R53_ERR_NO_CREDENTIALS, "%s", ch->none_reason);
 }
 
-static r53_rc chain_renew(struct cred_provider *p, struct credentials *out)
+static r53_rc chain_renew(struct cred_provider *p, struct credentials *out, struct r53_error *err)
 {
     struct chain *ch = p->impl;
 
     if (ch->answered == NULL) {
-        return chain_get(p, out);
+        return chain_get(p, out, err);
     }
-    return cred_provider_renew(ch->answered, out);
+    return cred_provider_renew(ch->answered, out, err);
 }
 
 static void chain_destroy(struct cred_provider *p)

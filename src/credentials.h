@@ -43,10 +43,10 @@ struct cred_provider_ops {
     /* Fill *out with credentials the caller owns (and wipes).
      * R53_ERR_NOT_FOUND (with a reason): this source has none, and a
      * chain asks the next; any other failure ends the chain. */
-    r53_rc (*get)(struct cred_provider *p, struct credentials *out);
+    r53_rc (*get)(struct cred_provider *p, struct credentials *out, struct r53_error *err);
     /* The credentials from get expired (ExpiredToken): fetch new ones.
      * NULL for a source that cannot (static keys). */
-    r53_rc (*renew)(struct cred_provider *p, struct credentials *out);
+    r53_rc (*renew)(struct cred_provider *p, struct credentials *out, struct r53_error *err);
     /* Whether renew can help now; NULL: whenever renew is set. */
     bool (*can_renew)(const struct cred_provider *p);
     void (*destroy)(struct cred_provider *p); /* frees p->impl */
@@ -58,9 +58,9 @@ struct cred_provider {
     void *impl;
 };
 
-r53_rc cred_provider_get(struct cred_provider *p, struct credentials *out);
+r53_rc cred_provider_get(struct cred_provider *p, struct credentials *out, struct r53_error *err);
 /* R53_ERR_EXPIRED when p cannot renew. */
-r53_rc cred_provider_renew(struct cred_provider *p, struct credentials *out);
+r53_rc cred_provider_renew(struct cred_provider *p, struct credentials *out, struct r53_error *err);
 bool cred_provider_can_renew(const struct cred_provider *p);
 /* Frees p and what it owns.  NULL-safe. */
 void cred_provider_free(struct cred_provider *p);
@@ -140,21 +140,23 @@ struct cred_provider *cred_process_new(const char *command, long timeout_ms);
  * the section has only one of the two keys; R53_ERR_IO when the file
  * exists but cannot be read.  On success fills *out (caller wipes). */
 r53_rc credentials_from_file(const char *path, const char *profile, bool in_config,
-                             struct credentials *out);
+                             struct credentials *out, struct r53_error *err);
 
 /* The same, from the bytes of a file already in memory. */
 r53_rc credentials_from_ini(const char *text, size_t len, const char *profile, bool in_config,
-                            struct credentials *out);
+                            struct credentials *out, struct r53_error *err);
 
 /* From AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN,
  * read through getenv_fn (getenv in production).  R53_ERR_NOT_FOUND if
  * neither key is set, R53_ERR_HOST if only one is. */
-r53_rc credentials_from_env(const char *(*getenv_fn)(const char *), struct credentials *out);
+r53_rc credentials_from_env(const char *(*getenv_fn)(const char *), struct credentials *out,
+                            struct r53_error *err);
 
 /* For providers: fill c from byte ranges (token may be NULL), naming
  * source; on failure c is left wiped.  Copies and wipes of secrets. */
 r53_rc credentials_fill(struct credentials *c, const char *id, size_t id_len, const char *secret,
-                        size_t secret_len, const char *token, size_t token_len, const char *source);
+                        size_t secret_len, const char *token, size_t token_len, const char *source,
+                        struct r53_error *err);
 char *credentials_copy_bytes(const char *s, size_t len);
 
 /* Zero every string of a parsed json-c object (json-c frees them
@@ -169,6 +171,7 @@ void credentials_wipe_string(char *s);
 /* The instance-role JSON served by IMDS
  * (AccessKeyId, SecretAccessKey, Token, Expiration; Code must be
  * "Success" when present).  Parsed with json-c. */
-r53_rc credentials_from_imds_json(const char *json, size_t len, struct credentials *out);
+r53_rc credentials_from_imds_json(const char *json, size_t len, struct credentials *out,
+                                  struct r53_error *err);
 
 #endif

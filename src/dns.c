@@ -27,7 +27,7 @@ static bool is_address(const char *addr)
 }
 
 /* One item of a server list; item is len bytes, not NUL-ended. */
-static r53_rc parse_one(const char *item, size_t len, struct dns_server *out)
+static r53_rc parse_one(const char *item, size_t len, struct dns_server *out, struct r53_error *err)
 {
     char buf[80];
     char *port = NULL;
@@ -35,7 +35,7 @@ static r53_rc parse_one(const char *item, size_t len, struct dns_server *out)
     long p = 53;
 
     if (len == 0 || len >= sizeof(buf)) {
-        return r53_fail(R53_ERR_CONFIG, "dns_servers has an empty or over-long item");
+        return r53_fail(err, R53_ERR_CONFIG, "dns_servers has an empty or over-long item");
     }
     memcpy(buf, item, len);
     buf[len] = '\0';
@@ -66,13 +66,13 @@ static r53_rc parse_one(const char *item, size_t len, struct dns_server *out)
     return R53_OK;
 
 bad:
-    return r53_fail(R53_ERR_CONFIG,
+    return r53_fail(err, R53_ERR_CONFIG,
                     "dns_servers item '%.*s' is not ADDR, ADDR:PORT or [IPV6]:PORT with a literal "
                     "address",
                     (int)len, item);
 }
 
-r53_rc dns_parse_servers(const char *text, struct dns_server *out, size_t *n)
+r53_rc dns_parse_servers(const char *text, struct dns_server *out, size_t *n, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     const char *p = text;
@@ -87,10 +87,10 @@ r53_rc dns_parse_servers(const char *text, struct dns_server *out, size_t *n)
             len--;
         }
         if (*n == DNS_MAX_SERVERS) {
-            return r53_fail(R53_ERR_CONFIG, "dns_servers lists more than %d servers",
+            return r53_fail(err, R53_ERR_CONFIG, "dns_servers lists more than %d servers",
                             DNS_MAX_SERVERS);
         }
-        if ((rc = parse_one(p, len, &out[*n])) != R53_OK) {
+        if ((rc = parse_one(p, len, &out[*n], err)) != R53_OK) {
             return rc;
         }
         (*n)++;
@@ -100,7 +100,7 @@ r53_rc dns_parse_servers(const char *text, struct dns_server *out, size_t *n)
         }
     }
     if (*n == 0) {
-        return r53_fail(R53_ERR_CONFIG, "dns_servers='%s' names no server", text);
+        return r53_fail(err, R53_ERR_CONFIG, "dns_servers='%s' names no server", text);
     }
     return R53_OK;
 }
@@ -213,7 +213,7 @@ static ldns_status send_once(const struct dns_server *srv, bool tcp, const ldns_
 }
 
 r53_rc dns_query(const struct dns_server *srv, const char *fqdn, bool ipv6, int64_t deadline_ms,
-                 struct dns_result *out)
+                 struct dns_result *out, struct r53_error *err)
 {
     ldns_rr_type type = ipv6 ? LDNS_RR_TYPE_AAAA : LDNS_RR_TYPE_A;
     ldns_rdf *name = ldns_dname_new_frm_str(fqdn);
@@ -222,7 +222,7 @@ r53_rc dns_query(const struct dns_server *srv, const char *fqdn, bool ipv6, int6
 
     memset(out, 0, sizeof(*out));
     if (name == NULL) {
-        return r53_fail(R53_ERR_INTERNAL, "'%s' is not a DNS name", fqdn);
+        return r53_fail(err, R53_ERR_INTERNAL, "'%s' is not a DNS name", fqdn);
     }
     st = send_once(srv, false, name, type, deadline_ms, &pkt);
     if (st == LDNS_STATUS_OK && pkt != NULL && ldns_pkt_tc(pkt)) {
@@ -232,7 +232,7 @@ r53_rc dns_query(const struct dns_server *srv, const char *fqdn, bool ipv6, int6
     }
     if (st == LDNS_STATUS_MEM_ERR) {
         ldns_rdf_deep_free(name);
-        return r53_fail(R53_ERR_NOMEM, "out of memory asking DNS");
+        return r53_fail(err, R53_ERR_NOMEM, "out of memory asking DNS");
     }
     if (st != LDNS_STATUS_OK || pkt == NULL) {
         out->outcome = DNS_SILENT;
@@ -245,14 +245,15 @@ r53_rc dns_query(const struct dns_server *srv, const char *fqdn, bool ipv6, int6
     return R53_OK;
 }
 
-r53_rc dns_system_servers(const char *path, struct dns_server *out, size_t *n)
+r53_rc dns_system_servers(const char *path, struct dns_server *out, size_t *n,
+                          struct r53_error *err)
 {
     ldns_resolver *res = NULL;
     ldns_rdf **ns = NULL;
 
     *n = 0;
     if (ldns_resolver_new_frm_file(&res, path) != LDNS_STATUS_OK || res == NULL) {
-        return r53_fail(R53_ERR_HOST, "cannot read this node's resolvers from %s",
+        return r53_fail(err, R53_ERR_HOST, "cannot read this node's resolvers from %s",
                         path != NULL ? path : "/etc/resolv.conf");
     }
     ns = ldns_resolver_nameservers(res);
@@ -267,7 +268,8 @@ r53_rc dns_system_servers(const char *path, struct dns_server *out, size_t *n)
         free(text);
     }
     ldns_resolver_deep_free(res);
-    return *n > 0 ? R53_OK : r53_fail(R53_ERR_HOST, "this node has no resolver in resolv.conf");
+    return *n > 0 ? R53_OK
+                  : r53_fail(err, R53_ERR_HOST, "this node has no resolver in resolv.conf");
 }
 
 /* Addresses of name from the hosts file. */
@@ -292,7 +294,8 @@ static void from_hosts_file(const ldns_rdf *name, struct dns_server *out, size_t
 }
 
 r53_rc dns_resolve_host(const char *name, const struct dns_server *servers, size_t n_servers,
-                        int64_t deadline_ms, struct dns_server *out, size_t cap, size_t *n)
+                        int64_t deadline_ms, struct dns_server *out, size_t cap, size_t *n,
+                        struct r53_error *err)
 {
     ldns_rdf *dname = ldns_dname_new_frm_str(name);
 
@@ -305,7 +308,7 @@ r53_rc dns_resolve_host(const char *name, const struct dns_server *servers, size
         return R53_OK;
     }
     if (dname == NULL) {
-        return r53_fail(R53_ERR_PARSE, "name server '%s' is not a DNS name", name);
+        return r53_fail(err, R53_ERR_PARSE, "name server '%s' is not a DNS name", name);
     }
     from_hosts_file(dname, out, cap, n);
     ldns_rdf_deep_free(dname);
@@ -314,7 +317,7 @@ r53_rc dns_resolve_host(const char *name, const struct dns_server *servers, size
             struct dns_result r;
             int64_t slice = (deadline_ms - util_now_ms()) / (int64_t)(2 * (n_servers - s) - v6);
 
-            if (dns_query(&servers[s], name, v6 != 0, util_now_ms() + slice, &r) != R53_OK) {
+            if (dns_query(&servers[s], name, v6 != 0, util_now_ms() + slice, &r, err) != R53_OK) {
                 return R53_ERR_NOMEM;
             }
             for (size_t i = 0; r.outcome == DNS_ANSWER && i < r.n_values && *n < cap; i++) {
@@ -324,5 +327,6 @@ r53_rc dns_resolve_host(const char *name, const struct dns_server *servers, size
             }
         }
     }
-    return *n > 0 ? R53_OK : r53_fail(R53_ERR_NOT_FOUND, "cannot resolve name server %s", name);
+    return *n > 0 ? R53_OK
+                  : r53_fail(err, R53_ERR_NOT_FOUND, "cannot resolve name server %s", name);
 }

@@ -22,7 +22,8 @@ struct dns_server {
 /* "ADDR", "ADDR:PORT" or "[V6]:PORT" items separated by commas (spaces
  * allowed around them); a bare IPv6 address takes port 53.  At most
  * DNS_MAX_SERVERS.  R53_ERR_CONFIG naming the bad item. */
-r53_rc dns_parse_servers(const char *text, struct dns_server *out, size_t *n);
+r53_rc dns_parse_servers(const char *text, struct dns_server *out, size_t *n,
+                         struct r53_error *err);
 
 /* The inverse, "ADDR:PORT,[V6]:PORT", for the state file. */
 void dns_format_servers(const struct dns_server *s, size_t n, char *out, size_t outlen);
@@ -50,15 +51,17 @@ struct dns_result {
  * (so a resolver answers too).  Returns R53_OK with *out filled in
  * whatever the server said; only a caller mistake or no memory fails. */
 r53_rc dns_query(const struct dns_server *srv, const char *fqdn, bool ipv6, int64_t deadline_ms,
-                 struct dns_result *out);
+                 struct dns_result *out, struct r53_error *err);
 
 /* This host's resolvers, from /etc/resolv.conf (path NULL) or path. */
-r53_rc dns_system_servers(const char *path, struct dns_server *out, size_t *n);
+r53_rc dns_system_servers(const char *path, struct dns_server *out, size_t *n,
+                          struct r53_error *err);
 
 /* Addresses of a host name (a zone's name server): the hosts file, else
  * A and AAAA records from servers; at most cap, all before deadline_ms.
  * R53_ERR_NOT_FOUND when none was found. */
 r53_rc dns_resolve_host(const char *name, const struct dns_server *servers, size_t n_servers,
-                        int64_t deadline_ms, struct dns_server *out, size_t cap, size_t *n);
+                        int64_t deadline_ms, struct dns_server *out, size_t cap, size_t *n,
+                        struct r53_error *err);
 
 #endif

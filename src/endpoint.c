@@ -8,13 +8,14 @@
 #include "dnsname.h"
 #include "util.h"
 
-r53_rc endpoint_parse_https(const char *name, const char *url, struct endpoint *out)
+r53_rc endpoint_parse_https(const char *name, const char *url, struct endpoint *out,
+                            struct r53_error *err)
 {
     const char *host = url + 8;
     size_t len = 0;
 
     if (strncasecmp(url, "https://", 8) != 0) {
-        return r53_fail(R53_ERR_CONFIG,
+        return r53_fail(err, R53_ERR_CONFIG,
                         "%s='%s' must be an https:// URL; the agent never talks to AWS "
                         "unencrypted",
                         name, url);
@@ -22,8 +23,8 @@ r53_rc endpoint_parse_https(const char *name, const char *url, struct endpoint *
     len = strcspn(host, "/?#");
     if (strpbrk(url, " \t\r\n") != NULL || len == 0 || len >= sizeof(out->authority) ||
         memchr(host, '@', len) != NULL || strspn(host + len, "/") != strlen(host + len)) {
-        return r53_fail(R53_ERR_CONFIG, "%s='%s' must be https://HOST[:PORT], with no user or path",
-                        name, url);
+        return r53_fail(err, R53_ERR_CONFIG,
+                        "%s='%s' must be https://HOST[:PORT], with no user or path", name, url);
     }
     /* The signed Host header is the authority, lower case. */
     memcpy(out->authority, host, len);

@@ -13,7 +13,8 @@ struct endpoint {
 /* url must be https://HOST[:PORT] (a trailing '/' allowed), with no user,
  * path, query or white space.  R53_ERR_CONFIG naming the parameter name
  * otherwise ("endpoint='http://x' must be an https:// URL ..."). */
-r53_rc endpoint_parse_https(const char *name, const char *url, struct endpoint *out);
+r53_rc endpoint_parse_https(const char *name, const char *url, struct endpoint *out,
+                            struct r53_error *err);
 
 /* Signing region of a Route 53 endpoint URL, by partition:
  * "...amazonaws.com.cn" -> "cn-northwest-1", "...us-gov..." ->

@@ -81,27 +81,28 @@ void fileio_wipe(const char *path)
 
 /* A new file tmp (a template, "...XXXXXX") holding data, on disk;
  * *made once it exists. */
-static r53_rc write_temp(char *tmp, const void *data, size_t len, bool *made)
+static r53_rc write_temp(char *tmp, const void *data, size_t len, bool *made, struct r53_error *err)
 {
     int fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 */
 
     if (fd < 0) {
-        return r53_fail(R53_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+        return r53_fail(err, R53_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
     }
     *made = true;
     if (write(fd, data, len) != (ssize_t)len || fsync(fd) != 0) {
-        int err = errno;
+        int saved = errno;
 
         close(fd);
-        return r53_fail(R53_ERR_IO, "cannot write %s: %s", tmp, strerror(err));
+        return r53_fail(err, R53_ERR_IO, "cannot write %s: %s", tmp, strerror(saved));
     }
     if (close(fd) != 0) {
-        return r53_fail(R53_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+        return r53_fail(err, R53_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
     }
     return R53_OK;
 }
 
-r53_rc fileio_replace(const char *path, const void *data, size_t len, bool secret)
+r53_rc fileio_replace(const char *path, const void *data, size_t len, bool secret,
+                      struct r53_error *err)
 {
     char tmp[4096];
     bool made = false;
@@ -109,16 +110,17 @@ r53_rc fileio_replace(const char *path, const void *data, size_t len, bool secre
     int n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 
     if (n < 0 || (size_t)n >= sizeof(tmp)) {
-        return r53_fail(R53_ERR_IO, "cannot create a file beside %s: the name is too long", path);
+        return r53_fail(err, R53_ERR_IO, "cannot create a file beside %s: the name is too long",
+                        path);
     }
-    if ((rc = write_temp(tmp, data, len, &made)) != R53_OK) {
+    if ((rc = write_temp(tmp, data, len, &made, err)) != R53_OK) {
         goto cleanup;
     }
     if (secret) {
         fileio_wipe(path);
     }
     if (rename(tmp, path) != 0) {
-        rc = r53_fail(R53_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        rc = r53_fail(err, R53_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
         goto cleanup;
     }
     fsync_parent(path);

@@ -7,7 +7,7 @@
  *
  * fileio_make_parent and fileio_lock return 0, or -1 with errno set:
  * their callers word the failure, and some go on without the file.
- * fileio_replace fails with a reason (r53_fail). */
+ * fileio_replace fails with a reason, in *err. */
 #ifndef R53_FILEIO_H
 #define R53_FILEIO_H
 
@@ -27,7 +27,8 @@ int fileio_make_parent(const char *path);
  * file's bytes (and the new file's, on failure) are overwritten with
  * zeros before they are let go.  R53_ERR_IO with a reason naming the
  * file and the step. */
-r53_rc fileio_replace(const char *path, const void *data, size_t len, bool secret);
+r53_rc fileio_replace(const char *path, const void *data, size_t len, bool secret,
+                      struct r53_error *err);
 
 /* Overwrite path's bytes with zeros, in place (a file about to be
  * replaced or removed that held a secret); no file is no error. */

@@ -51,10 +51,10 @@ int64_t http_client_deadline(const struct http_client *c)
 }
 
 r53_rc http_perform(struct http_client *c, const struct http_request *req,
-                    struct http_response *resp)
+                    struct http_response *resp, struct r53_error *err)
 {
     memset(resp, 0, sizeof(*resp));
-    return c->ops->perform(c->state, req, resp);
+    return c->ops->perform(c->state, req, resp, err);
 }
 
 void http_response_free(struct http_response *resp)

@@ -54,7 +54,8 @@ struct http_ops {
     void *(*open)(const struct http_options *opts, void *arg);
     /* As http_perform below, into resp (already zeroed); resp->body
      * malloc'd, as http_response_free frees it. */
-    r53_rc (*perform)(void *state, const struct http_request *req, struct http_response *resp);
+    r53_rc (*perform)(void *state, const struct http_request *req, struct http_response *resp,
+                      struct r53_error *err);
     /* Frees state; NULL when there is nothing to free. */
     void (*close)(void *state);
 };
@@ -73,9 +74,9 @@ void http_client_free(struct http_client *c);
 
 /* Perform req.  R53_OK whenever an HTTP answer arrived, whatever its
  * status; R53_ERR_NETWORK / R53_ERR_TIMEOUT / R53_ERR_HTTP otherwise,
- * with r53_fail() set.  Caller frees resp with http_response_free. */
+ * its reason in *err.  Caller frees resp with http_response_free. */
 r53_rc http_perform(struct http_client *c, const struct http_request *req,
-                    struct http_response *resp);
+                    struct http_response *resp, struct r53_error *err);
 void http_response_free(struct http_response *resp);
 
 /* The deadline given in the options (0: none). */

@@ -126,42 +126,42 @@ static void url_for_message(const char *url, char *out, size_t outlen)
 }
 
 static r53_rc curl_failure(const struct curl_client *c, CURLcode code, const char *errbuf,
-                           const char *url, const struct body_buffer *buf)
+                           const char *url, const struct body_buffer *buf, struct r53_error *err)
 {
     char where[256];
     const char *detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(code);
 
     url_for_message(url, where, sizeof(where));
     if (buf->too_big) {
-        return r53_fail(R53_ERR_HTTP, "answer from %s is larger than %d bytes; refused", where,
+        return r53_fail(err, R53_ERR_HTTP, "answer from %s is larger than %d bytes; refused", where,
                         HTTP_MAX_BODY);
     }
     /* libcurl reports a single header line over its 100 KB limit as
      * "Out of memory": after a status line, that is what it means. */
     if (buf->headers_too_big ||
         (code == CURLE_OUT_OF_MEMORY && buf->header_bytes > 0 && buf->len == 0)) {
-        return r53_fail(R53_ERR_HTTP,
+        return r53_fail(err, R53_ERR_HTTP,
                         "answer from %s has oversize headers (over %d bytes); refused", where,
                         buf->headers_too_big ? HTTP_MAX_HEADERS : 100 * 1024);
     }
     switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
         if (c->opts.deadline_ms > 0 && util_now_ms() >= c->opts.deadline_ms) {
-            return r53_fail(R53_ERR_TIMEOUT, "%s did not answer before the action's timeout",
+            return r53_fail(err, R53_ERR_TIMEOUT, "%s did not answer before the action's timeout",
                             where);
         }
-        return r53_fail(R53_ERR_NETWORK, "%s did not answer in time (%s)", where, detail);
+        return r53_fail(err, R53_ERR_NETWORK, "%s did not answer in time (%s)", where, detail);
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
-        return r53_fail(R53_ERR_TLS,
+        return r53_fail(err, R53_ERR_TLS,
                         "TLS certificate of %s not trusted (%s); check the endpoint "
                         "or set ca_bundle",
                         where, detail);
     case CURLE_UNSUPPORTED_PROTOCOL:
-        return r53_fail(R53_ERR_NETWORK, "%s: protocol not allowed (%s)", where, detail);
+        return r53_fail(err, R53_ERR_NETWORK, "%s: protocol not allowed (%s)", where, detail);
     default:
-        return r53_fail(R53_ERR_NETWORK, "cannot reach %s: %s", where, detail);
+        return r53_fail(err, R53_ERR_NETWORK, "cannot reach %s: %s", where, detail);
     }
 }
 
@@ -261,7 +261,7 @@ static void set_transfer(const struct curl_client *c, const struct http_request 
 }
 
 static r53_rc curl_client_perform(void *state, const struct http_request *req,
-                                  struct http_response *resp)
+                                  struct http_response *resp, struct r53_error *err)
 {
     struct curl_client *c = state;
     r53_rc rc = R53_OK;
@@ -275,24 +275,25 @@ static r53_rc curl_client_perform(void *state, const struct http_request *req,
         char where[256];
 
         url_for_message(req->url, where, sizeof(where));
-        return r53_fail(R53_ERR_TIMEOUT, "no time left in the action's timeout to call %s", where);
+        return r53_fail(err, R53_ERR_TIMEOUT, "no time left in the action's timeout to call %s",
+                        where);
     }
     headers = request_headers(req);
     if (headers == NULL) {
-        rc = r53_fail(R53_ERR_NOMEM, "out of memory building request headers");
+        rc = r53_fail(err, R53_ERR_NOMEM, "out of memory building request headers");
         goto cleanup;
     }
     set_transfer(c, req, headers, timeout, errbuf, &buf);
     code = curl_easy_perform(c->curl);
     if (code != CURLE_OK) {
-        rc = curl_failure(c, code, errbuf, req->url, &buf);
+        rc = curl_failure(c, code, errbuf, req->url, &buf, err);
         goto cleanup;
     }
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
     if (buf.data == NULL) {
         buf.data = calloc(1, 1);
         if (buf.data == NULL) {
-            rc = r53_fail(R53_ERR_NOMEM, "out of memory reading the answer");
+            rc = r53_fail(err, R53_ERR_NOMEM, "out of memory reading the answer");
             goto cleanup;
         }
     }

@@ -66,21 +66,22 @@ struct imds_try {
 };
 
 /* One try: a 5xx answer counts as a failure worth another. */
-static r53_rc imds_try(void *ctx)
+static r53_rc imds_try(void *ctx, struct r53_error *err)
 {
     struct imds_try *t = ctx;
     r53_rc rc = R53_OK;
 
     http_response_free(t->resp); /* the previous try's */
-    rc = http_perform(t->m->http, t->req, t->resp);
+    rc = http_perform(t->m->http, t->req, t->resp, err);
     if (rc == R53_OK && t->resp->status >= 500) {
-        rc = r53_fail(R53_ERR_SERVER, "%s answered HTTP %ld", t->m->endpoint, t->resp->status);
+        rc = r53_fail(err, R53_ERR_SERVER, "%s answered HTTP %ld", t->m->endpoint, t->resp->status);
     }
     return rc;
 }
 
 /* http_perform under the retry policy with IMDS's own small budget. */
-static r53_rc perform(struct imds *m, const struct http_request *req, struct http_response *resp)
+static r53_rc perform(struct imds *m, const struct http_request *req, struct http_response *resp,
+                      struct r53_error *err)
 {
     struct retry_policy policy = {
         .max_tries = IMDS_TRIES,
@@ -92,10 +93,10 @@ static r53_rc perform(struct imds *m, const struct http_request *req, struct htt
     struct imds_try t = { m, req, resp };
     unsigned tries = 0;
 
-    return retry_run(&policy, imds_try, &t, "instance metadata", &tries);
+    return retry_run(&policy, imds_try, &t, "instance metadata", &tries, err);
 }
 
-static r53_rc fetch_token(struct imds *m)
+static r53_rc fetch_token(struct imds *m, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     char url[512];
@@ -104,20 +105,22 @@ static r53_rc fetch_token(struct imds *m)
     struct http_response resp = { 0 };
 
     snprintf(url, sizeof(url), "%s/latest/api/token", m->endpoint);
-    rc = perform(m, &req, &resp);
+    rc = perform(m, &req, &resp, err);
     if (rc == R53_ERR_SERVER) {
-        rc = r53_fail(R53_ERR_HTTP, "instance metadata refused an IMDSv2 token (HTTP %ld) at %s",
-                      resp.status, m->endpoint);
+        rc = r53_fail(err, R53_ERR_HTTP,
+                      "instance metadata refused an IMDSv2 token (HTTP %ld) at %s", resp.status,
+                      m->endpoint);
         goto cleanup;
     }
     if (rc != R53_OK) {
-        rc = r53_fail(rc, "instance metadata (IMDSv2) unreachable: %s", r53_last_error());
+        rc = r53_fail(err, rc, "instance metadata (IMDSv2) unreachable: %s", err->reason);
         goto cleanup;
     }
     trim_end(resp.body, &resp.body_len);
     if (resp.status != 200 || resp.body_len == 0 || resp.body_len >= sizeof(m->token)) {
-        rc = r53_fail(R53_ERR_HTTP, "instance metadata refused an IMDSv2 token (HTTP %ld) at %s",
-                      resp.status, m->endpoint);
+        rc = r53_fail(err, R53_ERR_HTTP,
+                      "instance metadata refused an IMDSv2 token (HTTP %ld) at %s", resp.status,
+                      m->endpoint);
         goto cleanup;
     }
     memcpy(m->token, resp.body, resp.body_len + 1);
@@ -130,7 +133,7 @@ cleanup:
     return rc;
 }
 
-r53_rc imds_get(struct imds *m, const char *path, char **out)
+r53_rc imds_get(struct imds *m, const char *path, char **out, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     char url[1024];
@@ -140,23 +143,23 @@ r53_rc imds_get(struct imds *m, const char *path, char **out)
 
     *out = NULL;
     if (m->token[0] == '\0') {
-        rc = fetch_token(m);
+        rc = fetch_token(m, err);
         if (rc != R53_OK) {
             return rc;
         }
     }
     snprintf(url, sizeof(url), "%s/latest/meta-data/%s", m->endpoint, path);
-    rc = perform(m, &req, &resp);
+    rc = perform(m, &req, &resp, err);
     if (rc != R53_OK && rc != R53_ERR_SERVER) {
-        return r53_fail(rc, "instance metadata unreachable: %s", r53_last_error());
+        return r53_fail(err, rc, "instance metadata unreachable: %s", err->reason);
     }
     if (resp.status == 404) {
-        rc = r53_fail(R53_ERR_NOT_FOUND, "instance metadata has no %s", path);
+        rc = r53_fail(err, R53_ERR_NOT_FOUND, "instance metadata has no %s", path);
         goto cleanup;
     }
     if (resp.status != 200) {
-        rc =
-            r53_fail(R53_ERR_HTTP, "instance metadata answered HTTP %ld for %s", resp.status, path);
+        rc = r53_fail(err, R53_ERR_HTTP, "instance metadata answered HTTP %ld for %s", resp.status,
+                      path);
         goto cleanup;
     }
     trim_end(resp.body, &resp.body_len);

@@ -16,6 +16,6 @@ void imds_free(struct imds *m);
 /* GET /latest/meta-data/<path> with the session token (fetched on first
  * use).  *out is malloc'd and NUL-terminated, trailing whitespace
  * removed; caller frees.  R53_ERR_NOT_FOUND on 404. */
-r53_rc imds_get(struct imds *m, const char *path, char **out);
+r53_rc imds_get(struct imds *m, const char *path, char **out, struct r53_error *err);
 
 #endif

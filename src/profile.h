@@ -34,6 +34,7 @@ struct profile_settings {
 /* profile's settings; a missing file is no error.  R53_ERR_HOST for a
  * file this node cannot read or parse. */
 r53_rc profile_settings_read(const char *credentials_file, const char *config_file,
-                             const char *profile, struct profile_settings *out);
+                             const char *profile, struct profile_settings *out,
+                             struct r53_error *err);
 
 #endif

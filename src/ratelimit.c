@@ -165,7 +165,7 @@ __attribute__((format(printf, 2, 3))) static void go_private(struct rate_budget 
 /* The exclusive lock, waited for until the deadline (R53_ERR_TIMEOUT);
  * a holder stuck for RATE_LOCK_PATIENCE_MS (stopped, not dead: death
  * releases flock) sends this process on alone. */
-static r53_rc lock_file(struct rate_budget *b, int64_t deadline_ms)
+static r53_rc lock_file(struct rate_budget *b, int64_t deadline_ms, struct r53_error *err)
 {
     const struct fileio_clock clock = {
         .now_ms = b->clock.now_ms,
@@ -183,7 +183,7 @@ static r53_rc lock_file(struct rate_budget *b, int64_t deadline_ms)
     } else if (patience_first) {
         go_private(b, "locked by another process for %d ms", RATE_LOCK_PATIENCE_MS);
     } else {
-        return r53_fail(R53_ERR_TIMEOUT, "request budget %s stayed locked until the deadline",
+        return r53_fail(err, R53_ERR_TIMEOUT, "request budget %s stayed locked until the deadline",
                         b->path);
     }
     return R53_OK;
@@ -216,13 +216,14 @@ static void load(struct rate_budget *b, int64_t now, struct rec *r)
 }
 
 /* Start an update: lock, read, refill.  Fails only with a deadline. */
-static r53_rc begin(struct rate_budget *b, int64_t deadline_ms, struct rec *r, int64_t *now)
+static r53_rc begin(struct rate_budget *b, int64_t deadline_ms, struct rec *r, int64_t *now,
+                    struct r53_error *err)
 {
     r53_rc rc = R53_OK;
 
     *r = b->mem;
     *now = 0;
-    if (b->fd >= 0 && (rc = lock_file(b, deadline_ms)) != R53_OK) {
+    if (b->fd >= 0 && (rc = lock_file(b, deadline_ms, err)) != R53_OK) {
         return rc;
     }
     /* Read the clock only once the lock is held: an earlier holder's
@@ -275,21 +276,22 @@ static void open_file(struct rate_budget *b, const char *path)
 }
 
 r53_rc rate_budget_open_clock(const char *path, double max_rate, const struct rate_clock *clock,
-                              struct rate_budget **out)
+                              struct rate_budget **out, struct r53_error *err)
 {
     struct rate_budget *b = NULL;
     struct rec r;
     int64_t now = 0;
+    struct r53_error ignored = { 0 }; /* begin without a deadline cannot fail */
 
     *out = NULL;
     if (!isfinite(max_rate) || max_rate <= 0 || max_rate > SANE_MAX) {
-        return r53_fail(R53_ERR_INTERNAL, "request rate limit %g is not a positive number",
+        return r53_fail(err, R53_ERR_INTERNAL, "request rate limit %g is not a positive number",
                         max_rate);
     }
     b = calloc(1, sizeof(*b));
     if (b == NULL || (path != NULL && (b->path = strdup(path)) == NULL)) {
         free(b);
-        return r53_fail(R53_ERR_NOMEM, "out of memory for the request budget");
+        return r53_fail(err, R53_ERR_NOMEM, "out of memory for the request budget");
     }
     b->fd = -1;
     b->ceiling = max_rate;
@@ -304,25 +306,26 @@ r53_rc rate_budget_open_clock(const char *path, double max_rate, const struct ra
         open_file(b, path);
     }
     /* Create or check the record now, so a bad file is told at once. */
-    begin(b, 0, &r, &now);
+    begin(b, 0, &r, &now, &ignored);
     finish(b, &r);
     *out = b;
     return R53_OK;
 }
 
-r53_rc rate_budget_open(const char *path, double max_rate, struct rate_budget **out)
+r53_rc rate_budget_open(const char *path, double max_rate, struct rate_budget **out,
+                        struct r53_error *err)
 {
-    return rate_budget_open_clock(path, max_rate, NULL, out);
+    return rate_budget_open_clock(path, max_rate, NULL, out, err);
 }
 
-r53_rc rate_budget_take(struct rate_budget *b, int64_t deadline_ms)
+r53_rc rate_budget_take(struct rate_budget *b, int64_t deadline_ms, struct r53_error *err)
 {
     for (;;) {
         struct rec r;
         int64_t now = 0;
         int64_t wait = 0;
         double rate = 0;
-        r53_rc rc = begin(b, deadline_ms, &r, &now);
+        r53_rc rc = begin(b, deadline_ms, &r, &now, err);
 
         if (rc != R53_OK) {
             return rc;
@@ -339,7 +342,7 @@ r53_rc rate_budget_take(struct rate_budget *b, int64_t deadline_ms)
         wait = (int64_t)ceil((1.0 - r.tokens) * 1000.0 / rate);
         finish(b, &r);
         if (deadline_ms > 0 && now + wait > deadline_ms) {
-            return r53_fail(R53_ERR_TIMEOUT,
+            return r53_fail(err, R53_ERR_TIMEOUT,
                             "no Route 53 request may go before the deadline: this node's "
                             "budget allows %.2f requests/s now",
                             rate);
@@ -359,8 +362,9 @@ void rate_budget_throttled(struct rate_budget *b)
 {
     struct rec r;
     int64_t now = 0;
+    struct r53_error ignored = { 0 }; /* begin without a deadline cannot fail */
 
-    begin(b, 0, &r, &now);
+    begin(b, 0, &r, &now, &ignored);
     /* A request sent before the last decrease met the same congestion
      * that decrease answered: one decrease per event, as TCP does. */
     if (!(b->took && r.w_max > 0 && b->took_ms <= r.fail_ms)) {
@@ -380,8 +384,9 @@ void rate_budget_stats(struct rate_budget *b, struct rate_budget_stats *out)
 {
     struct rec r;
     int64_t now = 0;
+    struct r53_error ignored = { 0 }; /* begin without a deadline cannot fail */
 
-    begin(b, 0, &r, &now);
+    begin(b, 0, &r, &now, &ignored);
     out->rate = rate_at(&r, now, b->ceiling);
     out->tokens = r.tokens;
     out->granted = r.granted;

@@ -72,16 +72,17 @@ struct rate_budget_stats {
  * unusable file is not an error: the budget is private (see above).
  * max_rate: this node's ceiling in req/s, finite and > 0, else
  * R53_ERR_INTERNAL.  R53_ERR_NOMEM on allocation failure. */
-r53_rc rate_budget_open(const char *path, double max_rate, struct rate_budget **out);
+r53_rc rate_budget_open(const char *path, double max_rate, struct rate_budget **out,
+                        struct r53_error *err);
 
 /* rate_budget_open with an injected clock (copied; may be NULL). */
 r53_rc rate_budget_open_clock(const char *path, double max_rate, const struct rate_clock *clock,
-                              struct rate_budget **out);
+                              struct rate_budget **out, struct r53_error *err);
 
 /* Take one token for one request, sleeping until one is due, but never
  * past deadline_ms (monotonic ms; 0: none).  R53_ERR_TIMEOUT, at once and
  * with nothing taken, when no token can be due in time. */
-r53_rc rate_budget_take(struct rate_budget *b, int64_t deadline_ms);
+r53_rc rate_budget_take(struct rate_budget *b, int64_t deadline_ms, struct r53_error *err);
 
 /* Tell the budget an answer to this process's last request (the one its
  * last take was for) was Throttling.  Lowers the node's rate, once per

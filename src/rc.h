@@ -1,4 +1,4 @@
-/* Return codes shared by every module, and one "last error" message.
+/* Return codes shared by every module, and the reason that goes with one.
  * Modules return r53_rc; agent/ocf.c holds each code's name, text and
  * OCF exit code.  Where the fault lies decides the code: a parameter that
  * is wrong everywhere (CONFIG, OCF 6), a file or setting of this node
@@ -32,25 +32,34 @@ typedef enum {
     R53_RC_COUNT
 } r53_rc;
 
-/* Record a human-readable message for the failure being returned, and
- * return rc so callers can write `return r53_fail(rc, "...", ...)`.
- * The message must never contain a secret. */
-r53_rc r53_fail(r53_rc rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Why a function failed, in words a person can act on: filled by the
+ * failing function and handed back to its caller, never kept anywhere
+ * else (GLib's GError, without the allocation).  Every function that
+ * returns an r53_rc and may fail with a reason takes one as its last
+ * parameter; callers pass their own through.  A caller that tries
+ * something and goes on when it fails (a cache miss, a fallback) passes
+ * a scratch one, so its own reason is not overwritten.  Never NULL.
+ * reason is "" until a failure is recorded; it never holds a secret. */
+#define R53_REASON_MAX 1024
+struct r53_error {
+    char reason[R53_REASON_MAX];
+};
+
+/* Record a human-readable reason for the failure being returned in *err,
+ * and return rc so callers can write `return r53_fail(err, rc, "...")`.
+ * The text is formatted aside first, so a caller may wrap the reason it
+ * was given: r53_fail(err, rc, "GetChange: %s", err->reason). */
+r53_rc r53_fail(struct r53_error *err, r53_rc rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 #ifdef __clang_analyzer__
 /* Tell the static analyser what the comment above says, since it cannot
  * see into rc.c: the result is rc. */
-#define r53_fail(rc, ...)                                                                          \
+#define r53_fail(err, rc, ...)                                                                     \
     ({                                                                                             \
         r53_rc r53_fail_rc_ = (rc);                                                                \
-        (r53_fail)(r53_fail_rc_, __VA_ARGS__);                                                     \
+        (r53_fail)((err), r53_fail_rc_, __VA_ARGS__);                                              \
         r53_fail_rc_;                                                                              \
     })
 #endif
-
-/* The last message recorded by r53_fail (empty string if none). */
-const char *r53_last_error(void);
-
-/* Forget the last message. */
-void r53_clear_error(void);
 
 #endif

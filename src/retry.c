@@ -85,19 +85,19 @@ static void pause_on_clock(const struct retry_policy *p, int64_t ms)
     }
 }
 
-r53_rc retry_run(const struct retry_policy *p, r53_rc (*attempt)(void *ctx), void *ctx,
-                 const char *what, unsigned *tries)
+r53_rc retry_run(const struct retry_policy *p, r53_rc (*attempt)(void *ctx, struct r53_error *err),
+                 void *ctx, const char *what, unsigned *tries, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     int64_t pause = 0;
 
     for (*tries = 1;; (*tries)++) {
-        rc = attempt(ctx);
+        rc = attempt(ctx, err);
         if (!retry_worth(rc) ||
             (pause = retry_pause_ms(p, *tries, retry_now_ms(p), retry_random())) < 0) {
             return rc;
         }
-        qb_log(LOG_WARNING, "%s, try %u: %s; again in %lld ms", what, *tries, r53_last_error(),
+        qb_log(LOG_WARNING, "%s, try %u: %s; again in %lld ms", what, *tries, err->reason,
                (long long)pause);
         pause_on_clock(p, pause);
     }

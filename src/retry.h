@@ -44,12 +44,12 @@ uint32_t retry_random(void);
 /* Now, on p's clock. */
 int64_t retry_now_ms(const struct retry_policy *p);
 
-/* Call attempt(ctx) until it succeeds, fails in a way not worth a retry,
- * or p allows no more tries or time; pauses in between, on p's clock.
- * what names the request in the log line of each retry.  *tries:
- * attempts made. */
-r53_rc retry_run(const struct retry_policy *p, r53_rc (*attempt)(void *ctx), void *ctx,
-                 const char *what, unsigned *tries);
+/* Call attempt(ctx, err) until it succeeds, fails in a way not worth a
+ * retry, or p allows no more tries or time; pauses in between, on p's
+ * clock.  what names the request in the log line of each retry.
+ * *tries: attempts made; *err: the last try's reason. */
+r53_rc retry_run(const struct retry_policy *p, r53_rc (*attempt)(void *ctx, struct r53_error *err),
+                 void *ctx, const char *what, unsigned *tries, struct r53_error *err);
 
 /* Sleep ms milliseconds, resuming after signals. */
 void retry_sleep_ms(int64_t ms);

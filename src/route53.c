@@ -20,21 +20,21 @@ struct r53_client {
 };
 
 r53_rc r53_client_new(const char *endpoint, struct http_client *http, struct cred_provider *creds,
-                      struct r53_client **out)
+                      struct r53_client **out, struct r53_error *err)
 {
     struct endpoint ep;
     struct aws_service service = { "route53", endpoint_route53_region(endpoint), r53_xml_error };
     struct r53_client *c = NULL;
-    r53_rc rc = endpoint_parse_https("endpoint", endpoint, &ep);
+    r53_rc rc = endpoint_parse_https("endpoint", endpoint, &ep, err);
 
     *out = NULL;
     if (rc != R53_OK) {
         return rc;
     }
     if ((c = calloc(1, sizeof(*c))) == NULL) {
-        return r53_fail(R53_ERR_NOMEM, "out of memory");
+        return r53_fail(err, R53_ERR_NOMEM, "out of memory");
     }
-    if ((rc = aws_caller_new(&ep, &service, http, creds, &c->caller)) != R53_OK) {
+    if ((rc = aws_caller_new(&ep, &service, http, creds, &c->caller, err)) != R53_OK) {
         free(c);
         return rc;
     }
@@ -93,35 +93,38 @@ static void xml_escape(const char *in, char *out, size_t outlen)
 /* Map a Route 53 error code onto our codes. */
 /* Name the operation in a reader's failure, so the reason says which
  * answer could not be read. */
-static r53_rc read_failure(const char *op, r53_rc rc)
+static r53_rc read_failure(const char *op, r53_rc rc, struct r53_error *err)
 {
-    return rc == R53_OK ? R53_OK : r53_fail(rc, "%s: %s", op, r53_last_error());
+    return rc == R53_OK ? R53_OK : r53_fail(err, rc, "%s: %s", op, err->reason);
 }
 
 /* One Route 53 request through the signed-call path. */
 static r53_rc call(struct r53_client *c, const char *op, const char *method, const char *path,
-                   const char *query, const char *body, struct http_response *resp)
+                   const char *query, const char *body, struct http_response *resp,
+                   struct r53_error *err)
 {
     struct aws_request req = { op, method, path, query, body, NULL, false };
 
-    return aws_call(c->caller, &req, resp);
+    return aws_call(c->caller, &req, resp, err);
 }
 
 /* "Z1" from "/hostedzone/Z1" or "Z1"; refuses ids that would change the path. */
-static r53_rc bare_id(const char *id, const char *prefix, char *out, size_t outlen)
+static r53_rc bare_id(const char *id, const char *prefix, char *out, size_t outlen,
+                      struct r53_error *err)
 {
     id = util_strip_prefix(id, prefix);
     if (id[0] == '\0' || strlen(id) >= outlen ||
         strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                    "abcdefghijklmnopqrstuvwxyz"
                    "0123456789_-") != strlen(id)) {
-        return r53_fail(R53_ERR_PARSE, "'%s' is not a valid Route 53 id", id);
+        return r53_fail(err, R53_ERR_PARSE, "'%s' is not a valid Route 53 id", id);
     }
     memcpy(out, id, strlen(id) + 1);
     return R53_OK;
 }
 
-r53_rc r53_find_zone(struct r53_client *c, const char *dns_name, struct r53_zone *out)
+r53_rc r53_find_zone(struct r53_client *c, const char *dns_name, struct r53_zone *out,
+                     struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     char query[600];
@@ -133,15 +136,16 @@ r53_rc r53_find_zone(struct r53_client *c, const char *dns_name, struct r53_zone
 
     page = calloc(1, sizeof(*page));
     if (page == NULL) {
-        return r53_fail(R53_ERR_NOMEM, "out of memory");
+        return r53_fail(err, R53_ERR_NOMEM, "out of memory");
     }
     util_percent_encode(dns_name, name, sizeof(name));
     snprintf(query, sizeof(query), "dnsname=%s&maxitems=%d", name, R53_MAX_ZONES);
-    rc = call(c, "ListHostedZonesByName", "GET", API "/hostedzonesbyname", query, NULL, &resp);
+    rc = call(c, "ListHostedZonesByName", "GET", API "/hostedzonesbyname", query, NULL, &resp, err);
     if (rc != R53_OK) {
         goto cleanup;
     }
-    rc = read_failure("ListHostedZonesByName", r53_xml_zone_page(resp.body, resp.body_len, page));
+    rc = read_failure("ListHostedZonesByName",
+                      r53_xml_zone_page(resp.body, resp.body_len, page, err), err);
     if (rc != R53_OK) {
         goto cleanup;
     }
@@ -154,10 +158,10 @@ r53_rc r53_find_zone(struct r53_client *c, const char *dns_name, struct r53_zone
         }
     }
     if (matches == 0) {
-        rc = r53_fail(R53_ERR_NO_ZONE, "no hosted zone named '%s' in this account; check zone",
+        rc = r53_fail(err, R53_ERR_NO_ZONE, "no hosted zone named '%s' in this account; check zone",
                       dns_name);
     } else if (matches > 1) {
-        rc = r53_fail(R53_ERR_CONFIG,
+        rc = r53_fail(err, R53_ERR_CONFIG,
                       "%zu hosted zones are named '%s' (%s %s, %s %s); set zone_id to choose one",
                       matches, dns_name, found[0]->private_zone ? "private" : "public",
                       found[0]->id, found[1]->private_zone ? "private" : "public", found[1]->id);
@@ -172,21 +176,21 @@ cleanup:
 }
 
 /* Typed readers behind one signature, for get_by_id. */
-typedef r53_rc (*answer_reader)(const char *body, size_t len, void *out);
+typedef r53_rc (*answer_reader)(const char *body, size_t len, void *out, struct r53_error *err);
 
-static r53_rc read_hosted_zone(const char *body, size_t len, void *out)
+static r53_rc read_hosted_zone(const char *body, size_t len, void *out, struct r53_error *err)
 {
-    return r53_xml_hosted_zone(body, len, out);
+    return r53_xml_hosted_zone(body, len, out, err);
 }
 
-static r53_rc read_change_info(const char *body, size_t len, void *out)
+static r53_rc read_change_info(const char *body, size_t len, void *out, struct r53_error *err)
 {
-    return r53_xml_change_info(body, len, out);
+    return r53_xml_change_info(body, len, out, err);
 }
 
 /* GET API/<kind>/<id> (id with or without "/<kind>/") into out. */
 static r53_rc get_by_id(struct r53_client *c, const char *op, const char *kind, const char *id,
-                        answer_reader read, void *out)
+                        answer_reader read, void *out, struct r53_error *err)
 {
     char prefix[32];
     char bare[64];
@@ -195,24 +199,25 @@ static r53_rc get_by_id(struct r53_client *c, const char *op, const char *kind, 
     r53_rc rc = R53_OK;
 
     snprintf(prefix, sizeof(prefix), "/%s/", kind);
-    if ((rc = bare_id(id, prefix, bare, sizeof(bare))) != R53_OK) {
+    if ((rc = bare_id(id, prefix, bare, sizeof(bare), err)) != R53_OK) {
         return rc;
     }
     snprintf(path, sizeof(path), API "/%s/%s", kind, bare);
-    if ((rc = call(c, op, "GET", path, NULL, NULL, &resp)) == R53_OK) {
-        rc = read_failure(op, read(resp.body, resp.body_len, out));
+    if ((rc = call(c, op, "GET", path, NULL, NULL, &resp, err)) == R53_OK) {
+        rc = read_failure(op, read(resp.body, resp.body_len, out, err), err);
     }
     http_response_free(&resp);
     return rc;
 }
 
-r53_rc r53_get_zone(struct r53_client *c, const char *zone_id, struct r53_zone *out)
+r53_rc r53_get_zone(struct r53_client *c, const char *zone_id, struct r53_zone *out,
+                    struct r53_error *err)
 {
-    return get_by_id(c, "GetHostedZone", "hostedzone", zone_id, read_hosted_zone, out);
+    return get_by_id(c, "GetHostedZone", "hostedzone", zone_id, read_hosted_zone, out, err);
 }
 
 r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn,
-                    struct r53_name *out)
+                    struct r53_name *out, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     char id[64];
@@ -223,21 +228,21 @@ r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn,
     struct r53_rrset_page *page = NULL;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = bare_id(zone_id, "/hostedzone/", id, sizeof(id))) != R53_OK) {
+    if ((rc = bare_id(zone_id, "/hostedzone/", id, sizeof(id), err)) != R53_OK) {
         return rc;
     }
     if ((page = calloc(1, sizeof(*page))) == NULL) {
-        return r53_fail(R53_ERR_NOMEM, "out of memory");
+        return r53_fail(err, R53_ERR_NOMEM, "out of memory");
     }
     /* The listing starts at the name: its record sets come first, in
      * type order, then the names after it. */
     snprintf(path, sizeof(path), API "/hostedzone/%s/rrset", id);
     util_percent_encode(fqdn, name, sizeof(name));
     snprintf(query, sizeof(query), "name=%s&maxitems=%d", name, R53_MAX_RRSETS);
-    rc = call(c, "ListResourceRecordSets", "GET", path, query, NULL, &resp);
+    rc = call(c, "ListResourceRecordSets", "GET", path, query, NULL, &resp, err);
     if (rc == R53_OK) {
         rc = read_failure("ListResourceRecordSets",
-                          r53_xml_rrset_page(resp.body, resp.body_len, page));
+                          r53_xml_rrset_page(resp.body, resp.body_len, page, err), err);
     }
     for (size_t i = 0; rc == R53_OK && i < page->n_rrsets && i < R53_MAX_RRSETS; i++) {
         if (dnsname_equal(page->rrsets[i].name, fqdn) && out->n < R53_MAX_TYPES) {
@@ -260,7 +265,8 @@ const struct r53_rrset *r53_name_find(const struct r53_name *name, const char *t
 }
 
 /* Append one Change element to the batch body at *used. */
-static r53_rc append_change(const struct r53_change *ch, char *body, size_t cap, size_t *used)
+static r53_rc append_change(const struct r53_change *ch, char *body, size_t cap, size_t *used,
+                            struct r53_error *err)
 {
     char name[300];
     char value[1100];
@@ -288,14 +294,15 @@ static r53_rc append_change(const struct r53_change *ch, char *body, size_t cap,
         n = m < 0 ? m : n + m;
     }
     if (n < 0 || (size_t)n >= cap - *used || ch->n_values == 0) {
-        return r53_fail(R53_ERR_INTERNAL, "change for %s is too long or empty", ch->fqdn);
+        return r53_fail(err, R53_ERR_INTERNAL, "change for %s is too long or empty", ch->fqdn);
     }
     *used += (size_t)n;
     return R53_OK;
 }
 
 r53_rc r53_change_batch(struct r53_client *c, const char *zone_id, const struct r53_change *changes,
-                        size_t n_changes, const char *comment, struct r53_change_info *out)
+                        size_t n_changes, const char *comment, struct r53_change_info *out,
+                        struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     char id[64];
@@ -305,7 +312,7 @@ r53_rc r53_change_batch(struct r53_client *c, const char *zone_id, const struct 
     size_t used = 0;
     struct http_response resp = { 0 };
 
-    if ((rc = bare_id(zone_id, "/hostedzone/", id, sizeof(id))) != R53_OK) {
+    if ((rc = bare_id(zone_id, "/hostedzone/", id, sizeof(id), err)) != R53_OK) {
         return rc;
     }
     xml_escape(comment != NULL ? comment : "", escaped, sizeof(escaped));
@@ -316,27 +323,28 @@ r53_rc r53_change_batch(struct r53_client *c, const char *zone_id, const struct 
                             escaped[0] != '\0' ? "<Comment>" : "", escaped,
                             escaped[0] != '\0' ? "</Comment>" : "");
     for (size_t i = 0; i < n_changes && rc == R53_OK; i++) {
-        rc = append_change(&changes[i], body, sizeof(body), &used);
+        rc = append_change(&changes[i], body, sizeof(body), &used, err);
     }
     if (rc != R53_OK) {
         return rc;
     }
     if (used + 64 >= sizeof(body)) {
-        return r53_fail(R53_ERR_INTERNAL, "change batch is too long");
+        return r53_fail(err, R53_ERR_INTERNAL, "change batch is too long");
     }
     snprintf(body + used, sizeof(body) - used,
              "</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>");
     snprintf(path, sizeof(path), API "/hostedzone/%s/rrset/", id);
-    rc = call(c, "ChangeResourceRecordSets", "POST", path, NULL, body, &resp);
+    rc = call(c, "ChangeResourceRecordSets", "POST", path, NULL, body, &resp, err);
     if (rc == R53_OK) {
         rc = read_failure("ChangeResourceRecordSets",
-                          r53_xml_change_info(resp.body, resp.body_len, out));
+                          r53_xml_change_info(resp.body, resp.body_len, out, err), err);
     }
     http_response_free(&resp);
     return rc;
 }
 
-r53_rc r53_get_change(struct r53_client *c, const char *change_id, struct r53_change_info *out)
+r53_rc r53_get_change(struct r53_client *c, const char *change_id, struct r53_change_info *out,
+                      struct r53_error *err)
 {
-    return get_by_id(c, "GetChange", "change", change_id, read_change_info, out);
+    return get_by_id(c, "GetChange", "change", change_id, read_change_info, out, err);
 }

@@ -47,7 +47,7 @@ struct r53_client;
  * http client and the credentials provider are borrowed and must outlive
  * the client.  R53_ERR_CONFIG for an endpoint that is not https://HOST. */
 r53_rc r53_client_new(const char *endpoint, struct http_client *http, struct cred_provider *creds,
-                      struct r53_client **out);
+                      struct r53_client **out, struct r53_error *err);
 void r53_client_free(struct r53_client *c);
 
 /* The signed-call path the client sends through: set its retry policy
@@ -57,10 +57,12 @@ struct aws_caller *r53_client_caller(struct r53_client *c);
 /* The hosted zone named dns_name ("example.com" or "example.com.").
  * R53_ERR_NO_ZONE if none; R53_ERR_CONFIG if a public and a private zone
  * share the name (the caller must then ask for zone_id). */
-r53_rc r53_find_zone(struct r53_client *c, const char *dns_name, struct r53_zone *out);
+r53_rc r53_find_zone(struct r53_client *c, const char *dns_name, struct r53_zone *out,
+                     struct r53_error *err);
 
 /* GetHostedZone; zone_id with or without "/hostedzone/". */
-r53_rc r53_get_zone(struct r53_client *c, const char *zone_id, struct r53_zone *out);
+r53_rc r53_get_zone(struct r53_client *c, const char *zone_id, struct r53_zone *out,
+                    struct r53_error *err);
 
 /* One change of a batch: action "CREATE", "DELETE" or "UPSERT" of a
  * simple record set (a DELETE must match the set's TTL and values). */
@@ -78,7 +80,8 @@ struct r53_change {
  * (R53_ERR_CHANGE, InvalidChangeBatch), which makes DELETE(old) +
  * CREATE(new) a compare-and-swap.  comment may be NULL. */
 r53_rc r53_change_batch(struct r53_client *c, const char *zone_id, const struct r53_change *changes,
-                        size_t n_changes, const char *comment, struct r53_change_info *out);
+                        size_t n_changes, const char *comment, struct r53_change_info *out,
+                        struct r53_error *err);
 
 /* Every simple record set named fqdn (A, AAAA, TXT, ...), in one
  * ListResourceRecordSets call; n 0 when there is none. */
@@ -87,12 +90,13 @@ struct r53_name {
     struct r53_rrset sets[R53_MAX_TYPES];
 };
 r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn,
-                    struct r53_name *out);
+                    struct r53_name *out, struct r53_error *err);
 
 /* The set of type at the name, or NULL. */
 const struct r53_rrset *r53_name_find(const struct r53_name *name, const char *type);
 
 /* GetChange; change_id with or without "/change/". */
-r53_rc r53_get_change(struct r53_client *c, const char *change_id, struct r53_change_info *out);
+r53_rc r53_get_change(struct r53_client *c, const char *change_id, struct r53_change_info *out,
+                      struct r53_error *err);
 
 #endif

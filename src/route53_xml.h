@@ -16,12 +16,14 @@
 #define R53_MAX_RRSETS 8 /* record sets kept per page */
 #define R53_MAX_ZONES 8  /* zones kept per page */
 
-r53_rc r53_xml_change_info(const char *body, size_t len, struct r53_change_info *out);
+r53_rc r53_xml_change_info(const char *body, size_t len, struct r53_change_info *out,
+                           struct r53_error *err);
 
 /* ErrorResponse/Error (Code, Message) or the older
  * <InvalidChangeBatch><Messages><Message>...</Messages> shape (code is
  * then "InvalidChangeBatch" and messages are joined with "; "). */
-r53_rc r53_xml_error(const char *body, size_t len, struct aws_api_error *out);
+r53_rc r53_xml_error(const char *body, size_t len, struct aws_api_error *out,
+                     struct r53_error *err);
 
 /* One page of a listing: what it holds (n counts all seen, more than
  * kept when over the cap), and where a truncated one goes on. */
@@ -40,8 +42,11 @@ struct r53_zone_page {
 
 /* ListResourceRecordSetsResponse; ListHostedZonesByNameResponse;
  * GetHostedZoneResponse (HostedZone and DelegationSet/NameServers). */
-r53_rc r53_xml_rrset_page(const char *body, size_t len, struct r53_rrset_page *out);
-r53_rc r53_xml_zone_page(const char *body, size_t len, struct r53_zone_page *out);
-r53_rc r53_xml_hosted_zone(const char *body, size_t len, struct r53_zone *out);
+r53_rc r53_xml_rrset_page(const char *body, size_t len, struct r53_rrset_page *out,
+                          struct r53_error *err);
+r53_rc r53_xml_zone_page(const char *body, size_t len, struct r53_zone_page *out,
+                         struct r53_error *err);
+r53_rc r53_xml_hosted_zone(const char *body, size_t len, struct r53_zone *out,
+                           struct r53_error *err);
 
 #endif

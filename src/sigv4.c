@@ -215,7 +215,7 @@ static int qparam_cmp(const void *a, const void *b)
     return c ? c : strcmp(x->value, y->value);
 }
 
-static r53_rc canonical_query(struct sbuf *out, const char *query)
+static r53_rc canonical_query(struct sbuf *out, const char *query, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     struct qparam *params = NULL;
@@ -232,7 +232,7 @@ static r53_rc canonical_query(struct sbuf *out, const char *query)
     cap += 1;
     params = calloc(cap, sizeof(*params));
     if (params == NULL) {
-        rc = r53_fail(R53_ERR_NOMEM, "out of memory signing a request");
+        rc = r53_fail(err, R53_ERR_NOMEM, "out of memory signing a request");
         goto cleanup;
     }
     while (*p) {
@@ -254,7 +254,7 @@ static r53_rc canonical_query(struct sbuf *out, const char *query)
                 free(params[np].key);
                 free(params[np].value);
                 params[np].key = params[np].value = NULL;
-                rc = r53_fail(R53_ERR_NOMEM, "out of memory signing a request");
+                rc = r53_fail(err, R53_ERR_NOMEM, "out of memory signing a request");
                 goto cleanup;
             }
             np++;
@@ -356,7 +356,8 @@ static bool valid_header_name(const char *name)
 /* Fill hs (room for req->n_headers) with the request's headers, names
  * lowercased and values cleaned, sorted by name.  *nh counts the entries
  * the caller must free, even on failure. */
-static r53_rc collect_headers(const struct sigv4_request *req, struct cheader *hs, size_t *nh)
+static r53_rc collect_headers(const struct sigv4_request *req, struct cheader *hs, size_t *nh,
+                              struct r53_error *err)
 {
     *nh = 0;
     for (size_t i = 0; i < req->n_headers; i++) {
@@ -364,7 +365,7 @@ static r53_rc collect_headers(const struct sigv4_request *req, struct cheader *h
         struct sbuf v = { 0 };
 
         if (h->name == NULL || !valid_header_name(h->name)) {
-            return r53_fail(R53_ERR_INTERNAL, "sigv4: header %zu has an invalid name", i + 1);
+            return r53_fail(err, R53_ERR_INTERNAL, "sigv4: header %zu has an invalid name", i + 1);
         }
         *nh = i + 1; /* from here on, this entry is the caller's to free */
         hs[i].order = i;
@@ -372,7 +373,7 @@ static r53_rc collect_headers(const struct sigv4_request *req, struct cheader *h
         header_value(&v, h->value ? h->value : "");
         hs[i].value = sbuf_take(&v);
         if (hs[i].name == NULL || hs[i].value == NULL) {
-            return r53_fail(R53_ERR_NOMEM, "out of memory signing a request");
+            return r53_fail(err, R53_ERR_NOMEM, "out of memory signing a request");
         }
         util_ascii_lower(hs[i].name);
     }
@@ -406,7 +407,8 @@ static void canonical_headers(struct sbuf *cr, struct sbuf *sh, const struct che
     }
 }
 
-r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char **signed_headers)
+r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char **signed_headers,
+                               struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     struct sbuf cr = { 0 };
@@ -416,21 +418,21 @@ r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char
     char body_hash[65] = { 0 };
 
     if (out == NULL || signed_headers == NULL) {
-        return r53_fail(R53_ERR_INTERNAL, "sigv4: no place for the result");
+        return r53_fail(err, R53_ERR_INTERNAL, "sigv4: no place for the result");
     }
     *out = NULL;
     *signed_headers = NULL;
     if (req == NULL || req->method == NULL || req->method[0] == '\0' ||
         (req->n_headers > 0 && req->headers == NULL) || (req->body_len > 0 && req->body == NULL)) {
-        return r53_fail(R53_ERR_INTERNAL, "sigv4: incomplete request to sign");
+        return r53_fail(err, R53_ERR_INTERNAL, "sigv4: incomplete request to sign");
     }
 
     hs = calloc(req->n_headers + 1, sizeof(*hs));
     if (hs == NULL) {
-        rc = r53_fail(R53_ERR_NOMEM, "out of memory signing a request");
+        rc = r53_fail(err, R53_ERR_NOMEM, "out of memory signing a request");
         goto cleanup;
     }
-    rc = collect_headers(req, hs, &nh);
+    rc = collect_headers(req, hs, &nh, err);
     if (rc != R53_OK) {
         goto cleanup;
     }
@@ -439,7 +441,7 @@ r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char
     sbuf_putc(&cr, '\n');
     canonical_uri(&cr, req->path);
     sbuf_putc(&cr, '\n');
-    rc = canonical_query(&cr, req->query);
+    rc = canonical_query(&cr, req->query, err);
     if (rc != R53_OK) {
         goto cleanup;
     }
@@ -458,7 +460,7 @@ r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char
         free(*signed_headers);
         *out = NULL;
         *signed_headers = NULL;
-        rc = r53_fail(R53_ERR_NOMEM, "out of memory signing a request");
+        rc = r53_fail(err, R53_ERR_NOMEM, "out of memory signing a request");
         goto cleanup;
     }
 
@@ -477,23 +479,24 @@ cleanup:
 
 /* A scope is used to build the credential string: it must be well
  * formed, or the request fails with a reason instead of a 403. */
-static r53_rc check_scope(const struct sigv4_scope *scope)
+static r53_rc check_scope(const struct sigv4_scope *scope, struct r53_error *err)
 {
     const char *d = NULL;
 
     if (scope == NULL || scope->amz_date == NULL || scope->region == NULL ||
         scope->service == NULL) {
-        return r53_fail(R53_ERR_INTERNAL, "sigv4: incomplete signing scope");
+        return r53_fail(err, R53_ERR_INTERNAL, "sigv4: incomplete signing scope");
     }
     d = scope->amz_date;
     if (strlen(d) != 16 || d[8] != 'T' || d[15] != 'Z' || strspn(d, "0123456789") != 8 ||
         strspn(d + 9, "0123456789") != 6) {
-        return r53_fail(R53_ERR_INTERNAL, "sigv4: date '%.32s' is not YYYYMMDDTHHMMSSZ", d);
+        return r53_fail(err, R53_ERR_INTERNAL, "sigv4: date '%.32s' is not YYYYMMDDTHHMMSSZ", d);
     }
     if (scope->region[0] == '\0' || strpbrk(scope->region, "/ \t\r\n") ||
         scope->service[0] == '\0' || strpbrk(scope->service, "/ \t\r\n")) {
-        return r53_fail(R53_ERR_INTERNAL, "sigv4: region '%.64s' or service '%.64s' is not usable",
-                        scope->region, scope->service);
+        return r53_fail(err, R53_ERR_INTERNAL,
+                        "sigv4: region '%.64s' or service '%.64s' is not usable", scope->region,
+                        scope->service);
     }
     return R53_OK;
 }
@@ -511,17 +514,17 @@ static void put_credential_scope(struct sbuf *b, const struct sigv4_scope *scope
 }
 
 r53_rc sigv4_string_to_sign(const struct sigv4_scope *scope, const char *canonical_request,
-                            char **out)
+                            char **out, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     struct sbuf b = { 0 };
     char hash[65] = { 0 };
 
     if (out == NULL || canonical_request == NULL) {
-        return r53_fail(R53_ERR_INTERNAL, "sigv4: nothing to sign");
+        return r53_fail(err, R53_ERR_INTERNAL, "sigv4: nothing to sign");
     }
     *out = NULL;
-    rc = check_scope(scope);
+    rc = check_scope(scope, err);
     if (rc != R53_OK) {
         return rc;
     }
@@ -534,7 +537,7 @@ r53_rc sigv4_string_to_sign(const struct sigv4_scope *scope, const char *canonic
     sbuf_puts(&b, hash);
     *out = sbuf_take(&b);
     if (*out == NULL) {
-        return r53_fail(R53_ERR_NOMEM, "out of memory signing a request");
+        return r53_fail(err, R53_ERR_NOMEM, "out of memory signing a request");
     }
     return R53_OK;
 }
@@ -547,7 +550,7 @@ static int hmac_sha256(const unsigned char *key, size_t key_len, const void *msg
 }
 
 r53_rc sigv4_signature(const struct sigv4_key *key, const struct sigv4_scope *scope,
-                       const char *string_to_sign, char out[65])
+                       const char *string_to_sign, char out[65], struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     unsigned char *secret = NULL; /* "AWS4" + secret key */
@@ -559,10 +562,10 @@ r53_rc sigv4_signature(const struct sigv4_key *key, const struct sigv4_scope *sc
     unsigned char sig[SIGV4_HASH_LEN] = { 0 };
 
     if (out == NULL || string_to_sign == NULL || key == NULL || key->secret_access_key == NULL) {
-        return r53_fail(R53_ERR_INTERNAL, "sigv4: no key or nothing to sign");
+        return r53_fail(err, R53_ERR_INTERNAL, "sigv4: no key or nothing to sign");
     }
     out[0] = '\0';
-    rc = check_scope(scope);
+    rc = check_scope(scope, err);
     if (rc != R53_OK) {
         return rc;
     }
@@ -570,7 +573,7 @@ r53_rc sigv4_signature(const struct sigv4_key *key, const struct sigv4_scope *sc
     secret_len = 4 + strlen(key->secret_access_key);
     secret = malloc(secret_len);
     if (secret == NULL) {
-        rc = r53_fail(R53_ERR_NOMEM, "out of memory signing a request");
+        rc = r53_fail(err, R53_ERR_NOMEM, "out of memory signing a request");
         goto cleanup;
     }
     memcpy(secret, "AWS4", 4);
@@ -584,7 +587,7 @@ r53_rc sigv4_signature(const struct sigv4_key *key, const struct sigv4_scope *sc
                     k_signing) != 0 ||
         hmac_sha256(k_signing, sizeof(k_signing), string_to_sign, strlen(string_to_sign), sig) !=
             0) {
-        rc = r53_fail(R53_ERR_NOMEM, "sigv4: HMAC-SHA256 failed");
+        rc = r53_fail(err, R53_ERR_NOMEM, "sigv4: HMAC-SHA256 failed");
         goto cleanup;
     }
     hex_lower(sig, sizeof(sig), out);
@@ -603,7 +606,7 @@ cleanup:
 }
 
 r53_rc sigv4_authorization(const struct sigv4_request *req, const struct sigv4_key *key,
-                           const struct sigv4_scope *scope, char **out)
+                           const struct sigv4_scope *scope, char **out, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     char *creq = NULL;
@@ -613,22 +616,22 @@ r53_rc sigv4_authorization(const struct sigv4_request *req, const struct sigv4_k
     struct sbuf b = { 0 };
 
     if (out == NULL) {
-        return r53_fail(R53_ERR_INTERNAL, "sigv4: no place for the result");
+        return r53_fail(err, R53_ERR_INTERNAL, "sigv4: no place for the result");
     }
     *out = NULL;
     if (key == NULL || key->access_key_id == NULL || key->access_key_id[0] == '\0' ||
         strpbrk(key->access_key_id, "/ ,\t\r\n")) {
-        return r53_fail(R53_ERR_HOST, "sigv4: unusable access key id");
+        return r53_fail(err, R53_ERR_HOST, "sigv4: unusable access key id");
     }
-    rc = sigv4_canonical_request(req, &creq, &signed_headers);
+    rc = sigv4_canonical_request(req, &creq, &signed_headers, err);
     if (rc != R53_OK) {
         goto cleanup;
     }
-    rc = sigv4_string_to_sign(scope, creq, &sts);
+    rc = sigv4_string_to_sign(scope, creq, &sts, err);
     if (rc != R53_OK) {
         goto cleanup;
     }
-    rc = sigv4_signature(key, scope, sts, signature);
+    rc = sigv4_signature(key, scope, sts, signature, err);
     if (rc != R53_OK) {
         goto cleanup;
     }
@@ -642,7 +645,7 @@ r53_rc sigv4_authorization(const struct sigv4_request *req, const struct sigv4_k
     sbuf_puts(&b, signature);
     *out = sbuf_take(&b);
     if (*out == NULL) {
-        rc = r53_fail(R53_ERR_NOMEM, "out of memory signing a request");
+        rc = r53_fail(err, R53_ERR_NOMEM, "out of memory signing a request");
     }
 
 cleanup:

@@ -41,21 +41,22 @@ void sigv4_amz_date(time_t t, char out[17]);
 
 /* Canonical request of req.  *out and *signed_headers (e.g.
  * "host;x-amz-date") are malloc'd; the caller frees both. */
-r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char **signed_headers);
+r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char **signed_headers,
+                               struct r53_error *err);
 
 /* String to sign for a canonical request.  *out is malloc'd; caller frees. */
 r53_rc sigv4_string_to_sign(const struct sigv4_scope *scope, const char *canonical_request,
-                            char **out);
+                            char **out, struct r53_error *err);
 
 /* Lowercase hex HMAC signature of string_to_sign into out[65].  Every
  * derived key is wiped before return. */
 r53_rc sigv4_signature(const struct sigv4_key *key, const struct sigv4_scope *scope,
-                       const char *string_to_sign, char out[65]);
+                       const char *string_to_sign, char out[65], struct r53_error *err);
 
 /* The whole chain: the value of the Authorization header.  *out is
  * malloc'd; caller frees (it holds no secret, only the signature). */
 r53_rc sigv4_authorization(const struct sigv4_request *req, const struct sigv4_key *key,
-                           const struct sigv4_scope *scope, char **out);
+                           const struct sigv4_scope *scope, char **out, struct r53_error *err);
 
 /* Lowercase hex SHA-256 of data into out[65]. */
 void sigv4_sha256_hex(const void *data, size_t len, char out[65]);

@@ -148,7 +148,7 @@ static void close_pipe(int p[2])
 
 /* Fork and exec; on return r->pid runs it (or it could not be run).  The
  * read ends of its pipes are in r. */
-static r53_rc start(struct run *r, const char *const argv[], char **envp)
+static r53_rc start(struct run *r, const char *const argv[], char **envp, struct r53_error *err)
 {
     int out_p[2] = { -1, -1 };
     int err_p[2] = { -1, -1 };
@@ -163,7 +163,8 @@ static r53_rc start(struct run *r, const char *const argv[], char **envp)
         close_pipe(out_p);
         close_pipe(err_p);
         close_pipe(exec_p);
-        return r53_fail(R53_ERR_IO, "cannot create a pipe to run %s: %s", r->name, strerror(errno));
+        return r53_fail(err, R53_ERR_IO, "cannot create a pipe to run %s: %s", r->name,
+                        strerror(errno));
     }
     r->pid = fork();
     if (r->pid == 0) {
@@ -176,7 +177,7 @@ static r53_rc start(struct run *r, const char *const argv[], char **envp)
     r->err_r = err_p[0];
     r->exec_r = exec_p[0];
     if (r->pid < 0) {
-        return r53_fail(R53_ERR_IO, "cannot start %s: %s", r->name, strerror(errno));
+        return r53_fail(err, R53_ERR_IO, "cannot start %s: %s", r->name, strerror(errno));
     }
     /* Also from this side, so a kill of the group cannot miss it. */
     setpgid(r->pid, r->pid);
@@ -184,7 +185,7 @@ static r53_rc start(struct run *r, const char *const argv[], char **envp)
 }
 
 /* EOF on the exec pipe means execve succeeded; an int is its errno. */
-static r53_rc exec_result(struct run *r, const char *path)
+static r53_rc exec_result(struct run *r, const char *path, struct r53_error *err)
 {
     int exec_errno = 0;
     int st = 0;
@@ -199,7 +200,8 @@ static r53_rc exec_result(struct run *r, const char *path)
     while (waitpid(r->pid, &st, 0) < 0 && errno == EINTR) {
     }
     r->pid = -1;
-    return r53_fail(exec_errno == ENOENT || exec_errno == EACCES || exec_errno == ENOEXEC
+    return r53_fail(err,
+                    exec_errno == ENOENT || exec_errno == EACCES || exec_errno == ENOEXEC
                         ? R53_ERR_NOT_INSTALLED
                         : R53_ERR_IO,
                     "cannot run %s: %s", path, strerror(exec_errno));
@@ -229,7 +231,7 @@ static bool drain(int fd, char *buf, size_t cap, size_t *used)
 }
 
 /* Read both outputs until they close or the deadline passes. */
-static r53_rc collect(struct run *r, const struct spawn_opts *o)
+static r53_rc collect(struct run *r, const struct spawn_opts *o, struct r53_error *err)
 {
     fcntl(r->out_r, F_SETFL, O_NONBLOCK);
     fcntl(r->err_r, F_SETFL, O_NONBLOCK);
@@ -245,7 +247,7 @@ static r53_rc collect(struct run *r, const struct spawn_opts *o)
         /* poll ignores negative fds: closed pipes drop out by themselves. */
         ready = poll(pfd, 2, left > INT_MAX ? INT_MAX : (int)left);
         if (ready < 0 && errno != EINTR) {
-            return r53_fail(R53_ERR_IO, "cannot wait for %s: %s", r->name, strerror(errno));
+            return r53_fail(err, R53_ERR_IO, "cannot wait for %s: %s", r->name, strerror(errno));
         }
         if (ready <= 0) {
             continue;
@@ -261,7 +263,7 @@ static r53_rc collect(struct run *r, const struct spawn_opts *o)
 }
 
 /* Output is closed; the process may still be running. */
-static r53_rc reap(struct run *r, int *status)
+static r53_rc reap(struct run *r, int *status, struct r53_error *err)
 {
     for (;;) {
         struct timespec pause = { 0, 5 * 1000 * 1000 };
@@ -275,7 +277,7 @@ static r53_rc reap(struct run *r, int *status)
         }
         if (w < 0 && errno != EINTR) {
             r->pid = -1; /* ECHILD: someone else reaped it; nothing to kill */
-            return r53_fail(R53_ERR_IO, "cannot wait for %s: %s", r->name, strerror(errno));
+            return r53_fail(err, R53_ERR_IO, "cannot wait for %s: %s", r->name, strerror(errno));
         }
         if (util_now_ms() >= r->deadline) {
             return R53_ERR_TIMEOUT;
@@ -284,7 +286,8 @@ static r53_rc reap(struct run *r, int *status)
     }
 }
 
-r53_rc spawn_capture(const char *const argv[], const struct spawn_opts *o, int *status)
+r53_rc spawn_capture(const char *const argv[], const struct spawn_opts *o, int *status,
+                     struct r53_error *err)
 {
     const char *slash = strrchr(argv[0], '/');
     struct run r = { slash != NULL ? slash + 1 : argv[0],
@@ -303,11 +306,11 @@ r53_rc spawn_capture(const char *const argv[], const struct spawn_opts *o, int *
     o->err[0] = '\0';
     *status = 0;
     if (envp == NULL) {
-        return r53_fail(R53_ERR_NOMEM, "out of memory running %s", r.name);
+        return r53_fail(err, R53_ERR_NOMEM, "out of memory running %s", r.name);
     }
-    if ((rc = start(&r, argv, envp)) == R53_OK && (rc = exec_result(&r, argv[0])) == R53_OK &&
-        (rc = collect(&r, o)) == R53_OK) {
-        rc = reap(&r, status);
+    if ((rc = start(&r, argv, envp, err)) == R53_OK &&
+        (rc = exec_result(&r, argv[0], err)) == R53_OK && (rc = collect(&r, o, err)) == R53_OK) {
+        rc = reap(&r, status, err);
     }
     if (r.pid > 0) {
         /* Still running: kill it and anything it started, then reap. */
@@ -317,7 +320,7 @@ r53_rc spawn_capture(const char *const argv[], const struct spawn_opts *o, int *
         }
     }
     if (rc == R53_ERR_TIMEOUT) {
-        r53_fail(rc, "%s did not answer within %ld ms", r.name, o->timeout_ms);
+        r53_fail(err, rc, "%s did not answer within %ld ms", r.name, o->timeout_ms);
     }
     close_fd(&r.out_r);
     close_fd(&r.err_r);

@@ -31,7 +31,8 @@ struct spawn_opts {
  * executed; R53_ERR_TIMEOUT if it has not finished within timeout_ms,
  * after killing its whole process group and reaping it; R53_ERR_IO /
  * R53_ERR_NOMEM otherwise.  No child is ever left unreaped. */
-r53_rc spawn_capture(const char *const argv[], const struct spawn_opts *o, int *status);
+r53_rc spawn_capture(const char *const argv[], const struct spawn_opts *o, int *status,
+                     struct r53_error *err);
 
 /* The full path of program name on PATH, else in /usr/sbin, /usr/bin or
  * /sbin (Pacemaker may run agents with a PATH lacking them), in buf; NULL

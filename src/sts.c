@@ -16,13 +16,14 @@ static bool region_ok(const char *r)
 }
 
 r53_rc sts_endpoint(const char *param, const char *env_url, const char *region, bool regional,
-                    char *url, size_t url_len, char *signing_region, size_t region_len)
+                    char *url, size_t url_len, char *signing_region, size_t region_len,
+                    struct r53_error *err)
 {
     bool have_region = region != NULL && region[0] != '\0';
 
     if (have_region && !region_ok(region)) {
         return r53_fail(
-            R53_ERR_HOST,
+            err, R53_ERR_HOST,
             "region '%s' (AWS_REGION or AWS_DEFAULT_REGION on this node) is not an AWS region name",
             region);
     }
@@ -43,9 +44,10 @@ r53_rc sts_endpoint(const char *param, const char *env_url, const char *region, 
 }
 
 /* ErrorResponse/Error (Code, Message) in the STS namespace. */
-static r53_rc sts_xml_error(const char *body, size_t len, struct aws_api_error *out)
+static r53_rc sts_xml_error(const char *body, size_t len, struct aws_api_error *out,
+                            struct r53_error *err)
 {
-    return xml_aws_error(STS_XML_NS, body, len, out);
+    return xml_aws_error(STS_XML_NS, body, len, out, err);
 }
 
 struct aws_service sts_service(const char *signing_region)
@@ -65,7 +67,7 @@ struct sts_fields {
     char expiration[40];
 };
 
-static r53_rc credentials_end(struct xml_ctx *c, const char *path)
+static r53_rc credentials_end(struct xml_ctx *c, const char *path, struct r53_error *err)
 {
     struct sts_fields *f = c->out;
     const char *leaf = strrchr(path, '/');
@@ -75,16 +77,16 @@ static r53_rc credentials_end(struct xml_ctx *c, const char *path)
     }
     leaf++;
     if (strcmp(leaf, "AccessKeyId") == 0) {
-        return xml_take(c, f->id, sizeof(f->id), "Credentials/AccessKeyId");
+        return xml_take(c, f->id, sizeof(f->id), "Credentials/AccessKeyId", err);
     }
     if (strcmp(leaf, "SecretAccessKey") == 0) {
-        return xml_take(c, f->secret, sizeof(f->secret), "Credentials/SecretAccessKey");
+        return xml_take(c, f->secret, sizeof(f->secret), "Credentials/SecretAccessKey", err);
     }
     if (strcmp(leaf, "SessionToken") == 0) {
-        return xml_take(c, f->token, sizeof(f->token), "Credentials/SessionToken");
+        return xml_take(c, f->token, sizeof(f->token), "Credentials/SessionToken", err);
     }
     if (strcmp(leaf, "Expiration") == 0) {
-        return xml_take(c, f->expiration, sizeof(f->expiration), "Credentials/Expiration");
+        return xml_take(c, f->expiration, sizeof(f->expiration), "Credentials/Expiration", err);
     }
     return R53_OK;
 }
@@ -94,7 +96,7 @@ static r53_rc credentials_end(struct xml_ctx *c, const char *path)
  * caller wipes), *expires the Expiration as seconds since the epoch.
  * Every secret byte read is wiped from the parser's buffers. */
 static r53_rc sts_xml_credentials(const char *body, size_t len, const char *root,
-                                  struct credentials *out, time_t *expires)
+                                  struct credentials *out, time_t *expires, struct r53_error *err)
 {
     const char *roots[] = { root, NULL };
     struct xml_ctx c = { 0 };
@@ -106,17 +108,17 @@ static r53_rc sts_xml_credentials(const char *body, size_t len, const char *root
     c.roots = roots;
     c.on_end = credentials_end;
     c.out = &f;
-    rc = xml_run(&c, body, len);
+    rc = xml_run(&c, body, len, err);
     if (rc == R53_OK && (f.id[0] == '\0' || f.secret[0] == '\0' || f.token[0] == '\0')) {
-        rc = r53_fail(R53_ERR_PARSE,
+        rc = r53_fail(err, R53_ERR_PARSE,
                       "STS answer lacks AccessKeyId, SecretAccessKey or SessionToken");
     }
     if (rc == R53_OK && !util_parse_iso8601(f.expiration, expires)) {
-        rc = r53_fail(R53_ERR_PARSE, "STS answer has no usable Expiration");
+        rc = r53_fail(err, R53_ERR_PARSE, "STS answer has no usable Expiration");
     }
     if (rc == R53_OK) {
         rc = credentials_fill(out, f.id, strlen(f.id), f.secret, strlen(f.secret), f.token,
-                              strlen(f.token), "STS");
+                              strlen(f.token), "STS", err);
     }
     /* The parser's text buffer held the secret and the token too. */
     mbedtls_platform_zeroize(&c, sizeof(c));
@@ -144,7 +146,7 @@ bool sts_role_arn_ok(const char *arn)
 }
 
 r53_rc sts_assume_role(struct aws_caller *sts, const struct sts_assume *a, struct credentials *out,
-                       time_t *expires)
+                       time_t *expires, struct r53_error *err)
 {
     char arn[2048 * 3 + 1];
     char name[200];
@@ -155,7 +157,7 @@ r53_rc sts_assume_role(struct aws_caller *sts, const struct sts_assume *a, struc
     r53_rc rc = R53_OK;
 
     if (!sts_role_arn_ok(a->role_arn)) {
-        return r53_fail(R53_ERR_CONFIG,
+        return r53_fail(err, R53_ERR_CONFIG,
                         "role_arn '%s' is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
                         a->role_arn);
     }
@@ -172,9 +174,9 @@ r53_rc sts_assume_role(struct aws_caller *sts, const struct sts_assume *a, struc
         snprintf(body + strlen(body), sizeof(body) - strlen(body), "&DurationSeconds=%ld",
                  a->duration_s);
     }
-    rc = aws_call(sts, &req, &resp);
+    rc = aws_call(sts, &req, &resp, err);
     if (rc == R53_OK) {
-        rc = sts_xml_credentials(resp.body, resp.body_len, "AssumeRoleResponse", out, expires);
+        rc = sts_xml_credentials(resp.body, resp.body_len, "AssumeRoleResponse", out, expires, err);
     }
     if (resp.body != NULL) {
         mbedtls_platform_zeroize(resp.body, resp.body_len);
@@ -185,7 +187,7 @@ r53_rc sts_assume_role(struct aws_caller *sts, const struct sts_assume *a, struc
 
 r53_rc sts_assume_role_with_web_identity(struct aws_caller *sts, const struct sts_assume *a,
                                          const char *token, struct credentials *out,
-                                         time_t *expires)
+                                         time_t *expires, struct r53_error *err)
 {
     char arn[2048 * 3 + 1];
     char name[200];
@@ -200,10 +202,10 @@ r53_rc sts_assume_role_with_web_identity(struct aws_caller *sts, const struct st
 
     if (!sts_role_arn_ok(a->role_arn)) {
         free(body);
-        return r53_fail(R53_ERR_CONFIG, "role ARN '%s' is not a role ARN", a->role_arn);
+        return r53_fail(err, R53_ERR_CONFIG, "role ARN '%s' is not a role ARN", a->role_arn);
     }
     if (body == NULL) {
-        return r53_fail(R53_ERR_NOMEM, "out of memory");
+        return r53_fail(err, R53_ERR_NOMEM, "out of memory");
     }
     util_percent_encode(a->role_arn, arn, sizeof(arn));
     util_percent_encode(a->session_name, name, sizeof(name));
@@ -212,10 +214,10 @@ r53_rc sts_assume_role_with_web_identity(struct aws_caller *sts, const struct st
                  "&RoleSessionName=%s&WebIdentityToken=",
                  arn, name);
     util_percent_encode(token, body + n, cap - (size_t)n);
-    rc = aws_call(sts, &req, &resp);
+    rc = aws_call(sts, &req, &resp, err);
     if (rc == R53_OK) {
         rc = sts_xml_credentials(resp.body, resp.body_len, "AssumeRoleWithWebIdentityResponse", out,
-                                 expires);
+                                 expires, err);
     }
     if (resp.body != NULL) {
         mbedtls_platform_zeroize(resp.body, resp.body_len);

@@ -20,7 +20,8 @@
  * signing_region the region to sign for.  R53_ERR_CONFIG for a region
  * that is not a region name. */
 r53_rc sts_endpoint(const char *param, const char *env_url, const char *region, bool regional,
-                    char *url, size_t url_len, char *signing_region, size_t region_len);
+                    char *url, size_t url_len, char *signing_region, size_t region_len,
+                    struct r53_error *err);
 
 /* The STS service for aws_caller_new: signing name "sts", its region,
  * its error reader. */
@@ -37,13 +38,13 @@ struct sts_assume {
  * ARN is refused before sending (R53_ERR_CONFIG); STS's AccessDenied is
  * R53_ERR_AUTH. */
 r53_rc sts_assume_role(struct aws_caller *sts, const struct sts_assume *a, struct credentials *out,
-                       time_t *expires);
+                       time_t *expires, struct r53_error *err);
 
 /* AssumeRoleWithWebIdentity: unsigned, token (a secret) in the body,
  * wiped after. */
 r53_rc sts_assume_role_with_web_identity(struct aws_caller *sts, const struct sts_assume *a,
                                          const char *token, struct credentials *out,
-                                         time_t *expires);
+                                         time_t *expires, struct r53_error *err);
 
 /* arn:PARTITION:iam::ACCOUNT:role/NAME, as STS accepts it. */
 bool sts_role_arn_ok(const char *arn);

@@ -29,7 +29,7 @@ static bool xml_in_ns(const char *name, const char *ns, const char **local)
     return (size_t)(sep - name) == strlen(ns) && strncmp(name, ns, strlen(ns)) == 0;
 }
 
-static r53_rc xml_check_root(struct xml_ctx *c, const char *name)
+static r53_rc xml_check_root(struct xml_ctx *c, const char *name, struct r53_error *err)
 {
     const char *local = NULL;
     bool ours = xml_in_ns(name, c->ns, &local);
@@ -44,7 +44,7 @@ static r53_rc xml_check_root(struct xml_ctx *c, const char *name)
     }
     util_printable(local, found, sizeof(found));
     if (local == name) {
-        return r53_fail(R53_ERR_PARSE,
+        return r53_fail(err, R53_ERR_PARSE,
                         "response root element <%s> has no namespace, "
                         "expected %s in %s",
                         found, want, c->ns);
@@ -54,7 +54,7 @@ static r53_rc xml_check_root(struct xml_ctx *c, const char *name)
         char raw[128] = "";
 
         memcpy(raw, name, ns_len < sizeof(raw) - 1 ? ns_len : sizeof(raw) - 1);
-        return r53_fail(R53_ERR_PARSE,
+        return r53_fail(err, R53_ERR_PARSE,
                         "response root element <%s> is in namespace %s, "
                         "expected %s",
                         found, util_printable(raw, ns, sizeof(ns)), c->ns);
@@ -65,7 +65,7 @@ static r53_rc xml_check_root(struct xml_ctx *c, const char *name)
             return R53_OK;
         }
     }
-    return r53_fail(R53_ERR_PARSE, "response root element is <%s>, expected %s", found, want);
+    return r53_fail(err, R53_ERR_PARSE, "response root element is <%s>, expected %s", found, want);
 }
 
 static void XMLCALL xml_start(void *data, const XML_Char *name, const XML_Char **atts)
@@ -83,7 +83,7 @@ static void XMLCALL xml_start(void *data, const XML_Char *name, const XML_Char *
     c->text_over = false;
     if (c->depth == 0) {
         c->root_seen = true;
-        rc = xml_check_root(c, name);
+        rc = xml_check_root(c, name, c->err);
         if (rc != R53_OK) {
             xml_abort(c, rc);
             return;
@@ -94,7 +94,7 @@ static void XMLCALL xml_start(void *data, const XML_Char *name, const XML_Char *
         return;
     }
     if (c->depth >= XML_MAX_DEPTH) {
-        xml_abort(c, r53_fail(R53_ERR_PARSE, "response elements nest deeper than %d levels",
+        xml_abort(c, r53_fail(c->err, R53_ERR_PARSE, "response elements nest deeper than %d levels",
                               XML_MAX_DEPTH));
         return;
     }
@@ -110,7 +110,7 @@ static void XMLCALL xml_start(void *data, const XML_Char *name, const XML_Char *
     c->path_len[c->depth] = len + strlen(local);
     c->depth++;
     if (c->on_start != NULL) {
-        rc = c->on_start(c, c->path);
+        rc = c->on_start(c, c->path, c->err);
         if (rc != R53_OK) {
             xml_abort(c, rc);
         }
@@ -128,7 +128,7 @@ static void XMLCALL xml_end(void *data, const XML_Char *name)
     }
     c->depth--;
     if (c->depth > 0) {
-        rc = c->on_end(c, c->path);
+        rc = c->on_end(c, c->path, c->err);
         if (rc != R53_OK) {
             xml_abort(c, rc);
             return;
@@ -168,8 +168,9 @@ static void XMLCALL xml_doctype(void *data, const XML_Char *name, const XML_Char
     (void)sysid;
     (void)pubid;
     (void)has_internal_subset;
-    xml_abort(c, r53_fail(R53_ERR_PARSE, "response has a DOCTYPE declaration, which Route 53 "
-                                         "never sends; refused"));
+    xml_abort(c, r53_fail(c->err, R53_ERR_PARSE,
+                          "response has a DOCTYPE declaration, which Route 53 "
+                          "never sends; refused"));
 }
 
 static void XMLCALL xml_entity(void *data, const XML_Char *name, int is_parameter_entity,
@@ -187,28 +188,29 @@ static void XMLCALL xml_entity(void *data, const XML_Char *name, int is_paramete
     (void)sysid;
     (void)pubid;
     (void)notation;
-    xml_abort(c, r53_fail(R53_ERR_PARSE, "response declares an entity; refused"));
+    xml_abort(c, r53_fail(c->err, R53_ERR_PARSE, "response declares an entity; refused"));
 }
 
 /* Run expat over body with c's callbacks.  Returns R53_OK or
  * R53_ERR_PARSE with a reason set. */
-r53_rc xml_run(struct xml_ctx *c, const char *body, size_t len)
+r53_rc xml_run(struct xml_ctx *c, const char *body, size_t len, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     size_t done = 0;
     enum XML_Status st = XML_STATUS_OK;
-    enum XML_Error err = XML_ERROR_NONE;
+    enum XML_Error code = XML_ERROR_NONE;
 
     if (body == NULL || len == 0) {
-        return r53_fail(R53_ERR_PARSE, "response body is empty");
+        return r53_fail(err, R53_ERR_PARSE, "response body is empty");
     }
     /* A space never occurs in a local name, so it separates safely:
      * names arrive as "namespace-uri local". */
     c->parser = XML_ParserCreateNS(NULL, ' ');
     if (c->parser == NULL) {
-        return r53_fail(R53_ERR_NOMEM, "cannot create an XML parser");
+        return r53_fail(err, R53_ERR_NOMEM, "cannot create an XML parser");
     }
     c->rc = R53_OK;
+    c->err = err;
     XML_SetUserData(c->parser, c);
     XML_SetElementHandler(c->parser, xml_start, xml_end);
     XML_SetCharacterDataHandler(c->parser, xml_chars);
@@ -231,36 +233,38 @@ r53_rc xml_run(struct xml_ctx *c, const char *body, size_t len)
         rc = c->rc; /* a handler said why */
         goto cleanup;
     }
-    err = XML_GetErrorCode(c->parser);
+    code = XML_GetErrorCode(c->parser);
     /* These arise only at the end of the input: a body cut short. */
-    if ((err == XML_ERROR_NO_ELEMENTS && c->root_seen) || err == XML_ERROR_UNCLOSED_TOKEN ||
-        err == XML_ERROR_UNCLOSED_CDATA_SECTION || err == XML_ERROR_PARTIAL_CHAR) {
-        rc = r53_fail(R53_ERR_PARSE, "response ends in the middle of its XML (line %lu: %s)",
-                      (unsigned long)XML_GetCurrentLineNumber(c->parser), XML_ErrorString(err));
+    if ((code == XML_ERROR_NO_ELEMENTS && c->root_seen) || code == XML_ERROR_UNCLOSED_TOKEN ||
+        code == XML_ERROR_UNCLOSED_CDATA_SECTION || code == XML_ERROR_PARTIAL_CHAR) {
+        rc = r53_fail(err, R53_ERR_PARSE, "response ends in the middle of its XML (line %lu: %s)",
+                      (unsigned long)XML_GetCurrentLineNumber(c->parser), XML_ErrorString(code));
         goto cleanup;
     }
-    rc = r53_fail(R53_ERR_PARSE, "response is not XML (line %lu: %s)",
-                  (unsigned long)XML_GetCurrentLineNumber(c->parser), XML_ErrorString(err));
+    rc = r53_fail(err, R53_ERR_PARSE, "response is not XML (line %lu: %s)",
+                  (unsigned long)XML_GetCurrentLineNumber(c->parser), XML_ErrorString(code));
 
 cleanup:
     XML_ParserFree(c->parser);
     c->parser = NULL;
+    c->err = NULL;
     return rc;
 }
 
 /* ---- Field helpers, used from on_end with the element's text. ---- */
 
 /* Copy the current text into dst[cap]; too long is an error, not a cut. */
-r53_rc xml_take(struct xml_ctx *c, char *dst, size_t cap, const char *field)
+r53_rc xml_take(struct xml_ctx *c, char *dst, size_t cap, const char *field, struct r53_error *err)
 {
     if (c->text_over || c->text_len >= cap) {
-        return r53_fail(R53_ERR_PARSE, "response field %s longer than %zu bytes", field, cap - 1);
+        return r53_fail(err, R53_ERR_PARSE, "response field %s longer than %zu bytes", field,
+                        cap - 1);
     }
     memcpy(dst, c->text, c->text_len + 1);
     return R53_OK;
 }
 
-r53_rc xml_take_bool(struct xml_ctx *c, bool *dst, const char *field)
+r53_rc xml_take_bool(struct xml_ctx *c, bool *dst, const char *field, struct r53_error *err)
 {
     char shown[40] = "";
 
@@ -272,8 +276,8 @@ r53_rc xml_take_bool(struct xml_ctx *c, bool *dst, const char *field)
         *dst = false;
         return R53_OK;
     }
-    return r53_fail(R53_ERR_PARSE, "response field %s is \"%s\", expected true or false", field,
-                    util_printable(c->text, shown, sizeof(shown)));
+    return r53_fail(err, R53_ERR_PARSE, "response field %s is \"%s\", expected true or false",
+                    field, util_printable(c->text, shown, sizeof(shown)));
 }
 
 /* Append the current text to an error message, joined with "; ".
@@ -309,12 +313,12 @@ static void append_message(struct xml_ctx *c, char *dst, size_t cap)
 
 /* ---- the AWS error answer ---- */
 
-static r53_rc aws_error_end(struct xml_ctx *c, const char *path)
+static r53_rc aws_error_end(struct xml_ctx *c, const char *path, struct r53_error *err)
 {
     struct aws_api_error *out = c->out;
 
     if (strcmp(path, "Error/Code") == 0) {
-        return xml_take(c, out->code, sizeof(out->code), "Error/Code");
+        return xml_take(c, out->code, sizeof(out->code), "Error/Code", err);
     }
     if (strcmp(path, "Error/Message") == 0 || strcmp(path, "Messages/Message") == 0) {
         append_message(c, out->message, sizeof(out->message));
@@ -322,7 +326,8 @@ static r53_rc aws_error_end(struct xml_ctx *c, const char *path)
     return R53_OK;
 }
 
-r53_rc xml_aws_error(const char *ns, const char *body, size_t len, struct aws_api_error *out)
+r53_rc xml_aws_error(const char *ns, const char *body, size_t len, struct aws_api_error *out,
+                     struct r53_error *err)
 {
     static const char *const roots[] = { "ErrorResponse", "InvalidChangeBatch", NULL };
     struct xml_ctx c = { 0 };
@@ -333,13 +338,13 @@ r53_rc xml_aws_error(const char *ns, const char *body, size_t len, struct aws_ap
     c.roots = roots;
     c.on_end = aws_error_end;
     c.out = out;
-    rc = xml_run(&c, body, len);
+    rc = xml_run(&c, body, len, err);
     /* The older shape's root element is its code. */
     if (rc == R53_OK && c.root_index == 1) {
         snprintf(out->code, sizeof(out->code), "InvalidChangeBatch");
     }
     if (rc == R53_OK && out->code[0] == '\0') {
-        rc = r53_fail(R53_ERR_PARSE, "response has no Error/Code");
+        rc = r53_fail(err, R53_ERR_PARSE, "response has no Error/Code");
     }
     if (rc != R53_OK) {
         memset(out, 0, sizeof(*out));

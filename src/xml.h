@@ -30,8 +30,9 @@
 struct xml_ctx;
 
 /* Called with the element's path below the root ("ChangeInfo/Id").
- * Return R53_OK or an r53_fail() code, which stops the parse. */
-typedef r53_rc (*xml_event_fn)(struct xml_ctx *c, const char *path);
+ * Return R53_OK, or a failure (its reason in *err), which stops the
+ * parse. */
+typedef r53_rc (*xml_event_fn)(struct xml_ctx *c, const char *path, struct r53_error *err);
 
 struct xml_ctx {
     /* Set by the reader: */
@@ -43,8 +44,9 @@ struct xml_ctx {
     void *cur; /* the reader's current item, or NULL */
     /* Kept by the driver: */
     XML_Parser parser;
-    bool cut;  /* error message already cut short */
-    r53_rc rc; /* first failure met inside a handler */
+    struct r53_error *err; /* xml_run's, while it runs: handlers' reasons */
+    bool cut;              /* error message already cut short */
+    r53_rc rc;             /* first failure met inside a handler */
     bool root_seen;
     size_t root_index;   /* which of roots[] the body has */
     bool truncated_seen; /* an IsTruncated element was read */
@@ -56,16 +58,17 @@ struct xml_ctx {
     bool text_over; /* the element's text exceeded text[] */
 };
 
-/* Parse body with c's reader (ns, roots, on_start, on_end, out set). */
-r53_rc xml_run(struct xml_ctx *c, const char *body, size_t len);
+/* Parse body with c's reader (ns, roots, on_start, on_end, out set);
+ * a failure's reason, the handlers' included, goes to *err. */
+r53_rc xml_run(struct xml_ctx *c, const char *body, size_t len, struct r53_error *err);
 
 /* Field helpers, used from on_end with the element's text. */
 
 /* Copy the current text into dst[cap]; too long is an error, not a cut. */
-r53_rc xml_take(struct xml_ctx *c, char *dst, size_t cap, const char *field);
+r53_rc xml_take(struct xml_ctx *c, char *dst, size_t cap, const char *field, struct r53_error *err);
 
 /* "true" or "false". */
-r53_rc xml_take_bool(struct xml_ctx *c, bool *dst, const char *field);
+r53_rc xml_take_bool(struct xml_ctx *c, bool *dst, const char *field, struct r53_error *err);
 
 struct aws_api_error; /* aws_call.h */
 
@@ -75,6 +78,7 @@ struct aws_api_error; /* aws_call.h */
  * Messages are joined with "; "; one too long is cut with a visible
  * mark (XML_CUT_MARK), not refused.  R53_ERR_PARSE for a body of
  * neither shape or with no Code; *out is then zeroed. */
-r53_rc xml_aws_error(const char *ns, const char *body, size_t len, struct aws_api_error *out);
+r53_rc xml_aws_error(const char *ns, const char *body, size_t len, struct aws_api_error *out,
+                     struct r53_error *err);
 
 #endif

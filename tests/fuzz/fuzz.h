@@ -47,9 +47,9 @@ static inline bool fuzz_one_line(const char *s)
 }
 
 /* A failure says why: a known code and a non-empty, bounded reason. */
-static inline void fuzz_check_failure(r53_rc rc)
+static inline void fuzz_check_failure(r53_rc rc, const struct r53_error *err)
 {
-    const char *why = r53_last_error();
+    const char *why = err->reason;
 
     FUZZ_CHECK(rc > R53_OK && rc < R53_RC_COUNT);
     FUZZ_CHECK(why[0] != '\0');

@@ -30,14 +30,14 @@ static void fuzz_one(const uint8_t *data, size_t size, const char *profile, bool
 {
     struct credentials c = { 0 };
     r53_rc rc = R53_OK;
+    struct r53_error err = { 0 };
 
-    r53_clear_error();
-    rc = credentials_from_ini((const char *)data, size, profile, in_config, &c);
+    rc = credentials_from_ini((const char *)data, size, profile, in_config, &c, &err);
     if (rc != R53_OK) {
-        fuzz_check_failure(rc);
+        fuzz_check_failure(rc, &err);
         /* A bad file is this node's (HOST), never a cluster-wide CONFIG. */
         FUZZ_CHECK(rc == R53_ERR_HOST || rc == R53_ERR_NOT_FOUND || rc == R53_ERR_NOMEM);
-        FUZZ_CHECK(fuzz_one_line(r53_last_error()));
+        FUZZ_CHECK(fuzz_one_line(err.reason));
         FUZZ_CHECK(fuzz_all_zero(&c, sizeof(c)));
         return;
     }

@@ -14,13 +14,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct credentials c = { 0 };
     r53_rc rc = R53_OK;
+    struct r53_error err = { 0 };
 
-    r53_clear_error();
-    rc = credentials_from_imds_json((const char *)data, size, &c);
+    rc = credentials_from_imds_json((const char *)data, size, &c, &err);
     if (rc != R53_OK) {
-        fuzz_check_failure(rc);
+        fuzz_check_failure(rc, &err);
         FUZZ_CHECK(rc == R53_ERR_PARSE || rc == R53_ERR_AUTH || rc == R53_ERR_NOMEM);
-        FUZZ_CHECK(fuzz_one_line(r53_last_error()));
+        FUZZ_CHECK(fuzz_one_line(err.reason));
         FUZZ_CHECK(fuzz_all_zero(&c, sizeof(c)));
         return 0;
     }

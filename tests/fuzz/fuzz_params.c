@@ -153,6 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct params p;
     size_t n = 0;
     r53_rc rc = R53_OK;
+    struct r53_error err = { 0 };
 
     if (text == NULL) {
         return 0;
@@ -171,11 +172,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     vars[n] = NULL;
 
-    r53_clear_error();
     env_load(fake_getenv, &env);
-    rc = params_load(fake_getenv, &env, &p);
+    rc = params_load(fake_getenv, &env, &p, &err);
     if (rc != R53_OK) {
-        fuzz_check_failure(rc);
+        fuzz_check_failure(rc, &err);
         /* A bad parameter is wrong everywhere; a bad AWS_* variable only
          * on this node. */
         FUZZ_CHECK(rc == R53_ERR_CONFIG || rc == R53_ERR_HOST);

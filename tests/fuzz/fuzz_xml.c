@@ -9,11 +9,11 @@
 #include "fuzz.h"
 #include "route53_xml.h"
 
-static void check_failed(r53_rc rc, const void *out, size_t size)
+static void check_failed(r53_rc rc, const struct r53_error *err, const void *out, size_t size)
 {
-    fuzz_check_failure(rc);
+    fuzz_check_failure(rc, err);
     FUZZ_CHECK(rc == R53_ERR_PARSE || rc == R53_ERR_NOMEM);
-    FUZZ_CHECK(fuzz_one_line(r53_last_error()));
+    FUZZ_CHECK(fuzz_one_line(err->reason));
     FUZZ_CHECK(fuzz_all_zero(out, size));
 }
 
@@ -27,10 +27,11 @@ static void check_zone(const struct r53_zone *z)
 static void fuzz_change_info(const char *body, size_t len)
 {
     struct r53_change_info out;
-    r53_rc rc = r53_xml_change_info(body, len, &out);
+    struct r53_error err = { 0 };
+    r53_rc rc = r53_xml_change_info(body, len, &out, &err);
 
     if (rc != R53_OK) {
-        check_failed(rc, &out, sizeof(out));
+        check_failed(rc, &err, &out, sizeof(out));
         return;
     }
     FUZZ_CHECK_STR(out.id);
@@ -42,10 +43,11 @@ static void fuzz_change_info(const char *body, size_t len)
 static void fuzz_error(const char *body, size_t len)
 {
     struct aws_api_error out;
-    r53_rc rc = r53_xml_error(body, len, &out);
+    struct r53_error err = { 0 };
+    r53_rc rc = r53_xml_error(body, len, &out, &err);
 
     if (rc != R53_OK) {
-        check_failed(rc, &out, sizeof(out));
+        check_failed(rc, &err, &out, sizeof(out));
         return;
     }
     FUZZ_CHECK_STR(out.code);
@@ -56,11 +58,12 @@ static void fuzz_error(const char *body, size_t len)
 static void fuzz_rrset_page(const char *body, size_t len)
 {
     static struct r53_rrset_page out; /* about 20 KiB: off the stack */
-    r53_rc rc = r53_xml_rrset_page(body, len, &out);
+    struct r53_error err = { 0 };
+    r53_rc rc = r53_xml_rrset_page(body, len, &out, &err);
     size_t kept = 0;
 
     if (rc != R53_OK) {
-        check_failed(rc, &out, sizeof(out));
+        check_failed(rc, &err, &out, sizeof(out));
         return;
     }
     FUZZ_CHECK_STR(out.next_name);
@@ -89,11 +92,12 @@ static void fuzz_rrset_page(const char *body, size_t len)
 static void fuzz_zone_page(const char *body, size_t len)
 {
     struct r53_zone_page out;
-    r53_rc rc = r53_xml_zone_page(body, len, &out);
+    struct r53_error err = { 0 };
+    r53_rc rc = r53_xml_zone_page(body, len, &out, &err);
     size_t kept = 0;
 
     if (rc != R53_OK) {
-        check_failed(rc, &out, sizeof(out));
+        check_failed(rc, &err, &out, sizeof(out));
         return;
     }
     FUZZ_CHECK_STR(out.next_dns_name);
@@ -110,10 +114,11 @@ static void fuzz_zone_page(const char *body, size_t len)
 static void fuzz_hosted_zone(const char *body, size_t len)
 {
     struct r53_zone out;
-    r53_rc rc = r53_xml_hosted_zone(body, len, &out);
+    struct r53_error err = { 0 };
+    r53_rc rc = r53_xml_hosted_zone(body, len, &out, &err);
 
     if (rc != R53_OK) {
-        check_failed(rc, &out, sizeof(out));
+        check_failed(rc, &err, &out, sizeof(out));
         return;
     }
     check_zone(&out);
@@ -127,7 +132,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * ASan catches a reader that runs past len. */
     const char *body = (const char *)data;
 
-    r53_clear_error();
     fuzz_change_info(body, size);
     fuzz_error(body, size);
     fuzz_rrset_page(body, size);

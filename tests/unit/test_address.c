@@ -31,10 +31,10 @@ static void assert_no_children(void)
     assert_int_equal(errno, ECHILD);
 }
 
-static void assert_error_contains(const char *needle)
+static void assert_error_contains(const struct r53_error *err, const char *needle)
 {
-    if (strstr(r53_last_error(), needle) == NULL) {
-        fail_msg("reason \"%s\" lacks \"%s\"", r53_last_error(), needle);
+    if (strstr(err->reason, needle) == NULL) {
+        fail_msg("reason \"%s\" lacks \"%s\"", err->reason, needle);
     }
 }
 
@@ -43,10 +43,10 @@ static void assert_error_contains(const char *needle)
 static void check_parse(const char *in, const char *want, bool ipv6)
 {
     struct address a = { 0 };
+    struct r53_error err = { 0 };
 
-    r53_clear_error();
-    if (address_parse(in, &a) != R53_OK) {
-        fail_msg("'%s' refused: %s", in, r53_last_error());
+    if (address_parse(in, &a, &err) != R53_OK) {
+        fail_msg("'%s' refused: %s", in, err.reason);
     }
     assert_string_equal(a.text, want);
     assert_int_equal(a.ipv6, ipv6);
@@ -69,16 +69,16 @@ static void test_parse_good(void **state)
 static void check_bad(const char *in, const char *needle)
 {
     struct address a = { 0 };
+    struct r53_error err = { 0 };
 
     memset(a.text, 'x', sizeof(a.text) - 1);
-    r53_clear_error();
-    if (address_parse(in, &a) != R53_ERR_CONFIG) {
+    if (address_parse(in, &a, &err) != R53_ERR_CONFIG) {
         fail_msg("'%s' was accepted as '%s'", in ? in : "(null)", a.text);
     }
     assert_string_equal(a.text, "");
-    assert_error_contains(needle);
+    assert_error_contains(&err, needle);
     /* Reasons go to logs: no raw control characters in them. */
-    assert_null(strpbrk(r53_last_error(), "\n\r\t"));
+    assert_null(strpbrk(err.reason, "\n\r\t"));
 }
 
 static void test_parse_bad(void **state)
@@ -102,12 +102,15 @@ static void test_parse_bad(void **state)
 static void test_parse_long_input_is_bounded(void **state)
 {
     char big[2000];
+    struct address a = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
     memset(big, '7', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
     check_bad(big, "...");
-    assert_true(strlen(r53_last_error()) < 200);
+    assert_int_equal(address_parse(big, &a, &err), R53_ERR_CONFIG);
+    assert_true(strlen(err.reason) < 200);
 }
 
 static void test_equal(void **state)
@@ -129,10 +132,11 @@ static void test_equal(void **state)
 static void test_interface_lo(void **state)
 {
     struct address a = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
     assert_true(address_interface_exists("lo"));
-    assert_int_equal(address_from_interface("lo", &a), R53_OK);
+    assert_int_equal(address_from_interface("lo", &a, &err), R53_OK);
     assert_string_equal(a.text, "127.0.0.1");
     assert_false(a.ipv6);
 }
@@ -140,16 +144,16 @@ static void test_interface_lo(void **state)
 static void test_interface_missing(void **state)
 {
     struct address a = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
     assert_false(address_interface_exists("r53nosuch0"));
     assert_false(address_interface_exists(""));
     assert_false(address_interface_exists(NULL));
     assert_false(address_interface_exists("an-interface-name-far-too-long"));
-    r53_clear_error();
-    assert_int_equal(address_from_interface("r53nosuch0", &a), R53_ERR_HOST);
-    assert_error_contains("interface 'r53nosuch0' does not exist on this node");
-    assert_int_equal(address_from_interface(NULL, &a), R53_ERR_HOST);
+    assert_int_equal(address_from_interface("r53nosuch0", &a, &err), R53_ERR_HOST);
+    assert_error_contains(&err, "interface 'r53nosuch0' does not exist on this node");
+    assert_int_equal(address_from_interface(NULL, &a, &err), R53_ERR_HOST);
 }
 
 /* A hand-built getifaddrs() list: the picker's rules without having to
@@ -185,6 +189,7 @@ static void test_pick_prefers_ipv4(void **state)
 {
     struct fake_if f[5];
     struct address a = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
     fake_set(&f[0], &f[1], "eth0", NULL);
@@ -192,7 +197,7 @@ static void test_pick_prefers_ipv4(void **state)
     fake_set(&f[2], &f[3], "eth0", "2001:db8::5");
     fake_set(&f[3], &f[4], "eth0", "192.0.2.4");
     fake_set(&f[4], NULL, "eth0", "192.0.2.5");
-    assert_int_equal(address_pick_from_ifaddrs(&f[0].ifa, "eth0", &a), R53_OK);
+    assert_int_equal(address_pick_from_ifaddrs(&f[0].ifa, "eth0", &a, &err), R53_OK);
     assert_string_equal(a.text, "192.0.2.4");
     assert_false(a.ipv6);
 }
@@ -201,6 +206,7 @@ static void test_pick_global_ipv6(void **state)
 {
     struct fake_if f[5];
     struct address a = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
     fake_set(&f[0], &f[1], "eth0", "fe80::fc:ff:fe00:1");
@@ -208,7 +214,7 @@ static void test_pick_global_ipv6(void **state)
     fake_set(&f[2], &f[3], "eth1", "2001:db8::99");
     fake_set(&f[3], &f[4], "eth0", "2001:DB8:0::7");
     fake_set(&f[4], NULL, "eth0", "2001:db8::8");
-    assert_int_equal(address_pick_from_ifaddrs(&f[0].ifa, "eth0", &a), R53_OK);
+    assert_int_equal(address_pick_from_ifaddrs(&f[0].ifa, "eth0", &a, &err), R53_OK);
     assert_string_equal(a.text, "2001:db8::7");
     assert_true(a.ipv6);
 }
@@ -217,16 +223,16 @@ static void test_pick_none(void **state)
 {
     struct fake_if f[3];
     struct address a = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
     fake_set(&f[0], &f[1], "eth0", "fe80::1");
     fake_set(&f[1], &f[2], "eth1", "192.0.2.1");
     fake_set(&f[2], NULL, "eth0", NULL);
-    r53_clear_error();
-    assert_int_equal(address_pick_from_ifaddrs(&f[0].ifa, "eth0", &a), R53_ERR_HOST);
-    assert_error_contains("interface 'eth0' has no IPv4 or global IPv6 "
-                          "address");
-    assert_int_equal(address_pick_from_ifaddrs(NULL, "eth0", &a), R53_ERR_HOST);
+    assert_int_equal(address_pick_from_ifaddrs(&f[0].ifa, "eth0", &a, &err), R53_ERR_HOST);
+    assert_error_contains(&err, "interface 'eth0' has no IPv4 or global IPv6 "
+                                "address");
+    assert_int_equal(address_pick_from_ifaddrs(NULL, "eth0", &a, &err), R53_ERR_HOST);
 }
 
 /* ---- address_find_crm_resource ---- */
@@ -379,12 +385,12 @@ static void need_crm_resource(void)
 static void test_resource_ipv4(void **state)
 {
     struct address a = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
     need_crm_resource();
-    r53_clear_error();
-    if (address_from_resource("vip", NULL, 20000, &a) != R53_OK) {
-        fail_msg("vip: %s", r53_last_error());
+    if (address_from_resource("vip", NULL, 20000, &a, &err) != R53_OK) {
+        fail_msg("vip: %s", err.reason);
     }
     assert_string_equal(a.text, "192.0.2.10");
     assert_false(a.ipv6);
@@ -394,11 +400,12 @@ static void test_resource_ipv4(void **state)
 static void test_resource_ipv6(void **state)
 {
     struct address a = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
     need_crm_resource();
-    if (address_from_resource("vip6", NULL, 20000, &a) != R53_OK) {
-        fail_msg("vip6: %s", r53_last_error());
+    if (address_from_resource("vip6", NULL, 20000, &a, &err) != R53_OK) {
+        fail_msg("vip6: %s", err.reason);
     }
     assert_string_equal(a.text, "2001:db8::1");
     assert_true(a.ipv6);
@@ -407,37 +414,37 @@ static void test_resource_ipv6(void **state)
 static void test_resource_missing(void **state)
 {
     struct address a = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
     need_crm_resource();
-    r53_clear_error();
-    assert_int_equal(address_from_resource("nosuch", NULL, 20000, &a), R53_ERR_CONFIG);
-    assert_error_contains("resource 'nosuch' does not exist (crm_resource: ");
-    assert_error_contains("not found");
+    assert_int_equal(address_from_resource("nosuch", NULL, 20000, &a, &err), R53_ERR_CONFIG);
+    assert_error_contains(&err, "resource 'nosuch' does not exist (crm_resource: ");
+    assert_error_contains(&err, "not found");
     assert_no_children();
 }
 
 static void test_resource_without_ip(void **state)
 {
     struct address a = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
     need_crm_resource();
-    r53_clear_error();
-    assert_int_equal(address_from_resource("noip", NULL, 20000, &a), R53_ERR_CONFIG);
-    assert_error_contains("resource 'noip' has no 'ip' parameter");
+    assert_int_equal(address_from_resource("noip", NULL, 20000, &a, &err), R53_ERR_CONFIG);
+    assert_error_contains(&err, "resource 'noip' has no 'ip' parameter");
 }
 
 static void test_resource_not_an_address(void **state)
 {
     struct address a = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
     need_crm_resource();
-    r53_clear_error();
-    assert_int_equal(address_from_resource("bad", NULL, 20000, &a), R53_ERR_CONFIG);
-    assert_error_contains("'not-an-ip'");
-    assert_error_contains("not an IPv4 or IPv6 address");
+    assert_int_equal(address_from_resource("bad", NULL, 20000, &a, &err), R53_ERR_CONFIG);
+    assert_error_contains(&err, "'not-an-ip'");
+    assert_error_contains(&err, "not an IPv4 or IPv6 address");
 }
 
 static void test_resource_unreadable_cib(void **state)
@@ -445,20 +452,21 @@ static void test_resource_unreadable_cib(void **state)
     struct cib_fixture *fx = *state;
     char missing[96];
     struct address a = { 0 };
+    struct r53_error err = { 0 };
 
     need_crm_resource();
     snprintf(missing, sizeof(missing), "%s/missing.xml", fx->dir);
     setenv("CIB_file", missing, 1);
-    r53_clear_error();
-    assert_int_equal(address_from_resource("vip", NULL, 20000, &a), R53_ERR_IO);
+    assert_int_equal(address_from_resource("vip", NULL, 20000, &a, &err), R53_ERR_IO);
     setenv("CIB_file", fx->file, 1);
-    assert_error_contains("cannot read the cluster configuration");
+    assert_error_contains(&err, "cannot read the cluster configuration");
 }
 
 static void test_resource_bad_ids(void **state)
 {
     char longid[300];
     struct address a = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
     memset(longid, 'a', sizeof(longid) - 1);
@@ -466,27 +474,28 @@ static void test_resource_bad_ids(void **state)
     /* Refused before anything runs: the tool path is never looked at. */
     const char *bad[] = { "", "a b", "-x", "vip;rm", "vip\n", "v/ip", longid };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        r53_clear_error();
-        assert_int_equal(address_from_resource(bad[i], "/nonexistent", 1000, &a), R53_ERR_CONFIG);
-        assert_error_contains("is not a Pacemaker resource id");
+        err = (struct r53_error){ 0 };
+        assert_int_equal(address_from_resource(bad[i], "/nonexistent", 1000, &a, &err),
+                         R53_ERR_CONFIG);
+        assert_error_contains(&err, "is not a Pacemaker resource id");
     }
-    assert_int_equal(address_from_resource(NULL, "/nonexistent", 1000, &a), R53_ERR_CONFIG);
+    assert_int_equal(address_from_resource(NULL, "/nonexistent", 1000, &a, &err), R53_ERR_CONFIG);
     /* 256 characters is still allowed: it gets as far as running. */
     longid[256] = '\0';
-    assert_int_equal(address_from_resource(longid, "/nonexistent/crm", 1000, &a),
+    assert_int_equal(address_from_resource(longid, "/nonexistent/crm", 1000, &a, &err),
                      R53_ERR_NOT_INSTALLED);
 }
 
 static void test_resource_tool_missing(void **state)
 {
     struct address a = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
-    r53_clear_error();
-    assert_int_equal(address_from_resource("vip", "/nonexistent/crm_resource", 1000, &a),
+    assert_int_equal(address_from_resource("vip", "/nonexistent/crm_resource", 1000, &a, &err),
                      R53_ERR_NOT_INSTALLED);
-    assert_error_contains("/nonexistent/crm_resource");
-    assert_int_equal(address_from_resource("vip", "/nonexistent/crm_resource", 0, &a),
+    assert_error_contains(&err, "/nonexistent/crm_resource");
+    assert_int_equal(address_from_resource("vip", "/nonexistent/crm_resource", 0, &a, &err),
                      R53_ERR_TIMEOUT);
     assert_no_children();
 }

@@ -96,6 +96,7 @@ struct fixture {
     struct http_client *http;
     struct cred_provider *creds;
     struct aws_caller *caller;
+    struct r53_error err; /* the reason of the last call that failed */
 };
 
 /* ---- the fake HTTP table ------------------------------------------- */
@@ -120,7 +121,8 @@ static void record(struct sent *s, const struct http_request *req)
     }
 }
 
-static r53_rc fake_perform(void *state, const struct http_request *req, struct http_response *resp)
+static r53_rc fake_perform(void *state, const struct http_request *req, struct http_response *resp,
+                           struct r53_error *err)
 {
     struct fixture *f = state;
     const struct answer *a = NULL;
@@ -131,11 +133,11 @@ static r53_rc fake_perform(void *state, const struct http_request *req, struct h
     }
     if (f->n_sent++ >= f->n_script) {
         /* Not worth a retry: a loop that should have stopped stops here. */
-        return r53_fail(R53_ERR_INTERNAL, "request %zu is past the script", f->n_sent);
+        return r53_fail(err, R53_ERR_INTERNAL, "request %zu is past the script", f->n_sent);
     }
     a = &f->script[f->n_sent - 1];
     if (a->rc != R53_OK) {
-        return r53_fail(a->rc, "cannot reach %s: Connection refused", ENDPOINT);
+        return r53_fail(err, a->rc, "cannot reach %s: Connection refused", ENDPOINT);
     }
     resp->status = a->status;
     resp->body = strdup(a->body);
@@ -158,22 +160,23 @@ static void fake_sleep_ms(void *ctx, int64_t ms)
     ((struct fixture *)ctx)->now_ms += ms;
 }
 
-static r53_rc fake_get(struct cred_provider *p, struct credentials *out)
+static r53_rc fake_get(struct cred_provider *p, struct credentials *out, struct r53_error *err)
 {
     struct fixture *f = p->impl;
 
     f->gets++;
     return credentials_fill(out, "AKIDFIRST", strlen("AKIDFIRST"), SECRET, strlen(SECRET),
-                            f->with_token ? TOKEN : NULL, strlen(TOKEN), "fake");
+                            f->with_token ? TOKEN : NULL, strlen(TOKEN), "fake", err);
 }
 
-static r53_rc fake_renew(struct cred_provider *p, struct credentials *out)
+static r53_rc fake_renew(struct cred_provider *p, struct credentials *out, struct r53_error *err)
 {
     struct fixture *f = p->impl;
 
     f->renews++;
     return credentials_fill(out, "AKIDRENEWED", strlen("AKIDRENEWED"), SECRET_RENEWED,
-                            strlen(SECRET_RENEWED), TOKEN_RENEWED, strlen(TOKEN_RENEWED), "fake");
+                            strlen(SECRET_RENEWED), TOKEN_RENEWED, strlen(TOKEN_RENEWED), "fake",
+                            err);
 }
 
 static bool fake_can_renew(const struct cred_provider *p)
@@ -181,13 +184,13 @@ static bool fake_can_renew(const struct cred_provider *p)
     return ((const struct fixture *)p->impl)->renewable;
 }
 
-static r53_rc before(void *ctx, int64_t deadline_ms)
+static r53_rc before(void *ctx, int64_t deadline_ms, struct r53_error *err)
 {
     struct fixture *f = ctx;
 
     f->befores++;
     f->before_deadline = deadline_ms;
-    return f->before_rc != R53_OK ? r53_fail(f->before_rc, "no token left") : R53_OK;
+    return f->before_rc != R53_OK ? r53_fail(err, f->before_rc, "no token left") : R53_OK;
 }
 
 static void after(void *ctx, const char *api_code)
@@ -224,18 +227,17 @@ static void fixture_open(struct fixture *f, const struct answer *script, size_t 
     struct retry_policy retry;
     struct aws_send_hooks hooks = { .before = before, .after = after, .ctx = f };
 
-    r53_clear_error();
     *f = (struct fixture){
         .script = script, .n_script = n, .now_ms = 1000000, .with_token = true, .renewable = true
     };
     f->clock = (struct retry_clock){ .now_ms = fake_now_ms, .sleep_ms = fake_sleep_ms, .ctx = f };
     retry = policy(f, 10, 0);
-    assert_int_equal(endpoint_parse_https("endpoint", ENDPOINT, &ep), R53_OK);
+    assert_int_equal(endpoint_parse_https("endpoint", ENDPOINT, &ep, &f->err), R53_OK);
     f->http = http_client_new_ops(&fake_http, f, &opts);
     f->creds = cred_provider_new("fake", &fake_creds, f);
     assert_non_null(f->http);
     assert_non_null(f->creds);
-    assert_int_equal(aws_caller_new(&ep, &service, f->http, f->creds, &f->caller), R53_OK);
+    assert_int_equal(aws_caller_new(&ep, &service, f->http, f->creds, &f->caller, &f->err), R53_OK);
     aws_caller_set_retry(f->caller, &retry);
     aws_caller_set_hooks(f->caller, &hooks);
 }
@@ -243,7 +245,7 @@ static void fixture_open(struct fixture *f, const struct answer *script, size_t 
 /* Whatever a test did, no secret reached the reason. */
 static void fixture_close(struct fixture *f)
 {
-    const char *reason = r53_last_error();
+    const char *reason = f->err.reason;
 
     assert_null(strstr(reason, SECRET));
     assert_null(strstr(reason, TOKEN));
@@ -253,7 +255,6 @@ static void fixture_close(struct fixture *f)
     aws_caller_free(f->caller);
     cred_provider_free(f->creds);
     http_client_free(f->http);
-    r53_clear_error();
 }
 
 static void set_retry(struct fixture *f, unsigned max_tries, int64_t deadline_ms)
@@ -269,7 +270,7 @@ static r53_rc get_change(struct fixture *f)
                                      .method = "GET",
                                      .path = "/2013-04-01/change/C1" };
     struct http_response resp = { 0 };
-    r53_rc rc = aws_call(f->caller, &req, &resp);
+    r53_rc rc = aws_call(f->caller, &req, &resp, &f->err);
 
     if (rc == R53_OK) {
         assert_string_equal(resp.body, OK_BODY);
@@ -334,8 +335,8 @@ static void retries_end_at_max_tries(void **state)
     set_retry(&f, 3, 0);
     assert_int_equal(get_change(&f), R53_ERR_SERVER);
     assert_int_equal(f.n_sent, 3);
-    assert_non_null(strstr(r53_last_error(), "gave up after 3 tries in "));
-    assert_non_null(strstr(r53_last_error(), "GetChange: ServiceUnavailable (HTTP 503)"));
+    assert_non_null(strstr(f.err.reason, "gave up after 3 tries in "));
+    assert_non_null(strstr(f.err.reason, "GetChange: ServiceUnavailable (HTTP 503)"));
     fixture_close(&f);
 }
 
@@ -362,8 +363,8 @@ static void refusals_are_not_retried(void **state)
         fixture_open(&f, script, ARRAY_LEN(script));
         assert_int_equal(get_change(&f), cases[i].rc);
         assert_int_equal(f.n_sent, 1);
-        assert_null(strstr(r53_last_error(), "gave up"));
-        assert_non_null(strstr(r53_last_error(), "GetChange: "));
+        assert_null(strstr(f.err.reason, "gave up"));
+        assert_non_null(strstr(f.err.reason, "GetChange: "));
         fixture_close(&f);
     }
 }
@@ -408,7 +409,7 @@ static void second_expired_token_fails(void **state)
     assert_int_equal(get_change(&f), R53_ERR_EXPIRED);
     assert_int_equal(f.n_sent, 2);
     assert_int_equal(f.renews, 1);
-    assert_non_null(strstr(r53_last_error(), "ExpiredToken"));
+    assert_non_null(strstr(f.err.reason, "ExpiredToken"));
     fixture_close(&f);
 }
 
@@ -488,7 +489,7 @@ static void refusing_before_hook_sends_nothing(void **state)
     assert_int_equal(f.n_sent, 0);
     assert_int_equal(aws_caller_requests(f.caller), 0);
     assert_string_equal(f.afters, "");
-    assert_non_null(strstr(r53_last_error(), "GetChange: no token left"));
+    assert_non_null(strstr(f.err.reason, "GetChange: no token left"));
     fixture_close(&f);
 }
 
@@ -519,7 +520,7 @@ static void deadline_stops_retries(void **state)
     assert_int_equal(f.n_sent, 3);
     assert_int_equal(f.befores, 3);
     assert_int_equal(f.before_deadline, retry.deadline_ms);
-    assert_non_null(strstr(r53_last_error(), "gave up after 3 tries in 3.0 s"));
+    assert_non_null(strstr(f.err.reason, "gave up after 3 tries in 3.0 s"));
     fixture_close(&f);
 }
 
@@ -541,6 +542,7 @@ static void assert_signed(const struct sent *s, const char *path, const char *qu
     const struct sigv4_key key = { key_id, secret };
     const struct sigv4_scope scope = { amz_date, "us-east-1", "route53" };
     char *want = NULL;
+    struct r53_error err = { 0 };
 
     assert_non_null(amz_date);
     assert_int_equal(strlen(amz_date), 16);
@@ -553,7 +555,7 @@ static void assert_signed(const struct sent *s, const char *path, const char *qu
         }
     }
     assert_int_equal(req.n_headers + 1, s->n_headers);
-    assert_int_equal(sigv4_authorization(&req, &key, &scope, &want), R53_OK);
+    assert_int_equal(sigv4_authorization(&req, &key, &scope, &want, &err), R53_OK);
     assert_string_equal(header(s, "Authorization"), want);
     free(want);
 }
@@ -572,7 +574,7 @@ static void request_is_signed_with_token(void **state)
 
     (void)state;
     fixture_open(&f, script, ARRAY_LEN(script));
-    assert_int_equal(aws_call(f.caller, &req, &resp), R53_OK);
+    assert_int_equal(aws_call(f.caller, &req, &resp, &f.err), R53_OK);
     http_response_free(&resp);
     assert_int_equal(f.n_sent, 1);
     assert_string_equal(f.sent[0].url,
@@ -600,7 +602,7 @@ static void request_is_signed_without_token(void **state)
     (void)state;
     fixture_open(&f, script, ARRAY_LEN(script));
     f.with_token = false;
-    assert_int_equal(aws_call(f.caller, &req, &resp), R53_OK);
+    assert_int_equal(aws_call(f.caller, &req, &resp, &f.err), R53_OK);
     http_response_free(&resp);
     assert_null(header(&f.sent[0], "x-amz-security-token"));
     assert_string_equal(f.sent[0].body, req.body);
@@ -625,7 +627,7 @@ static void unsigned_request_asks_no_credentials(void **state)
 
     (void)state;
     fixture_open(&f, script, ARRAY_LEN(script));
-    assert_int_equal(aws_call(f.caller, &req, &resp), R53_OK);
+    assert_int_equal(aws_call(f.caller, &req, &resp, &f.err), R53_OK);
     http_response_free(&resp);
     assert_int_equal(f.gets, 0);
     assert_null(header(&f.sent[0], "Authorization"));
@@ -707,7 +709,7 @@ static void unexplained_time_refusal_fails(void **state)
         assert_int_equal(get_change(&f), R53_ERR_AUTH);
         assert_int_equal(f.n_sent, 1);
         assert_int_equal(aws_caller_clock_offset(f.caller), 0);
-        assert_non_null(strstr(r53_last_error(), "check NTP"));
+        assert_non_null(strstr(f.err.reason, "check NTP"));
         fixture_close(&f);
     }
 }

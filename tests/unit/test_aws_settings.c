@@ -24,10 +24,10 @@ static const char *fake_getenv(const char *name)
     return NULL;
 }
 
-static r53_rc from_env(const char *const *env, struct aws_settings *s)
+static r53_rc from_env(const char *const *env, struct aws_settings *s, struct r53_error *err)
 {
     test_env = env;
-    return aws_settings_from_env(s, fake_getenv);
+    return aws_settings_from_env(s, fake_getenv, err);
 }
 
 /* A zeroed struct and an empty environment: the AWS CLI's defaults. */
@@ -35,9 +35,10 @@ static void test_defaults(void **state)
 {
     const char *env[] = { "HOME=/home/x", NULL };
     struct aws_settings s = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(from_env(env, &s), R53_OK);
+    assert_int_equal(from_env(env, &s, &err), R53_OK);
     assert_null(s.region);
     assert_string_equal(s.route53_endpoint, AWS_DEFAULT_ROUTE53_ENDPOINT);
     assert_null(s.sts_endpoint);
@@ -77,9 +78,10 @@ static void test_every_variable(void **state)
     const char *default_region[] = { "AWS_DEFAULT_REGION=us-west-2",
                                      "AWS_ENDPOINT_URL=https://generic.example", NULL };
     struct aws_settings s = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(from_env(env, &s), R53_OK);
+    assert_int_equal(from_env(env, &s, &err), R53_OK);
     assert_string_equal(s.region, "eu-west-1");
     assert_string_equal(s.route53_endpoint, "https://r53.example:8443");
     assert_string_equal(s.sts_endpoint, "https://sts.example");
@@ -98,7 +100,7 @@ static void test_every_variable(void **state)
     assert_true(s.sts_legacy);
 
     s = (struct aws_settings){ 0 };
-    assert_int_equal(from_env(default_region, &s), R53_OK);
+    assert_int_equal(from_env(default_region, &s, &err), R53_OK);
     assert_string_equal(s.region, "us-west-2");
     assert_string_equal(s.route53_endpoint, "https://generic.example");
 }
@@ -122,9 +124,10 @@ static void test_caller_wins(void **state)
         .region = "ap-south-1",
         .credentials_file = "/mine/creds",
     };
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(from_env(env, &s), R53_OK);
+    assert_int_equal(from_env(env, &s, &err), R53_OK);
     assert_string_equal(s.profile, "mine");
     assert_true(s.profile_explicit);
     assert_true(s.profile_from_caller);
@@ -152,16 +155,17 @@ static const struct {
 static void test_bad_variables(void **state)
 {
     int failed = 0;
+    struct r53_error err = { 0 };
 
     (void)state;
     for (size_t i = 0; i < sizeof(bad_vars) / sizeof(bad_vars[0]); i++) {
         const char *env[] = { bad_vars[i].var, NULL };
         struct aws_settings s = { 0 };
-        r53_rc rc = from_env(env, &s);
+        r53_rc rc = from_env(env, &s, &err);
 
-        if (rc != R53_ERR_HOST || strstr(r53_last_error(), bad_vars[i].word) == NULL ||
-            strstr(r53_last_error(), "this node's environment") == NULL) {
-            print_error("%s: rc %d, reason '%s'\n", bad_vars[i].var, (int)rc, r53_last_error());
+        if (rc != R53_ERR_HOST || strstr(err.reason, bad_vars[i].word) == NULL ||
+            strstr(err.reason, "this node's environment") == NULL) {
+            print_error("%s: rc %d, reason '%s'\n", bad_vars[i].var, (int)rc, err.reason);
             failed++;
         }
     }
@@ -174,33 +178,36 @@ static void test_web_identity_role(void **state)
     const char *bad[] = { "AWS_WEB_IDENTITY_TOKEN_FILE=/run/token", "AWS_ROLE_ARN=oidc", NULL };
     const char *unused[] = { "AWS_ROLE_ARN=oidc", NULL };
     struct aws_settings s = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(from_env(bad, &s), R53_ERR_HOST);
-    assert_non_null(strstr(r53_last_error(), "AWS_ROLE_ARN='oidc' on this node is not a role ARN"));
+    assert_int_equal(from_env(bad, &s, &err), R53_ERR_HOST);
+    assert_non_null(strstr(err.reason, "AWS_ROLE_ARN='oidc' on this node is not a role ARN"));
     s = (struct aws_settings){ 0 };
-    assert_int_equal(from_env(unused, &s), R53_OK);
+    assert_int_equal(from_env(unused, &s, &err), R53_OK);
 }
 
 /* The checks a caller runs on its own values name them as told. */
 static void test_checks(void **state)
 {
+    struct r53_error err = { 0 };
+
     (void)state;
-    assert_int_equal(aws_settings_check_profile("profile", "ha-1"), R53_OK);
-    assert_int_equal(aws_settings_check_profile("profile", "a[b"), R53_ERR_CONFIG);
-    assert_non_null(strstr(r53_last_error(), "profile='a[b' is not a profile name"));
-    assert_int_equal(aws_settings_check_url("proxy", "http://proxy:3128"), R53_OK);
-    assert_int_equal(aws_settings_check_url("proxy", "socks5://x"), R53_ERR_CONFIG);
-    assert_int_equal(aws_settings_check_url("proxy", "http://a b"), R53_ERR_CONFIG);
-    assert_non_null(strstr(r53_last_error(), "white space"));
-    assert_int_equal(aws_settings_check_role_arn("role_arn", "arn:aws:iam::123456789012:role/x"),
-                     R53_OK);
-    assert_int_equal(aws_settings_check_role_arn("role_arn", "dns-writer"), R53_ERR_CONFIG);
-    assert_non_null(strstr(r53_last_error(), "role_arn='dns-writer' is not a role ARN"));
-    assert_int_equal(aws_settings_check_external_id("external_id", "ab"), R53_OK);
-    assert_int_equal(aws_settings_check_external_id("external_id", "a"), R53_ERR_CONFIG);
-    assert_int_equal(aws_settings_check_external_id("external_id", "a b"), R53_ERR_CONFIG);
-    assert_non_null(strstr(r53_last_error(), "external_id='a b' is not an external id"));
+    assert_int_equal(aws_settings_check_profile("profile", "ha-1", &err), R53_OK);
+    assert_int_equal(aws_settings_check_profile("profile", "a[b", &err), R53_ERR_CONFIG);
+    assert_non_null(strstr(err.reason, "profile='a[b' is not a profile name"));
+    assert_int_equal(aws_settings_check_url("proxy", "http://proxy:3128", &err), R53_OK);
+    assert_int_equal(aws_settings_check_url("proxy", "socks5://x", &err), R53_ERR_CONFIG);
+    assert_int_equal(aws_settings_check_url("proxy", "http://a b", &err), R53_ERR_CONFIG);
+    assert_non_null(strstr(err.reason, "white space"));
+    assert_int_equal(
+        aws_settings_check_role_arn("role_arn", "arn:aws:iam::123456789012:role/x", &err), R53_OK);
+    assert_int_equal(aws_settings_check_role_arn("role_arn", "dns-writer", &err), R53_ERR_CONFIG);
+    assert_non_null(strstr(err.reason, "role_arn='dns-writer' is not a role ARN"));
+    assert_int_equal(aws_settings_check_external_id("external_id", "ab", &err), R53_OK);
+    assert_int_equal(aws_settings_check_external_id("external_id", "a", &err), R53_ERR_CONFIG);
+    assert_int_equal(aws_settings_check_external_id("external_id", "a b", &err), R53_ERR_CONFIG);
+    assert_non_null(strstr(err.reason, "external_id='a b' is not an external id"));
 }
 
 int main(void)

@@ -60,7 +60,7 @@ struct fake {
 };
 
 /* Keys AKID_PREFIX + the call's number, so each answer is told apart. */
-static r53_rc fake_get(struct cred_provider *p, struct credentials *out)
+static r53_rc fake_get(struct cred_provider *p, struct credentials *out, struct r53_error *err)
 {
     struct fake *f = p->impl;
     char id[32];
@@ -68,11 +68,11 @@ static r53_rc fake_get(struct cred_provider *p, struct credentials *out)
 
     f->calls++;
     if (f->calls == f->fail_call) {
-        return r53_fail(R53_ERR_AUTH, "the fake source is down");
+        return r53_fail(err, R53_ERR_AUTH, "the fake source is down");
     }
     snprintf(id, sizeof(id), "%s%04d", AKID_PREFIX, f->calls);
-    rc =
-        credentials_fill(out, id, strlen(id), SECRET, strlen(SECRET), TOKEN, strlen(TOKEN), "fake");
+    rc = credentials_fill(out, id, strlen(id), SECRET, strlen(SECRET), TOKEN, strlen(TOKEN), "fake",
+                          err);
     if (rc == R53_OK) {
         out->expires = f->expires;
     }
@@ -104,8 +104,9 @@ static struct cred_provider *cached(struct fixture *fx, struct fake *f, bool nod
 static void get_ok(struct cred_provider *p, const char *want_id)
 {
     struct credentials c = { 0 };
+    struct r53_error err = { 0 };
 
-    assert_int_equal(cred_provider_get(p, &c), R53_OK);
+    assert_int_equal(cred_provider_get(p, &c, &err), R53_OK);
     assert_string_equal(c.access_key_id, want_id);
     assert_string_equal(c.secret_access_key, SECRET);
     assert_string_equal(c.session_token, TOKEN);
@@ -137,7 +138,6 @@ static int setup(void **state)
     fake_now_s = T0;
     logged_len = 0;
     logged[0] = '\0';
-    r53_clear_error();
     *state = fx;
     return 0;
 }
@@ -232,9 +232,10 @@ static void test_renew_asks_once_and_replaces(void **state)
     struct fake other = { .expires = T0 + 3600 };
     struct cred_provider *p = cached(fx, &f, true);
     struct credentials c = { 0 };
+    struct r53_error err = { 0 };
 
     get_ok(p, AKID_PREFIX "0001");
-    assert_int_equal(cred_provider_renew(p, &c), R53_OK);
+    assert_int_equal(cred_provider_renew(p, &c, &err), R53_OK);
     assert_string_equal(c.access_key_id, AKID_PREFIX "0002");
     assert_int_equal(f.calls, 2);
     credentials_wipe(&c);
@@ -259,6 +260,7 @@ static void test_source_failure(void **state)
     char before[4096] = "";
     char after[4096] = "";
     FILE *fp = NULL;
+    struct r53_error err = { 0 };
 
     get_ok(p, AKID_PREFIX "0001");
     entry_path(fx, path, sizeof(path));
@@ -267,8 +269,8 @@ static void test_source_failure(void **state)
     fclose(fp);
 
     fake_now_s = T0 + 1000 - CRED_CACHE_MARGIN_S;
-    assert_int_equal(cred_provider_get(p, &c), R53_ERR_AUTH);
-    assert_string_equal(r53_last_error(), "the fake source is down");
+    assert_int_equal(cred_provider_get(p, &c, &err), R53_ERR_AUTH);
+    assert_string_equal(err.reason, "the fake source is down");
     assert_null(c.access_key_id);
     assert_int_equal(f.calls, 2);
 
@@ -277,7 +279,7 @@ static void test_source_failure(void **state)
     assert_true(fread(after, 1, sizeof(after) - 1, fp) > 0);
     fclose(fp);
     assert_string_equal(after, before);
-    assert_int_equal(cred_cache_read(fx->dir, fx->key, T0, &c, &expires), R53_OK);
+    assert_int_equal(cred_cache_read(fx->dir, fx->key, T0, &c, &expires, &err), R53_OK);
     assert_string_equal(c.access_key_id, AKID_PREFIX "0001");
     credentials_wipe(&c);
 
@@ -295,12 +297,14 @@ static void test_failed_renew_forgets(void **state)
     struct cred_provider *p = cached(fx, &f, true);
     struct cred_provider *q = NULL;
     struct credentials c = { 0 };
+    struct r53_error err = { 0 };
 
     get_ok(p, AKID_PREFIX "0001");
-    assert_int_equal(cred_provider_renew(p, &c), R53_ERR_AUTH); /* the source's 2nd call fails */
+    /* The source's 2nd call fails. */
+    assert_int_equal(cred_provider_renew(p, &c, &err), R53_ERR_AUTH);
     assert_null(c.access_key_id);
     q = cached(fx, &other, true);
-    assert_int_equal(cred_provider_get(q, &c), R53_ERR_AUTH); /* no file to serve */
+    assert_int_equal(cred_provider_get(q, &c, &err), R53_ERR_AUTH); /* no file to serve */
     assert_int_equal(other.calls, 1);
     cred_provider_free(q);
     get_ok(p, AKID_PREFIX "0003"); /* nothing in memory either */
@@ -341,13 +345,14 @@ static void test_no_secret_in_log(void **state)
     struct credentials c = { 0 };
     char file_as_dir[128];
     FILE *fp = NULL;
+    struct r53_error err = { 0 };
 
     get_ok(p, AKID_PREFIX "0001");
     get_ok(p, AKID_PREFIX "0001");
     q = cached(fx, &other, true);
     get_ok(q, AKID_PREFIX "0001"); /* from the file: logged */
     cred_provider_free(q);
-    assert_int_equal(cred_provider_renew(p, &c), R53_OK);
+    assert_int_equal(cred_provider_renew(p, &c, &err), R53_OK);
     credentials_wipe(&c);
     cred_provider_free(p);
 
@@ -370,7 +375,7 @@ static void test_no_secret_in_log(void **state)
     assert_null(strstr(logged, SECRET_MARK));
     assert_null(strstr(logged, TOKEN_MARK));
     assert_null(strstr(logged, "ASIAQ"));
-    assert_null(strstr(r53_last_error(), SECRET_MARK));
+    assert_null(strstr(err.reason, SECRET_MARK));
 }
 
 int main(void)

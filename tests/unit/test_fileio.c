@@ -99,9 +99,10 @@ static void test_replace_whole_0600_no_temp(void **state)
     const char *path = in_dir(state, 0, "f");
     char buf[64];
     struct stat st;
+    struct r53_error err = { 0 };
 
-    assert_int_equal(fileio_replace(path, "first\n", 6, false), R53_OK);
-    assert_int_equal(fileio_replace(path, "second\n", 7, false), R53_OK);
+    assert_int_equal(fileio_replace(path, "first\n", 6, false, &err), R53_OK);
+    assert_int_equal(fileio_replace(path, "second\n", 7, false, &err), R53_OK);
     assert_int_equal(slurp(path, buf, sizeof(buf)), 7);
     assert_string_equal(buf, "second\n");
     assert_int_equal(stat(path, &st), 0);
@@ -116,12 +117,13 @@ static void test_replace_secret_wipes_old_bytes(void **state)
     const char *path = in_dir(state, 0, "secret");
     const char *old = in_dir(state, 1, "old");
     char buf[64];
+    struct r53_error err = { 0 };
 
     for (int secret = 1; secret >= 0; secret--) {
-        assert_int_equal(fileio_replace(path, "key=SECRET", 10, secret), R53_OK);
+        assert_int_equal(fileio_replace(path, "key=SECRET", 10, secret, &err), R53_OK);
         unlink(old);
         assert_int_equal(link(path, old), 0);
-        assert_int_equal(fileio_replace(path, "key=next", 8, secret), R53_OK);
+        assert_int_equal(fileio_replace(path, "key=next", 8, secret, &err), R53_OK);
         assert_int_equal(slurp(old, buf, sizeof(buf)), 10);
         if (secret) {
             assert_memory_equal(buf, "\0\0\0\0\0\0\0\0\0\0", 10);
@@ -136,13 +138,14 @@ static void test_replace_secret_wipes_old_bytes(void **state)
 static void test_replace_failures_leave_nothing(void **state)
 {
     const char *busy = in_dir(state, 0, "busy");
+    struct r53_error err = { 0 };
 
-    assert_int_equal(fileio_replace(in_dir(state, 1, "missing/f"), "x", 1, true), R53_ERR_IO);
-    assert_non_null(strstr(r53_last_error(), "cannot create"));
+    assert_int_equal(fileio_replace(in_dir(state, 1, "missing/f"), "x", 1, true, &err), R53_ERR_IO);
+    assert_non_null(strstr(err.reason, "cannot create"));
     /* A directory in the way: the rename fails, the temp file goes. */
     assert_int_equal(mkdir(busy, 0755), 0);
-    assert_int_equal(fileio_replace(busy, "x", 1, true), R53_ERR_IO);
-    assert_non_null(strstr(r53_last_error(), "cannot rename"));
+    assert_int_equal(fileio_replace(busy, "x", 1, true, &err), R53_ERR_IO);
+    assert_non_null(strstr(err.reason, "cannot rename"));
     assert_int_equal(entries(tmp_dir(state), false), 1);
 }
 

@@ -33,29 +33,31 @@ static const char *fake_getenv(const char *name)
 /* What Pacemaker tells the agent, as main reads it. */
 static struct agent_env test_agent_env;
 
-static r53_rc load(const char *const *env, struct params *p)
+static r53_rc load(const char *const *env, struct params *p, struct r53_error *err)
 {
     test_env = env;
     env_load(fake_getenv, &test_agent_env);
-    return params_load(fake_getenv, &test_agent_env, p);
+    return params_load(fake_getenv, &test_agent_env, p, err);
 }
 
 /* Loading env must fail with R53_ERR_CONFIG and a reason containing word. */
 static void expect_config_error(const char *const *env, const char *word)
 {
     struct params p;
+    struct r53_error err = { 0 };
 
-    assert_int_equal(load(env, &p), R53_ERR_CONFIG);
-    assert_non_null(strstr(r53_last_error(), word));
+    assert_int_equal(load(env, &p, &err), R53_ERR_CONFIG);
+    assert_non_null(strstr(err.reason, word));
 }
 
 static void test_defaults(void **state)
 {
     const char *env[] = { BASE, "OCF_RESKEY_ip=192.0.2.10", "HOME=/home/x", NULL };
     struct params p;
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(load(env, &p), R53_OK);
+    assert_int_equal(load(env, &p, &err), R53_OK);
     assert_string_equal(p.rec.hostname, "www");
     assert_string_equal(p.rec.zone, "example.com");
     assert_null(p.rec.zone_id);
@@ -138,9 +140,10 @@ static void test_every_value_set(void **state)
                           "AWS_CONFIG_FILE=/etc/ha/config",
                           NULL };
     struct params p;
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(load(env, &p), R53_OK);
+    assert_int_equal(load(env, &p, &err), R53_OK);
     assert_string_equal(p.rec.zone_id, "Z1D633PJN98FT9");
     assert_null(p.rec.zone);
     assert_int_equal(p.rec.ip_source, IP_INTERFACE);
@@ -163,15 +166,16 @@ static void test_ip_sources(void **state)
     const char *v6[] = { BASE, "OCF_RESKEY_ip=2001:DB8::10", NULL };
     const char *rsc[] = { BASE, "OCF_RESKEY_ip_resource=vip", NULL };
     struct params p;
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(load(local, &p), R53_OK);
+    assert_int_equal(load(local, &p, &err), R53_OK);
     assert_int_equal(p.rec.ip_source, IP_LOCAL);
-    assert_int_equal(load(pub, &p), R53_OK);
+    assert_int_equal(load(pub, &p, &err), R53_OK);
     assert_int_equal(p.rec.ip_source, IP_PUBLIC);
-    assert_int_equal(load(v6, &p), R53_OK);
+    assert_int_equal(load(v6, &p, &err), R53_OK);
     assert_int_equal(p.rec.ip_source, IP_LITERAL);
-    assert_int_equal(load(rsc, &p), R53_OK);
+    assert_int_equal(load(rsc, &p, &err), R53_OK);
     assert_int_equal(p.rec.ip_source, IP_RESOURCE);
     assert_string_equal(p.rec.ip_resource, "vip");
 }
@@ -198,20 +202,21 @@ static void test_environment_fallbacks(void **state)
     const char *empty_is_unset[] = { BASE, "OCF_RESKEY_ip=192.0.2.1",
                                      "OCF_RESKEY_ttl=", "OCF_RESKEY_zone_id=", NULL };
     struct params p;
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(load(from_env, &p), R53_OK);
+    assert_int_equal(load(from_env, &p, &err), R53_OK);
     assert_string_equal(p.aws.profile, "envprofile");
     assert_true(p.aws.profile_explicit);
     assert_string_equal(p.aws.route53_endpoint, "https://r53.example:8443");
     assert_string_equal(p.aws.ca_bundle, "/ca.pem");
     assert_string_equal(p.aws.imds_endpoint, "http://127.0.0.1:9");
-    assert_int_equal(load(generic, &p), R53_OK);
+    assert_int_equal(load(generic, &p, &err), R53_OK);
     assert_string_equal(p.aws.route53_endpoint, "https://generic.example");
-    assert_int_equal(load(param_wins, &p), R53_OK);
+    assert_int_equal(load(param_wins, &p, &err), R53_OK);
     assert_string_equal(p.aws.profile, "mine");
     assert_string_equal(p.aws.route53_endpoint, "https://mine.example");
-    assert_int_equal(load(empty_is_unset, &p), R53_OK);
+    assert_int_equal(load(empty_is_unset, &p, &err), R53_OK);
     assert_int_equal(p.tun.ttl, 10);
 }
 
@@ -259,16 +264,17 @@ static const struct {
 static void test_bad_values(void **state)
 {
     int failed = 0;
+    struct r53_error err = { 0 };
 
     (void)state;
     for (size_t i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++) {
         struct params p;
-        r53_rc rc = load(bad_values[i].env, &p);
+        r53_rc rc = load(bad_values[i].env, &p, &err);
 
-        if (rc != R53_ERR_CONFIG || strstr(r53_last_error(), bad_values[i].word) == NULL) {
+        if (rc != R53_ERR_CONFIG || strstr(err.reason, bad_values[i].word) == NULL) {
             print_error("row %zu (%s): rc %d, reason '%s', want '%s'\n", i,
                         bad_values[i].env[2] != NULL ? bad_values[i].env[2] : "", (int)rc,
-                        r53_last_error(), bad_values[i].word);
+                        err.reason, bad_values[i].word);
             failed++;
         }
     }
@@ -330,17 +336,18 @@ static void test_bad_values_from_this_node(void **state)
                                NULL };
     const char *param[] = { BASE, "OCF_RESKEY_ip=192.0.2.1", "OCF_RESKEY_endpoint=ftp://x", NULL };
     struct params p;
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(load(endpoint, &p), R53_ERR_HOST);
-    assert_non_null(strstr(r53_last_error(), "must be an https:// URL"));
-    assert_non_null(strstr(r53_last_error(), "this node's environment"));
-    assert_int_equal(load(imds, &p), R53_ERR_HOST);
-    assert_int_equal(load(profile, &p), R53_ERR_HOST);
-    assert_int_equal(load(disabled, &p), R53_ERR_HOST);
-    assert_non_null(strstr(r53_last_error(), "AWS_EC2_METADATA_DISABLED"));
+    assert_int_equal(load(endpoint, &p, &err), R53_ERR_HOST);
+    assert_non_null(strstr(err.reason, "must be an https:// URL"));
+    assert_non_null(strstr(err.reason, "this node's environment"));
+    assert_int_equal(load(imds, &p, &err), R53_ERR_HOST);
+    assert_int_equal(load(profile, &p, &err), R53_ERR_HOST);
+    assert_int_equal(load(disabled, &p, &err), R53_ERR_HOST);
+    assert_non_null(strstr(err.reason, "AWS_EC2_METADATA_DISABLED"));
     /* The same value as a parameter is wrong everywhere. */
-    assert_int_equal(load(param, &p), R53_ERR_CONFIG);
+    assert_int_equal(load(param, &p, &err), R53_ERR_CONFIG);
 }
 
 /* The meta-data's default of each parameter, and each action's timeout,
@@ -480,16 +487,17 @@ static void test_host_checks(void **state)
     const char *missing_ca[] = { BASE, "OCF_RESKEY_ip=192.0.2.1",
                                  "OCF_RESKEY_ca_bundle=/nonexistent/ca.pem", NULL };
     struct params p;
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(load(lo, &p), R53_OK);
-    assert_int_equal(params_check_host(&p), R53_OK);
-    assert_int_equal(load(missing_if, &p), R53_OK);
-    assert_int_equal(params_check_host(&p), R53_ERR_HOST);
-    assert_non_null(strstr(r53_last_error(), "nosuchif0"));
-    assert_int_equal(load(missing_ca, &p), R53_OK);
-    assert_int_equal(params_check_host(&p), R53_ERR_HOST);
-    assert_non_null(strstr(r53_last_error(), "ca_bundle"));
+    assert_int_equal(load(lo, &p, &err), R53_OK);
+    assert_int_equal(params_check_host(&p, &err), R53_OK);
+    assert_int_equal(load(missing_if, &p, &err), R53_OK);
+    assert_int_equal(params_check_host(&p, &err), R53_ERR_HOST);
+    assert_non_null(strstr(err.reason, "nosuchif0"));
+    assert_int_equal(load(missing_ca, &p, &err), R53_OK);
+    assert_int_equal(params_check_host(&p, &err), R53_ERR_HOST);
+    assert_non_null(strstr(err.reason, "ca_bundle"));
 }
 
 /* aws-vpc-route53's names: fullname and hostedzoneid stand for hostname
@@ -514,9 +522,10 @@ static void test_peer_names(void **state)
     const char *bad_zone[] = { "OCF_RESKEY_fullname=a.b.", "OCF_RESKEY_hostedzoneid=Z/1", NULL };
     const char *ours[] = { BASE, NULL };
     struct params p;
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(load(peer, &p), R53_OK);
+    assert_int_equal(load(peer, &p, &err), R53_OK);
     assert_string_equal(p.rec.hostname, "service.example.com.");
     assert_true(p.compat.hostname_from_alias);
     assert_string_equal(p.rec.zone_id, "Z1D633PJN98FT9");
@@ -533,7 +542,7 @@ static void test_peer_names(void **state)
     assert_string_equal(params_ignored_names[3], "curl_sleep");
     assert_true(p.compat.ignored_set[3]);
 
-    assert_int_equal(load(same, &p), R53_OK);
+    assert_int_equal(load(same, &p, &err), R53_OK);
     assert_false(p.compat.hostname_from_alias);
     assert_false(p.compat.ip_defaulted);
     expect_config_error(disagree, "deprecated alias fullname='other.example.com.' disagree");
@@ -558,14 +567,15 @@ static void test_env_read_once(void **state)
                             "OCF_RESOURCE_INSTANCE=", "OCF_RESKEY_CRM_meta_on_node=", NULL };
     struct utsname uts;
     struct params p;
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(load(set, &p), R53_OK);
+    assert_int_equal(load(set, &p, &err), R53_OK);
     assert_string_equal(test_agent_env.instance, "dns:1");
     assert_string_equal(test_agent_env.rsctmp, "/run/x");
     assert_string_equal(test_agent_env.node, "node a");
     assert_string_equal(p.aws.session_name, "route53-dns-1-node-a");
-    assert_int_equal(load(unset, &p), R53_OK);
+    assert_int_equal(load(unset, &p, &err), R53_OK);
     assert_string_equal(test_agent_env.instance, "route53");
     assert_string_equal(test_agent_env.rsctmp, "/run/resource-agents");
     assert_int_equal(uname(&uts), 0);

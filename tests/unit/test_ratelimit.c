@@ -55,8 +55,9 @@ static struct rate_budget *open_fake(const char *path, double max_rate, struct f
 {
     struct rate_clock clock = { fake_now, fake_sleep, no_jitter, f };
     struct rate_budget *b = NULL;
+    struct r53_error err = { 0 };
 
-    assert_int_equal(rate_budget_open_clock(path, max_rate, &clock, &b), R53_OK);
+    assert_int_equal(rate_budget_open_clock(path, max_rate, &clock, &b, &err), R53_OK);
     assert_non_null(b);
     return b;
 }
@@ -108,6 +109,7 @@ static void test_burst_then_refill(void **unused)
     struct fake f = { 1000, 0 };
     struct rate_budget *b = open_fake(NULL, 10, &f);
     struct rate_budget_stats s = stats_of(b);
+    struct r53_error err = { 0 };
 
     (void)unused;
     assert_false(s.shared);
@@ -115,13 +117,13 @@ static void test_burst_then_refill(void **unused)
     assert_true(fabs(s.tokens - 10 * RATE_BURST_S) < EPS);
     /* A full bucket: RATE_BURST_S seconds of requests go at once. */
     for (int i = 0; i < 5; i++) {
-        assert_int_equal(rate_budget_take(b, 0), R53_OK);
+        assert_int_equal(rate_budget_take(b, 0, &err), R53_OK);
     }
     assert_int_equal(f.slept, 0);
     /* Then one per 100 ms. */
-    assert_int_equal(rate_budget_take(b, 0), R53_OK);
+    assert_int_equal(rate_budget_take(b, 0, &err), R53_OK);
     assert_int_equal(f.slept, 100);
-    assert_int_equal(rate_budget_take(b, 0), R53_OK);
+    assert_int_equal(rate_budget_take(b, 0, &err), R53_OK);
     assert_int_equal(f.slept, 200);
     /* Idle for long, the bucket holds no more than its burst. */
     f.now += 60000;
@@ -136,10 +138,11 @@ static void test_never_above_max_rate(void **unused)
     struct fake f = { 5000, 0 };
     struct rate_budget *b = open_fake(NULL, 7, &f);
     long n = 0;
+    struct r53_error err = { 0 };
 
     (void)unused;
     while (f.now < 5000 + 60000) {
-        assert_int_equal(rate_budget_take(b, 0), R53_OK);
+        assert_int_equal(rate_budget_take(b, 0, &err), R53_OK);
         n++;
     }
     /* burst + rate * time, and no less than the rate allows. */
@@ -153,14 +156,15 @@ static void test_deadline_takes_nothing(void **unused)
 {
     struct fake f = { 1000, 0 };
     struct rate_budget *b = open_fake(NULL, 2, &f); /* 1 token, one per 500 ms */
+    struct r53_error err = { 0 };
 
     (void)unused;
-    assert_int_equal(rate_budget_take(b, f.now + 100), R53_OK);
+    assert_int_equal(rate_budget_take(b, f.now + 100, &err), R53_OK);
     /* The next is due in 500 ms: no sleep at all for a 100 ms deadline. */
-    assert_int_equal(rate_budget_take(b, f.now + 100), R53_ERR_TIMEOUT);
+    assert_int_equal(rate_budget_take(b, f.now + 100, &err), R53_ERR_TIMEOUT);
     assert_int_equal(f.slept, 0);
     assert_int_equal(stats_of(b).granted, 1);
-    assert_int_equal(rate_budget_take(b, f.now + 600), R53_OK);
+    assert_int_equal(rate_budget_take(b, f.now + 600, &err), R53_OK);
     assert_int_equal(f.slept, 500);
     assert_int_equal(stats_of(b).granted, 2);
     rate_budget_close(b);
@@ -174,9 +178,10 @@ static void test_throttle_decreases_then_recovers(void **unused)
     double w = 0;
     double prev = 0;
     int64_t fail = 0;
+    struct r53_error err = { 0 };
 
     (void)unused;
-    assert_int_equal(rate_budget_take(b, 0), R53_OK);
+    assert_int_equal(rate_budget_take(b, 0, &err), R53_OK);
     rate_budget_throttled(b);
     s = stats_of(b);
     assert_true(fabs(s.rate - 10 * RATE_BETA) < EPS);
@@ -188,7 +193,7 @@ static void test_throttle_decreases_then_recovers(void **unused)
     assert_int_equal(stats_of(b).throttles, 1);
 
     /* A request sent after the decrease and throttled: down again. */
-    assert_int_equal(rate_budget_take(b, 0), R53_OK);
+    assert_int_equal(rate_budget_take(b, 0, &err), R53_OK);
     w = stats_of(b).rate;
     rate_budget_throttled(b);
     fail = f.now;
@@ -217,12 +222,13 @@ static void test_rate_has_a_floor(void **unused)
 {
     struct fake f = { 1000, 0 };
     struct rate_budget *b = open_fake(NULL, 10, &f);
+    struct r53_error err = { 0 };
 
     (void)unused;
     /* Every request throttled: the rate settles where the regrowth
      * during each wait balances the decrease, under 1 req/s. */
     for (int i = 0; i < 30; i++) {
-        assert_int_equal(rate_budget_take(b, 0), R53_OK);
+        assert_int_equal(rate_budget_take(b, 0, &err), R53_OK);
         rate_budget_throttled(b);
         assert_true(stats_of(b).rate >= RATE_MIN - EPS);
     }
@@ -247,12 +253,13 @@ static void test_rate_has_a_floor(void **unused)
 static void test_bad_max_rate(void **unused)
 {
     struct rate_budget *b = NULL;
+    struct r53_error err = { 0 };
 
     (void)unused;
-    assert_int_equal(rate_budget_open(NULL, 0, &b), R53_ERR_INTERNAL);
-    assert_int_equal(rate_budget_open(NULL, -1, &b), R53_ERR_INTERNAL);
-    assert_int_equal(rate_budget_open(NULL, NAN, &b), R53_ERR_INTERNAL);
-    assert_int_equal(rate_budget_open(NULL, INFINITY, &b), R53_ERR_INTERNAL);
+    assert_int_equal(rate_budget_open(NULL, 0, &b, &err), R53_ERR_INTERNAL);
+    assert_int_equal(rate_budget_open(NULL, -1, &b, &err), R53_ERR_INTERNAL);
+    assert_int_equal(rate_budget_open(NULL, NAN, &b, &err), R53_ERR_INTERNAL);
+    assert_int_equal(rate_budget_open(NULL, INFINITY, &b, &err), R53_ERR_INTERNAL);
     assert_null(b);
     rate_budget_close(NULL);
 }
@@ -268,11 +275,12 @@ static void test_bad_max_rate(void **unused)
 static void sharer(const char *path, int64_t end_ms, int fd)
 {
     struct rate_budget *b = NULL;
+    struct r53_error err = { 0 };
 
-    if (rate_budget_open(path, SHARE_RATE, &b) != R53_OK || !stats_of(b).shared) {
+    if (rate_budget_open(path, SHARE_RATE, &b, &err) != R53_OK || !stats_of(b).shared) {
         _exit(2);
     }
-    while (rate_budget_take(b, end_ms) == R53_OK) {
+    while (rate_budget_take(b, end_ms, &err) == R53_OK) {
         int64_t t = util_now_ms();
 
         if (write(fd, &t, sizeof(t)) != (ssize_t)sizeof(t)) {
@@ -315,13 +323,14 @@ static void test_processes_share_one_bucket(void **unused)
     int64_t t0 = 0;
     struct rate_budget *b = NULL;
     double burst = SHARE_RATE * RATE_BURST_S;
+    struct r53_error err = { 0 };
 
     (void)unused;
     make_dir(dir);
     snprintf(path, sizeof(path), "%s/%s", dir, RATE_BUDGET_NAME);
     /* The record is made here, full, at t0 or later. */
     t0 = util_now_ms();
-    assert_int_equal(rate_budget_open(path, SHARE_RATE, &b), R53_OK);
+    assert_int_equal(rate_budget_open(path, SHARE_RATE, &b, &err), R53_OK);
     assert_true(stats_of(b).shared);
     assert_int_equal(pipe(fds), 0);
     for (int i = 0; i < SHARERS; i++) {
@@ -375,22 +384,23 @@ static void test_no_update_lost(void **unused)
     char path[600];
     pid_t pids[HAMMERS];
     struct rate_budget *b = NULL;
+    struct r53_error err = { 0 };
 
     (void)unused;
     make_dir(dir);
     snprintf(path, sizeof(path), "%s/%s", dir, RATE_BUDGET_NAME);
-    assert_int_equal(rate_budget_open(path, 100000, &b), R53_OK);
+    assert_int_equal(rate_budget_open(path, 100000, &b, &err), R53_OK);
     for (int i = 0; i < HAMMERS; i++) {
         pids[i] = fork();
         assert_true(pids[i] >= 0);
         if (pids[i] == 0) {
             struct rate_budget *c = NULL;
 
-            if (rate_budget_open(path, 100000, &c) != R53_OK) {
+            if (rate_budget_open(path, 100000, &c, &err) != R53_OK) {
                 _exit(1);
             }
             for (int k = 0; k < HAMMER_TAKES; k++) {
-                if (rate_budget_take(c, 0) != R53_OK) {
+                if (rate_budget_take(c, 0, &err) != R53_OK) {
                     _exit(1);
                 }
             }
@@ -456,19 +466,20 @@ static void test_holder_killed_or_stuck(void **unused)
     struct rate_budget *b = NULL;
     struct rate_budget_stats s;
     pid_t holder = 0;
+    struct r53_error err = { 0 };
 
     (void)unused;
     make_dir(dir);
     snprintf(path, sizeof(path), "%s/%s", dir, RATE_BUDGET_NAME);
-    assert_int_equal(rate_budget_open(path, 100, &b), R53_OK);
+    assert_int_equal(rate_budget_open(path, 100, &b, &err), R53_OK);
 
     /* Killed mid-update: the wait is bounded while it holds the lock;
      * once it is dead the next take gets the lock and finds the torn
      * record reset. */
     holder = spawn_holder(path, true);
-    assert_int_equal(rate_budget_take(b, util_now_ms() + 200), R53_ERR_TIMEOUT);
+    assert_int_equal(rate_budget_take(b, util_now_ms() + 200, &err), R53_ERR_TIMEOUT);
     kill_holder(holder);
-    assert_int_equal(rate_budget_take(b, util_now_ms() + 5000), R53_OK);
+    assert_int_equal(rate_budget_take(b, util_now_ms() + 5000, &err), R53_OK);
     s = stats_of(b);
     assert_true(s.shared);
     assert_int_equal(s.resets, 1);
@@ -477,9 +488,9 @@ static void test_holder_killed_or_stuck(void **unused)
     /* Stuck (alive, never letting go): after RATE_LOCK_PATIENCE_MS this
      * process goes on alone rather than wait for ever. */
     holder = spawn_holder(path, false);
-    assert_int_equal(rate_budget_take(b, 0), R53_OK);
+    assert_int_equal(rate_budget_take(b, 0, &err), R53_OK);
     assert_false(stats_of(b).shared);
-    assert_int_equal(rate_budget_take(b, 0), R53_OK);
+    assert_int_equal(rate_budget_take(b, 0, &err), R53_OK);
     kill_holder(holder);
     rate_budget_close(b);
     remove_tree(dir);
@@ -516,13 +527,14 @@ static void expect_reset(const char *path, struct fake *f)
 {
     struct rate_budget *b = open_fake(path, 10, f);
     struct rate_budget_stats s = stats_of(b);
+    struct r53_error err = { 0 };
 
     assert_true(s.shared);
     assert_int_equal(s.resets, 1);
     assert_int_equal(s.granted, 0);
     assert_true(fabs(s.tokens - 10 * RATE_BURST_S) < EPS);
     assert_true(fabs(s.rate - 10) < EPS);
-    assert_int_equal(rate_budget_take(b, 0), R53_OK);
+    assert_int_equal(rate_budget_take(b, 0, &err), R53_OK);
     rate_budget_close(b);
     assert_int_equal(file_size(path), 64);
 }
@@ -535,6 +547,7 @@ static void test_bad_records_are_reset(void **unused)
     unsigned char buf[100];
     struct fake f = { 1000, 0 };
     struct rate_budget *b = NULL;
+    struct r53_error err = { 0 };
 
     (void)unused;
     make_dir(dir);
@@ -542,7 +555,7 @@ static void test_bad_records_are_reset(void **unused)
 
     /* A valid record, left by a throttled process, is kept as it is. */
     b = open_fake(path, 10, &f);
-    assert_int_equal(rate_budget_take(b, 0), R53_OK);
+    assert_int_equal(rate_budget_take(b, 0, &err), R53_OK);
     rate_budget_throttled(b);
     rate_budget_close(b);
     b = open_fake(path, 10, &f);
@@ -581,11 +594,12 @@ static void expect_private(const char *path)
 {
     struct fake f = { 1000, 0 };
     struct rate_budget *b = open_fake(path, 2, &f);
+    struct r53_error err = { 0 };
 
     assert_false(stats_of(b).shared);
-    assert_int_equal(rate_budget_take(b, 0), R53_OK);
+    assert_int_equal(rate_budget_take(b, 0, &err), R53_OK);
     assert_int_equal(f.slept, 0);
-    assert_int_equal(rate_budget_take(b, 0), R53_OK);
+    assert_int_equal(rate_budget_take(b, 0, &err), R53_OK);
     assert_int_equal(f.slept, 500);
     rate_budget_close(b);
 }
@@ -640,20 +654,21 @@ static void test_throttle_seen_by_another_process(void **unused)
     struct rate_budget_stats s;
     pid_t pid = 0;
     int status = 0;
+    struct r53_error err = { 0 };
 
     (void)unused;
     make_dir(dir);
     snprintf(path, sizeof(path), "%s/%s", dir, RATE_BUDGET_NAME);
     b = open_fake(path, 10, &f);
     /* This process's request goes before the other's throttle... */
-    assert_int_equal(rate_budget_take(b, 0), R53_OK);
+    assert_int_equal(rate_budget_take(b, 0, &err), R53_OK);
     f.now += 10;
     pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         struct rate_budget *c = open_fake(path, 10, &f);
 
-        if (rate_budget_take(c, 0) != R53_OK) {
+        if (rate_budget_take(c, 0, &err) != R53_OK) {
             _exit(1);
         }
         rate_budget_throttled(c);
@@ -672,7 +687,7 @@ static void test_throttle_seen_by_another_process(void **unused)
     rate_budget_throttled(b);
     assert_int_equal(stats_of(b).throttles, 1);
     /* Its next request waits for a token at the lowered rate. */
-    assert_int_equal(rate_budget_take(b, 0), R53_OK);
+    assert_int_equal(rate_budget_take(b, 0, &err), R53_OK);
     assert_int_equal(f.slept, (int64_t)ceil(1000 / (10 * RATE_BETA)));
     rate_budget_close(b);
     remove_tree(dir);

@@ -360,21 +360,22 @@ static void test_suite_case(void **state)
     char *authz = NULL;
     char path[PATH_MAX] = { 0 };
     const char *base = strrchr(c->dir, '/') + 1;
+    struct r53_error err = { 0 };
 
     snprintf(path, sizeof(path), "%s/%s.req", c->dir, base);
     assert_true(read_file(path, &req_text, &req_len));
     parse_req(req_text, req_len, &pr);
     scope.amz_date = pr.amz_date;
 
-    assert_int_equal(sigv4_canonical_request(&pr.req, &creq, &signed_headers), R53_OK);
+    assert_int_equal(sigv4_canonical_request(&pr.req, &creq, &signed_headers, &err), R53_OK);
     assert_string_equal(creq, want_creq);
     /* the signed-headers line of the canonical request */
     assert_non_null(strstr(want_creq, signed_headers));
 
     if (suite_sts_hashes_creq(want_creq, want_sts)) {
-        assert_int_equal(sigv4_string_to_sign(&scope, creq, &sts), R53_OK);
+        assert_int_equal(sigv4_string_to_sign(&scope, creq, &sts, &err), R53_OK);
         assert_string_equal(sts, want_sts);
-        assert_int_equal(sigv4_authorization(&pr.req, &key, &scope, &authz), R53_OK);
+        assert_int_equal(sigv4_authorization(&pr.req, &key, &scope, &authz, &err), R53_OK);
         assert_string_equal(authz, want_authz);
     } else {
         /* The two post-x-www-form-urlencoded cases: .req and .creq were
@@ -391,9 +392,9 @@ static void test_suite_case(void **state)
                       c->name);
         assert_non_null(want_sig);
         assert_non_null(hash_line);
-        assert_int_equal(sigv4_string_to_sign(&scope, creq, &sts), R53_OK);
+        assert_int_equal(sigv4_string_to_sign(&scope, creq, &sts, &err), R53_OK);
         assert_memory_equal(sts, want_sts, (size_t)(hash_line - want_sts) + 1);
-        assert_int_equal(sigv4_signature(&key, &scope, want_sts, sig), R53_OK);
+        assert_int_equal(sigv4_signature(&key, &scope, want_sts, sig, &err), R53_OK);
         assert_string_equal(sig, want_sig + strlen("Signature="));
     }
 
@@ -553,6 +554,7 @@ static void check_against_botocore(const struct boto_case *bc)
     char *sts = NULL;
     char *authz = NULL;
     char sig[65] = { 0 };
+    struct r53_error err = { 0 };
 
     snprintf(url, sizeof(url), "https://%s%s%s%s", bc->host, bc->path, bc->query ? "?" : "",
              bc->query ? bc->query : "");
@@ -560,13 +562,13 @@ static void check_against_botocore(const struct boto_case *bc)
                            date,       bc->region, "route53", NULL };
     run_botocore(args, &boto);
 
-    assert_int_equal(sigv4_canonical_request(&req, &creq, &signed_headers), R53_OK);
+    assert_int_equal(sigv4_canonical_request(&req, &creq, &signed_headers, &err), R53_OK);
     assert_string_equal(creq, boto.field[0]);
-    assert_int_equal(sigv4_string_to_sign(&scope, creq, &sts), R53_OK);
+    assert_int_equal(sigv4_string_to_sign(&scope, creq, &sts, &err), R53_OK);
     assert_string_equal(sts, boto.field[1]);
-    assert_int_equal(sigv4_signature(&key, &scope, sts, sig), R53_OK);
+    assert_int_equal(sigv4_signature(&key, &scope, sts, sig, &err), R53_OK);
     assert_string_equal(sig, boto.field[3]);
-    assert_int_equal(sigv4_authorization(&req, &key, &scope, &authz), R53_OK);
+    assert_int_equal(sigv4_authorization(&req, &key, &scope, &authz, &err), R53_OK);
     assert_string_equal(authz, boto.field[2]);
 
     free(creq);
@@ -687,6 +689,7 @@ static void test_derived_keys_wiped(void **state)
     unsigned char k_service[32] = { 0 };
     unsigned char k_signing[32] = { 0 };
     char sig[65] = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
     hmac((const unsigned char *)secret, strlen(secret), "20150830", k_date);
@@ -696,7 +699,7 @@ static void test_derived_keys_wiped(void **state)
 
     n_wipes = 0;
     wipe_log = true;
-    assert_int_equal(sigv4_signature(&key, &scope, "string to sign", sig), R53_OK);
+    assert_int_equal(sigv4_signature(&key, &scope, "string to sign", sig, &err), R53_OK);
     wipe_log = false;
 
     assert_true(was_wiped(secret, strlen(secret)));
@@ -718,10 +721,11 @@ static void test_query_decoded_then_encoded(void **state)
     char *c2 = NULL;
     char *s1 = NULL;
     char *s2 = NULL;
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(sigv4_canonical_request(&raw, &c1, &s1), R53_OK);
-    assert_int_equal(sigv4_canonical_request(&enc, &c2, &s2), R53_OK);
+    assert_int_equal(sigv4_canonical_request(&raw, &c1, &s1, &err), R53_OK);
+    assert_int_equal(sigv4_canonical_request(&enc, &c2, &s2, &err), R53_OK);
     assert_non_null(strstr(c1, "\na=x%2Fy&b=a%20b&c=\n"));
     assert_string_equal(c1, c2);
     assert_string_equal(s1, "host");
@@ -823,23 +827,24 @@ static void test_bad_input(void **state)
     char *out = NULL;
     char *sh = NULL;
     char sig[65] = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(sigv4_canonical_request(NULL, &out, &sh), R53_ERR_INTERNAL);
+    assert_int_equal(sigv4_canonical_request(NULL, &out, &sh, &err), R53_ERR_INTERNAL);
     assert_null(out);
-    assert_int_equal(sigv4_canonical_request(&bad, &out, &sh), R53_ERR_INTERNAL);
+    assert_int_equal(sigv4_canonical_request(&bad, &out, &sh, &err), R53_ERR_INTERNAL);
     assert_null(out);
     assert_null(sh);
 
-    r53_clear_error();
-    assert_int_equal(sigv4_authorization(&req, &key, &bad_date, &out), R53_ERR_INTERNAL);
+    err = (struct r53_error){ 0 };
+    assert_int_equal(sigv4_authorization(&req, &key, &bad_date, &out, &err), R53_ERR_INTERNAL);
     assert_null(out);
-    assert_true(r53_last_error()[0] != '\0');
-    assert_null(strstr(r53_last_error(), SUITE_SECRET));
+    assert_true(err.reason[0] != '\0');
+    assert_null(strstr(err.reason, SUITE_SECRET));
 
-    assert_int_equal(sigv4_signature(&key, &bad_region, "x", sig), R53_ERR_INTERNAL);
+    assert_int_equal(sigv4_signature(&key, &bad_region, "x", sig, &err), R53_ERR_INTERNAL);
     assert_string_equal(sig, "");
-    assert_null(strstr(r53_last_error(), SUITE_SECRET));
+    assert_null(strstr(err.reason, SUITE_SECRET));
 }
 
 int main(void)

@@ -26,10 +26,10 @@ static void assert_no_children(void)
     assert_int_equal(errno, ECHILD);
 }
 
-static void assert_error_contains(const char *needle)
+static void assert_error_contains(const struct r53_error *err, const char *needle)
 {
-    if (strstr(r53_last_error(), needle) == NULL) {
-        fail_msg("reason \"%s\" lacks \"%s\"", r53_last_error(), needle);
+    if (strstr(err->reason, needle) == NULL) {
+        fail_msg("reason \"%s\" lacks \"%s\"", err->reason, needle);
     }
 }
 
@@ -37,34 +37,39 @@ static void assert_error_contains(const char *needle)
 static const char *const env_allow[] = { "CIB_file", "CIB_shadow", "CIB_user",
                                          "PCMK_*",   "HA_*",       NULL };
 
-static r53_rc spawn(const char *const argv[], long timeout_ms, char *out, size_t outlen, char *err,
-                    size_t errlen, int *status)
+static r53_rc spawn(const char *const argv[], long timeout_ms, char *out, size_t outlen,
+                    char *errout, size_t errlen, int *status, struct r53_error *err)
 {
-    struct spawn_opts o = { env_allow, timeout_ms, NULL, outlen, NULL, errlen };
+    struct spawn_opts o = {
+        .env_allow = env_allow, .timeout_ms = timeout_ms, .out_cap = outlen, .err_cap = errlen
+    };
 
     o.out = out; /* written by spawn_capture */
-    o.err = err;
-    return spawn_capture(argv, &o, status);
+    o.err = errout;
+    return spawn_capture(argv, &o, status, err);
 }
 
-static r53_rc run(const char *const argv[], long timeout_ms, char *out, size_t outlen, int *status)
+static r53_rc run(const char *const argv[], long timeout_ms, char *out, size_t outlen, int *status,
+                  struct r53_error *err)
 {
-    char err[512];
+    char errout[512];
 
-    return spawn(argv, timeout_ms, out, outlen, err, sizeof(err), status);
+    return spawn(argv, timeout_ms, out, outlen, errout, sizeof(errout), status, err);
 }
 
 static void test_spawn_output_and_status(void **state)
 {
     const char *const argv[] = { "/bin/sh", "-c", "echo to-out; echo to-err >&2; exit 3", NULL };
     char out[64];
-    char err[64];
+    char errout[64];
     int status = 0;
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(spawn(argv, 10000, out, sizeof(out), err, sizeof(err), &status), R53_OK);
+    assert_int_equal(spawn(argv, 10000, out, sizeof(out), errout, sizeof(errout), &status, &err),
+                     R53_OK);
     assert_string_equal(out, "to-out\n");
-    assert_string_equal(err, "to-err\n");
+    assert_string_equal(errout, "to-err\n");
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 3);
     assert_no_children();
@@ -79,13 +84,15 @@ static void test_spawn_bounds_output(void **state)
                                  "head -c 1000000 /dev/zero | tr '\\0' b >&2",
                                  NULL };
     char out[16];
-    char err[8];
+    char errout[8];
     int status = 0;
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(spawn(argv, 20000, out, sizeof(out), err, sizeof(err), &status), R53_OK);
+    assert_int_equal(spawn(argv, 20000, out, sizeof(out), errout, sizeof(errout), &status, &err),
+                     R53_OK);
     assert_string_equal(out, "aaaaaaaaaaaaaaa");
-    assert_string_equal(err, "bbbbbbb");
+    assert_string_equal(errout, "bbbbbbb");
     assert_int_equal(WEXITSTATUS(status), 0);
     assert_no_children();
 }
@@ -95,11 +102,11 @@ static void test_spawn_missing_program(void **state)
     const char *const argv[] = { "/nonexistent/r53-program", NULL };
     char out[16];
     int status = 0;
+    struct r53_error err = { 0 };
 
     (void)state;
-    r53_clear_error();
-    assert_int_equal(run(argv, 1000, out, sizeof(out), &status), R53_ERR_NOT_INSTALLED);
-    assert_error_contains("/nonexistent/r53-program");
+    assert_int_equal(run(argv, 1000, out, sizeof(out), &status, &err), R53_ERR_NOT_INSTALLED);
+    assert_error_contains(&err, "/nonexistent/r53-program");
     assert_no_children();
 }
 
@@ -108,6 +115,7 @@ static void test_spawn_environment(void **state)
     const char *const argv[] = { "/usr/bin/env", NULL };
     char out[8192];
     int status = 0;
+    struct r53_error err = { 0 };
 
     (void)state;
     setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", 1);
@@ -120,7 +128,7 @@ static void test_spawn_environment(void **state)
     setenv("CIB_file", "/tmp/r53-test-cib.xml", 1);
     setenv("PCMK_logfile", "/dev/null", 1);
     setenv("HA_debug", "0", 1);
-    assert_int_equal(run(argv, 10000, out, sizeof(out), &status), R53_OK);
+    assert_int_equal(run(argv, 10000, out, sizeof(out), &status, &err), R53_OK);
     assert_int_equal(WEXITSTATUS(status), 0);
 
     assert_null(strstr(out, "AWS_"));
@@ -166,19 +174,20 @@ static void test_spawn_fds_stdin_group(void **state)
     char *end = NULL;
     int status = 0;
     int leak = -1;
+    struct r53_error err = { 0 };
 
     (void)state;
     /* An fd without close-on-exec, as a careless library might leave. */
     leak = dup2(STDERR_FILENO, 47);
     assert_int_equal(leak, 47);
-    assert_int_equal(run(ls_argv, 10000, out, sizeof(out), &status), R53_OK);
+    assert_int_equal(run(ls_argv, 10000, out, sizeof(out), &status, &err), R53_OK);
     close(leak);
     assert_string_equal(out, "0\n1\n2\n3\n");
 
-    assert_int_equal(run(in_argv, 10000, out, sizeof(out), &status), R53_OK);
+    assert_int_equal(run(in_argv, 10000, out, sizeof(out), &status, &err), R53_OK);
     assert_string_equal(out, "/dev/null\n");
 
-    assert_int_equal(run(pg_argv, 10000, out, sizeof(out), &status), R53_OK);
+    assert_int_equal(run(pg_argv, 10000, out, sizeof(out), &status, &err), R53_OK);
     pid = strtoul(out, &end, 10);
     pgrp = strtoul(end, &end, 10);
     assert_string_equal(end, "\n");
@@ -203,14 +212,14 @@ static void test_spawn_timeout(void **state)
     int status = 0;
     double t0 = now_s();
     double took = 0;
+    struct r53_error err = { 0 };
 
     (void)state;
-    r53_clear_error();
-    assert_int_equal(run(argv, 200, out, sizeof(out), &status), R53_ERR_TIMEOUT);
+    assert_int_equal(run(argv, 200, out, sizeof(out), &status, &err), R53_ERR_TIMEOUT);
     took = now_s() - t0;
     assert_true(took >= 0.19);
     assert_true(took < 1.0);
-    assert_error_contains("sleep did not answer within 200 ms");
+    assert_error_contains(&err, "sleep did not answer within 200 ms");
     assert_no_children();
 }
 
@@ -244,7 +253,7 @@ static void test_spawn_timeout_kills_group(void **state)
     char dir[] = "/tmp/r53-addr-XXXXXX";
     char pidfile[64];
     char out[16];
-    char err[16];
+    char errout[16];
     FILE *f = NULL;
     char line[32] = "";
     char *end = NULL;
@@ -252,6 +261,7 @@ static void test_spawn_timeout_kills_group(void **state)
     int status = 0;
     int i = 0;
     double t0 = 0;
+    struct r53_error err = { 0 };
 
     (void)state;
     assert_non_null(mkdtemp(dir));
@@ -260,7 +270,7 @@ static void test_spawn_timeout_kills_group(void **state)
                                  "exec >/dev/null 2>&1; /bin/sleep 30 & echo $! > \"$0\"; wait",
                                  pidfile, NULL };
     t0 = now_s();
-    assert_int_equal(spawn(argv, 300, out, sizeof(out), err, sizeof(err), &status),
+    assert_int_equal(spawn(argv, 300, out, sizeof(out), errout, sizeof(errout), &status, &err),
                      R53_ERR_TIMEOUT);
     assert_true(now_s() - t0 < 1.5);
     assert_no_children();

@@ -75,16 +75,17 @@ static int is_written(const struct state *s, int nw)
 static void writer(const char *path, int w, int remove_every)
 {
     struct state s;
+    struct r53_error err = { 0 };
 
     for (int i = 0; i < WRITES; i++) {
         make_state(w, i, &s);
-        if (state_write(path, &s) != R53_OK) {
-            fprintf(stderr, "writer %d: %s\n", w, r53_last_error());
+        if (state_write(path, &s, &err) != R53_OK) {
+            fprintf(stderr, "writer %d: %s\n", w, err.reason);
             _exit(1);
         }
         if (remove_every > 0 && i % remove_every == remove_every - 1 &&
-            state_remove(path) != R53_OK) {
-            fprintf(stderr, "writer %d: %s\n", w, r53_last_error());
+            state_remove(path, &err) != R53_OK) {
+            fprintf(stderr, "writer %d: %s\n", w, err.reason);
             _exit(1);
         }
     }
@@ -138,6 +139,7 @@ static void test_concurrent_writers_never_tear(void **unused)
     long bad = 0;
     struct state s;
     const char *keep[] = { "route53-dns.state", "route53-web.state", "route53-grp_db.state" };
+    struct r53_error err = { 0 };
 
     (void)unused;
     assert_non_null(mkdtemp(dir));
@@ -154,7 +156,7 @@ static void test_concurrent_writers_never_tear(void **unused)
     }
 
     while (running > 0 && reads < MAX_READS) {
-        r53_rc rc = state_read(shared, &s);
+        r53_rc rc = state_read(shared, &s, &err);
 
         reads++;
         if (rc == R53_ERR_NOT_FOUND) {
@@ -164,7 +166,7 @@ static void test_concurrent_writers_never_tear(void **unused)
         } else {
             if (bad++ < 5) {
                 fprintf(stderr, "read %ld: rc %s: %s\n", reads, ocf_rc_name(rc),
-                        rc == R53_OK ? "a state nobody wrote" : r53_last_error());
+                        rc == R53_OK ? "a state nobody wrote" : err.reason);
             }
         }
         for (int p = 0; p < WRITERS + OTHERS; p++) {
@@ -197,7 +199,7 @@ static void test_concurrent_writers_never_tear(void **unused)
         struct state want;
 
         make_state(o, WRITES - 1, &want);
-        assert_int_equal(state_read(other[o], &s), R53_OK);
+        assert_int_equal(state_read(other[o], &s, &err), R53_OK);
         assert_true(same_state(&s, &want));
     }
     assert_int_equal(stray_files(dir, keep, sizeof(keep) / sizeof(keep[0])), 0);
@@ -218,21 +220,22 @@ static void test_roundtrip_and_remove(void **unused)
     char path[600];
     struct state in;
     struct state out;
+    struct r53_error err = { 0 };
 
     (void)unused;
     assert_non_null(mkdtemp(dir));
     state_path(dir, "a/b", path, sizeof(path));
     assert_non_null(strstr(path, "route53-a_b.state"));
-    assert_int_equal(state_read(path, &out), R53_ERR_NOT_FOUND);
+    assert_int_equal(state_read(path, &out, &err), R53_ERR_NOT_FOUND);
     make_state(3, 42, &in);
-    assert_int_equal(state_write(path, &in), R53_OK);
-    assert_int_equal(state_read(path, &out), R53_OK);
+    assert_int_equal(state_write(path, &in, &err), R53_OK);
+    assert_int_equal(state_read(path, &out, &err), R53_OK);
     assert_true(same_state(&in, &out));
     assert_true(is_written(&out, 4));
     assert_false(is_written(&out, 3));
-    assert_int_equal(state_remove(path), R53_OK);
-    assert_int_equal(state_remove(path), R53_OK);
-    assert_int_equal(state_read(path, &out), R53_ERR_NOT_FOUND);
+    assert_int_equal(state_remove(path, &err), R53_OK);
+    assert_int_equal(state_remove(path, &err), R53_OK);
+    assert_int_equal(state_read(path, &out, &err), R53_ERR_NOT_FOUND);
     assert_int_equal(rmdir(dir), 0);
 }
 

@@ -66,13 +66,13 @@ static void body_free(struct body *b)
     b->data = NULL;
 }
 
-static void assert_parse_error(r53_rc rc, const char *word)
+static void assert_parse_error(r53_rc rc, const struct r53_error *err, const char *word)
 {
     if (rc != R53_ERR_PARSE) {
-        fail_msg("expected R53_ERR_PARSE, got %d (%s)", (int)rc, r53_last_error());
+        fail_msg("expected R53_ERR_PARSE, got %d (%s)", (int)rc, err->reason);
     }
-    if (strstr(r53_last_error(), word) == NULL) {
-        fail_msg("reason \"%s\" does not mention \"%s\"", r53_last_error(), word);
+    if (strstr(err->reason, word) == NULL) {
+        fail_msg("reason \"%s\" does not mention \"%s\"", err->reason, word);
     }
 }
 
@@ -80,8 +80,9 @@ static void assert_parse_error(r53_rc rc, const char *word)
 #define EXPECT_BAD(reader, out, text, word)                                                        \
     do {                                                                                           \
         struct body b_ = body_from_string(text);                                                   \
-        r53_clear_error();                                                                         \
-        assert_parse_error(reader(b_.data, b_.len, (out)), (word));                                \
+        struct r53_error e_ = { 0 };                                                               \
+                                                                                                   \
+        assert_parse_error(reader(b_.data, b_.len, (out), &e_), &e_, (word));                      \
         body_free(&b_);                                                                            \
     } while (0)
 
@@ -91,9 +92,10 @@ static void test_change_info_wire(void **state)
 {
     struct body b = body_from_fixture("wire-change-resource-record-sets.xml");
     struct r53_change_info ci = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(r53_xml_change_info(b.data, b.len, &ci), R53_OK);
+    assert_int_equal(r53_xml_change_info(b.data, b.len, &ci, &err), R53_OK);
     assert_string_equal(ci.id, "/change/C2682N5HXP0BZ4");
     assert_string_equal(ci.status, "PENDING");
     body_free(&b);
@@ -103,16 +105,17 @@ static void test_change_info_moto(void **state)
 {
     struct body b = body_from_fixture("moto-change-resource-record-sets.xml");
     struct r53_change_info ci = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(r53_xml_change_info(b.data, b.len, &ci), R53_OK);
+    assert_int_equal(r53_xml_change_info(b.data, b.len, &ci, &err), R53_OK);
     assert_string_equal(ci.id, "/change/C2682N5HXP0BZ4");
     assert_string_equal(ci.status, "INSYNC");
     body_free(&b);
 
     /* moto's GetChange gives the Id bare, without "/change/". */
     b = body_from_fixture("moto-get-change.xml");
-    assert_int_equal(r53_xml_change_info(b.data, b.len, &ci), R53_OK);
+    assert_int_equal(r53_xml_change_info(b.data, b.len, &ci, &err), R53_OK);
     assert_string_equal(ci.id, "C2682N5HXP0BZ4");
     assert_string_equal(ci.status, "INSYNC");
     body_free(&b);
@@ -122,6 +125,7 @@ static void test_change_info_path_matching(void **state)
 {
     struct body b = { 0 };
     struct r53_change_info ci = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
     /* Id and Status elsewhere than under ChangeInfo must not count. */
@@ -131,7 +135,7 @@ static void test_change_info_path_matching(void **state)
                          "<Id>/change/RIGHT</Id><Status>PENDING</Status></ChangeInfo>"
                          "<Other><ChangeInfo2><Id>x</Id></ChangeInfo2></Other>"
                          "</GetChangeResponse>");
-    assert_int_equal(r53_xml_change_info(b.data, b.len, &ci), R53_OK);
+    assert_int_equal(r53_xml_change_info(b.data, b.len, &ci, &err), R53_OK);
     assert_string_equal(ci.id, "/change/RIGHT");
     assert_string_equal(ci.status, "PENDING");
     body_free(&b);
@@ -140,7 +144,7 @@ static void test_change_info_path_matching(void **state)
     b = body_from_string("<GetChangeResponse " NS_ATTR " xmlns:o=\"urn:other\"><ChangeInfo>"
                          "<Id>/change/RIGHT</Id><o:Id>/change/FOREIGN</o:Id>"
                          "<Status>INSYNC</Status></ChangeInfo></GetChangeResponse>");
-    assert_int_equal(r53_xml_change_info(b.data, b.len, &ci), R53_OK);
+    assert_int_equal(r53_xml_change_info(b.data, b.len, &ci, &err), R53_OK);
     assert_string_equal(ci.id, "/change/RIGHT");
     body_free(&b);
 
@@ -150,7 +154,7 @@ static void test_change_info_path_matching(void **state)
                          "  <r:ChangeInfo>\n    <r:Id>/change/C1</r:Id>\n"
                          "    <r:Status>INSYNC</r:Status>\n  </r:ChangeInfo>\n"
                          "</r:GetChangeResponse>\n");
-    assert_int_equal(r53_xml_change_info(b.data, b.len, &ci), R53_OK);
+    assert_int_equal(r53_xml_change_info(b.data, b.len, &ci, &err), R53_OK);
     assert_string_equal(ci.id, "/change/C1");
     assert_string_equal(ci.status, "INSYNC");
     body_free(&b);
@@ -192,9 +196,10 @@ static void test_error_wire(void **state)
 {
     struct body b = body_from_fixture("wire-error-invalid-change-batch.xml");
     struct aws_api_error e = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(r53_xml_error(b.data, b.len, &e), R53_OK);
+    assert_int_equal(r53_xml_error(b.data, b.len, &e, &err), R53_OK);
     assert_string_equal(e.code, "InvalidChangeBatch");
     assert_string_equal(e.message, "[Tried to delete resource record set "
                                    "[name='a.example.com.', type='A'] but the values "
@@ -206,29 +211,30 @@ static void test_error_moto(void **state)
 {
     struct body b = body_from_fixture("moto-error-no-such-zone.xml");
     struct aws_api_error e = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(r53_xml_error(b.data, b.len, &e), R53_OK);
+    assert_int_equal(r53_xml_error(b.data, b.len, &e, &err), R53_OK);
     assert_string_equal(e.code, "NoSuchHostedZone");
     /* moto repeats the text in a lowercase <message>: read it once. */
     assert_string_equal(e.message, "No hosted zone found with ID: ZNOSUCH");
     body_free(&b);
 
     b = body_from_fixture("moto-error-type-without-name.xml");
-    assert_int_equal(r53_xml_error(b.data, b.len, &e), R53_OK);
+    assert_int_equal(r53_xml_error(b.data, b.len, &e, &err), R53_OK);
     assert_string_equal(e.code, "InvalidInput");
     assert_string_equal(e.message, "The input is not valid");
     body_free(&b);
 
     b = body_from_fixture("moto-error-delete-mismatch.xml");
-    assert_int_equal(r53_xml_error(b.data, b.len, &e), R53_OK);
+    assert_int_equal(r53_xml_error(b.data, b.len, &e, &err), R53_OK);
     assert_string_equal(e.code, "InvalidInput");
     assert_non_null(strstr(e.message, "Name=www.example.com."));
     assert_null(strstr(e.message, "; "));
     body_free(&b);
 
     b = body_from_fixture("moto-error-delete-missing.xml");
-    assert_int_equal(r53_xml_error(b.data, b.len, &e), R53_OK);
+    assert_int_equal(r53_xml_error(b.data, b.len, &e, &err), R53_OK);
     assert_string_equal(e.code, "InvalidInput");
     assert_non_null(strstr(e.message, "Name=nope.example.com."));
     body_free(&b);
@@ -238,9 +244,10 @@ static void test_error_old_shape(void **state)
 {
     struct body b = body_from_fixture("wire-invalid-change-batch-old.xml");
     struct aws_api_error e = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(r53_xml_error(b.data, b.len, &e), R53_OK);
+    assert_int_equal(r53_xml_error(b.data, b.len, &e, &err), R53_OK);
     assert_string_equal(e.code, "InvalidChangeBatch");
     assert_string_equal(e.message, "Tried to create resource record set "
                                    "duplicate.example.com. type A, but it already "
@@ -252,7 +259,7 @@ static void test_error_old_shape(void **state)
     b = body_from_string("<InvalidChangeBatch " NS_ATTR "><Messages>"
                          "<Message>only one</Message></Messages>"
                          "</InvalidChangeBatch>");
-    assert_int_equal(r53_xml_error(b.data, b.len, &e), R53_OK);
+    assert_int_equal(r53_xml_error(b.data, b.len, &e, &err), R53_OK);
     assert_string_equal(e.code, "InvalidChangeBatch");
     assert_string_equal(e.message, "only one");
     body_free(&b);
@@ -265,6 +272,7 @@ static void test_error_long_message(void **state)
     char part[201] = "";
     struct body b = { 0 };
     struct aws_api_error e = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
     /* A long message must not lose the code: it is cut, visibly. */
@@ -274,7 +282,7 @@ static void test_error_long_message(void **state)
              "</Code><Message>%s</Message></Error></ErrorResponse>",
              msg);
     b = body_from_string(text);
-    assert_int_equal(r53_xml_error(b.data, b.len, &e), R53_OK);
+    assert_int_equal(r53_xml_error(b.data, b.len, &e, &err), R53_OK);
     assert_string_equal(e.code, "InvalidChangeBatch");
     assert_true(strlen(e.message) < sizeof(e.message));
     assert_true(strlen(e.message) > 400);
@@ -291,7 +299,7 @@ static void test_error_long_message(void **state)
              "</Messages></InvalidChangeBatch>",
              part, part, part, part);
     b = body_from_string(text);
-    assert_int_equal(r53_xml_error(b.data, b.len, &e), R53_OK);
+    assert_int_equal(r53_xml_error(b.data, b.len, &e, &err), R53_OK);
     assert_string_equal(e.code, "InvalidChangeBatch");
     assert_int_equal(strncmp(e.message + 200, "; xxx", 5), 0);
     assert_true(strlen(e.message) < sizeof(e.message));
@@ -309,16 +317,20 @@ static void test_error_any_service(void **state)
         "sts:AssumeRole</Message></Error><RequestId>r1</RequestId></ErrorResponse>");
     struct body r = body_from_fixture("moto-error-no-such-zone.xml");
     struct aws_api_error e = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
-    assert_int_equal(xml_aws_error("https://sts.amazonaws.com/doc/2011-06-15/", b.data, b.len, &e),
-                     R53_OK);
+    assert_int_equal(
+        xml_aws_error("https://sts.amazonaws.com/doc/2011-06-15/", b.data, b.len, &e, &err),
+        R53_OK);
     assert_string_equal(e.code, "AccessDenied");
     assert_string_equal(e.message, "not authorized to perform sts:AssumeRole");
-    assert_parse_error(r53_xml_error(b.data, b.len, &e), "namespace");
+    assert_parse_error(r53_xml_error(b.data, b.len, &e, &err), &err, "namespace");
     assert_string_equal(e.code, "");
+    err = (struct r53_error){ 0 };
     assert_parse_error(
-        xml_aws_error("https://sts.amazonaws.com/doc/2011-06-15/", r.data, r.len, &e), "namespace");
+        xml_aws_error("https://sts.amazonaws.com/doc/2011-06-15/", r.data, r.len, &e, &err), &err,
+        "namespace");
     body_free(&b);
     body_free(&r);
 }
@@ -328,6 +340,7 @@ static void test_error_bad(void **state)
     struct aws_api_error e = { 0 };
     char text[512] = "";
     char code[100] = "";
+    struct r53_error err = { 0 };
 
     (void)state;
     EXPECT_BAD(r53_xml_error, &e,
@@ -340,9 +353,9 @@ static void test_error_bad(void **state)
             body_from_string("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Error><Code>"
                              "NoSuchBucket</Code><Message>The specified bucket does not "
                              "exist</Message></Error>");
-        r53_clear_error();
-        assert_parse_error(r53_xml_error(b.data, b.len, &e), "namespace");
-        assert_non_null(strstr(r53_last_error(), "<Error>"));
+        err = (struct r53_error){ 0 };
+        assert_parse_error(r53_xml_error(b.data, b.len, &e, &err), &err, "namespace");
+        assert_non_null(strstr(err.reason, "<Error>"));
         body_free(&b);
     }
     memset(code, 'C', 70);
@@ -361,10 +374,11 @@ static void test_rrset_moto(void **state)
     struct body b = body_from_fixture("moto-list-resource-record-sets.xml");
     struct r53_rrset_page *p = calloc(1, sizeof(*p));
     const struct r53_rrset *r = NULL;
+    struct r53_error err = { 0 };
 
     (void)state;
     assert_non_null(p);
-    assert_int_equal(r53_xml_rrset_page(b.data, b.len, p), R53_OK);
+    assert_int_equal(r53_xml_rrset_page(b.data, b.len, p, &err), R53_OK);
     assert_int_equal(p->n_rrsets, 5);
     assert_false(p->is_truncated);
     assert_string_equal(p->next_name, "");
@@ -415,10 +429,11 @@ static void test_rrset_truncated_moto(void **state)
 {
     struct body b = body_from_fixture("moto-list-resource-record-sets-truncated.xml");
     struct r53_rrset_page *p = calloc(1, sizeof(*p));
+    struct r53_error err = { 0 };
 
     (void)state;
     assert_non_null(p);
-    assert_int_equal(r53_xml_rrset_page(b.data, b.len, p), R53_OK);
+    assert_int_equal(r53_xml_rrset_page(b.data, b.len, p, &err), R53_OK);
     assert_int_equal(p->n_rrsets, 2);
     assert_true(p->is_truncated);
     assert_string_equal(p->next_name, "alias.example.com.");
@@ -443,10 +458,11 @@ static void test_rrset_aws_alias(void **state)
                          "<NextRecordIdentifier>x</NextRecordIdentifier>"
                          "<MaxItems>1</MaxItems></ListResourceRecordSetsResponse>");
     struct r53_rrset_page *p = calloc(1, sizeof(*p));
+    struct r53_error err = { 0 };
 
     (void)state;
     assert_non_null(p);
-    assert_int_equal(r53_xml_rrset_page(b.data, b.len, p), R53_OK);
+    assert_int_equal(r53_xml_rrset_page(b.data, b.len, p, &err), R53_OK);
     assert_int_equal(p->n_rrsets, 1);
     assert_string_equal(p->rrsets[0].name, "\\052.example.com.");
     assert_true(p->rrsets[0].alias);
@@ -500,10 +516,11 @@ static void test_rrset_caps(void **state)
     struct body b = body_from_string(text);
     struct r53_rrset_page *p = calloc(1, sizeof(*p));
     const struct r53_rrset *last = NULL;
+    struct r53_error err = { 0 };
 
     (void)state;
     assert_non_null(p);
-    assert_int_equal(r53_xml_rrset_page(b.data, b.len, p), R53_OK);
+    assert_int_equal(r53_xml_rrset_page(b.data, b.len, p, &err), R53_OK);
     assert_int_equal(p->n_rrsets, R53_MAX_RRSETS + 3);
     last = &p->rrsets[R53_MAX_RRSETS - 1];
     assert_int_equal(last->n_values, R53_MAX_VALUES + 3);
@@ -518,7 +535,7 @@ static void test_rrset_caps(void **state)
     text = make_rrset_page(1, 5000);
     b = body_from_string(text);
     assert_true(b.len > 64 * 1024);
-    assert_int_equal(r53_xml_rrset_page(b.data, b.len, p), R53_OK);
+    assert_int_equal(r53_xml_rrset_page(b.data, b.len, p, &err), R53_OK);
     assert_int_equal(p->n_rrsets, 1);
     assert_int_equal(p->rrsets[0].n_values, 5000);
     assert_string_equal(p->rrsets[0].values[1], "10.0.0.1");
@@ -537,6 +554,7 @@ static void test_rrset_ttl(void **state)
     char text[1024] = "";
     struct body b = { 0 };
     size_t i = 0;
+    struct r53_error err = { 0 };
 
     (void)state;
     assert_non_null(p);
@@ -561,7 +579,7 @@ static void test_rrset_ttl(void **state)
              "</ResourceRecordSets><IsTruncated>false</IsTruncated>"
              "</ListResourceRecordSetsResponse>");
     b = body_from_string(text);
-    assert_int_equal(r53_xml_rrset_page(b.data, b.len, p), R53_OK);
+    assert_int_equal(r53_xml_rrset_page(b.data, b.len, p, &err), R53_OK);
     assert_int_equal(p->rrsets[0].ttl, 2147483647L);
     assert_int_equal(p->rrsets[1].ttl, 0);
     body_free(&b);
@@ -573,6 +591,7 @@ static void test_rrset_bad(void **state)
     struct r53_rrset_page *p = calloc(1, sizeof(*p));
     char name[400] = "";
     char text[1024] = "";
+    struct r53_error err = { 0 };
 
     (void)state;
     assert_non_null(p);
@@ -596,7 +615,7 @@ static void test_rrset_bad(void **state)
              name);
     {
         struct body b = body_from_string(text);
-        assert_int_equal(r53_xml_rrset_page(b.data, b.len, p), R53_OK);
+        assert_int_equal(r53_xml_rrset_page(b.data, b.len, p, &err), R53_OK);
         assert_int_equal(strlen(p->rrsets[0].name), 255);
         body_free(&b);
     }
@@ -636,11 +655,12 @@ static void test_zone_page_moto(void **state)
 {
     struct body b = body_from_fixture("moto-list-hosted-zones-by-name.xml");
     struct r53_zone_page *p = calloc(1, sizeof(*p));
+    struct r53_error err = { 0 };
 
     (void)state;
     assert_non_null(p);
     /* A public and a private zone sharing one name. */
-    assert_int_equal(r53_xml_zone_page(b.data, b.len, p), R53_OK);
+    assert_int_equal(r53_xml_zone_page(b.data, b.len, p, &err), R53_OK);
     assert_int_equal(p->n_zones, 2);
     assert_string_equal(p->zones[0].id, "/hostedzone/RYF0U8OK3ZWKIJVG1JVDOU");
     assert_string_equal(p->zones[0].name, "example.com.");
@@ -660,6 +680,7 @@ static void test_zone_page_truncated_and_caps(void **state)
     size_t i = 0;
     struct body b = { 0 };
     struct r53_zone_page *p = calloc(1, sizeof(*p));
+    struct r53_error err = { 0 };
 
     (void)state;
     assert_non_null(p);
@@ -684,7 +705,7 @@ static void test_zone_page_truncated_and_caps(void **state)
              "<NextHostedZoneId>ZNEXT</NextHostedZoneId>"
              "<MaxItems>10</MaxItems></ListHostedZonesByNameResponse>");
     b = body_from_string(text);
-    assert_int_equal(r53_xml_zone_page(b.data, b.len, p), R53_OK);
+    assert_int_equal(r53_xml_zone_page(b.data, b.len, p, &err), R53_OK);
     assert_int_equal(p->n_zones, R53_MAX_ZONES + 2);
     assert_string_equal(p->zones[R53_MAX_ZONES - 1].id, "/hostedzone/Z7");
     assert_true(p->zones[R53_MAX_ZONES - 1].private_zone);
@@ -716,10 +737,11 @@ static void test_hosted_zone_moto(void **state)
 {
     struct body b = body_from_fixture("moto-get-hosted-zone.xml");
     struct r53_zone z = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
     /* The fixture's DelegationSet has an empty <Id>: it must not count. */
-    assert_int_equal(r53_xml_hosted_zone(b.data, b.len, &z), R53_OK);
+    assert_int_equal(r53_xml_hosted_zone(b.data, b.len, &z, &err), R53_OK);
     assert_string_equal(z.id, "/hostedzone/RYF0U8OK3ZWKIJVG1JVDOU");
     assert_string_equal(z.name, "example.com.");
     assert_false(z.private_zone);
@@ -730,7 +752,7 @@ static void test_hosted_zone_moto(void **state)
     body_free(&b);
 
     b = body_from_fixture("moto-get-hosted-zone-private.xml");
-    assert_int_equal(r53_xml_hosted_zone(b.data, b.len, &z), R53_OK);
+    assert_int_equal(r53_xml_hosted_zone(b.data, b.len, &z, &err), R53_OK);
     assert_string_equal(z.id, "/hostedzone/BAFMP89HKF3XWYRJSTNSD5");
     assert_true(z.private_zone);
     assert_int_equal(z.n_name_servers, 0);
@@ -743,7 +765,7 @@ static void test_hosted_zone_moto(void **state)
                          "<NameServer>c.</NameServer><NameServer>d.</NameServer>"
                          "<NameServer>e.</NameServer></NameServers></DelegationSet>"
                          "</GetHostedZoneResponse>");
-    assert_int_equal(r53_xml_hosted_zone(b.data, b.len, &z), R53_OK);
+    assert_int_equal(r53_xml_hosted_zone(b.data, b.len, &z, &err), R53_OK);
     assert_int_equal(z.n_name_servers, 4);
     assert_string_equal(z.name_servers[3], "d.");
     body_free(&b);
@@ -753,7 +775,7 @@ static void test_hosted_zone_moto(void **state)
                          "N1</Id><Name>ds.</Name></DelegationSet><HostedZone><Id>"
                          "/hostedzone/Z9</Id><Name>x.example.</Name></HostedZone>"
                          "</GetHostedZoneResponse>");
-    assert_int_equal(r53_xml_hosted_zone(b.data, b.len, &z), R53_OK);
+    assert_int_equal(r53_xml_hosted_zone(b.data, b.len, &z, &err), R53_OK);
     assert_string_equal(z.id, "/hostedzone/Z9");
     assert_string_equal(z.name, "x.example.");
     body_free(&b);
@@ -817,12 +839,12 @@ static void test_not_xml(void **state)
     struct r53_change_info ci = { 0 };
     struct aws_api_error e = { 0 };
     struct r53_zone z = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
-    r53_clear_error();
-    assert_parse_error(r53_xml_change_info(NULL, 0, &ci), "empty");
-    r53_clear_error();
-    assert_parse_error(r53_xml_change_info("", 0, &ci), "empty");
+    assert_parse_error(r53_xml_change_info(NULL, 0, &ci, &err), &err, "empty");
+    err = (struct r53_error){ 0 };
+    assert_parse_error(r53_xml_change_info("", 0, &ci, &err), &err, "empty");
     EXPECT_BAD(r53_xml_error, &e, "Service Unavailable\r\n", "not XML");
     EXPECT_BAD(r53_xml_error, &e, "Service Unavailable\r\n", "line 1");
     EXPECT_BAD(r53_xml_error, &e, "{\"message\": \"json\"}", "not XML");
@@ -847,8 +869,8 @@ static void test_not_xml(void **state)
         b.data = malloc(b.len);
         assert_non_null(b.data);
         memcpy(b.data, nul, b.len);
-        r53_clear_error();
-        assert_parse_error(r53_xml_change_info(b.data, b.len, &ci), "not XML");
+        err = (struct r53_error){ 0 };
+        assert_parse_error(r53_xml_change_info(b.data, b.len, &ci, &err), &err, "not XML");
         body_free(&b);
     }
 }
@@ -858,20 +880,21 @@ static void test_truncated_body(void **state)
     struct body b = body_from_fixture("moto-list-resource-record-sets.xml");
     struct r53_rrset_page *p = calloc(1, sizeof(*p));
     size_t cut = 0;
+    struct r53_error err = { 0 };
 
     (void)state;
     assert_non_null(p);
     /* Cut halfway, and at a few other places, including just before
      * the final '>'. */
     for (cut = b.len / 2; cut < b.len; cut += (b.len - cut + 1) / 2) {
-        r53_clear_error();
-        assert_parse_error(r53_xml_rrset_page(b.data, cut, p), "ends");
+        err = (struct r53_error){ 0 };
+        assert_parse_error(r53_xml_rrset_page(b.data, cut, p, &err), &err, "ends");
         assert_int_equal(p->n_rrsets, 0);
     }
-    r53_clear_error();
-    assert_parse_error(r53_xml_rrset_page(b.data, b.len - 2, p), "ends");
+    err = (struct r53_error){ 0 };
+    assert_parse_error(r53_xml_rrset_page(b.data, b.len - 2, p, &err), &err, "ends");
     /* The whole body still reads. */
-    assert_int_equal(r53_xml_rrset_page(b.data, b.len, p), R53_OK);
+    assert_int_equal(r53_xml_rrset_page(b.data, b.len, p, &err), R53_OK);
     body_free(&b);
     free(p);
 }
@@ -882,28 +905,30 @@ static void test_wrong_root(void **state)
     struct r53_change_info ci = { 0 };
     struct r53_rrset_page *p = calloc(1, sizeof(*p));
     struct r53_zone z = { 0 };
+    struct r53_error err = { 0 };
 
     (void)state;
     assert_non_null(p);
-    r53_clear_error();
-    assert_parse_error(r53_xml_change_info(b.data, b.len, &ci), "ListHostedZonesByNameResponse");
-    assert_non_null(strstr(r53_last_error(), "ChangeResourceRecordSetsResponse"));
-    assert_non_null(strstr(r53_last_error(), "GetChangeResponse"));
-    r53_clear_error();
-    assert_parse_error(r53_xml_rrset_page(b.data, b.len, p), "ListResourceRecordSetsResponse");
+    assert_parse_error(r53_xml_change_info(b.data, b.len, &ci, &err), &err,
+                       "ListHostedZonesByNameResponse");
+    assert_non_null(strstr(err.reason, "ChangeResourceRecordSetsResponse"));
+    assert_non_null(strstr(err.reason, "GetChangeResponse"));
+    err = (struct r53_error){ 0 };
+    assert_parse_error(r53_xml_rrset_page(b.data, b.len, p, &err), &err,
+                       "ListResourceRecordSetsResponse");
     body_free(&b);
 
     /* An error body is not a success body, and vice versa. */
     b = body_from_fixture("moto-error-no-such-zone.xml");
-    r53_clear_error();
-    assert_parse_error(r53_xml_hosted_zone(b.data, b.len, &z), "ErrorResponse");
+    err = (struct r53_error){ 0 };
+    assert_parse_error(r53_xml_hosted_zone(b.data, b.len, &z, &err), &err, "ErrorResponse");
     body_free(&b);
     {
         struct aws_api_error e = { 0 };
 
         b = body_from_fixture("moto-get-change.xml");
-        r53_clear_error();
-        assert_parse_error(r53_xml_error(b.data, b.len, &e), "GetChangeResponse");
+        err = (struct r53_error){ 0 };
+        assert_parse_error(r53_xml_error(b.data, b.len, &e, &err), &err, "GetChangeResponse");
         body_free(&b);
     }
     free(p);
