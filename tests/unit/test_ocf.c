@@ -1,5 +1,7 @@
 /* agent/ocf.c: every result code has a name, a text and the OCF exit
- * code doc/failures.md's "Exit codes" table promises; one row each. */
+ * code doc/failures.md's "Exit codes" table promises; one row each.  An
+ * action's result maps through the same table, or by what a monitor
+ * found. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -73,12 +75,35 @@ static void out_of_range_is_generic(void **state)
     assert_string_equal(ocf_rc_text(R53_RC_COUNT), "unknown error");
 }
 
+/* An action's result: a failure's code wins; else what a monitor found
+ * (doc/failures.md: running 0, not running 7, elsewhere or gone 1,
+ * degraded 190); the other actions succeed with the zero value. */
+static void results_map_as_documented(void **state)
+{
+    struct action_result r = { .rc = R53_OK };
+
+    (void)state;
+    assert_int_equal(ocf_for_result(&r), OCF_SUCCESS);
+    r.monitor = MONITOR_STOPPED;
+    assert_int_equal(ocf_for_result(&r), OCF_NOT_RUNNING);
+    r.monitor = MONITOR_FAILED;
+    assert_int_equal(ocf_for_result(&r), OCF_ERR_GENERIC);
+    r.monitor = MONITOR_DEGRADED;
+    assert_int_equal(ocf_for_result(&r), OCF_DEGRADED);
+    r.rc = R53_ERR_CONFIG;
+    assert_int_equal(ocf_for_result(&r), OCF_ERR_CONFIGURED);
+    r.rc = R53_ERR_HOST;
+    r.monitor = MONITOR_RUNNING;
+    assert_int_equal(ocf_for_result(&r), OCF_ERR_ARGS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_code_maps_as_documented),
         cmocka_unit_test(only_cluster_wide_faults_are_6),
         cmocka_unit_test(out_of_range_is_generic),
+        cmocka_unit_test(results_map_as_documented),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
