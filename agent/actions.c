@@ -42,6 +42,13 @@ static r53_rc pause_within_budget(const struct action_env *e, long ms, long rese
     return R53_OK;
 }
 
+/* The node's zone cache's key for the zone the parameters name. */
+static void zone_cache_key(const struct params *p, char *key, size_t len)
+{
+    snprintf(key, len, "%s%s", p->rec.zone_id != NULL ? "" : "name:",
+             p->rec.zone_id != NULL ? p->rec.zone_id : p->rec.zone);
+}
+
 /* The hosted zone the parameters name, with its name servers when the
  * DNS-first monitor will need them: from the API, or (use_cache) from
  * this node's zone cache, which one start fills for all (agent/zonecache.c). */
@@ -54,8 +61,7 @@ static r53_rc lookup_zone(const struct action_env *e, struct r53_client *r53, bo
     r53_rc rc = R53_OK;
     bool want_ns = false;
 
-    snprintf(key, sizeof(key), "%s%s", p->rec.zone_id != NULL ? "" : "name:",
-             p->rec.zone_id != NULL ? p->rec.zone_id : p->rec.zone);
+    zone_cache_key(p, key, sizeof(key));
     want_ns = !p->tun.monitor_method_api && p->tun.n_dns_servers == 0;
     fd = zonecache_open(e->env->rsctmp, key, e->deadline_ms);
     if (use_cache && fd >= 0 && zonecache_read(fd, zone) &&
@@ -90,36 +96,43 @@ static r53_rc lookup_zone(const struct action_env *e, struct r53_client *r53, bo
     return rc;
 }
 
-/* The hosted zone, and the record's name as Route 53 writes it (lower
- * case, trailing dot) into fqdn[fqdn_len]. */
+/* The record's name as Route 53 writes it (lower case, trailing dot)
+ * into fqdn[fqdn_len], for hostname in the zone named zone_name. */
+static r53_rc record_fqdn(const struct params *p, const char *zone_name, char *fqdn,
+                          size_t fqdn_len, struct r53_error *err)
+{
+    char name[600];
+    size_t hlen = dnsname_trim_dot(p->rec.hostname, strlen(p->rec.hostname));
+
+    if (memchr(p->rec.hostname, '.', hlen) == NULL) {
+        /* A single label: LifeKeeper's "Host Name (Not FQDN)". */
+        snprintf(name, sizeof(name), "%.*s.%s", (int)hlen, p->rec.hostname, zone_name);
+    } else if (dnsname_in_zone(p->rec.hostname, zone_name)) {
+        snprintf(name, sizeof(name), "%s", p->rec.hostname);
+    } else {
+        return r53_fail(err, R53_ERR_CONFIG, "hostname '%s' is not inside zone '%.*s'",
+                        p->rec.hostname, (int)dnsname_trim_dot(zone_name, strlen(zone_name)),
+                        zone_name);
+    }
+    if (!dnsname_canonical(name, fqdn, fqdn_len)) {
+        return r53_fail(err, R53_ERR_CONFIG, "hostname '%s' in zone '%s' is longer than a DNS name",
+                        p->rec.hostname, zone_name);
+    }
+    return R53_OK;
+}
+
+/* The hosted zone, and the record's name into fqdn[fqdn_len]. */
 static r53_rc resolve_record_name(const struct action_env *e, struct r53_client *r53,
                                   bool use_cache, struct r53_zone *zone, char *fqdn,
                                   size_t fqdn_len, bool *cached, struct r53_error *err)
 {
-    const struct params *p = e->p;
     r53_rc rc = R53_OK;
-    char name[600];
-    size_t hlen = dnsname_trim_dot(p->rec.hostname, strlen(p->rec.hostname));
 
     *cached = false;
     if ((rc = lookup_zone(e, r53, use_cache, zone, cached, err)) != R53_OK) {
         return rc;
     }
-    if (memchr(p->rec.hostname, '.', hlen) == NULL) {
-        /* A single label: LifeKeeper's "Host Name (Not FQDN)". */
-        snprintf(name, sizeof(name), "%.*s.%s", (int)hlen, p->rec.hostname, zone->name);
-    } else if (dnsname_in_zone(p->rec.hostname, zone->name)) {
-        snprintf(name, sizeof(name), "%s", p->rec.hostname);
-    } else {
-        return r53_fail(err, R53_ERR_CONFIG, "hostname '%s' is not inside zone '%.*s'",
-                        p->rec.hostname, (int)dnsname_trim_dot(zone->name, strlen(zone->name)),
-                        zone->name);
-    }
-    if (!dnsname_canonical(name, fqdn, fqdn_len)) {
-        return r53_fail(err, R53_ERR_CONFIG, "hostname '%s' in zone '%s' is longer than a DNS name",
-                        p->rec.hostname, zone->name);
-    }
-    return R53_OK;
+    return record_fqdn(e->p, zone->name, fqdn, fqdn_len, err);
 }
 
 /* The address to publish, from whichever source the parameters name. */
@@ -328,54 +341,255 @@ static r53_rc publish(const struct action_env *e, struct r53_client *r53, struct
     return rc;
 }
 
+/* Whether name, as read, holds st's value alone and, when marked (me
+ * given), our marker. */
+static bool holds_ours(const struct r53_name *name, const struct state *st,
+                       const struct owner_id *me)
+{
+    const struct r53_rrset *rr = r53_name_find(name, st->type);
+    struct owner_id other;
+
+    return rr != NULL && rr->n_values == 1 && address_equal(rr->values[0], st->value) &&
+           (me == NULL || owner_of(name, me, &other) == OWNER_US);
+}
+
+/* How often a start writes again when Route 53 lost its change. */
+#define LOST_CHANGE_WRITES 2
+/* How often the name servers are asked while a start waits for them. */
+#define DNS_WAIT_PAUSE_MS 1000
+
+/* Until this node's name servers serve st's value, asked every second
+ * within the start's budget; at once when none can be asked. */
+static r53_rc wait_served(const struct action_env *e, const struct state *st, struct r53_error *err)
+{
+    struct address addr;
+    struct r53_error unparsed = { 0 }; /* our own value: parsed when it was written */
+
+    if (address_parse(st->value, &addr, &unparsed) != R53_OK || !dnscheck_can_ask(&e->p->tun, st)) {
+        return R53_OK;
+    }
+    while (!dnscheck_confirms(&e->p->tun, st, &addr, e->deadline_ms)) {
+        if (pause_within_budget(e, DNS_WAIT_PAUSE_MS, 500) != R53_OK) {
+            return r53_fail(err, R53_ERR_TIMEOUT,
+                            "%s is ours in Route 53 but its name servers did not serve %s before "
+                            "the start timeout ran out; raise the start operation's timeout",
+                            st->fqdn, st->value);
+        }
+    }
+    return R53_OK;
+}
+
+/* Wait for the change to be INSYNC.  When GetChange no longer knows it
+ * (NoSuchChange: Route 53's control plane failed over, and a change
+ * stranded in the old one may never apply), read the name again: if it
+ * is ours, wait until the name servers serve it and read once more;
+ * otherwise write it again (the write is a compare-and-swap). */
+static r53_rc settle(const struct action_env *e, struct r53_client *r53, struct state *st,
+                     const char *comment, struct r53_change_info *info, struct r53_error *err)
+{
+    r53_rc rc = wait_insync(e, r53, info, err);
+    struct owner_id me;
+    char marker[300];
+    struct r53_name name;
+
+    for (int writes = 0; rc == R53_ERR_NOT_FOUND && writes < LOST_CHANGE_WRITES; writes++) {
+        qb_log(LOG_NOTICE,
+               "%s: Route 53 no longer knows change %s (its control plane may have failed over); "
+               "reading %s again",
+               err->reason, info->id, st->fqdn);
+        if ((rc = own_marker(e, st->owner, &me, marker, sizeof(marker), err)) != R53_OK ||
+            (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, err)) != R53_OK) {
+            return rc;
+        }
+        if (holds_ours(&name, st, marker[0] != '\0' ? &me : NULL)) {
+            if ((rc = wait_served(e, st, err)) != R53_OK ||
+                (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, err)) != R53_OK) {
+                return rc;
+            }
+            if (holds_ours(&name, st, marker[0] != '\0' ? &me : NULL)) {
+                qb_log(LOG_NOTICE, "%s holds %s, ours, and its name servers serve it", st->fqdn,
+                       st->value);
+                return R53_OK;
+            }
+        }
+        qb_log(LOG_NOTICE, "%s does not hold %s: writing it again", st->fqdn, st->value);
+        if ((rc = publish(e, r53, st, comment, info, err)) == R53_OK) {
+            rc = wait_insync(e, r53, info, err);
+        }
+    }
+    return rc;
+}
+
+/* How long start gives Route 53's API before it asks the name servers
+ * whether the record is ours already: an outage of Route 53's control
+ * plane must not cost a start that the data plane can confirm. */
+#define START_API_PROBE_MS 5000
+/* How long start waits for another start's zone lookup to read the
+ * node's zone cache without the API. */
+#define ZONECACHE_PEEK_MS 1000
+
+/* Errors that say Route 53's API is unavailable rather than that it
+ * refused us: no answer or a cut one, a 5xx, throttling beyond the
+ * budget, the budget's own time. */
+static bool api_unavailable(r53_rc rc)
+{
+    return rc == R53_ERR_NETWORK || rc == R53_ERR_TIMEOUT || rc == R53_ERR_SERVER ||
+           rc == R53_ERR_THROTTLED;
+}
+
+/* What start needs to ask the name servers without the API, into st:
+ * the record's name, the zone's id and whom to ask, from this node's
+ * zone cache and the parameters.  False when they cannot be asked. */
+static bool offline_target(const struct action_env *e, struct state *st)
+{
+    const struct params *p = e->p;
+    struct r53_zone zone = { 0 };
+    char key[300];
+    bool cached = false;
+    const char *zone_name = p->rec.zone;
+    int fd = -1;
+    struct r53_error unnamed = { 0 }; /* start says why, with the API */
+
+    zone_cache_key(p, key, sizeof(key));
+    if ((fd = zonecache_open(e->env->rsctmp, key, util_now_ms() + ZONECACHE_PEEK_MS)) >= 0) {
+        cached = zonecache_read(fd, &zone);
+        zonecache_close(fd);
+    }
+    if (cached) {
+        zone_name = zone.name;
+    } else if (zone_name == NULL && strchr(p->rec.hostname, '.') != NULL) {
+        zone_name = p->rec.hostname; /* zone_id with a full name: the name is all we need */
+    }
+    if (zone_name == NULL ||
+        record_fqdn(p, zone_name, st->fqdn, sizeof(st->fqdn), &unnamed) != R53_OK) {
+        return false;
+    }
+    snprintf(st->zone_id, sizeof(st->zone_id), "%s",
+             cached ? util_strip_prefix(zone.id, "/hostedzone/")
+                    : (p->rec.zone_id != NULL ? p->rec.zone_id : ""));
+    if (cached) {
+        dnscheck_learn(&p->tun, &zone, e->deadline_ms, st);
+    }
+    return dnscheck_can_ask(&p->tun, st);
+}
+
+/* Start confirmed by the data plane while the API is unavailable: every
+ * name server that answers serves our address and, with ownership, our
+ * marker.  Logs what it found either way. */
+static bool confirmed_by_dns(const struct action_env *e, struct state *st,
+                             const struct address *addr, const char *api_failure)
+{
+    struct owner_id me;
+    char marker[300];
+    char why[400];
+    struct r53_error unknown = { 0 }; /* no marker: nothing DNS could confirm */
+
+    if (own_marker(e, NULL, &me, marker, sizeof(marker), &unknown) != R53_OK) {
+        qb_log(LOG_NOTICE, "cannot ask the name servers for our marker: %s", unknown.reason);
+        return false;
+    }
+    snprintf(st->owner, sizeof(st->owner), "%s", marker[0] != '\0' ? me.cluster : "");
+    if (!dnscheck_confirms_ours(&e->p->tun, st, addr, marker[0] != '\0' ? marker : NULL,
+                                e->deadline_ms, why, sizeof(why))) {
+        qb_log(LOG_NOTICE, "Route 53's API is unavailable and DNS does not confirm %s: %s",
+               st->fqdn, why);
+        return false;
+    }
+    qb_log(LOG_NOTICE,
+           "Route 53's API is unavailable (%s), but its name servers serve %s %s %s%s: started "
+           "with no write",
+           api_failure, st->fqdn, st->type, st->value,
+           marker[0] != '\0' ? " under our marker" : "");
+    return true;
+}
+
+/* The API's part of start: the zone, the compare-and-swap write and the
+ * wait for INSYNC, into st. */
+static r53_rc start_by_api(const struct action_env *e, struct r53_client *r53, struct state *st,
+                           struct r53_error *err)
+{
+    r53_rc rc = R53_OK;
+    const struct params *p = e->p;
+    struct r53_zone zone = { 0 };
+    struct r53_change_info info = { 0 };
+    char comment[200];
+    bool cached = false;
+
+    if ((rc = resolve_record_name(e, r53, true, &zone, st->fqdn, sizeof(st->fqdn), &cached, err)) !=
+        R53_OK) {
+        return rc;
+    }
+    snprintf(st->zone_id, sizeof(st->zone_id), "%s", util_strip_prefix(zone.id, "/hostedzone/"));
+    dnscheck_learn(&p->tun, &zone, e->deadline_ms, st);
+    snprintf(comment, sizeof(comment), "route53 resource agent: active on %s", e->env->node);
+    qb_log(LOG_INFO, "publishing %s %s %s (TTL %ld) in zone %s", st->fqdn, st->type, st->value,
+           st->ttl, st->zone_id);
+    rc = publish(e, r53, st, comment, &info, err);
+    if (rc == R53_ERR_NO_ZONE && cached) {
+        /* The cached zone may be gone (deleted and made again): once
+         * more with the API's answer. */
+        qb_log(LOG_NOTICE, "%s; looking the zone up again", err->reason);
+        if ((rc = resolve_record_name(e, r53, false, &zone, st->fqdn, sizeof(st->fqdn), &cached,
+                                      err)) == R53_OK) {
+            snprintf(st->zone_id, sizeof(st->zone_id), "%s",
+                     util_strip_prefix(zone.id, "/hostedzone/"));
+            rc = publish(e, r53, st, comment, &info, err);
+        }
+    }
+    if (rc != R53_OK) {
+        return rc;
+    }
+    qb_log(LOG_INFO, "change %s accepted (%s)", info.id, info.status);
+    return p->tun.wait_insync ? settle(e, r53, st, comment, &info, err) : R53_OK;
+}
+
+/* The Route 53 requests' deadline from now on. */
+static void api_deadline(struct session *s, struct r53_client *r53, int64_t deadline_ms)
+{
+    s->retry.deadline_ms = deadline_ms;
+    aws_caller_set_retry(r53_client_caller(r53), &s->retry);
+}
+
 static r53_rc start(const struct action_env *e, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     const struct params *p = e->p;
     struct session s;
     struct r53_client *r53 = NULL;
-    struct r53_zone zone = { 0 };
     struct address addr = { 0 };
-    struct r53_change_info info = { 0 };
     struct state st = { 0 };
-    char comment[200];
-    bool cached = false;
+    struct state offline = { 0 };
+    char failure[sizeof(err->reason)];
+    bool probe = false;
 
     session_init(&s, p, e->env->rsctmp, e->deadline_ms);
     if ((rc = resolve_address(e, &s, &addr, err)) != R53_OK ||
-        (rc = session_route53(&s, &r53, err)) != R53_OK ||
-        (rc = resolve_record_name(e, r53, true, &zone, st.fqdn, sizeof(st.fqdn), &cached, err)) !=
-            R53_OK) {
+        (rc = session_route53(&s, &r53, err)) != R53_OK) {
         goto cleanup;
     }
-    snprintf(st.zone_id, sizeof(st.zone_id), "%s", util_strip_prefix(zone.id, "/hostedzone/"));
-    dnscheck_learn(&p->tun, &zone, e->deadline_ms, &st);
     snprintf(st.type, sizeof(st.type), "%s", addr.ipv6 ? "AAAA" : "A");
     snprintf(st.value, sizeof(st.value), "%s", addr.text);
     st.ttl = p->tun.ttl;
-    snprintf(comment, sizeof(comment), "route53 resource agent: active on %s", e->env->node);
-    qb_log(LOG_INFO, "publishing %s %s %s (TTL %ld) in zone %s", st.fqdn, st.type, st.value, st.ttl,
-           st.zone_id);
-    rc = publish(e, r53, &st, comment, &info, err);
-    if (rc == R53_ERR_NO_ZONE && cached) {
-        /* The cached zone may be gone (deleted and made again): once
-         * more with the API's answer. */
-        qb_log(LOG_NOTICE, "%s; looking the zone up again", err->reason);
-        if ((rc = resolve_record_name(e, r53, false, &zone, st.fqdn, sizeof(st.fqdn), &cached,
-                                      err)) == R53_OK) {
-            snprintf(st.zone_id, sizeof(st.zone_id), "%s",
-                     util_strip_prefix(zone.id, "/hostedzone/"));
-            rc = publish(e, r53, &st, comment, &info, err);
+    offline = st;
+    /* Where the data plane can be asked, the API gets a first share of
+     * the time: then DNS, then the API again for the rest. */
+    if ((probe = offline_target(e, &offline))) {
+        api_deadline(&s, r53, util_now_ms() + START_API_PROBE_MS);
+    }
+    rc = start_by_api(e, r53, &st, err);
+    /* (A timeout with no time left is this start's own, not the API's.) */
+    if (probe && api_unavailable(rc) && time_left(e) > START_API_PROBE_MS / 5) {
+        snprintf(failure, sizeof(failure), "%s", err->reason);
+        if (confirmed_by_dns(e, st.zone_id[0] != '\0' ? &st : &offline, &addr, failure)) {
+            rc = state_write(e->state_path, st.zone_id[0] != '\0' ? &st : &offline, err);
+            goto cleanup;
         }
+        api_deadline(&s, r53, e->deadline_ms);
+        rc = start_by_api(e, r53, &st, err);
     }
-    if (rc != R53_OK) {
-        goto cleanup;
+    if (rc == R53_OK) {
+        rc = state_write(e->state_path, &st, err);
     }
-    qb_log(LOG_INFO, "change %s accepted (%s)", info.id, info.status);
-    if (p->tun.wait_insync && (rc = wait_insync(e, r53, &info, err)) != R53_OK) {
-        goto cleanup;
-    }
-    rc = state_write(e->state_path, &st, err);
 
 cleanup:
     if (r53 != NULL) {
@@ -397,7 +611,6 @@ static r53_rc delete_own_record(const struct action_env *e, const struct state *
     struct r53_client *r53 = NULL;
     struct r53_name name;
     struct owner_id me;
-    struct owner_id other;
     struct owner_batch b;
     struct r53_change_info info;
     char marker[300];
@@ -410,8 +623,7 @@ static r53_rc delete_own_record(const struct action_env *e, const struct state *
         goto cleanup;
     }
     rr = r53_name_find(&name, st->type);
-    if (rr == NULL || rr->n_values != 1 || !address_equal(rr->values[0], st->value) ||
-        (marker[0] != '\0' && owner_of(&name, &me, &other) != OWNER_US)) {
+    if (!holds_ours(&name, st, marker[0] != '\0' ? &me : NULL)) {
         qb_log(LOG_INFO, "%s %s now holds %s%s, not ours: left alone", st->fqdn, st->type,
                rr != NULL && rr->n_values > 0 ? rr->values[0] : "nothing",
                marker[0] != '\0' ? " or is not marked ours" : "");

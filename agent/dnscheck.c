@@ -120,6 +120,13 @@ static bool holds(const struct dns_result *r, const struct address *addr)
     return r->outcome == DNS_ANSWER && r->n_values == 1 && address_equal(r->values[0], addr->text);
 }
 
+bool dnscheck_can_ask(const struct params_tunables *t, const struct state *st)
+{
+    struct dns_server servers[DNS_MAX_SERVERS];
+
+    return dnscheck_servers(t, st, servers) > 0;
+}
+
 bool dnscheck_confirms(const struct params_tunables *t, const struct state *st,
                        const struct address *addr, int64_t deadline_ms)
 {
@@ -139,6 +146,73 @@ bool dnscheck_confirms(const struct params_tunables *t, const struct state *st,
         }
     }
     return false;
+}
+
+/* Whether a TXT answer holds marker and no other route53 marker. */
+static bool marked_ours(const struct dns_result *r, const char *marker, char *why, size_t why_len)
+{
+    bool ours = false;
+    size_t n = r->n_values < DNS_MAX_VALUES ? r->n_values : DNS_MAX_VALUES;
+
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(r->values[i], marker) == 0) {
+            ours = true;
+        } else if (strstr(r->values[i], "heritage=route53,") != NULL) {
+            snprintf(why, why_len, "another owner's marker %s", r->values[i]);
+            return false;
+        }
+    }
+    if (!ours) {
+        snprintf(why, why_len, "no marker of ours");
+    }
+    return ours;
+}
+
+bool dnscheck_confirms_ours(const struct params_tunables *t, const struct state *st,
+                            const struct address *addr, const char *marker, int64_t deadline_ms,
+                            char *why, size_t why_len)
+{
+    struct dns_server servers[DNS_MAX_SERVERS];
+    size_t n = dnscheck_servers(t, st, servers);
+    int64_t end = dns_end(t, deadline_ms);
+    size_t answered = 0;
+    char name[64];
+    char seen[300];
+
+    snprintf(why, why_len, "no name server to ask for %s", st->fqdn);
+    for (size_t i = 0; i < n; i++) {
+        struct dns_result r;
+
+        ask(servers, i, n, st, addr->ipv6, end, &r);
+        dns_server_str(&servers[i], name, sizeof(name));
+        if (r.outcome == DNS_SILENT || r.outcome == DNS_FAILED) {
+            qb_log(LOG_DEBUG, "DNS %s: %s %s", name, st->fqdn, r.detail);
+            continue;
+        }
+        if (!holds(&r, addr)) {
+            snprintf(why, why_len, "%s serves %s for %s", name,
+                     r.n_values > 0 ? r.values[0] : "no address", st->fqdn);
+            return false;
+        }
+        if (marker != NULL) {
+            struct r53_error unasked = { 0 }; /* as silence: the next server decides */
+
+            if (dns_query_txt(&servers[i], st->fqdn, end, &r, &unasked) != R53_OK ||
+                r.outcome == DNS_SILENT || r.outcome == DNS_FAILED) {
+                continue; /* the address alone is half an answer */
+            }
+            if (!marked_ours(&r, marker, seen, sizeof(seen))) {
+                snprintf(why, why_len, "%s serves %s for %s under %s", name, addr->text, st->fqdn,
+                         seen);
+                return false;
+            }
+        }
+        answered++;
+    }
+    if (answered == 0 && n > 0) {
+        snprintf(why, why_len, "none of %zu name servers answered for %s", n, st->fqdn);
+    }
+    return answered > 0;
 }
 
 bool dnscheck_all_agree(const struct params_tunables *t, const struct state *st,

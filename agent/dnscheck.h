@@ -24,11 +24,23 @@
 void dnscheck_learn(const struct params_tunables *t, const struct r53_zone *zone,
                     int64_t deadline_ms, struct state *st);
 
+/* Whether any name server can be asked for st's record. */
+bool dnscheck_can_ask(const struct params_tunables *t, const struct state *st);
+
 /* True when a server answers exactly addr (one value, equal) for st's
  * record; asks the servers in turn (next on silence or failure) and ends
  * within dns_timeout and before deadline_ms. */
 bool dnscheck_confirms(const struct params_tunables *t, const struct state *st,
                        const struct address *addr, int64_t deadline_ms);
+
+/* The data plane's word for a start that Route 53's API cannot serve:
+ * true when at least one server answers and every server that answers
+ * serves exactly addr and, when marker is not NULL, that marker among
+ * the TXT values at the name and no other route53 marker.  Else false,
+ * with why naming what was seen. */
+bool dnscheck_confirms_ours(const struct params_tunables *t, const struct state *st,
+                            const struct address *addr, const char *marker, int64_t deadline_ms,
+                            char *why, size_t why_len);
 
 /* Every server in turn, sharing dns_timeout.  True when all answer
  * exactly addr; else false with why naming the first that did not. */

@@ -6,6 +6,7 @@
 
 #include "cred_default_chain.h"
 #include "env.h"
+#include "fileio.h"
 #include "log.h"
 
 /* Retries: the action's deadline is the real bound; the count only keeps
@@ -122,6 +123,26 @@ static r53_rc open_budget(struct session *s, struct r53_error *err)
     return rc;
 }
 
+/* The clock offset this node kept (0 when none or unreadable). */
+static long long read_clock_offset(const char *rsctmp)
+{
+    char path[600];
+    char text[32] = "";
+    FILE *f = NULL;
+    char *end = NULL;
+    long long offset = 0;
+
+    snprintf(path, sizeof(path), "%s/%s", rsctmp, SESSION_CLOCK_FILE);
+    if ((f = fopen(path, "re")) != NULL) {
+        if (fgets(text, sizeof(text), f) != NULL) {
+            offset = strtoll(text, &end, 10);
+            offset = end != text && (*end == '\n' || *end == '\0') ? offset : 0;
+        }
+        fclose(f);
+    }
+    return offset;
+}
+
 r53_rc session_route53(struct session *s, struct r53_client **out, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
@@ -147,6 +168,8 @@ r53_rc session_route53(struct session *s, struct r53_client **out, struct r53_er
             return rc;
         }
         aws_caller_set_retry(r53_client_caller(s->r53), &s->retry);
+        s->clock_offset_s = read_clock_offset(s->rsctmp);
+        aws_caller_set_clock_offset(r53_client_caller(s->r53), s->clock_offset_s);
         if ((rc = open_budget(s, err)) != R53_OK) {
             return rc;
         }
@@ -155,8 +178,32 @@ r53_rc session_route53(struct session *s, struct r53_client **out, struct r53_er
     return R53_OK;
 }
 
+/* Keep the offset the Route 53 caller signs with, when it changed. */
+static void keep_clock_offset(const struct session *s)
+{
+    char path[600];
+    char text[32];
+    long long offset = 0;
+    int n = 0;
+    struct r53_error unkept = { 0 };
+
+    if (s->r53 == NULL) {
+        return;
+    }
+    offset = aws_caller_clock_offset(r53_client_caller(s->r53));
+    if (offset == s->clock_offset_s) {
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/%s", s->rsctmp, SESSION_CLOCK_FILE);
+    n = snprintf(text, sizeof(text), "%lld\n", offset);
+    if (fileio_replace(path, text, (size_t)n, false, &unkept) != R53_OK) {
+        qb_log(LOG_WARNING, "cannot keep the clock offset in %s: %s", path, unkept.reason);
+    }
+}
+
 void session_close(struct session *s)
 {
+    keep_clock_offset(s);
     r53_client_free(s->r53);
     rate_budget_close(s->budget);
     cred_provider_free(s->creds);

@@ -24,7 +24,12 @@ struct session {
     struct cred_provider *creds; /* the chain, built from the parameters */
     struct r53_client *r53;
     struct rate_budget *budget; /* this node's Route 53 requests, shared */
+    long long clock_offset_s;   /* this node's clock offset as the node kept it */
 };
+
+/* The file under HA_RSCTMP that keeps this node's clock offset from
+ * Route 53's (seconds, signed), so the next action signs right at once. */
+#define SESSION_CLOCK_FILE "route53-clock-offset"
 
 /* Prepare s; nothing is contacted yet.  rsctmp (HA_RSCTMP) keeps the
  * node's request budget and cached credentials; deadline_ms bounds every

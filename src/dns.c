@@ -155,6 +155,23 @@ static ldns_resolver *one_server(const struct dns_server *srv, bool tcp, int64_t
     return res;
 }
 
+/* A record's data as text: its fields, space-separated (one for an
+ * address; a TXT record's quoted strings). */
+static void value_text(const ldns_rr *rr, char *out, size_t len)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (size_t f = 0; f < ldns_rr_rd_count(rr) && used < len; f++) {
+        char *text = ldns_rdf2str(ldns_rr_rdf(rr, f));
+
+        if (text != NULL) {
+            used += (size_t)snprintf(out + used, len - used, "%s%s", f > 0 ? " " : "", text);
+        }
+        free(text);
+    }
+}
+
 /* Fill out from an answer packet for name/type. */
 static void read_answer(const ldns_pkt *pkt, const ldns_rdf *name, ldns_rr_type type,
                         struct dns_result *out)
@@ -176,16 +193,14 @@ static void read_answer(const ldns_pkt *pkt, const ldns_rdf *name, ldns_rr_type 
     }
     for (size_t i = 0; answer != NULL && i < ldns_rr_list_rr_count(answer); i++) {
         ldns_rr *rr = ldns_rr_list_rr(answer, i);
-        char *text = NULL;
 
         if (ldns_rr_get_type(rr) != type || ldns_dname_compare(ldns_rr_owner(rr), name) != 0 ||
-            ldns_rr_rd_count(rr) != 1) {
+            (type != LDNS_RR_TYPE_TXT && ldns_rr_rd_count(rr) != 1)) {
             continue;
         }
-        if (out->n_values < DNS_MAX_VALUES && (text = ldns_rdf2str(ldns_rr_rdf(rr, 0))) != NULL) {
-            snprintf(out->values[out->n_values], sizeof(out->values[0]), "%s", text);
+        if (out->n_values < DNS_MAX_VALUES) {
+            value_text(rr, out->values[out->n_values], sizeof(out->values[0]));
         }
-        free(text);
         out->n_values++;
     }
     out->outcome = out->n_values > 0 ? DNS_ANSWER : DNS_NO_RECORD;
@@ -212,10 +227,10 @@ static ldns_status send_once(const struct dns_server *srv, bool tcp, const ldns_
     return st;
 }
 
-r53_rc dns_query(const struct dns_server *srv, const char *fqdn, bool ipv6, int64_t deadline_ms,
-                 struct dns_result *out, struct r53_error *err)
+/* Ask srv for (fqdn, type): UDP, then TCP when truncated. */
+static r53_rc query(const struct dns_server *srv, const char *fqdn, ldns_rr_type type,
+                    int64_t deadline_ms, struct dns_result *out, struct r53_error *err)
 {
-    ldns_rr_type type = ipv6 ? LDNS_RR_TYPE_AAAA : LDNS_RR_TYPE_A;
     ldns_rdf *name = ldns_dname_new_frm_str(fqdn);
     ldns_pkt *pkt = NULL;
     ldns_status st = LDNS_STATUS_OK;
@@ -243,6 +258,18 @@ r53_rc dns_query(const struct dns_server *srv, const char *fqdn, bool ipv6, int6
     ldns_pkt_free(pkt);
     ldns_rdf_deep_free(name);
     return R53_OK;
+}
+
+r53_rc dns_query(const struct dns_server *srv, const char *fqdn, bool ipv6, int64_t deadline_ms,
+                 struct dns_result *out, struct r53_error *err)
+{
+    return query(srv, fqdn, ipv6 ? LDNS_RR_TYPE_AAAA : LDNS_RR_TYPE_A, deadline_ms, out, err);
+}
+
+r53_rc dns_query_txt(const struct dns_server *srv, const char *fqdn, int64_t deadline_ms,
+                     struct dns_result *out, struct r53_error *err)
+{
+    return query(srv, fqdn, LDNS_RR_TYPE_TXT, deadline_ms, out, err);
 }
 
 r53_rc dns_system_servers(const char *path, struct dns_server *out, size_t *n,

@@ -12,6 +12,7 @@
 
 #define DNS_MAX_SERVERS 8
 #define DNS_MAX_VALUES 8
+#define DNS_MAX_VALUE 256 /* a value as text: an address, or a TXT record's strings */
 
 /* A server to ask: a literal IPv4 or IPv6 address and a port. */
 struct dns_server {
@@ -43,8 +44,9 @@ struct dns_result {
     enum dns_outcome outcome;
     bool used_tcp; /* the UDP answer was truncated and TCP asked again */
     size_t n_values;
-    char values[DNS_MAX_VALUES][46]; /* A or AAAA values, as text */
-    char detail[96];                 /* "SERVFAIL", "timed out", ... */
+    char values[DNS_MAX_VALUES][DNS_MAX_VALUE]; /* A or AAAA values, or TXT values as
+                                                   Route 53 writes them ("a" "b") */
+    char detail[96];                            /* "SERVFAIL", "timed out", ... */
 };
 
 /* Ask srv for the A (ipv6: AAAA) record of fqdn, with recursion desired
@@ -52,6 +54,11 @@ struct dns_result {
  * whatever the server said; only a caller mistake or no memory fails. */
 r53_rc dns_query(const struct dns_server *srv, const char *fqdn, bool ipv6, int64_t deadline_ms,
                  struct dns_result *out, struct r53_error *err);
+
+/* The same for the TXT record of fqdn: each value its quoted strings,
+ * space-separated, as Route 53's API writes a TXT value. */
+r53_rc dns_query_txt(const struct dns_server *srv, const char *fqdn, int64_t deadline_ms,
+                     struct dns_result *out, struct r53_error *err);
 
 /* This host's resolvers, from /etc/resolv.conf (path NULL) or path. */
 r53_rc dns_system_servers(const char *path, struct dns_server *out, size_t *n,

@@ -289,6 +289,15 @@ fault_error "fault nosuchzone: NoSuchHostedZone" nosuchzone NoSuchHostedZone \
 fault_error "fault html502: a proxy's HTML page is HTTP 502, not a Route 53 error" html502 502 \
     "Bad Gateway"
 fault_error "fault denied: AccessDenied" denied AccessDenied "is not authorized"
+fault_error "fault nosuchchange: NoSuchChange, as GetChange words it" nosuchchange NoSuchChange \
+    "A change with the specified change ID does not exist."
+# The Date header follows the simulated clock (a signer corrects its skew from it).
+sim_ctl POST /_sim/config '{"clock_skew": 600}' >/dev/null
+hdr=$(curl -s -D- -o /dev/null --cacert "$SIM_CA" "$SIM_URL/2013-04-01/change/C1" | tr -d '\r' | sed -n 's/^[Dd]ate: //p')
+sim_ctl POST /_sim/config '{"clock_skew": 0}' >/dev/null
+ahead=$(( $(date -u -d "$hdr" +%s 2>/dev/null || echo 0) - $(date -u +%s) ))
+[ "$ahead" -ge 595 ] && [ "$ahead" -le 605 ] && ok "clock_skew=600: the Date header is 600 s ahead ($hdr)" \
+    || not_ok "clock_skew=600: the Date header is 600 s ahead" "Date: '$hdr' ($ahead s)"
 # The sigexpired fault words it as a real 10-minute skew does.
 sigexp='Signature expired: [0-9]{8}T[0-9]{6}Z is now earlier than [0-9]{8}T[0-9]{6}Z \([0-9]{8}T[0-9]{6}Z - 5 min\.\)'
 sim_ctl POST /_sim/config '{"clock_skew": 600}' >/dev/null

@@ -105,6 +105,10 @@ order before "down" is consulted.  Kinds:
   nosuchzone   404 NoSuchHostedZone                    (not executed)
   nosuchchange 404 NoSuchChange (GetChange of a change id that a failed-over
                control plane does not know)            (not executed)
+  lostchange   op GetChange only, with "record" as for race: the change
+               stranded in a control plane that failed over: sets that
+               record as POST /_sim/record does (the value it held before
+               the change), then answers as nosuchchange.
   race         op ChangeResourceRecordSets only, with "record": {"name",
                "type", "ttl", "values", "zone" (default: the request's)};
                once the batch is read and signed, just before it is
@@ -841,7 +845,8 @@ class Faults:
              "garbage", "huge", "truncated", "reset-after",
              "hang", "empty", "wrong-root", "wrong-ns", "html502", "bighdr",
              "expired", "invalidtoken", "sigexpired", "invalidbatch",
-             "nosuchzone", "nosuchchange", "doctype", "entity", "race"}
+             "nosuchzone", "nosuchchange", "doctype", "entity", "race",
+             "lostchange"}
 
     def __init__(self):
         self.down = None
@@ -868,21 +873,25 @@ class Faults:
                     new.append({"op": str(f.get("op", "*")),
                                 "count": int(f.get("count", 1)),
                                 "kind": self.check_kind(str(f["kind"]))})
-                    if new[-1]["kind"] == "race":
+                    if new[-1]["kind"] in self.RECORD_OPS:
                         new[-1]["record"] = self.race_record(new[-1], f)
                 self.queue = new
 
-    @staticmethod
-    def race_record(f, given):
-        """A race fault's record, checked: {"zone", "name", "type", "ttl",
-        "values"}."""
-        if f["op"] != "ChangeResourceRecordSets":
-            raise ValueError("fault race needs op ChangeResourceRecordSets")
+    # The faults that set a record, and the operation each must hit.
+    RECORD_OPS = {"race": "ChangeResourceRecordSets", "lostchange": "GetChange"}
+
+    @classmethod
+    def race_record(cls, f, given):
+        """A race or lostchange fault's record, checked: {"zone", "name",
+        "type", "ttl", "values"}."""
+        if f["op"] != cls.RECORD_OPS[f["kind"]]:
+            raise ValueError("fault %s needs op %s"
+                             % (f["kind"], cls.RECORD_OPS[f["kind"]]))
         r = given.get("record")
         if not isinstance(r, dict) or "name" not in r or "type" not in r \
                 or not isinstance(r.get("values"), list):
-            raise ValueError("fault race needs a record {name, type, ttl, "
-                             "values}")
+            raise ValueError("fault %s needs a record {name, type, ttl, "
+                             "values}" % f["kind"])
         return {"zone": r.get("zone"), "name": str(r["name"]),
                 "type": str(r["type"]).upper(), "ttl": int(r.get("ttl", 300)),
                 "values": [str(v) for v in r["values"]]}
@@ -2285,6 +2294,12 @@ class ApiHandler(Handler):
             else:
                 self.fault_first(kind)
             return
+        if kind == "lostchange":
+            r = fault["record"]
+            self.sim.store.set_record(r["zone"] or self.lost_zone(), r["name"],
+                                      r["type"], r["ttl"], r["values"],
+                                      by="lostchange")
+            kind = "nosuchchange"
         if kind and self.fault_first(kind, ident, akid):
             self.sim.stats.add(op, self.last_status, akid=akid, fault=kind,
                                peer=self.client_address[0])
@@ -2517,6 +2532,14 @@ class ApiHandler(Handler):
         return xml_doc("ChangeResourceRecordSetsResponse", [("ChangeInfo", [
             ("Id", "/change/" + cid), ("Status", status),
             ("SubmittedAt", iso8601(submitted, True)), ("Comment", comment)])])
+
+    def lost_zone(self):
+        """The zone a lostchange fault without "zone" reverts: the only one."""
+        zones = [z for _, z, _ in self.sim.store.sorted_zones()]
+        if len(zones) != 1:
+            raise ValueError("fault lostchange needs a zone when there are %d"
+                             % len(zones))
+        return zones[0]
 
     def apply_race(self, zid):
         """The race fault: change a record between the client's read and
