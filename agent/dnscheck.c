@@ -152,9 +152,8 @@ bool dnscheck_confirms(const struct params_tunables *t, const struct state *st,
 static bool marked_ours(const struct dns_result *r, const char *marker, char *why, size_t why_len)
 {
     bool ours = false;
-    size_t n = r->n_values < DNS_MAX_VALUES ? r->n_values : DNS_MAX_VALUES;
 
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < r->n_values && i < DNS_MAX_VALUES; i++) {
         if (strcmp(r->values[i], marker) == 0) {
             ours = true;
         } else if (strstr(r->values[i], "heritage=route53,") != NULL) {
