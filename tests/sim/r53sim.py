@@ -24,19 +24,36 @@ Control API (JSON, not signed), for tests only:
                       "name_servers": opt [names]} -> {"id": "Z..."}
                      name_servers: the DelegationSet (and apex NS, SOA
                      MNAME); default ns-10N.awsdns-0N.{com,net,org,co.uk}
-  POST /_sim/record  {"zone": id, "name", "type", "ttl", "values": [...]}
-                     sets a record behind the client's back; "values": []
-                     removes it
-  GET  /_sim/record?zone=&name=&type=   -> {"ttl", "values"} or 404
-  GET  /_sim/history?zone=&name=&type=  -> [{"t", "ttl", "values", "by"}]
-                     every value the record held, oldest first ("values":
-                     [] once removed); "by": the client's address for a
+  POST /_sim/record  {"zone": id, "name", "type", "ttl", "values": [...],
+                      "set_identifier": opt, and with it one policy field
+                      of "weight" (0..255), "region", "failover"
+                      ("PRIMARY"|"SECONDARY"), "multivalue_answer" (true);
+                      "health_check_id": opt (a UUID)}
+                     sets a record set behind the client's back (a member
+                     if set_identifier is given); "values": [] removes it.
+                     Checked as a change is (Routing policies below): 400
+                     {"error": Route 53's text} and nothing set
+  GET  /_sim/record?zone=&name=&type=[&set_identifier=]
+                     -> {"ttl", "values"} (a member's adds "set_identifier"
+                     and its policy fields, as above) or 404 (with
+                     "set_identifiers": [...] when only members stand
+                     there); set_identifier=*: {"sets": [every set at the
+                     name and type, each with "set_identifier", null for a
+                     plain one]}
+  GET  /_sim/history?zone=&name=&type=[&set_identifier=]
+                     -> [{"t", "ttl", "values", "by"}] every value the
+                     record set held, oldest first ("values": [] once
+                     removed; a member's entries add "set_identifier" and
+                     its policy fields); "by": the client's address for a
                      ChangeResourceRecordSets, "_sim" for POST /_sim/record,
-                     "race" for the race fault.  Kept across reset-stats.
+                     "race" for the race fault; set_identifier=*: every set
+                     at the name and type, merged in time order, each entry
+                     with "set_identifier".  Kept across reset-stats.
   POST /_sim/config  any of {"pending_seconds", "down", "faults",
                      "local_ipv4", "public_ipv4", "role", "cred_ttl",
                      "clock_skew", "rate_limit", "burst", "dns_down",
-                     "dns_faults", "dns_view", "dns_hosts", "sts_expire",
+                     "dns_faults", "dns_view", "dns_hosts", "health",
+                     "dns_region", "dns_weighted_seed", "sts_expire",
                      "sts_cred_ttl", "sts_down"};
                      GET /_sim/config shows the config
   GET  /_sim/stats   {"requests": {op: n, "imds": n},
@@ -46,7 +63,8 @@ Control API (JSON, not signed), for tests only:
                                "t" (Unix time), "node" (IMDS of a node)}],
                      a ChangeResourceRecordSets entry whose batch was read
                      also has "changes": [[action, name, type, [values]]]
-                     and "applied": true/false
+                     (a member's change has its set identifier as a fifth
+                     element) and "applied": true/false
                       "dns": {see DNS below}}
                      (STS ops and their log entries: see STS below)
   POST /_sim/reset-stats
@@ -104,7 +122,9 @@ order before "down" is consulted.  Kinds:
   invalidbatch 400 InvalidChangeBatch "... already exists" (not executed)
   nosuchzone   404 NoSuchHostedZone                    (not executed)
   race         op ChangeResourceRecordSets only, with "record": {"name",
-               "type", "ttl", "values", "zone" (default: the request's)};
+               "type", "ttl", "values", "zone" (default: the request's),
+               and optionally "set_identifier" and policy fields as POST
+               /_sim/record takes them};
                once the batch is read and signed, just before it is
                applied, sets that record as POST /_sim/record does
                ("values": [] removes it); the batch, built from what the
@@ -113,6 +133,73 @@ order before "down" is consulted.  Kinds:
                53).  The next request is normal.
 For op "imds": throttle/503 -> 503, reset(-after), garbage, truncated,
 slow:S, hang, empty (200, no body), html502, bighdr; anything else -> 500.
+
+Routing policies (Route 53's weighted, latency, failover and multivalue
+answer record sets; ../shared/ROUTE53-WIRE.md, "Record sets that share a
+name"): a record set is keyed by (name, type, SetIdentifier or none).
+ChangeResourceRecordSets takes SetIdentifier, Weight, Region, Failover,
+MultiValueAnswer and HealthCheckId, in the model's element order (another
+order: InvalidInput, as Route 53's schema check; note the AWS CLI sends a
+ResourceRecordSet's fields in the order its JSON gives them).  GeoLocation,
+GeoProximityLocation, CidrRoutingConfig, AliasTarget and
+TrafficPolicyInstanceId stay unsupported (InvalidInput "r53sim does not
+support ...").  Checks, in Route 53's words where known (the code marks
+the texts that are r53sim's own wording):
+  - InvalidInput, one change alone: Weight not 0..255, Failover not
+    PRIMARY|SECONDARY, Region not an AWS region, MultiValueAnswer not a
+    boolean, SetIdentifier not 1..128 characters: the schema validator's
+    text ("Invalid XML ; cvc-...").  HealthCheckId not a UUID (r53sim has
+    no health checks, so any UUID is taken).  SetIdentifier without a
+    policy: "Invalid request: Expected exactly one of [Weight, Region,
+    Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or
+    CidrRoutingConfig], but found none in Change with [Action=A, Name=N,
+    Type=T, SetIdentifier=S]" (N as sent); two policies: "... but found
+    more than one in Change with ..."; a policy without SetIdentifier:
+    "Invalid request: Missing field 'SetIdentifier' in Change with [...,
+    SetIdentifier=null]".  MultiValueAnswer false is no policy (not kept).
+  - InvalidChangeBatch, each change in order against a working copy:
+    "Tried to create resource record set [name='x.', type='A',
+    set-identifier='S'] but it already exists"; a DELETE must match every
+    field (TTL, values in any order, Weight, Region, Failover,
+    MultiValueAnswer, HealthCheckId), else "Tried to delete resource record
+    set [name='x.', type='A', set-identifier='S'] but the values provided
+    do not match the current values" ("... but it was not found" if there
+    is no such set).
+  - InvalidChangeBatch, the sets a CREATE or UPSERT left, judged in the
+    batch's result (so DELETE plain + CREATE member converts a name in one
+    batch, and one batch may change every weighted member's TTL): a plain
+    set where members stand: "RRSet with DNS name x., type A cannot be
+    created as other RRSets exist with the same name and type."; a member
+    where a plain set stands: "RRSet with DNS name x., type A,
+    SetIdentifier S cannot be created as a non-weighted set exists with the
+    same name and type." (whatever its policy); members of another policy:
+    "... cannot be created as a non-<weighted|latency|failover|multivalue>
+    set exists with the same name and type."; weighted members with
+    another TTL: "RRSet with DNS name x. and type A, SetIdentifier S cannot
+    be created as weighted sets must contain the same TTL."; a second
+    PRIMARY or SECONDARY: "... cannot be created as a PRIMARY failover set
+    already exists with the same name and type.".  Other types at the name
+    are independent (a plain SPF TXT beside weighted A members).
+  - ListResourceRecordSets sorts by name, type, then set identifier and
+    lists a member with its fields; request parameter "identifier"
+    (StartRecordIdentifier, which needs "type") starts inside a set, and
+    the answer has NextRecordIdentifier when the next set is a member.
+  - DNS: a name and type with members is answered as Route 53's name
+    servers do (Routing.answer), once per query.  Health: config "health":
+    {health check id: true|false} (replaces the map; an id not in it, and a
+    member without one, is healthy); when no member is healthy all count as
+    healthy, as on Route 53.  Weighted: one member, among the healthy ones
+    of weight > 0, else the healthy ones of weight 0, else all by the same
+    tiers; without config "dns_weighted_seed" (the default, null) the
+    highest weight (ties: the first by set identifier), deterministic; with
+    a seed (an integer; set again to restart the sequence) a random choice
+    by weight from a generator of that seed.  Failover: the PRIMARY if
+    healthy, else the SECONDARY if healthy, else the PRIMARY.  Latency: the
+    member of config "dns_region" (null: none) if healthy, else the first
+    healthy member by set identifier (none healthy: dns_region's member,
+    else the first).  Multivalue: up to 8 values of the healthy members, by
+    set identifier (shuffled by the seed if set), with the lowest TTL among
+    them.
 
 Change status: a change is PENDING until pending_seconds (its value when
 GetChange is asked, so tests can release a pending change by setting it
@@ -207,6 +294,8 @@ is INSYNC at once.  (A change once served stays served, even if
 pending_seconds is raised later.)  Public zones only, as Route 53's own
 servers; config "dns_view": "vpc" also serves private zones, preferred
 over a public zone of the same name, as the VPC resolver (no cache).
+  - A name and type that holds routing-policy members is answered by its
+    policy (Routing policies above).
   - Answers carry AA (a referral to an NS set below the apex does not);
     a CNAME is followed within its zone; wildcards as RFC 4592.
   - A name in a zone with no record of the type: NOERROR, no answer, the
