@@ -376,6 +376,26 @@ expect_eq "history set_identifier=*: every member's changes, in time order" \
 expect_eq "the batch log keeps the set identifier (fifth element)" \
     "[['DELETE', 'w.example.com.', 'A', ['198.51.100.5'], 'other']]" \
     "$(sim_ctl GET /_sim/stats | jget "[e['changes'] for e in d['log'] if e['op'] == 'ChangeResourceRecordSets'][-1]")"
+sim_ctl POST /_sim/record "{\"zone\": \"$ZONE\", \"name\": \"$W\", \"type\": \"A\", \"ttl\": 30,
+    \"set_identifier\": \"tmp\", \"weight\": 1, \"values\": [\"198.51.100.6\"]}" >/dev/null || not_ok "control tmp"
+out=$(sim_ctl POST /_sim/record "{\"zone\": \"$ZONE\", \"name\": \"$W\", \"type\": \"A\",
+    \"set_identifier\": \"tmp\", \"values\": []}") \
+    && ok "control API: a member removed by its set identifier alone" || not_ok "control remove" "$out"
+expect_eq "... and gone" "east west" "$(sets $W A | awk '{print $1}' | tr '\n' ' ' | sed 's/ $//')"
+
+# The race fault on a member: another writer changes west between the
+# client's read and its compare-and-swap of west alone.
+config "{\"faults\": [{\"op\": \"ChangeResourceRecordSets\", \"kind\": \"race\",
+    \"record\": {\"name\": \"$W\", \"type\": \"A\", \"ttl\": 30, \"set_identifier\": \"west\",
+                \"weight\": 20, \"values\": [\"198.51.100.20\"]}}]}"
+expect_error "race on a member: the swap built from the old read fails, naming the member" \
+    InvalidChangeBatch "[Tried to delete resource record set [name='w.example.com.', type='A', set-identifier='west'] but the values provided do not match the current values" \
+    batch "$(rs DELETE $W A 30 sid=west weight=20 192.0.2.2)" "$(rs CREATE $W A 30 sid=west weight=20 192.0.2.22)"
+expect_eq "... west holds what the race wrote, east is untouched" \
+    "$(printf '%s\n' "east 30 Weight=10 HealthCheckId=$HC1 192.0.2.1" "west 30 Weight=20 198.51.100.20")" \
+    "$(sets $W A)"
+out=$(batch "$(rs DELETE $W A 30 sid=west weight=20 198.51.100.20)" "$(rs CREATE $W A 30 sid=west weight=20 192.0.2.2)" 2>&1) \
+    && ok "... re-read, the swap of west succeeds" || not_ok "race retry" "$out"
 
 # ---- DNS: the name servers answer by routing policy ----------------------------------------
 
@@ -455,12 +475,21 @@ fi
 MOTO_PORT=$("$PYTHON3" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$MOTO_PY" -m moto.server -H 127.0.0.1 -p "$MOTO_PORT" >"$TEST_TMP/moto.log" 2>&1 &
 MOTO_PID=$!
-trap 'moto_rc=$?; kill "$MOTO_PID" 2>/dev/null; (exit "$moto_rc"); lib_cleanup' EXIT
+# moto_cleanup: stop the moto we started, then the usual cleanup (with
+# the exit status it was called with).
+moto_cleanup()
+{
+    local rc=$?
+    kill "$MOTO_PID" 2>/dev/null
+    (exit "$rc")
+    lib_cleanup
+}
+trap moto_cleanup EXIT
 for _ in $(seq 100); do
     curl -s -o /dev/null "http://127.0.0.1:$MOTO_PORT/" && break
     sleep 0.1
 done
-EP=http://127.0.0.1:$MOTO_PORT EP_CA= EP_AKID=testing EP_SECRET=testing
+EP=http://127.0.0.1:$MOTO_PORT EP_CA='' EP_AKID=testing EP_SECRET=testing
 ZONE=$(r53 create-hosted-zone --name example.com --caller-reference "r$$" | jget "d['HostedZone']['Id'].split('/')[-1]") \
     || fail "moto: cannot create a zone"
 

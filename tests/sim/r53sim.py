@@ -866,10 +866,13 @@ class Routing:
     @classmethod
     def from_json(cls, d, name, rtype):
         """A control-API object's set_identifier and policy fields ->
-        (sid, policy), checked as a change is."""
+        (sid, policy), checked as a change is; for a removal ("values":
+        []) the set identifier alone counts."""
         sid = d.get("set_identifier")
         sid = None if sid is None else str(sid)
         cls.check_sid(sid)
+        if d.get("values") == []:
+            return sid, ()
         raw = {}
         for field, key in cls.FIELDS:
             v = d.get(key)
