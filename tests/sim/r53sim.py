@@ -824,7 +824,7 @@ class Routing:
                     raise ApiError(400, "InvalidInput",
                                    "Invalid request: HealthCheckId '%s' is "
                                    "not a valid health check id" % text)
-                out.append((field, text.lower()))
+                out.append((field, text))
         return tuple(out)
 
     @classmethod
@@ -975,14 +975,14 @@ class Routing:
     def answer(cls, members, health, region, rng):
         """The answer Route 53's name servers give for a name and type
         that holds members: (ttl, [values]).  members: [(sid, Rec)] in
-        set identifier order; health: {health check id: bool}, an id not
-        in it is healthy, as is a member without one; region: the
+        set identifier order; health: {health check id (lowercase): bool},
+        an id not in it is healthy, as is a member without one; region: the
         resolver's latency region or None; rng: a random.Random for
         weighted and multivalue choices, or None to choose
         deterministically (see the module's docstring)."""
         def healthy(rec):
             hc = dict(rec.policy).get("HealthCheckId")
-            return hc is None or health.get(hc, True)
+            return hc is None or health.get(hc.lower(), True)
         recs = [r for _, r in members]
         ok = [r for r in recs if healthy(r)]
         kind = cls.policy_of(recs[0])
