@@ -24,19 +24,36 @@ Control API (JSON, not signed), for tests only:
                       "name_servers": opt [names]} -> {"id": "Z..."}
                      name_servers: the DelegationSet (and apex NS, SOA
                      MNAME); default ns-10N.awsdns-0N.{com,net,org,co.uk}
-  POST /_sim/record  {"zone": id, "name", "type", "ttl", "values": [...]}
-                     sets a record behind the client's back; "values": []
-                     removes it
-  GET  /_sim/record?zone=&name=&type=   -> {"ttl", "values"} or 404
-  GET  /_sim/history?zone=&name=&type=  -> [{"t", "ttl", "values", "by"}]
-                     every value the record held, oldest first ("values":
-                     [] once removed); "by": the client's address for a
+  POST /_sim/record  {"zone": id, "name", "type", "ttl", "values": [...],
+                      "set_identifier": opt, and with it one policy field
+                      of "weight" (0..255), "region", "failover"
+                      ("PRIMARY"|"SECONDARY"), "multivalue_answer" (true);
+                      "health_check_id": opt (a UUID)}
+                     sets a record set behind the client's back (a member
+                     if set_identifier is given); "values": [] removes it.
+                     Checked as a change is (Routing policies below): 400
+                     {"error": Route 53's text} and nothing set
+  GET  /_sim/record?zone=&name=&type=[&set_identifier=]
+                     -> {"ttl", "values"} (a member's adds "set_identifier"
+                     and its policy fields, as above) or 404 (with
+                     "set_identifiers": [...] when only members stand
+                     there); set_identifier=*: {"sets": [every set at the
+                     name and type, each with "set_identifier", null for a
+                     plain one]}
+  GET  /_sim/history?zone=&name=&type=[&set_identifier=]
+                     -> [{"t", "ttl", "values", "by"}] every value the
+                     record set held, oldest first ("values": [] once
+                     removed; a member's entries add "set_identifier" and
+                     its policy fields); "by": the client's address for a
                      ChangeResourceRecordSets, "_sim" for POST /_sim/record,
-                     "race" for the race fault.  Kept across reset-stats.
+                     "race" for the race fault; set_identifier=*: every set
+                     at the name and type, merged in time order, each entry
+                     with "set_identifier".  Kept across reset-stats.
   POST /_sim/config  any of {"pending_seconds", "down", "faults",
                      "local_ipv4", "public_ipv4", "role", "cred_ttl",
                      "clock_skew", "rate_limit", "burst", "dns_down",
-                     "dns_faults", "dns_view", "dns_hosts", "sts_expire",
+                     "dns_faults", "dns_view", "dns_hosts", "health",
+                     "dns_region", "dns_weighted_seed", "sts_expire",
                      "sts_cred_ttl", "sts_down"};
                      GET /_sim/config shows the config
   GET  /_sim/stats   {"requests": {op: n, "imds": n},
@@ -46,7 +63,8 @@ Control API (JSON, not signed), for tests only:
                                "t" (Unix time), "node" (IMDS of a node)}],
                      a ChangeResourceRecordSets entry whose batch was read
                      also has "changes": [[action, name, type, [values]]]
-                     and "applied": true/false
+                     (a member's change has its set identifier as a fifth
+                     element) and "applied": true/false
                       "dns": {see DNS below}}
                      (STS ops and their log entries: see STS below)
   POST /_sim/reset-stats
@@ -110,7 +128,9 @@ order before "down" is consulted.  Kinds:
                record as POST /_sim/record does (the value it held before
                the change), then answers as nosuchchange.
   race         op ChangeResourceRecordSets only, with "record": {"name",
-               "type", "ttl", "values", "zone" (default: the request's)};
+               "type", "ttl", "values", "zone" (default: the request's),
+               and optionally "set_identifier" and policy fields as POST
+               /_sim/record takes them};
                once the batch is read and signed, just before it is
                applied, sets that record as POST /_sim/record does
                ("values": [] removes it); the batch, built from what the
@@ -119,6 +139,73 @@ order before "down" is consulted.  Kinds:
                53).  The next request is normal.
 For op "imds": throttle/503 -> 503, reset(-after), garbage, truncated,
 slow:S, hang, empty (200, no body), html502, bighdr; anything else -> 500.
+
+Routing policies (Route 53's weighted, latency, failover and multivalue
+answer record sets; ../shared/ROUTE53-WIRE.md, "Record sets that share a
+name"): a record set is keyed by (name, type, SetIdentifier or none).
+ChangeResourceRecordSets takes SetIdentifier, Weight, Region, Failover,
+MultiValueAnswer and HealthCheckId, in the model's element order (another
+order: InvalidInput, as Route 53's schema check; note the AWS CLI sends a
+ResourceRecordSet's fields in the order its JSON gives them).  GeoLocation,
+GeoProximityLocation, CidrRoutingConfig, AliasTarget and
+TrafficPolicyInstanceId stay unsupported (InvalidInput "r53sim does not
+support ...").  Checks, in Route 53's words where known (the code marks
+the texts that are r53sim's own wording):
+  - InvalidInput, one change alone: Weight not 0..255, Failover not
+    PRIMARY|SECONDARY, Region not an AWS region, MultiValueAnswer not a
+    boolean, SetIdentifier not 1..128 characters: the schema validator's
+    text ("Invalid XML ; cvc-...").  HealthCheckId not a UUID (r53sim has
+    no health checks, so any UUID is taken).  SetIdentifier without a
+    policy: "Invalid request: Expected exactly one of [Weight, Region,
+    Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or
+    CidrRoutingConfig], but found none in Change with [Action=A, Name=N,
+    Type=T, SetIdentifier=S]" (N as sent); two policies: "... but found
+    more than one in Change with ..."; a policy without SetIdentifier:
+    "Invalid request: Missing field 'SetIdentifier' in Change with [...,
+    SetIdentifier=null]".  MultiValueAnswer false is no policy (not kept).
+  - InvalidChangeBatch, each change in order against a working copy:
+    "Tried to create resource record set [name='x.', type='A',
+    set-identifier='S'] but it already exists"; a DELETE must match every
+    field (TTL, values in any order, Weight, Region, Failover,
+    MultiValueAnswer, HealthCheckId), else "Tried to delete resource record
+    set [name='x.', type='A', set-identifier='S'] but the values provided
+    do not match the current values" ("... but it was not found" if there
+    is no such set).
+  - InvalidChangeBatch, the sets a CREATE or UPSERT left, judged in the
+    batch's result (so DELETE plain + CREATE member converts a name in one
+    batch, and one batch may change every weighted member's TTL): a plain
+    set where members stand: "RRSet with DNS name x., type A cannot be
+    created as other RRSets exist with the same name and type."; a member
+    where a plain set stands: "RRSet with DNS name x., type A,
+    SetIdentifier S cannot be created as a non-weighted set exists with the
+    same name and type." (whatever its policy); members of another policy:
+    "... cannot be created as a non-<weighted|latency|failover|multivalue>
+    set exists with the same name and type."; weighted members with
+    another TTL: "RRSet with DNS name x. and type A, SetIdentifier S cannot
+    be created as weighted sets must contain the same TTL."; a second
+    PRIMARY or SECONDARY: "... cannot be created as a PRIMARY failover set
+    already exists with the same name and type.".  Other types at the name
+    are independent (a plain SPF TXT beside weighted A members).
+  - ListResourceRecordSets sorts by name, type, then set identifier and
+    lists a member with its fields; request parameter "identifier"
+    (StartRecordIdentifier, which needs "type") starts inside a set, and
+    the answer has NextRecordIdentifier when the next set is a member.
+  - DNS: a name and type with members is answered as Route 53's name
+    servers do (Routing.answer), once per query.  Health: config "health":
+    {health check id: true|false} (replaces the map; an id not in it, and a
+    member without one, is healthy); when no member is healthy all count as
+    healthy, as on Route 53.  Weighted: one member, among the healthy ones
+    of weight > 0, else the healthy ones of weight 0, else all by the same
+    tiers; without config "dns_weighted_seed" (the default, null) the
+    highest weight (ties: the first by set identifier), deterministic; with
+    a seed (an integer; set again to restart the sequence) a random choice
+    by weight from a generator of that seed.  Failover: the PRIMARY if
+    healthy, else the SECONDARY if healthy, else the PRIMARY.  Latency: the
+    member of config "dns_region" (null: none) if healthy, else the first
+    healthy member by set identifier (none healthy: dns_region's member,
+    else the first).  Multivalue: up to 8 values of the healthy members, by
+    set identifier (shuffled by the seed if set), with the lowest TTL among
+    them.
 
 Change status: a change is PENDING until pending_seconds (its value when
 GetChange is asked, so tests can release a pending change by setting it
@@ -213,6 +300,8 @@ is INSYNC at once.  (A change once served stays served, even if
 pending_seconds is raised later.)  Public zones only, as Route 53's own
 servers; config "dns_view": "vpc" also serves private zones, preferred
 over a public zone of the same name, as the VPC resolver (no cache).
+  - A name and type that holds routing-policy members is answered by its
+    policy (Routing policies above).
   - Answers carry AA (a referral to an NS set below the apex does not);
     a CNAME is followed within its zone; wildcards as RFC 4592.
   - A name in a zone with no record of the type: NOERROR, no answer, the
@@ -272,6 +361,7 @@ import hmac
 import ipaddress
 import json
 import os
+import random
 import re
 import secrets
 import select
@@ -286,6 +376,7 @@ import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
+from collections import namedtuple
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, unquote
 
@@ -622,6 +713,330 @@ class Verifier:
 # Zones, records, changes
 # --------------------------------------------------------------------------
 
+# A record set as stored: TTL, values, and its routing fields as a tuple of
+# (wire element, value) pairs in the model's order (empty for a plain set).
+# Zone.records maps (name, type, set identifier or None) to one.
+Rec = namedtuple("Rec", "ttl values policy")
+
+# One Change of a batch, parsed: action, name (normalised), type, TTL,
+# values, set identifier (None: a plain set) and policy (as in Rec).
+RRChange = namedtuple("RRChange", "action name type ttl values sid policy")
+
+
+def set_order(key):
+    """Sort key for (name, type, set identifier or None): a plain set
+    first, members by set identifier (as ListResourceRecordSets)."""
+    return (key[0], key[1], key[2] or "")
+
+
+class Routing:
+    """Route 53's routing-policy record sets ("members"): a name and type
+    may hold several record sets when each has a SetIdentifier and exactly
+    one policy (Weight, Region, Failover, MultiValueAnswer).  What is
+    checked, and the wording, follow ../shared/ROUTE53-WIRE.md ("Record
+    sets that share a name: routing policies") where it gives a text; a
+    text marked "r53sim's wording" below is this simulator's best guess at
+    Route 53's, found nowhere verbatim."""
+
+    # (wire element, JSON key of the control API and /_sim/history), in
+    # the model's element order.
+    FIELDS = [("Weight", "weight"), ("Region", "region"),
+              ("Failover", "failover"),
+              ("MultiValueAnswer", "multivalue_answer"),
+              ("HealthCheckId", "health_check_id")]
+    POLICIES = ("Weight", "Region", "Failover", "MultiValueAnswer")
+    KIND = {"Weight": "weighted", "Region": "latency",
+            "Failover": "failover", "MultiValueAnswer": "multivalue"}
+    # ResourceRecordSetRegion in the service model of the AWS CLI here
+    # (2.9.19), in its order, then regions added to the enum since.
+    REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2",
+               "ca-central-1", "eu-west-1", "eu-west-2", "eu-west-3",
+               "eu-central-1", "eu-central-2", "ap-southeast-1",
+               "ap-southeast-2", "ap-southeast-3", "ap-northeast-1",
+               "ap-northeast-2", "ap-northeast-3", "eu-north-1",
+               "sa-east-1", "cn-north-1", "cn-northwest-1", "ap-east-1",
+               "me-south-1", "me-central-1", "ap-south-1", "ap-south-2",
+               "af-south-1", "eu-south-1", "eu-south-2", "ap-southeast-4",
+               "il-central-1", "ca-west-1", "ap-southeast-5",
+               "ap-southeast-7", "mx-central-1"]
+    POLICY_LIST = ("[Weight, Region, Failover, GeoLocation, "
+                   "MultiValueAnswer, GeoProximityLocation, or "
+                   "CidrRoutingConfig]")
+    UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                      r"[0-9a-f]{12}$", re.I)
+    MULTIVALUE_MAX = 8                  # values a multivalue answer holds
+
+    # -- a change's own fields (InvalidInput) --------------------------------
+
+    @staticmethod
+    def xsd(msg):
+        """Route 53 validates the body against its XML schema (Xerces) and
+        answers with the validator's text."""
+        return ApiError(400, "InvalidInput", "Invalid XML ; " + msg)
+
+    @classmethod
+    def parse_fields(cls, raw):
+        """raw: {wire element: text as sent} -> policy (a Rec's tuple), or
+        InvalidInput worded as the schema validator words it.  The facet
+        checks (range, enumeration, length) are Xerces' messages; the type
+        names in them are the model's shape names (Route 53's own schema
+        names are not known here).  MultiValueAnswer false is no policy at
+        all, and is not kept."""
+        out = []
+        for field, _ in cls.FIELDS:
+            if field not in raw:
+                continue
+            text = (raw[field] if raw[field] is not None else "").strip()
+            if field == "Weight":
+                if not re.match(r"^[+-]?[0-9]+$", text):
+                    raise cls.xsd("cvc-datatype-valid.1.2.1: '%s' is not a "
+                                  "valid value for 'integer'." % text)
+                w = int(text)
+                for bad, facet, lim in ((w < 0, "minInclusive", 0),
+                                        (w > 255, "maxInclusive", 255)):
+                    if bad:
+                        raise cls.xsd(
+                            "cvc-%s-valid: Value '%s' is not facet-valid "
+                            "with respect to %s '%d' for type "
+                            "'ResourceRecordSetWeight'."
+                            % (facet, text, facet, lim))
+                out.append((field, w))
+            elif field in ("Region", "Failover"):
+                allowed = cls.REGIONS if field == "Region" \
+                    else ["PRIMARY", "SECONDARY"]
+                if text not in allowed:
+                    raise cls.xsd(
+                        "cvc-enumeration-valid: Value '%s' is not "
+                        "facet-valid with respect to enumeration '[%s]'. It "
+                        "must be a value from the enumeration."
+                        % (text, ", ".join(allowed)))
+                out.append((field, text))
+            elif field == "MultiValueAnswer":
+                if text not in ("true", "false", "1", "0"):
+                    raise cls.xsd("cvc-datatype-valid.1.2.1: '%s' is not a "
+                                  "valid value for 'boolean'." % text)
+                if text in ("true", "1"):
+                    out.append((field, True))
+            else:                       # HealthCheckId
+                if len(text) > 64:
+                    raise cls.xsd(
+                        "cvc-maxLength-valid: Value '%s' with length = '%d' "
+                        "is not facet-valid with respect to maxLength '64' "
+                        "for type 'HealthCheckId'." % (text, len(text)))
+                if not cls.UUID.match(text):
+                    # r53sim's wording.  Route 53 also refuses an id of no
+                    # health check of the account; the simulator has no
+                    # health checks and takes any UUID.
+                    raise ApiError(400, "InvalidInput",
+                                   "Invalid request: HealthCheckId '%s' is "
+                                   "not a valid health check id" % text)
+                out.append((field, text))
+        return tuple(out)
+
+    @classmethod
+    def check_change(cls, policy, sid, action, raw_name, rtype):
+        """SetIdentifier and policy of one change, as Route 53 checks them
+        (InvalidInput; Name as sent).  "found none" and "Missing field"
+        are Route 53's texts as users quote them; "found more than one" is
+        the same message's other form (as Route 53 words two of AliasTarget
+        / TTL+ResourceRecords)."""
+        where = ("in Change with [Action=%s, Name=%s, Type=%s, "
+                 "SetIdentifier=%s]"
+                 % (action, raw_name, rtype, sid if sid is not None
+                    else "null"))
+        n = sum(1 for f, _ in policy if f in cls.POLICIES)
+        if n > 1:
+            raise ApiError(400, "InvalidInput",
+                           "Invalid request: Expected exactly one of %s, "
+                           "but found more than one %s"
+                           % (cls.POLICY_LIST, where))
+        if n == 1 and sid is None:
+            raise ApiError(400, "InvalidInput",
+                           "Invalid request: Missing field 'SetIdentifier' "
+                           "%s" % where)
+        if n == 0 and sid is not None:
+            raise ApiError(400, "InvalidInput",
+                           "Invalid request: Expected exactly one of %s, "
+                           "but found none %s" % (cls.POLICY_LIST, where))
+
+    @classmethod
+    def check_sid(cls, sid):
+        """SetIdentifier's own facets (1..128 characters)."""
+        if sid is not None and not 1 <= len(sid) <= 128:
+            facet, lim = ("minLength", 1) if not sid else ("maxLength", 128)
+            raise cls.xsd("cvc-%s-valid: Value '%s' with length = '%d' is "
+                          "not facet-valid with respect to %s '%d' for type "
+                          "'ResourceRecordSetIdentifier'."
+                          % (facet, sid, len(sid), facet, lim))
+
+    @classmethod
+    def from_json(cls, d, name, rtype):
+        """A control-API object's set_identifier and policy fields ->
+        (sid, policy), checked as a change is; for a removal ("values":
+        []) the set identifier alone counts."""
+        sid = d.get("set_identifier")
+        sid = None if sid is None else str(sid)
+        cls.check_sid(sid)
+        if d.get("values") == []:
+            return sid, ()
+        raw = {}
+        for field, key in cls.FIELDS:
+            v = d.get(key)
+            if v is None:
+                continue
+            raw[field] = xml_bool(v) if isinstance(v, bool) else str(v)
+        policy = cls.parse_fields(raw)
+        cls.check_change(policy, sid, "UPSERT", name, rtype)
+        return sid, policy
+
+    # -- sets at one name and type (InvalidChangeBatch) ----------------------
+
+    @staticmethod
+    def policy_of(rec):
+        """The routing policy of a record set (wire element), or None."""
+        for f, _ in rec.policy:
+            if f in Routing.POLICIES:
+                return f
+        return None
+
+    @staticmethod
+    def what(key):
+        """How Route 53 names a record set in "Tried to ..." messages."""
+        name, rtype, sid = key
+        s = "resource record set [name='%s', type='%s'" % (name, rtype)
+        if sid is not None:
+            s += ", set-identifier='%s'" % sid
+        return s + "]"
+
+    @staticmethod
+    def same(a, b):
+        """Does a DELETE's record set (b) match the stored one (a)?  Every
+        field: TTL, values (in any order), Weight, Region, Failover,
+        MultiValueAnswer, HealthCheckId."""
+        return a.ttl == b.ttl and sorted(a.values) == sorted(b.values) and \
+            sorted(a.policy) == sorted(b.policy)
+
+    @classmethod
+    def set_errors(cls, records, key):
+        """Route 53's rules for the record set key (name, type, sid) where
+        it stands in records (a batch's result): [] if fine or gone.
+        The batch is judged by its result, so DELETE plain + CREATE member
+        converts a name in one batch, and the TTL of every weighted member
+        changes in one batch."""
+        rec = records.get(key)
+        if rec is None:
+            return []
+        name, rtype, sid = key
+        others = [(k[2], r) for k, r in records.items()
+                  if k[0] == name and k[1] == rtype and k[2] != sid]
+        if sid is None:
+            if others:
+                return ["RRSet with DNS name %s, type %s cannot be created "
+                        "as other RRSets exist with the same name and type."
+                        % (name, rtype)]
+            return []
+        who = "RRSet with DNS name %s, type %s, SetIdentifier %s" \
+            % (name, rtype, sid)
+        if any(s is None for s, _ in others):
+            # Route 53 says "non-weighted" whatever the member's policy (a
+            # failover member meets the same text).
+            return [who + " cannot be created as a non-weighted set exists "
+                    "with the same name and type."]
+        mine = cls.policy_of(rec)
+        if any(cls.policy_of(r) != mine for _, r in others):
+            # r53sim's wording, after the text above: "non-weighted" where
+            # a weighted member meets members of another policy.
+            return [who + " cannot be created as a non-%s set exists with "
+                    "the same name and type." % cls.KIND[mine]]
+        if mine == "Weight" and any(r.ttl != rec.ttl for _, r in others):
+            return ["RRSet with DNS name %s and type %s, SetIdentifier %s "
+                    "cannot be created as weighted sets must contain the "
+                    "same TTL." % (name, rtype, sid)]
+        if mine == "Failover":
+            role = dict(rec.policy)["Failover"]
+            if any(dict(r.policy)["Failover"] == role for _, r in others):
+                # r53sim's wording.
+                return [who + " cannot be created as a %s failover set "
+                        "already exists with the same name and type."
+                        % role]
+        return []
+
+    # -- JSON (control API, history) -----------------------------------------
+
+    @classmethod
+    def rec_json(cls, sid, rec, with_sid=False):
+        """{"ttl", "values"} (a plain set, as always), plus for a member
+        "set_identifier" and its policy fields (JSON keys of FIELDS)."""
+        out = {"ttl": rec.ttl, "values": list(rec.values)}
+        if sid is not None or with_sid:
+            out["set_identifier"] = sid
+        keys = dict(cls.FIELDS)
+        for f, v in rec.policy:
+            out[keys[f]] = v
+        return out
+
+    # -- the data plane: what the name servers answer ------------------------
+
+    @classmethod
+    def answer(cls, members, health, region, rng):
+        """The answer Route 53's name servers give for a name and type
+        that holds members: (ttl, [values]).  members: [(sid, Rec)] in
+        set identifier order; health: {health check id (lowercase): bool},
+        an id not in it is healthy, as is a member without one; region: the
+        resolver's latency region or None; rng: a random.Random for
+        weighted and multivalue choices, or None to choose
+        deterministically (see the module's docstring)."""
+        def healthy(rec):
+            hc = dict(rec.policy).get("HealthCheckId")
+            return hc is None or health.get(hc.lower(), True)
+        recs = [r for _, r in members]
+        ok = [r for r in recs if healthy(r)]
+        kind = cls.policy_of(recs[0])
+        if kind == "Weight":
+            w = lambda r: dict(r.policy)["Weight"]
+            # Healthy members of weight > 0, else healthy ones of weight
+            # 0, else (all unhealthy: Route 53 then treats all as healthy)
+            # the same tiers over all members.
+            tiers = [[r for r in ok if w(r) > 0], [r for r in ok if w(r) == 0],
+                     [r for r in recs if w(r) > 0], recs]
+            cands = next(t for t in tiers if t)
+            if rng is None:
+                best = max(w(r) for r in cands)
+                pick = next(r for r in cands if w(r) == best)
+            elif w(cands[0]) == 0:
+                pick = rng.choice(cands)
+            else:
+                pick = rng.choices(cands, weights=[w(r) for r in cands])[0]
+            return pick.ttl, list(pick.values)
+        if kind == "Failover":
+            role = {dict(r.policy)["Failover"]: r for r in recs}
+            p, s = role.get("PRIMARY"), role.get("SECONDARY")
+            if p is not None and healthy(p):
+                pick = p
+            elif s is not None and healthy(s):
+                pick = s
+            else:                       # both unhealthy: the primary
+                pick = p or s
+            return pick.ttl, list(pick.values)
+        if kind == "Region":
+            local = [r for r in recs if dict(r.policy)["Region"] == region]
+            order = local + [r for r in recs if r not in local]
+            pick = next((r for r in order if healthy(r)), order[0])
+            return pick.ttl, list(pick.values)
+        # MultiValueAnswer: up to 8 values of healthy members (all, if none
+        # is healthy), the lowest TTL among those answered.
+        pool = ok or recs
+        if rng is not None:
+            pool = rng.sample(pool, len(pool))
+        values, ttl = [], None
+        for r in pool:
+            for v in r.values:
+                if len(values) < cls.MULTIVALUE_MAX and v not in values:
+                    values.append(v)
+                    ttl = r.ttl if ttl is None else min(ttl, r.ttl)
+        return ttl, values
+
+
 class Zone:
     @staticmethod
     def name_server(n):
@@ -634,16 +1049,17 @@ class Zone:
     def __init__(self, zid, name, private, name_servers=None):
         self.id, self.name, self.private = zid, name, private
         self.caller_reference = str(uuid.uuid4())
-        self.records = {}              # (name, type) -> (ttl, [values])
+        self.records = {}              # (name, type, set id|None) -> Rec
         self.name_servers = ["ns-%d.awsdns-%02d.%s" % (100 + i, i, tld)
                              for i, tld in enumerate(
                                  ["com.", "net.", "org.", "co.uk."])]
         if name_servers:
             self.name_servers = [self.name_server(n) for n in name_servers]
-        self.records[(name, "NS")] = (172800, list(self.name_servers))
-        self.records[(name, "SOA")] = (
+        self.records[(name, "NS", None)] = Rec(
+            172800, list(self.name_servers), ())
+        self.records[(name, "SOA", None)] = Rec(
             900, ["%s awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"
-                  % self.name_servers[0]])
+                  % self.name_servers[0]], ())
         # What the name servers serve (DNS): records as of the changes
         # that are INSYNC.  ZoneStore.served folds changes in.
         self.published = dict(self.records)
@@ -658,7 +1074,7 @@ class ZoneStore:
         self.changes = {}              # id -> (submitted, comment, insync)
         self.pending_seconds = 0.0
         self.lock = threading.RLock()
-        self.history = {}              # (zid, name, type) -> [{t, ...}]
+        self.history = {}              # (zid, name, type, sid) -> [{t..}]
 
     def add_zone(self, name, private=False, zid=None, name_servers=None):
         with self.lock:
@@ -693,46 +1109,58 @@ class ZoneStore:
             return submitted, "INSYNC" if done else "PENDING", comment
 
     def apply_batch(self, zid, comment, changes, by=None):
-        """changes: list of (action, name, type, ttl, values), already
-        syntactically valid.  All or nothing.  by: who, for the history.
-        -> change id."""
+        """changes: list of RRChange, already syntactically valid.  All or
+        nothing.  by: who, for the history.  -> change id.
+
+        Each change is applied in order to a working copy (so DELETE +
+        CREATE of one set is a compare-and-swap); then the rules for sets
+        that share a name and type (Routing.set_errors) judge every set a
+        CREATE or UPSERT left, in the batch's result."""
         with self.lock:
             zone = self.zone(zid)
             work = dict(zone.records)
             errors = []
-            for action, name, rtype, ttl, values in changes:
-                key = (name, rtype)
-                what = "resource record set [name='%s', type='%s']" % key
-                if not Names.in_zone(name, zone.name):
+            for ch in changes:
+                key = (ch.name, ch.type, ch.sid)
+                what = Routing.what(key)
+                if not Names.in_zone(ch.name, zone.name):
                     errors.append("RRSet with DNS name %s is not permitted "
-                                  "in zone %s" % (name, zone.name))
+                                  "in zone %s" % (ch.name, zone.name))
                     continue
-                bad = self.invalid_values(rtype, values)
+                bad = self.invalid_values(ch.type, ch.values)
                 if bad:
                     errors.append(bad)
                     continue
-                if action == "CREATE":
+                rec = Rec(ch.ttl, list(ch.values), ch.policy)
+                if ch.action == "CREATE":
                     if key in work:
                         errors.append("Tried to create %s but it already "
                                       "exists" % what)
                     else:
-                        work[key] = (ttl, values)
-                elif action == "UPSERT":
-                    work[key] = (ttl, values)
-                else:  # DELETE: TTL and values must match exactly
+                        work[key] = rec
+                elif ch.action == "UPSERT":
+                    work[key] = rec
+                else:  # DELETE: every field must match exactly
                     cur = work.get(key)
                     if cur is None:
                         errors.append("Tried to delete %s but it was not "
                                       "found" % what)
-                    elif cur[0] != ttl or sorted(cur[1]) != sorted(values):
+                    elif not Routing.same(cur, rec):
                         errors.append("Tried to delete %s but the values "
                                       "provided do not match the current "
                                       "values" % what)
                     else:
                         del work[key]
             if not errors:
+                for ch in changes:
+                    if ch.action != "DELETE":
+                        for e in Routing.set_errors(
+                                work, (ch.name, ch.type, ch.sid)):
+                            if e not in errors:
+                                errors.append(e)
+            if not errors:
                 for t in ("SOA", "NS"):
-                    if (zone.name, t) not in work:
+                    if (zone.name, t, None) not in work:
                         errors.append("A HostedZone must contain exactly "
                                       "one %s record at the apex." % t)
             if errors:
@@ -760,35 +1188,60 @@ class ZoneStore:
                         "address) encountered with '%s''" % (kind, kind, v))
         return None
 
-    def set_record(self, zid, name, rtype, ttl, values, by="_sim"):
-        """Behind the client's back; the change is INSYNC at once."""
+    def set_record(self, zid, name, rtype, ttl, values, by="_sim",
+                   sid=None, policy=()):
+        """Behind the client's back; the change is INSYNC at once.  sid,
+        policy: a member (see Routing); values [] removes the set.  The
+        rules for sets that share a name and type hold here too (400
+        InvalidChangeBatch, nothing set): Route 53 never holds a zone that
+        breaks them."""
         with self.lock:
             zone = self.zone(zid)
             before = dict(zone.records)
-            key = (Names.normalize(name), rtype.upper())
+            key = (Names.normalize(name), rtype.upper(), sid)
+            work = dict(zone.records)
             if values:
-                zone.records[key] = (int(ttl), [str(v) for v in values])
+                work[key] = Rec(int(ttl), [str(v) for v in values],
+                                tuple(policy))
+                errors = Routing.set_errors(work, key)
+                if errors:
+                    raise ApiError(400, "InvalidChangeBatch",
+                                   "[%s]" % ", ".join(errors))
             else:
-                zone.records.pop(key, None)
+                work.pop(key, None)
+            zone.records = work
             cid = self.record_change(insync=True)
             self.note_change(zone, before, cid)
             self.note_history(zone, before, by)
             return cid
 
     def note_history(self, zone, before, by):
-        """Append each record the change altered to its history."""
+        """Append each record set the change altered to its history."""
         now = time.time()
-        for k in sorted(set(before) | set(zone.records)):
+        for k in sorted(set(before) | set(zone.records), key=set_order):
             if before.get(k) != zone.records.get(k):
-                ttl, values = zone.records.get(k, (None, []))
-                self.history.setdefault((zone.id,) + k, []).append(
-                    {"t": now, "ttl": ttl, "values": list(values), "by": by})
+                rec = zone.records.get(k, Rec(None, [], ()))
+                entry = {"t": now}
+                entry.update(Routing.rec_json(k[2], rec))
+                entry["by"] = by
+                self.history.setdefault((zone.id,) + k, []).append(entry)
 
-    def record_history(self, zid, name, rtype):
+    def record_history(self, zid, name, rtype, sid=None):
+        """The history of one record set; sid "*": of every set at the
+        name and type, merged in time order, each entry with its
+        "set_identifier" (null for a plain set)."""
         with self.lock:
             self.zone(zid)
-            return [dict(h) for h in self.history.get(
-                (zid, Names.normalize(name), rtype.upper()), [])]
+            name, rtype = Names.normalize(name), rtype.upper()
+            if sid != "*":
+                return [dict(h) for h in self.history.get(
+                    (zid, name, rtype, sid or None), [])]
+            out = []
+            for k in sorted((k for k in self.history
+                             if k[:3] == (zid, name, rtype)),
+                            key=lambda k: k[3] or ""):
+                out += [dict(h, set_identifier=k[3]) for h in self.history[k]]
+            return sorted(out, key=lambda h: h["t"])
 
     # -- what DNS serves: the changes that are INSYNC ----------------------
 
@@ -804,7 +1257,7 @@ class ZoneStore:
         change applied once INSYNC (as GetChange would say now).  INSYNC
         changes at the front are folded in for good; a later INSYNC one
         (a control-API record) is applied over a PENDING one before it.
-        -> {(name, type): (ttl, [values])}, a copy."""
+        -> {(name, type, set id or None): Rec}, a copy."""
         def apply(recs, delta):
             for k, v in delta.items():
                 if v is None:
@@ -823,10 +1276,13 @@ class ZoneStore:
             return view
 
     def sorted_records(self, zid):
+        """[(name sort key, type, set id or "", name, set id, Rec)] in
+        Route 53's order: name (labels reversed), type, set identifier."""
         with self.lock:
             recs = self.zone(zid).records
-            return sorted(((Names.sort_key(n), t, n, ttl, vals)
-                           for (n, t), (ttl, vals) in recs.items()))
+            return sorted(((Names.sort_key(n), t, sid or "", n, sid, rec)
+                           for (n, t, sid), rec in recs.items()),
+                          key=lambda r: r[:3])
 
     def sorted_zones(self):
         with self.lock:
@@ -892,9 +1348,15 @@ class Faults:
                 or not isinstance(r.get("values"), list):
             raise ValueError("fault %s needs a record {name, type, ttl, "
                              "values}" % f["kind"])
+        try:
+            sid, policy = Routing.from_json(r, str(r["name"]),
+                                            str(r["type"]).upper())
+        except ApiError as e:
+            raise ValueError("fault %s: %s" % (f["kind"], e.message))
         return {"zone": r.get("zone"), "name": str(r["name"]),
                 "type": str(r["type"]).upper(), "ttl": int(r.get("ttl", 300)),
-                "values": [str(v) for v in r["values"]]}
+                "values": [str(v) for v in r["values"]],
+                "sid": sid, "policy": policy}
 
     def take(self, op):
         """The fault to apply to this request, or None."""
@@ -1656,6 +2118,11 @@ class DnsServer:
         self.view = "public"
         self.hosts = {}                 # name -> [addresses], dns_hosts
         self.lock = threading.Lock()
+        # Routing policies (see Routing.answer): health check id -> bool
+        # ("health"), the resolver's latency region ("dns_region"), and
+        # the seed of weighted/multivalue choices ("dns_weighted_seed";
+        # None: deterministic).
+        self.health, self.region, self.seed, self.rng = {}, None, None, None
 
     # -- configuration ----------------------------------------------------
 
@@ -1678,12 +2145,35 @@ class DnsServer:
                     [str(ipaddress.ip_address(a)) for a in addrs]
             with self.lock:
                 self.hosts = hosts
+        if "health" in cfg:
+            health = {}
+            for hc, up in (cfg.pop("health") or {}).items():
+                if not isinstance(up, bool):
+                    raise ValueError("health: %r must be true or false"
+                                     % (up,))
+                health[str(hc).lower()] = up
+            with self.lock:
+                self.health = health
+        if "dns_region" in cfg:
+            region = cfg.pop("dns_region")
+            if region is not None and region not in Routing.REGIONS:
+                raise ValueError("dns_region: unknown region %r" % (region,))
+            with self.lock:
+                self.region = region
+        if "dns_weighted_seed" in cfg:
+            seed = cfg.pop("dns_weighted_seed")
+            with self.lock:
+                self.seed = None if seed is None else int(seed)
+                self.rng = None if seed is None else random.Random(self.seed)
 
     def config(self):
         out = self.faults.snapshot()
         with self.lock:
             out["dns_view"] = self.view
             out["dns_hosts"] = {k: list(v) for k, v in self.hosts.items()}
+            out["health"] = dict(self.health)
+            out["dns_region"] = self.region
+            out["dns_weighted_seed"] = self.seed
         out["dns_addresses"] = list(self.addresses)
         return out
 
@@ -1723,11 +2213,38 @@ class DnsServer:
         return None
 
     @staticmethod
-    def soa_of(records, apex):
+    def soa_of(rrset, apex):
         """The negative-answer SOA: TTL = min(SOA TTL, MINIMUM)."""
-        ttl, vals = records[(apex, "SOA")]
+        ttl, vals = rrset(apex, "SOA")
         minimum = int(vals[0].split()[6])
         return [(apex, "SOA", min(ttl, minimum), vals[0])]
+
+    def routed(self, served):
+        """served: {(name, type, sid): Rec} -> (rrset, sets): rrset(name,
+        type) gives (ttl, [values]) as the name servers answer, or None;
+        a name and type with members is answered by its routing policy
+        (Routing.answer), chosen once per query; sets: {(name, type):
+        [(sid, Rec)]}."""
+        sets = {}
+        for (n, t, sid), rec in sorted(served.items(),
+                                       key=lambda kv: set_order(kv[0])):
+            sets.setdefault((n, t), []).append((sid, rec))
+        cache = {}
+
+        def rrset(n, t):
+            if (n, t) not in sets:
+                return None
+            if (n, t) not in cache:
+                members = sets[(n, t)]
+                if len(members) == 1 and members[0][0] is None:
+                    rec = members[0][1]
+                    cache[(n, t)] = (rec.ttl, list(rec.values))
+                else:
+                    with self.lock:
+                        cache[(n, t)] = Routing.answer(
+                            members, self.health, self.region, self.rng)
+            return cache[(n, t)]
+        return rrset, sets
 
     def lookup(self, qname, qtype):
         """-> (rcode, aa, answer, authority) for a query the zones or the
@@ -1735,9 +2252,9 @@ class DnsServer:
         zone = self.find_zone(qname)
         if zone is None:
             return self.lookup_host(qname, qtype)
-        records = self.sim.store.served(zone.id)
+        rrset, sets = self.routed(self.sim.store.served(zone.id))
         apex = zone.name
-        names = {n for n, _ in records}
+        names = {n for n, _ in sets}
 
         def exists(n):
             return n in names or any(x.endswith("." + n) for x in names)
@@ -1747,8 +2264,8 @@ class DnsServer:
         apex_depth = len(apex.split(".")) - 1
         for depth in range(apex_depth + 1, len(labels) + 1):
             cut = ".".join(labels[-depth:]) + "."
-            if (cut, "NS") in records and not (cut == qname and qtype == "DS"):
-                ttl, vals = records[(cut, "NS")]
+            if (cut, "NS") in sets and not (cut == qname and qtype == "DS"):
+                ttl, vals = rrset(cut, "NS")
                 return 0, False, [], [(cut, "NS", ttl, v) for v in vals]
 
         answer, name = [], qname
@@ -1757,25 +2274,25 @@ class DnsServer:
             if not exists(name):
                 source = self.wildcard(name, apex, exists)
                 if source is None:      # NXDOMAIN even after a CNAME
-                    return 3, True, answer, self.soa_of(records, apex)
+                    return 3, True, answer, self.soa_of(rrset, apex)
             if qtype == "ANY":
-                found = [(t, records[(n, t)]) for n, t in sorted(records)
+                found = [(t, rrset(n, t)) for n, t in sorted(sets)
                          if n == source]
             else:
-                found = [(qtype, records[(source, qtype)])] \
-                    if (source, qtype) in records else []
+                found = [(qtype, rrset(source, qtype))] \
+                    if (source, qtype) in sets else []
             if found:
                 for t, (ttl, vals) in found:
                     answer += [(owner, t, ttl, v) for v in vals]
                 return 0, True, answer, []
-            if (source, "CNAME") in records and qtype != "CNAME":
-                ttl, vals = records[(source, "CNAME")]
+            if (source, "CNAME") in sets and qtype != "CNAME":
+                ttl, vals = rrset(source, "CNAME")
                 answer.append((owner, "CNAME", ttl, vals[0]))
                 name = Names.normalize(vals[0])
                 if not Names.in_zone(name, apex):
                     return 0, True, answer, []
                 continue
-            return 0, True, answer, self.soa_of(records, apex)   # NODATA
+            return 0, True, answer, self.soa_of(rrset, apex)     # NODATA
         return 2, False, [], []         # a CNAME loop
 
     @staticmethod
@@ -2093,8 +2610,7 @@ class Quota2026:
     @staticmethod
     def changes_in(batch):
         """Record changes a batch counts: UPSERT two, others one."""
-        return sum(2 if action == "UPSERT" else 1
-                   for action, _, _, _, _ in batch)
+        return sum(2 if ch[0] == "UPSERT" else 1 for ch in batch)
 
     def config(self):
         with self.lock:
@@ -2298,7 +2814,8 @@ class ApiHandler(Handler):
             r = fault["record"]
             self.sim.store.set_record(r["zone"] or self.lost_zone(), r["name"],
                                       r["type"], r["ttl"], r["values"],
-                                      by="lostchange")
+                                      by="lostchange", sid=r["sid"],
+                                      policy=r["policy"])
             kind = "nosuchchange"
         if kind and self.fault_first(kind, ident, akid):
             self.sim.stats.add(op, self.last_status, akid=akid, fault=kind,
@@ -2430,29 +2947,48 @@ class ApiHandler(Handler):
 
     def op_ListResourceRecordSets(self, zid, params, body):
         name, rtype = params.get("name"), params.get("type")
+        ident = params.get("identifier")
         if rtype is not None and name is None:
             raise ApiError(400, "InvalidInput",
                            "StartRecordType requires StartRecordName")
+        if ident is not None and rtype is None:
+            # r53sim's wording, after the one above.
+            raise ApiError(400, "InvalidInput",
+                           "StartRecordIdentifier requires StartRecordType")
         if rtype is not None and rtype not in RR_TYPES:
             raise ApiError(400, "InvalidInput",
                            "Invalid type: %s" % rtype)
         limit, echo = self.max_items(params, 300, 300)
         recs = self.sim.store.sorted_records(zid)
         if name is not None:
-            key = Names.sort_key(Names.normalize(name))
-            recs = [r for r in recs if (r[0], r[1]) >= (key, rtype or "")]
+            start = (Names.sort_key(Names.normalize(name)), rtype or "",
+                     ident or "")
+            recs = [r for r in recs if r[:3] >= start]
         page, rest = recs[:limit], recs[limit:]
         return xml_doc("ListResourceRecordSetsResponse", [
-            ("ResourceRecordSets", [
-                ("ResourceRecordSet", [
-                    ("Name", n), ("Type", t), ("TTL", ttl),
-                    ("ResourceRecords", [("ResourceRecord", [("Value", v)])
-                                         for v in vals])])
-                for _, t, n, ttl, vals in page]),
+            ("ResourceRecordSets", [self.rrset_xml(n, t, sid, rec)
+                                    for _, t, _, n, sid, rec in page]),
             ("IsTruncated", xml_bool(rest)),
-            ("NextRecordName", rest[0][2] if rest else None),
+            ("NextRecordName", rest[0][3] if rest else None),
             ("NextRecordType", rest[0][1] if rest else None),
+            ("NextRecordIdentifier", rest[0][4] if rest else None),
             ("MaxItems", echo)])
+
+    @staticmethod
+    def rrset_xml(name, rtype, sid, rec):
+        """A ResourceRecordSet as Route 53 lists it, in the model's order:
+        a member with its SetIdentifier and policy fields."""
+        pol = dict(rec.policy)
+        mva = pol.get("MultiValueAnswer")
+        return ("ResourceRecordSet", [
+            ("Name", name), ("Type", rtype), ("SetIdentifier", sid),
+            ("Weight", pol.get("Weight")), ("Region", pol.get("Region")),
+            ("Failover", pol.get("Failover")),
+            ("MultiValueAnswer", xml_bool(mva) if mva is not None else None),
+            ("TTL", rec.ttl),
+            ("ResourceRecords", [("ResourceRecord", [("Value", v)])
+                                 for v in rec.values]),
+            ("HealthCheckId", pol.get("HealthCheckId"))])
 
     def op_GetChange(self, cid, params, body):
         submitted, status, comment = self.sim.store.change_status(cid)
@@ -2519,8 +3055,11 @@ class ApiHandler(Handler):
             changes.append(self.parse_change(ch))
         if not changes:
             raise ApiError(400, "InvalidInput", "Changes is empty")
-        self.batch_log = {"changes": [[a, n, t, list(v)]
-                                      for a, n, t, _, v in changes],
+        # [action, name, type, [values]], and a member's set identifier.
+        self.batch_log = {"changes": [[c.action, c.name, c.type,
+                                       list(c.values)] +
+                                      ([c.sid] if c.sid is not None else [])
+                                      for c in changes],
                           "applied": False}
         if not self.sim.quota.take_changes(Quota2026.changes_in(changes)):
             raise QuotaThrottled()
@@ -2547,13 +3086,21 @@ class ApiHandler(Handler):
         if not self.race:
             return
         r, self.race = self.race["record"], None
-        self.sim.store.set_record(r["zone"] or zid, r["name"], r["type"],
-                                  r["ttl"], r["values"], by="race")
-        log("ChangeResourceRecordSets: race fault set %s %s to %s"
-            % (r["name"], r["type"], r["values"]))
+        try:
+            self.sim.store.set_record(r["zone"] or zid, r["name"], r["type"],
+                                      r["ttl"], r["values"], by="race",
+                                      sid=r["sid"], policy=r["policy"])
+        except ApiError as e:
+            log("ChangeResourceRecordSets: race fault not applied: %s"
+                % e.message)
+            return
+        log("ChangeResourceRecordSets: race fault set %s %s%s to %s"
+            % (r["name"], r["type"],
+               " (set identifier %s)" % r["sid"] if r["sid"] else "",
+               r["values"]))
 
     def parse_change(self, ch):
-        """-> (action, name, type, ttl, values), or InvalidInput."""
+        """-> RRChange, or InvalidInput."""
         c = dict(self.children(ch, "Change"))
         action = (c["Action"].text or "").strip() if "Action" in c else ""
         if action not in ("CREATE", "DELETE", "UPSERT"):
@@ -2567,23 +3114,32 @@ class ApiHandler(Handler):
         if "Name" not in r or "Type" not in r:
             raise ApiError(400, "InvalidInput",
                            "ResourceRecordSet needs Name and Type")
+        raw_name = (r["Name"].text or "").strip()
         name = Names.normalize(r["Name"].text or "")
         rtype = (r["Type"].text or "").strip()
         if rtype not in RR_TYPES:
             raise ApiError(400, "InvalidInput",
                            "Invalid XML ; value '%s' of Type is not a "
                            "record type" % rtype)
-        unsupported = set(r) - {"Name", "Type", "TTL", "ResourceRecords"}
+        unsupported = set(r) - {"Name", "Type", "TTL", "ResourceRecords",
+                                "SetIdentifier"} - set(dict(Routing.FIELDS))
         if unsupported:
             raise ApiError(400, "InvalidInput", "r53sim does not support %s"
                            % ", ".join(sorted(unsupported)))
+        sid = r["SetIdentifier"].text or "" if "SetIdentifier" in r else None
+        Routing.check_sid(sid)
+        policy = Routing.parse_fields({f: r[f].text for f, _ in Routing.FIELDS
+                                       if f in r})
         if "TTL" not in r or "ResourceRecords" not in r:
             raise ApiError(400, "InvalidInput",
                            "Invalid request: Expected exactly one of "
                            "[AliasTarget, all of [TTL, and ResourceRecords], "
                            "or TrafficPolicyInstanceId], but found none in "
                            "Change with [Action=%s, Name=%s, Type=%s, "
-                           "SetIdentifier=null]" % (action, name, rtype))
+                           "SetIdentifier=%s]"
+                           % (action, raw_name, rtype,
+                              sid if sid is not None else "null"))
+        Routing.check_change(policy, sid, action, raw_name, rtype)
         try:
             ttl = int(r["TTL"].text)
             if not 0 <= ttl <= 2147483647:
@@ -2602,7 +3158,7 @@ class ApiHandler(Handler):
         if not values:
             raise ApiError(400, "InvalidInput",
                            "ResourceRecords must not be empty")
-        return action, name, rtype, ttl, values
+        return RRChange(action, name, rtype, ttl, values, sid, policy)
 
 
 class ControlApi:
@@ -2627,7 +3183,8 @@ class ControlApi:
                 ("GET", "/_sim/record"): self.get_record,
                 ("GET", "/_sim/history"): lambda d, p: (
                     200, self.sim.store.record_history(
-                        p["zone"], p["name"], p["type"])),
+                        p["zone"], p["name"], p["type"],
+                        p.get("set_identifier"))),
                 ("POST", "/_sim/config"): self.set_config,
                 ("GET", "/_sim/config"): lambda d, p: (200, self.sim.config()),
                 ("GET", "/_sim/stats"):
@@ -2656,19 +3213,36 @@ class ControlApi:
         return 200, {"id": zid}
 
     def set_record(self, d, p):
+        sid, policy = Routing.from_json(d, str(d["name"]),
+                                        str(d["type"]).upper())
+        if not isinstance(d["values"], list):
+            raise ValueError("values must be a list")
         cid = self.sim.store.set_record(d["zone"], d["name"], d["type"],
-                                        d.get("ttl", 300), d["values"])
+                                        d.get("ttl", 300), d["values"],
+                                        sid=sid, policy=policy)
         return 200, {"change": cid}
 
     def get_record(self, d, p):
-        store = self.sim.store
+        """One record set: the plain one, or set_identifier's member;
+        set_identifier "*": {"sets": [every set at the name and type]}."""
+        store, sid = self.sim.store, p.get("set_identifier") or None
+        name, rtype = Names.normalize(p["name"]), p["type"].upper()
         with store.lock:
             z = store.zone(p["zone"])
-            rec = z.records.get((Names.normalize(p["name"]),
-                                 p["type"].upper()))
+            sets = sorted(((k[2], r) for k, r in z.records.items()
+                           if k[:2] == (name, rtype)),
+                          key=lambda x: x[0] or "")
+        if sid == "*":
+            return 200, {"sets": [Routing.rec_json(s, r, with_sid=True)
+                                  for s, r in sets]}
+        rec = dict(sets).get(sid)
         if rec is None:
-            return 404, {"error": "no such record"}
-        return 200, {"ttl": rec[0], "values": rec[1]}
+            out = {"error": "no such record"}
+            members = [s for s, _ in sets if s is not None]
+            if sid is None and members:
+                out["set_identifiers"] = members
+            return 404, out
+        return 200, Routing.rec_json(sid, rec)
 
     def set_config(self, d, p):
         self.sim.configure(d)
