@@ -599,7 +599,10 @@ static void profile_destroy(struct cred_provider *p)
     free(p->impl);
 }
 
-static const struct cred_provider_ops profile_ops = { profile_get, NULL, NULL, profile_destroy };
+static const struct cred_provider_ops profile_ops = {
+    .get = profile_get,
+    .destroy = profile_destroy,
+};
 
 struct cred_provider *cred_profile_new(const char *credentials_file, const char *config_file,
                                        const char *profile)

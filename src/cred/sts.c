@@ -153,7 +153,13 @@ r53_rc sts_assume_role(struct aws_caller *sts, const struct sts_assume *a, struc
     char ext[1300] = "";
     char body[8192];
     struct http_response resp = { 0 };
-    struct aws_request req = { "AssumeRole", "POST", "/", NULL, body, STS_FORM, false };
+    struct aws_request req = {
+        .op = "AssumeRole",
+        .method = "POST",
+        .path = "/",
+        .body = body,
+        .content_type = STS_FORM,
+    };
     r53_rc rc = R53_OK;
 
     if (!sts_role_arn_ok(a->role_arn)) {
@@ -195,7 +201,12 @@ r53_rc sts_assume_role_with_web_identity(struct aws_caller *sts, const struct st
     char *body = malloc(cap);
     struct http_response resp = { 0 };
     struct aws_request req = {
-        "AssumeRoleWithWebIdentity", "POST", "/", NULL, body, STS_FORM, true
+        .op = "AssumeRoleWithWebIdentity",
+        .method = "POST",
+        .path = "/",
+        .body = body,
+        .content_type = STS_FORM,
+        .unsigned_request = true, /* the token is the proof; no credentials yet */
     };
     int n = 0;
     r53_rc rc = R53_OK;
