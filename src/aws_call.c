@@ -151,11 +151,21 @@ static r53_rc sign(const struct aws_caller *c, const struct aws_request *req,
                    char **authorization, struct r53_error *err)
 {
     size_t body_len = req->body != NULL ? strlen(req->body) : 0;
-    struct sigv4_request sreq = { req->method, req->path, req->query,
-                                  headers,     n,         (const unsigned char *)req->body,
-                                  body_len };
+    struct sigv4_request sreq = {
+        .method = req->method,
+        .path = req->path,
+        .query = req->query,
+        .headers = headers,
+        .n_headers = n,
+        .body = (const unsigned char *)req->body,
+        .body_len = body_len,
+    };
     struct sigv4_key key = { c->creds.access_key_id, c->creds.secret_access_key };
-    struct sigv4_scope scope = { amz_date, c->service.region, c->service.name };
+    struct sigv4_scope scope = {
+        .amz_date = amz_date,
+        .region = c->service.region,
+        .service = c->service.name,
+    };
 
     return sigv4_authorization(&sreq, &key, &scope, authorization, err);
 }
@@ -168,7 +178,12 @@ static r53_rc send_signed(struct aws_caller *c, const struct aws_request *req,
     char url[2048];
     r53_rc rc = R53_OK;
     struct http_request hreq = {
-        req->method, url, headers, n, req->body, req->body != NULL ? strlen(req->body) : 0
+        .method = req->method,
+        .url = url,
+        .headers = headers,
+        .n_headers = n,
+        .body = req->body,
+        .body_len = req->body != NULL ? strlen(req->body) : 0,
     };
 
     snprintf(url, sizeof(url), "%s%s%s%s", c->endpoint.base, req->path,

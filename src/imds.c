@@ -101,7 +101,14 @@ static r53_rc fetch_token(struct imds *m, struct r53_error *err)
     r53_rc rc = R53_OK;
     char url[512];
     struct http_header hdr = { "X-aws-ec2-metadata-token-ttl-seconds", IMDS_TOKEN_TTL };
-    struct http_request req = { "PUT", url, &hdr, 1, "", 0 };
+    struct http_request req = {
+        .method = "PUT",
+        .url = url,
+        .headers = &hdr,
+        .n_headers = 1,
+        .body = "",
+        .body_len = 0,
+    };
     struct http_response resp = { 0 };
 
     snprintf(url, sizeof(url), "%s/latest/api/token", m->endpoint);
@@ -138,7 +145,12 @@ r53_rc imds_get(struct imds *m, const char *path, char **out, struct r53_error *
     r53_rc rc = R53_OK;
     char url[1024];
     struct http_header hdr = { "X-aws-ec2-metadata-token", m->token };
-    struct http_request req = { "GET", url, &hdr, 1, NULL, 0 };
+    struct http_request req = {
+        .method = "GET",
+        .url = url,
+        .headers = &hdr,
+        .n_headers = 1,
+    };
     struct http_response resp = { 0 };
 
     *out = NULL;

@@ -103,7 +103,13 @@ static r53_rc call(struct r53_client *c, const char *op, const char *method, con
                    const char *query, const char *body, struct http_response *resp,
                    struct r53_error *err)
 {
-    struct aws_request req = { op, method, path, query, body, NULL, false };
+    struct aws_request req = {
+        .op = op,
+        .method = method,
+        .path = path,
+        .query = query,
+        .body = body,
+    };
 
     return aws_call(c->caller, &req, resp, err);
 }

@@ -115,7 +115,11 @@ r53_rc r53_xml_change_info(const char *body, size_t len, struct r53_change_info 
 {
     static const char *const roots[] = { "ChangeResourceRecordSetsResponse", "GetChangeResponse",
                                          NULL };
-    static const struct reader r = { roots, NULL, change_end, change_finish };
+    static const struct reader r = {
+        .roots = roots,
+        .on_end = change_end,
+        .finish = change_finish,
+    };
 
     return read_body(&r, body, len, out, sizeof(*out), err);
 }
@@ -216,7 +220,12 @@ r53_rc r53_xml_rrset_page(const char *body, size_t len, struct r53_rrset_page *o
                           struct r53_error *err)
 {
     static const char *const roots[] = { "ListResourceRecordSetsResponse", NULL };
-    static const struct reader r = { roots, rrset_start, rrset_end, rrset_finish };
+    static const struct reader r = {
+        .roots = roots,
+        .on_start = rrset_start,
+        .on_end = rrset_end,
+        .finish = rrset_finish,
+    };
 
     return read_body(&r, body, len, out, sizeof(*out), err);
 }
@@ -290,7 +299,12 @@ r53_rc r53_xml_zone_page(const char *body, size_t len, struct r53_zone_page *out
                          struct r53_error *err)
 {
     static const char *const roots[] = { "ListHostedZonesByNameResponse", NULL };
-    static const struct reader r = { roots, zones_start, zones_end, zones_finish };
+    static const struct reader r = {
+        .roots = roots,
+        .on_start = zones_start,
+        .on_end = zones_end,
+        .finish = zones_finish,
+    };
 
     return read_body(&r, body, len, out, sizeof(*out), err);
 }
@@ -334,8 +348,12 @@ r53_rc r53_xml_hosted_zone(const char *body, size_t len, struct r53_zone *out,
                            struct r53_error *err)
 {
     static const char *const roots[] = { "GetHostedZoneResponse", NULL };
-    static const struct reader r = { roots, hosted_zone_start, hosted_zone_end,
-                                     hosted_zone_finish };
+    static const struct reader r = {
+        .roots = roots,
+        .on_start = hosted_zone_start,
+        .on_end = hosted_zone_end,
+        .finish = hosted_zone_finish,
+    };
 
     return read_body(&r, body, len, out, sizeof(*out), err);
 }

@@ -215,26 +215,16 @@ static int qparam_cmp(const void *a, const void *b)
     return c ? c : strcmp(x->value, y->value);
 }
 
-static r53_rc canonical_query(struct sbuf *out, const char *query, struct r53_error *err)
+/* Fill params (room for every '&'-separated piece of query) with the
+ * encoded key and value of each non-empty piece.  *np counts the entries
+ * the caller must free, even on failure.  Apart from canonical_query so
+ * that parsing and ordering read separately. */
+static r53_rc parse_query(const char *query, struct qparam *params, size_t *np,
+                          struct r53_error *err)
 {
-    r53_rc rc = R53_OK;
-    struct qparam *params = NULL;
-    size_t np = 0;
-    size_t cap = 0;
     const char *p = query;
 
-    if (query == NULL || *query == '\0') {
-        return R53_OK;
-    }
-    for (const char *s = query; *s; s++) {
-        cap += (*s == '&');
-    }
-    cap += 1;
-    params = calloc(cap, sizeof(*params));
-    if (params == NULL) {
-        rc = r53_fail(err, R53_ERR_NOMEM, "out of memory signing a request");
-        goto cleanup;
-    }
+    *np = 0;
     while (*p) {
         const char *end = strchr(p, '&');
         size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -248,21 +238,46 @@ static r53_rc canonical_query(struct sbuf *out, const char *query, struct r53_er
             if (eq) {
                 query_component(&v, eq + 1, len - klen - 1);
             }
-            params[np].key = sbuf_take(&k);
-            params[np].value = sbuf_take(&v);
-            if (params[np].key == NULL || params[np].value == NULL) {
-                free(params[np].key);
-                free(params[np].value);
-                params[np].key = params[np].value = NULL;
-                rc = r53_fail(err, R53_ERR_NOMEM, "out of memory signing a request");
-                goto cleanup;
+            params[*np].key = sbuf_take(&k);
+            params[*np].value = sbuf_take(&v);
+            if (params[*np].key == NULL || params[*np].value == NULL) {
+                free(params[*np].key);
+                free(params[*np].value);
+                params[*np].key = params[*np].value = NULL;
+                return r53_fail(err, R53_ERR_NOMEM, "out of memory signing a request");
             }
-            np++;
+            (*np)++;
         }
         p += len;
         if (*p == '&') {
             p++;
         }
+    }
+    return R53_OK;
+}
+
+static r53_rc canonical_query(struct sbuf *out, const char *query, struct r53_error *err)
+{
+    r53_rc rc = R53_OK;
+    struct qparam *params = NULL;
+    size_t np = 0;
+    size_t cap = 0;
+
+    if (query == NULL || *query == '\0') {
+        return R53_OK;
+    }
+    for (const char *s = query; *s; s++) {
+        cap += (*s == '&');
+    }
+    cap += 1;
+    params = calloc(cap, sizeof(*params));
+    if (params == NULL) {
+        rc = r53_fail(err, R53_ERR_NOMEM, "out of memory signing a request");
+        goto cleanup;
+    }
+    rc = parse_query(query, params, &np, err);
+    if (rc != R53_OK) {
+        goto cleanup;
     }
     qsort(params, np, sizeof(*params), qparam_cmp);
     for (size_t i = 0; i < np; i++) {
@@ -407,6 +422,35 @@ static void canonical_headers(struct sbuf *cr, struct sbuf *sh, const struct che
     }
 }
 
+/* The six lines of the canonical request into cr (method, URI, query,
+ * headers, signed headers, body hash) and the signed header list into sh,
+ * from headers collect_headers sorted.  Apart from sigv4_canonical_request
+ * so that its checks and cleanup read on one screen. */
+static r53_rc write_canonical_request(struct sbuf *cr, struct sbuf *sh,
+                                      const struct sigv4_request *req, const struct cheader *hs,
+                                      size_t nh, struct r53_error *err)
+{
+    char body_hash[65] = { 0 };
+    r53_rc rc = R53_OK;
+
+    sbuf_puts(cr, req->method);
+    sbuf_putc(cr, '\n');
+    canonical_uri(cr, req->path);
+    sbuf_putc(cr, '\n');
+    rc = canonical_query(cr, req->query, err);
+    if (rc != R53_OK) {
+        return rc;
+    }
+    sbuf_putc(cr, '\n');
+    canonical_headers(cr, sh, hs, nh);
+    sbuf_putc(cr, '\n');
+    sbuf_append(cr, sh->data ? sh->data : "", sh->len);
+    sbuf_putc(cr, '\n');
+    sigv4_sha256_hex(req->body ? (const void *)req->body : "", req->body_len, body_hash);
+    sbuf_puts(cr, body_hash);
+    return R53_OK;
+}
+
 r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char **signed_headers,
                                struct r53_error *err)
 {
@@ -415,7 +459,6 @@ r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char
     struct sbuf sh = { 0 };
     struct cheader *hs = NULL;
     size_t nh = 0;
-    char body_hash[65] = { 0 };
 
     if (out == NULL || signed_headers == NULL) {
         return r53_fail(err, R53_ERR_INTERNAL, "sigv4: no place for the result");
@@ -437,21 +480,10 @@ r53_rc sigv4_canonical_request(const struct sigv4_request *req, char **out, char
         goto cleanup;
     }
 
-    sbuf_puts(&cr, req->method);
-    sbuf_putc(&cr, '\n');
-    canonical_uri(&cr, req->path);
-    sbuf_putc(&cr, '\n');
-    rc = canonical_query(&cr, req->query, err);
+    rc = write_canonical_request(&cr, &sh, req, hs, nh, err);
     if (rc != R53_OK) {
         goto cleanup;
     }
-    sbuf_putc(&cr, '\n');
-    canonical_headers(&cr, &sh, hs, nh);
-    sbuf_putc(&cr, '\n');
-    sbuf_append(&cr, sh.data ? sh.data : "", sh.len);
-    sbuf_putc(&cr, '\n');
-    sigv4_sha256_hex(req->body ? (const void *)req->body : "", req->body_len, body_hash);
-    sbuf_puts(&cr, body_hash);
 
     *out = sbuf_take(&cr);
     *signed_headers = sbuf_take(&sh);

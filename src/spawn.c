@@ -290,14 +290,16 @@ r53_rc spawn_capture(const char *const argv[], const struct spawn_opts *o, int *
                      struct r53_error *err)
 {
     const char *slash = strrchr(argv[0], '/');
-    struct run r = { slash != NULL ? slash + 1 : argv[0],
-                     -1,
-                     -1,
-                     -1,
-                     -1,
-                     util_now_ms() + (o->timeout_ms > 0 ? o->timeout_ms : 0),
-                     0,
-                     0 };
+    struct run r = {
+        .name = slash != NULL ? slash + 1 : argv[0],
+        .out_r = -1,
+        .err_r = -1,
+        .exec_r = -1,
+        .pid = -1,
+        .deadline = util_now_ms() + (o->timeout_ms > 0 ? o->timeout_ms : 0),
+        .out_used = 0,
+        .err_used = 0,
+    };
     char **envp = env_build(o->env_allow);
     r53_rc rc = R53_OK;
     int st = 0;

@@ -52,7 +52,10 @@ static void env_destroy(struct cred_provider *p)
     free(p->impl);
 }
 
-static const struct cred_provider_ops env_ops = { env_get, NULL, NULL, env_destroy };
+static const struct cred_provider_ops env_ops = {
+    .get = env_get,
+    .destroy = env_destroy,
+};
 
 struct cred_provider *cred_env_new(const char *(*getenv_fn)(const char *))
 {

@@ -195,8 +195,10 @@ static r53_rc imds_provider_get(struct cred_provider *p, struct credentials *out
 }
 
 /* The role's keys rotate: ask again. */
-static const struct cred_provider_ops imds_ops = { imds_provider_get, imds_provider_get, NULL,
-                                                   NULL };
+static const struct cred_provider_ops imds_ops = {
+    .get = imds_provider_get,
+    .renew = imds_provider_get,
+};
 
 struct cred_provider *cred_imds_new(struct imds *imds)
 {

@@ -295,17 +295,65 @@ static const struct ini_value *ini_pick(const struct ini_scan *s, enum ini_key k
     return NULL;
 }
 
+/* The access key, secret and token the scanned profile sets, in keys[KEY_ID],
+ * keys[KEY_SECRET] and keys[KEY_TOKEN] (NULL when unset or empty; the legacy
+ * aws_security_token stands in for a missing aws_session_token).  Kept apart
+ * from ini_credentials because each refusal here names what to fix: a key
+ * continued on an indented line, half a pair, or an empty value. */
+static r53_rc ini_keys(const struct ini_scan *s, const struct ini_value *keys[3],
+                       struct r53_error *err)
+{
+    const char *names[3] = { ini_key_names[KEY_ID], ini_key_names[KEY_SECRET],
+                             ini_key_names[KEY_TOKEN] };
+    const struct ini_value *id = ini_pick(s, KEY_ID);
+    const struct ini_value *secret = ini_pick(s, KEY_SECRET);
+    const struct ini_value *token = ini_pick(s, KEY_TOKEN);
+
+    if (token == NULL) {
+        token = ini_pick(s, KEY_LEGACY_TOKEN);
+        names[2] = ini_key_names[KEY_LEGACY_TOKEN];
+    }
+    if (id == NULL && secret == NULL) {
+        return r53_fail(err, R53_ERR_NOT_FOUND, "profile '%.100s' in %s has no %s", s->profile,
+                        s->label, ini_key_names[KEY_ID]);
+    }
+    keys[KEY_ID] = id;
+    keys[KEY_SECRET] = secret;
+    keys[KEY_TOKEN] = token;
+    /* First: an indented line after the key explains a "missing" one. */
+    for (int i = 0; i < 3; i++) {
+        if (keys[i] != NULL && keys[i]->continued != 0) {
+            return r53_fail(err, R53_ERR_HOST,
+                            "%s line %u: the indented line continues %s of profile '%.100s'; "
+                            "put the value on one line",
+                            s->label, keys[i]->continued, names[i], s->profile);
+        }
+    }
+    if (id == NULL || secret == NULL) {
+        return r53_fail(err, R53_ERR_HOST, "profile '%.100s' in %s has %s but no %s", s->profile,
+                        s->label, ini_key_names[id != NULL ? KEY_ID : KEY_SECRET],
+                        ini_key_names[id != NULL ? KEY_SECRET : KEY_ID]);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (keys[i]->len == 0) {
+            return r53_fail(err, R53_ERR_HOST, "profile '%.100s' in %s has an empty %s", s->profile,
+                            s->label, names[i]);
+        }
+    }
+    if (token != NULL && token->len == 0) {
+        keys[KEY_TOKEN] = NULL;
+    }
+    return R53_OK;
+}
+
 /* Parse text and fill *out; label names the file in messages. */
 static r53_rc ini_credentials(const char *text, size_t len, const char *profile, bool in_config,
                               const char *label, struct credentials *out, struct r53_error *err)
 {
     struct ini_scan s = { 0 };
     struct credentials c = { 0 };
-    const struct ini_value *id = NULL;
-    const struct ini_value *secret = NULL;
+    const struct ini_value *keys[3] = { NULL };
     const struct ini_value *token = NULL;
-    const struct ini_value *check[3] = { NULL };
-    const char *names[3] = { NULL };
     r53_rc rc = R53_OK;
 
     if (profile == NULL || profile[0] == '\0') {
@@ -324,48 +372,13 @@ static r53_rc ini_credentials(const char *text, size_t len, const char *profile,
     if (!s.profile_seen) {
         return r53_fail(err, R53_ERR_NOT_FOUND, "profile '%.100s' not found in %s", profile, label);
     }
-    id = ini_pick(&s, KEY_ID);
-    secret = ini_pick(&s, KEY_SECRET);
-    token = ini_pick(&s, KEY_TOKEN);
-    names[2] = ini_key_names[KEY_TOKEN];
-    if (token == NULL) {
-        token = ini_pick(&s, KEY_LEGACY_TOKEN);
-        names[2] = ini_key_names[KEY_LEGACY_TOKEN];
+    if ((rc = ini_keys(&s, keys, err)) != R53_OK) {
+        return rc;
     }
-    if (id == NULL && secret == NULL) {
-        return r53_fail(err, R53_ERR_NOT_FOUND, "profile '%.100s' in %s has no %s", profile, label,
-                        ini_key_names[KEY_ID]);
-    }
-    check[0] = id;
-    check[1] = secret;
-    check[2] = token;
-    names[0] = ini_key_names[KEY_ID];
-    names[1] = ini_key_names[KEY_SECRET];
-    /* First: an indented line after the key explains a "missing" one. */
-    for (int i = 0; i < 3; i++) {
-        if (check[i] != NULL && check[i]->continued != 0) {
-            return r53_fail(err, R53_ERR_HOST,
-                            "%s line %u: the indented line continues %s of profile '%.100s'; "
-                            "put the value on one line",
-                            label, check[i]->continued, names[i], profile);
-        }
-    }
-    if (id == NULL || secret == NULL) {
-        return r53_fail(err, R53_ERR_HOST, "profile '%.100s' in %s has %s but no %s", profile,
-                        label, ini_key_names[id != NULL ? KEY_ID : KEY_SECRET],
-                        ini_key_names[id != NULL ? KEY_SECRET : KEY_ID]);
-    }
-    for (int i = 0; i < 2; i++) {
-        if (check[i]->len == 0) {
-            return r53_fail(err, R53_ERR_HOST, "profile '%.100s' in %s has an empty %s", profile,
-                            label, names[i]);
-        }
-    }
-    if (token != NULL && token->len == 0) {
-        token = NULL;
-    }
-    rc = credentials_fill(&c, id->start, id->len, secret->start, secret->len,
-                          token != NULL ? token->start : NULL, token != NULL ? token->len : 0,
+    token = keys[KEY_TOKEN];
+    rc = credentials_fill(&c, keys[KEY_ID]->start, keys[KEY_ID]->len, keys[KEY_SECRET]->start,
+                          keys[KEY_SECRET]->len, token != NULL ? token->start : NULL,
+                          token != NULL ? token->len : 0,
                           in_config ? "config file" : "shared credentials file", err);
     if (rc == R53_OK) {
         *out = c;
@@ -586,7 +599,10 @@ static void profile_destroy(struct cred_provider *p)
     free(p->impl);
 }
 
-static const struct cred_provider_ops profile_ops = { profile_get, NULL, NULL, profile_destroy };
+static const struct cred_provider_ops profile_ops = {
+    .get = profile_get,
+    .destroy = profile_destroy,
+};
 
 struct cred_provider *cred_profile_new(const char *credentials_file, const char *config_file,
                                        const char *profile)

@@ -216,8 +216,12 @@ static bool chain_can_renew(const struct cred_provider *p)
     return ch->answered != NULL && cred_provider_can_renew(ch->answered);
 }
 
-static const struct cred_provider_ops chain_ops = { chain_get, chain_renew, chain_can_renew,
-                                                    chain_destroy };
+static const struct cred_provider_ops chain_ops = {
+    .get = chain_get,
+    .renew = chain_renew,
+    .can_renew = chain_can_renew,
+    .destroy = chain_destroy,
+};
 
 struct cred_provider *cred_chain_new(struct cred_provider **members, size_t n,
                                      const char *none_reason)

@@ -130,6 +130,37 @@ static r53_rc sts_xml_credentials(const char *body, size_t len, const char *root
 
 #define STS_FORM "application/x-www-form-urlencoded; charset=utf-8"
 
+/* POST one STS form and read the credentials in its <action>Response; the
+ * answer is wiped, for it holds a secret.  One home for what AssumeRole and
+ * AssumeRoleWithWebIdentity send and read alike; unsigned_request for the
+ * one whose token is the proof, when there are no credentials yet. */
+static r53_rc sts_post(struct aws_caller *sts, const char *action, const char *body,
+                       bool unsigned_request, struct credentials *out, time_t *expires,
+                       struct r53_error *err)
+{
+    char root[64];
+    struct http_response resp = { 0 };
+    const struct aws_request req = {
+        .op = action,
+        .method = "POST",
+        .path = "/",
+        .body = body,
+        .content_type = STS_FORM,
+        .unsigned_request = unsigned_request,
+    };
+    r53_rc rc = aws_call(sts, &req, &resp, err);
+
+    snprintf(root, sizeof(root), "%sResponse", action);
+    if (rc == R53_OK) {
+        rc = sts_xml_credentials(resp.body, resp.body_len, root, out, expires, err);
+    }
+    if (resp.body != NULL) {
+        mbedtls_platform_zeroize(resp.body, resp.body_len);
+    }
+    http_response_free(&resp);
+    return rc;
+}
+
 bool sts_role_arn_ok(const char *arn)
 {
     const char *p = NULL;
@@ -152,9 +183,6 @@ r53_rc sts_assume_role(struct aws_caller *sts, const struct sts_assume *a, struc
     char name[200];
     char ext[1300] = "";
     char body[8192];
-    struct http_response resp = { 0 };
-    struct aws_request req = { "AssumeRole", "POST", "/", NULL, body, STS_FORM, false };
-    r53_rc rc = R53_OK;
 
     if (!sts_role_arn_ok(a->role_arn)) {
         return r53_fail(err, R53_ERR_CONFIG,
@@ -174,15 +202,7 @@ r53_rc sts_assume_role(struct aws_caller *sts, const struct sts_assume *a, struc
         snprintf(body + strlen(body), sizeof(body) - strlen(body), "&DurationSeconds=%ld",
                  a->duration_s);
     }
-    rc = aws_call(sts, &req, &resp, err);
-    if (rc == R53_OK) {
-        rc = sts_xml_credentials(resp.body, resp.body_len, "AssumeRoleResponse", out, expires, err);
-    }
-    if (resp.body != NULL) {
-        mbedtls_platform_zeroize(resp.body, resp.body_len);
-    }
-    http_response_free(&resp);
-    return rc;
+    return sts_post(sts, "AssumeRole", body, false, out, expires, err);
 }
 
 r53_rc sts_assume_role_with_web_identity(struct aws_caller *sts, const struct sts_assume *a,
@@ -193,10 +213,6 @@ r53_rc sts_assume_role_with_web_identity(struct aws_caller *sts, const struct st
     char name[200];
     size_t cap = strlen(token) * 3 + 8192;
     char *body = malloc(cap);
-    struct http_response resp = { 0 };
-    struct aws_request req = {
-        "AssumeRoleWithWebIdentity", "POST", "/", NULL, body, STS_FORM, true
-    };
     int n = 0;
     r53_rc rc = R53_OK;
 
@@ -214,15 +230,7 @@ r53_rc sts_assume_role_with_web_identity(struct aws_caller *sts, const struct st
                  "&RoleSessionName=%s&WebIdentityToken=",
                  arn, name);
     util_percent_encode(token, body + n, cap - (size_t)n);
-    rc = aws_call(sts, &req, &resp, err);
-    if (rc == R53_OK) {
-        rc = sts_xml_credentials(resp.body, resp.body_len, "AssumeRoleWithWebIdentityResponse", out,
-                                 expires, err);
-    }
-    if (resp.body != NULL) {
-        mbedtls_platform_zeroize(resp.body, resp.body_len);
-    }
-    http_response_free(&resp);
+    rc = sts_post(sts, "AssumeRoleWithWebIdentity", body, true, out, expires, err);
     mbedtls_platform_zeroize(body, cap); /* the token */
     free(body);
     return rc;

@@ -53,7 +53,12 @@ static uint32_t no_jitter(void *ctx)
 
 static struct rate_budget *open_fake(const char *path, double max_rate, struct fake *f)
 {
-    struct rate_clock clock = { fake_now, fake_sleep, no_jitter, f };
+    struct rate_clock clock = {
+        .now_ms = fake_now,
+        .sleep_ms = fake_sleep,
+        .random = no_jitter,
+        .ctx = f,
+    };
     struct rate_budget *b = NULL;
     struct r53_error err = { 0 };
 

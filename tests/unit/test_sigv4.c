@@ -712,11 +712,19 @@ static void test_derived_keys_wiped(void **state)
 
 /* ---- small units -------------------------------------------------------- */
 
+/* A GET of "/" with query (NULL: none) and one header, h. */
+static struct sigv4_request get_request(const char *query, const struct sigv4_header *h)
+{
+    return (struct sigv4_request){
+        .method = "GET", .path = "/", .query = query, .headers = h, .n_headers = 1
+    };
+}
+
 static void test_query_decoded_then_encoded(void **state)
 {
     struct sigv4_header h[] = { { "host", "h" } };
-    struct sigv4_request raw = { "GET", "/", "b=a b&a=x/y&c", h, 1, NULL, 0 };
-    struct sigv4_request enc = { "GET", "/", "a=x%2fy&b=a%20b&c=", h, 1, NULL, 0 };
+    struct sigv4_request raw = get_request("b=a b&a=x/y&c", h);
+    struct sigv4_request enc = get_request("a=x%2fy&b=a%20b&c=", h);
     char *c1 = NULL;
     char *c2 = NULL;
     char *s1 = NULL;
@@ -819,8 +827,8 @@ static void test_bad_input(void **state)
 {
     struct sigv4_header good[] = { { "host", "h" } };
     struct sigv4_header bad_name[] = { { "ho:st", "h" } };
-    struct sigv4_request req = { "GET", "/", NULL, good, 1, NULL, 0 };
-    struct sigv4_request bad = { "GET", "/", NULL, bad_name, 1, NULL, 0 };
+    struct sigv4_request req = get_request(NULL, good);
+    struct sigv4_request bad = get_request(NULL, bad_name);
     struct sigv4_key key = { SUITE_KEY_ID, SUITE_SECRET };
     struct sigv4_scope bad_date = { "2015-08-30T12:36", "us-east-1", "route53" };
     struct sigv4_scope bad_region = { "20150830T123600Z", "us/east", "route53" };
