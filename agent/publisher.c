@@ -240,7 +240,9 @@ static void send_signal(int pidfd, long pid, int sig)
 {
 #ifdef SYS_pidfd_send_signal
     if (pidfd >= 0) {
-        if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0 || errno != ENOSYS) {
+        /* ESRCH: it has ended.  Anything else (a seccomp filter that
+         * refuses the call): kill(), as without pidfds. */
+        if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0 || errno == ESRCH) {
             return;
         }
     }
