@@ -94,7 +94,8 @@ alive "$pid" && ok "one publisher runs (pid $pid)" || not_ok "no publisher" "$(c
     && ok "the state keeps its start time ($start_ticks, /proc/$pid/stat field 22)" \
     || not_ok "start time '$start_ticks'"
 [ "$(publishers)" = 1 ] && ok "exactly one publisher process" || not_ok "publishers: $(publishers)"
-fds=$(for f in /proc/"$pid"/fd/*; do readlink "$f"; done | sort | uniq -c | tr -s ' ')
+# (Below 1000: a checker such as valgrind keeps its own at the top of the range.)
+fds=$(for f in /proc/"$pid"/fd/*; do [ "${f##*/}" -lt 1000 ] && readlink "$f"; done | sort | uniq -c | tr -s ' ')
 [ "$(readlink /proc/"$pid"/fd/0)$(readlink /proc/"$pid"/fd/1)$(readlink /proc/"$pid"/fd/2)" \
     = /dev/null/dev/null/dev/null ] && ! grep -qv -e /dev/null -e "$LOG" <<<"$fds" \
     && ok "its stdin, stdout, stderr are /dev/null, no other descriptor but its log" \
