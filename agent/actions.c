@@ -1,13 +1,16 @@
 #include "actions.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "address.h"
 #include "dnscheck.h"
 #include "dnsname.h"
 #include "owner.h"
+#include "publisher.h"
 #include "zonecache.h"
 #include "log.h"
 #include "session.h"
@@ -543,6 +546,180 @@ static r53_rc start_by_api(const struct action_env *e, struct r53_client *r53, s
     return p->tun.wait_insync ? settle(e, r53, st, comment, &info, err) : R53_OK;
 }
 
+/* ---- start_api_failure=defer: the deferred publish ------------------------------------- */
+
+/* How long one of the publisher's tries may take: a whole start's worth. */
+#define PUBLISH_ATTEMPT_MS 120000
+/* Tries of each request within one of them: the publisher's own pauses
+ * between tries pace the rest. */
+#define PUBLISH_REQUEST_TRIES 3
+/* Its pause after try k is 2^k s, at most this: the record follows
+ * within about 30 s of the API's return. */
+#define PUBLISH_PAUSE_CAP_MS 20000
+
+/* What the publisher carries out: start's action, and the record. */
+struct publish_job {
+    const struct action_env *e;
+    struct state st; /* type, value, ttl; zone_id and fqdn when start learnt them */
+};
+
+/* The record's name for a message: as start resolved it, else as given. */
+static const char *shown_name(const struct action_env *e, const struct state *st)
+{
+    return st->fqdn[0] != '\0' ? st->fqdn : e->p->rec.hostname;
+}
+
+/* Now, as the state file keeps it: "2026-12-07T03:20:00Z". */
+static void iso_now(char *buf, size_t len)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+
+    if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        snprintf(buf, len, "%lld", (long long)t);
+    }
+}
+
+/* One try of the publisher: start's API part, with a session of its own. */
+static r53_rc publish_once(const struct action_env *e0, int64_t end_ms, struct state *st,
+                           struct r53_error *err)
+{
+    struct action_env e = *e0;
+    struct session s;
+    struct r53_client *r53 = NULL;
+    r53_rc rc = R53_OK;
+
+    e.deadline_ms =
+        util_now_ms() + PUBLISH_ATTEMPT_MS < end_ms ? util_now_ms() + PUBLISH_ATTEMPT_MS : end_ms;
+    session_init(&s, e.p, e.env->rsctmp, e.deadline_ms);
+    s.retry.max_tries = PUBLISH_REQUEST_TRIES;
+    if ((rc = session_route53(&s, &r53, err)) == R53_OK) {
+        rc = start_by_api(&e, r53, st, err);
+    }
+    session_close(&s);
+    return rc;
+}
+
+/* The publisher's last word in the state file, written only while the
+ * file still names this publisher: done (failed NULL: the record, no
+ * longer pending) or why it ended without the record.  SIGTERM waits
+ * meanwhile, so the file is never half replaced, and stop, which waits
+ * for the publisher to end, removes it after. */
+static void publisher_record(const char *path, const struct state *done, const char *failed)
+{
+    sigset_t term;
+    sigset_t old;
+    struct state now;
+    struct state next;
+    struct publisher_id self;
+    struct r53_error x = { 0 }; /* logged: the monitor then finds the publisher gone */
+
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    sigprocmask(SIG_BLOCK, &term, &old);
+    if (state_read(path, &now, &x) == R53_OK && publisher_self(&self) &&
+        now.publisher_pid == self.pid && now.publisher_start == self.start) {
+        next = failed == NULL ? *done : now;
+        snprintf(next.publish_failed, sizeof(next.publish_failed), "%s",
+                 failed != NULL ? failed : "");
+        next.pending_since[0] = '\0';
+        next.publisher_pid = 0;
+        next.publisher_start = 0;
+        if (state_write(path, &next, &x) != R53_OK) {
+            qb_log(LOG_ERR, "%s", x.reason);
+        }
+    } else {
+        qb_log(LOG_NOTICE, "the state file no longer names this publisher: left alone");
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The pause after the publisher's try k (0, 1, ...). */
+static long publish_pause_ms(long k)
+{
+    long ms = k < 5 ? 1000L << k : PUBLISH_PAUSE_CAP_MS;
+
+    return ms < PUBLISH_PAUSE_CAP_MS ? ms : PUBLISH_PAUSE_CAP_MS;
+}
+
+/* The publisher (agent/publisher.h): start's compare-and-swap, tried
+ * again while Route 53's API is unavailable, for at most defer_max.
+ * Ends when the record is ours, on a refusal (another owner's marker
+ * among them), or at defer_max, and says which in the state file. */
+static int run_publisher(void *ctx)
+{
+    struct publish_job *job = ctx;
+    const struct action_env *e = job->e;
+    int64_t end_ms = util_now_ms() + e->p->tun.defer_max_ms;
+    struct r53_error err = { 0 };
+    char failed[sizeof(job->st.publish_failed)];
+    r53_rc rc = R53_ERR_TIMEOUT;
+
+    for (long k = 0; util_now_ms() < end_ms; k++) {
+        rc = publish_once(e, end_ms, &job->st, &err);
+        if (rc == R53_OK || !api_unavailable(rc) || end_ms - util_now_ms() <= publish_pause_ms(k)) {
+            break;
+        }
+        qb_log(LOG_INFO, "Route 53's API is still unavailable (%s); publishing again in %ld s",
+               err.reason, publish_pause_ms(k) / 1000);
+        retry_sleep_ms(publish_pause_ms(k));
+    }
+    if (rc == R53_OK) {
+        qb_log(LOG_NOTICE, "published %s %s %s: no longer pending", job->st.fqdn, job->st.type,
+               job->st.value);
+        publisher_record(e->state_path, &job->st, NULL);
+        return 0;
+    }
+    if (api_unavailable(rc)) {
+        snprintf(failed, sizeof(failed), "gave up publishing %s %s %s after defer_max (%ld s): %s",
+                 shown_name(e, &job->st), job->st.type, job->st.value,
+                 e->p->tun.defer_max_ms / 1000, err.reason);
+    } else {
+        snprintf(failed, sizeof(failed), "publishing %s %s %s failed: %s", shown_name(e, &job->st),
+                 job->st.type, job->st.value, err.reason);
+    }
+    qb_log(LOG_ERR, "%s", failed);
+    publisher_record(e->state_path, &job->st, failed);
+    return 1;
+}
+
+/* start_api_failure=defer, the API unavailable: leave the publisher
+ * and record it in the state file, publishing pending since now. */
+static r53_rc defer_start(const struct action_env *e, struct state *st, const char *api_failure,
+                          struct r53_error *err)
+{
+    struct publish_job job = { .e = e, .st = *st };
+    struct publisher_handle h;
+    r53_rc rc = publisher_spawn(e->env->instance, run_publisher, &job, &h, err);
+
+    if (rc != R53_OK) {
+        return rc;
+    }
+    st->publisher_pid = h.id.pid;
+    st->publisher_start = h.id.start;
+    iso_now(st->pending_since, sizeof(st->pending_since));
+    rc = state_write(e->state_path, st, err);
+    publisher_release(&h, rc == R53_OK);
+    if (rc == R53_OK) {
+        qb_log(LOG_WARNING,
+               "Route 53's API is unavailable (%s): started with publishing %s %s %s pending; "
+               "publisher %ld keeps trying for at most %ld s",
+               api_failure, shown_name(e, st), st->type, st->value, h.id.pid,
+               e->p->tun.defer_max_ms / 1000);
+    }
+    return rc;
+}
+
+/* End the publisher st names, if it still runs: a second start replaces
+ * the first, and stop leaves none. */
+static r53_rc end_publisher(const struct action_env *e, const struct state *st,
+                            struct r53_error *err)
+{
+    const struct publisher_id id = { .pid = st->publisher_pid, .start = st->publisher_start };
+
+    return st->publisher_pid > 0 ? publisher_end(&id, e->deadline_ms, err) : R53_OK;
+}
+
 /* The Route 53 requests' deadline from now on. */
 static void api_deadline(struct session *s, struct r53_client *r53, int64_t deadline_ms)
 {
@@ -561,7 +738,14 @@ static r53_rc start(const struct action_env *e, struct r53_error *err)
     struct state offline = { 0 };
     char failure[sizeof(err->reason)];
     bool probe = false;
+    bool defer = false;
+    struct r53_error none = { 0 }; /* no state, or not ours: no publisher to end */
 
+    if (state_read(e->state_path, &st, &none) == R53_OK &&
+        (rc = end_publisher(e, &st, err)) != R53_OK) {
+        return rc;
+    }
+    memset(&st, 0, sizeof(st));
     session_init(&s, p, e->env->rsctmp, e->deadline_ms);
     if ((rc = resolve_address(e, &s, &addr, err)) != R53_OK ||
         (rc = session_route53(&s, &r53, err)) != R53_OK) {
@@ -573,15 +757,20 @@ static r53_rc start(const struct action_env *e, struct r53_error *err)
     offline = st;
     /* Where the data plane can be asked, the API gets a first share of
      * the time: then DNS, then the API again for the rest. */
-    if ((probe = offline_target(e, &offline))) {
+    if ((probe = offline_target(e, &offline)) || p->tun.start_api_failure_defer) {
         api_deadline(&s, r53, util_now_ms() + START_API_PROBE_MS);
     }
     rc = start_by_api(e, r53, &st, err);
     /* (A timeout with no time left is this start's own, not the API's.) */
-    if (probe && api_unavailable(rc) && time_left(e) > START_API_PROBE_MS / 5) {
+    if ((probe || p->tun.start_api_failure_defer) && api_unavailable(rc) &&
+        time_left(e) > START_API_PROBE_MS / 5) {
         snprintf(failure, sizeof(failure), "%s", err->reason);
-        if (confirmed_by_dns(e, st.zone_id[0] != '\0' ? &st : &offline, &addr, failure)) {
+        if (probe && confirmed_by_dns(e, st.zone_id[0] != '\0' ? &st : &offline, &addr, failure)) {
             rc = state_write(e->state_path, st.zone_id[0] != '\0' ? &st : &offline, err);
+            goto cleanup;
+        }
+        /* The publisher forks once this session is closed: it opens its own. */
+        if ((defer = p->tun.start_api_failure_defer)) {
             goto cleanup;
         }
         api_deadline(&s, r53, e->deadline_ms);
@@ -597,7 +786,7 @@ cleanup:
                aws_caller_requests(r53_client_caller(r53)));
     }
     session_close(&s);
-    return rc;
+    return defer ? defer_start(e, st.zone_id[0] != '\0' ? &st : &offline, failure, err) : rc;
 }
 
 /* Delete the record named in st, and our marker, in one batch, but only
@@ -650,11 +839,20 @@ static r53_rc stop(const struct action_env *e, struct r53_error *err)
     struct r53_error left = { 0 }; /* what stop logs, and goes on from */
 
     rc = state_read(e->state_path, &st, &left);
+    if (rc == R53_OK && st.publisher_pid > 0) {
+        /* Nothing is written after stop returns: the publisher is gone
+         * first (it may have recorded its end: read again). */
+        if ((rc = end_publisher(e, &st, err)) != R53_OK) {
+            return rc;
+        }
+        rc = state_read(e->state_path, &st, &left);
+    }
     if (rc == R53_ERR_NOT_FOUND) {
         qb_log(LOG_INFO, "not active on this node");
         return R53_OK;
     }
-    if (rc == R53_OK && e->p != NULL && e->p->tun.stop_action_delete) {
+    if (rc == R53_OK && e->p != NULL && e->p->tun.stop_action_delete && st.zone_id[0] != '\0' &&
+        st.fqdn[0] != '\0') {
         rc = delete_own_record(e, &st, &left);
         if (rc == R53_ERR_NOT_FOUND) {
             qb_log(LOG_INFO, "%s %s is already gone", st.fqdn, st.type);
@@ -749,6 +947,35 @@ static void compare_api_record(const struct action_env *e, struct session *s,
     }
 }
 
+/* A deferred publish, as the state tells it: true when that is the
+ * monitor's finding; false when it completed meanwhile (*st read
+ * again), and the record is judged as usual. */
+static bool judge_deferred(const struct action_env *e, struct state *st, struct action_result *out)
+{
+    const struct publisher_id id = { .pid = st->publisher_pid, .start = st->publisher_start };
+    struct r53_error gone = { 0 }; /* no state: stopped meanwhile, the publisher is gone */
+
+    if (st->publish_failed[0] == '\0' && publisher_alive(&id)) {
+        outcome(out, MONITOR_DEGRADED,
+                "publishing %s %s %s is pending since %s: Route 53's API is unavailable",
+                shown_name(e, st), st->type, st->value, st->pending_since);
+        return true;
+    }
+    if (st->publish_failed[0] == '\0' && state_read(e->state_path, st, &gone) == R53_OK &&
+        st->pending_since[0] == '\0' && st->publish_failed[0] == '\0') {
+        return false;
+    }
+    if (st->publish_failed[0] != '\0') {
+        outcome(out, MONITOR_FAILED, "%s", st->publish_failed);
+    } else {
+        outcome(out, MONITOR_FAILED,
+                "publishing %s %s %s has been pending since %s, but its publisher (pid %ld) is "
+                "gone",
+                shown_name(e, st), st->type, st->value, st->pending_since, id.pid);
+    }
+    return true;
+}
+
 /* A recurring monitor on the node where the resource is active. */
 static r53_rc monitor_active(const struct action_env *e, const struct state *st, int check_level,
                              struct action_result *out, struct r53_error *err)
@@ -803,6 +1030,9 @@ struct action_result action_monitor(const struct action_env *e, bool probe, int 
     if (rc == R53_OK && probe) {
         /* Probes answer from local state: no network, no change. */
         outcome(&out, MONITOR_RUNNING, "active here (local state)");
+    } else if (rc == R53_OK && (st.pending_since[0] != '\0' || st.publish_failed[0] != '\0') &&
+               judge_deferred(e, &st, &out)) {
+        qb_log(LOG_DEBUG, "deferred publish: %s", out.reason);
     } else if (rc == R53_OK) {
         rc = monitor_active(e, &st, check_level, &out, &err);
     }

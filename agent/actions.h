@@ -20,8 +20,9 @@ enum monitor_result {
     MONITOR_RUNNING,  /* the record holds our address */
     MONITOR_STOPPED,  /* not active on this node */
     MONITOR_FAILED,   /* the record is elsewhere or gone */
-    MONITOR_DEGRADED, /* Route 53 unreadable after the retries, or a name
-                         server serving another address */
+    MONITOR_DEGRADED, /* Route 53 unreadable after the retries, a name
+                         server serving another address, or a deferred
+                         publish still pending */
 };
 
 /* What an action ended with, for main to report: the project's code,
@@ -38,16 +39,26 @@ struct action_result {
  * poll number n (1, 2, ...) is due when change_try_interval is unset. */
 long action_default_poll_at_ms(long n);
 
-/* UPSERT the record and wait for INSYNC, then record the state. */
+/* UPSERT the record and wait for INSYNC, then record the state.  Ends
+ * this resource's deferred publisher first, if one runs.  When Route
+ * 53's API is unavailable after its first 5 s: success with no write if
+ * the name servers serve our address (and marker); else, with
+ * start_api_failure=defer, success with the publish pending and one
+ * detached publisher (agent/publisher.h) trying it for at most
+ * defer_max, recorded in the state. */
 struct action_result action_start(const struct action_env *e);
 
-/* Forget the state; with stop_action=delete also delete the record while
- * it still holds our value.  Fails only if the state cannot be removed. */
+/* End the deferred publisher, if one runs (nothing is written after stop
+ * returns), then forget the state; with stop_action=delete also delete
+ * the record while it still holds our value.  Fails only if the
+ * publisher cannot be ended or the state cannot be removed. */
 struct action_result action_stop(const struct action_env *e);
 
-/* probe: answer from the state file alone.  Otherwise DNS first (unless
- * monitor_method=api): a server answering our address is enough; else
- * the API decides.  check_level >= 10: the API, then every name server.
+/* probe: answer from the state file alone.  A deferred publish: pending
+ * (its publisher runs) is degraded, saying since when; failed (another
+ * owner, defer_max reached) or its publisher gone is failed.  Otherwise
+ * DNS first (unless monitor_method=api): a server answering our address
+ * is enough; else the API decides.  check_level >= 10: the API, then every name server.
  * rc is R53_OK whenever the monitor could judge; monitor says what it
  * found. */
 struct action_result action_monitor(const struct action_env *e, bool probe, int check_level);

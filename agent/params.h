@@ -44,6 +44,8 @@ struct params_tunables {
     bool monitor_api_failure_fail; /* monitor_api_failure=fail */
     bool monitor_method_api;       /* monitor_method=api: no DNS */
     bool stop_action_delete;       /* stop_action=delete */
+    bool start_api_failure_defer;  /* start_api_failure=defer: agent/publisher.h */
+    long defer_max_ms;             /* how long a deferred publish keeps trying */
     /* DNS servers for the monitor; 0: the zone's name servers or this
      * node's resolvers. */
     size_t n_dns_servers;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "util.h"
 
 #define STATE_MAX 2048
 
@@ -27,17 +28,20 @@ void state_path(const char *rsctmp, const char *instance, char *out, size_t outl
 r53_rc state_write(const char *path, const struct state *s, struct r53_error *err)
 {
     char text[STATE_MAX];
+    char failed[sizeof(s->publish_failed)]; /* one line */
     int n = 0;
 
     if (fileio_make_parent(path) != 0) {
         return r53_fail(err, R53_ERR_IO, "cannot create state directory for %s: %s", path,
                         strerror(errno));
     }
+    util_printable(s->publish_failed, failed, sizeof(failed));
     n = snprintf(text, sizeof(text),
                  "zone_id=%s\nfqdn=%s\ntype=%s\nvalue=%s\nttl=%ld\nprivate=%d\nname_servers=%s\n"
-                 "owner=%s\n",
+                 "owner=%s\npending_since=%s\npublisher=%ld:%llu\npublish_failed=%s\n",
                  s->zone_id, s->fqdn, s->type, s->value, s->ttl, s->private_zone ? 1 : 0,
-                 s->name_servers, s->owner);
+                 s->name_servers, s->owner, s->pending_since, s->publisher_pid, s->publisher_start,
+                 failed);
     if (n < 0 || (size_t)n >= sizeof(text)) {
         return r53_fail(err, R53_ERR_INTERNAL, "state for %s is too long", path);
     }
@@ -54,6 +58,29 @@ static r53_rc copy_field(const char *path, const char *key, const char *value, c
     return R53_OK;
 }
 
+/* The deferred publish's fields (pending_since, publisher,
+ * publish_failed); others are ignored. */
+static r53_rc read_publish_field(const char *path, const char *key, const char *value,
+                                 struct state *out, struct r53_error *err)
+{
+    char *end = NULL;
+
+    if (strcmp(key, "pending_since") == 0) {
+        return copy_field(path, key, value, out->pending_since, sizeof(out->pending_since), err);
+    }
+    if (strcmp(key, "publish_failed") == 0) {
+        return copy_field(path, key, value, out->publish_failed, sizeof(out->publish_failed), err);
+    }
+    if (strcmp(key, "publisher") == 0) {
+        out->publisher_pid = strtol(value, &end, 10);
+        out->publisher_start = *end == ':' ? strtoull(end + 1, NULL, 10) : 0;
+        if (out->publisher_pid < 0 || *end != ':') {
+            return r53_fail(err, R53_ERR_IO, "state file %s has a bad publisher", path);
+        }
+    }
+    return R53_OK;
+}
+
 r53_rc state_read(const char *path, struct state *out, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
@@ -61,6 +88,7 @@ r53_rc state_read(const char *path, struct state *out, struct r53_error *err)
     ssize_t n = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     char *save = NULL;
+    bool deferred = false;
 
     memset(out, 0, sizeof(*out));
     out->ttl = -1;
@@ -100,10 +128,13 @@ r53_rc state_read(const char *path, struct state *out, struct r53_error *err)
             rc = copy_field(path, line, eq, out->name_servers, sizeof(out->name_servers), err);
         } else if (strcmp(line, "owner") == 0) {
             rc = copy_field(path, line, eq, out->owner, sizeof(out->owner), err);
+        } else {
+            rc = read_publish_field(path, line, eq, out, err);
         }
     }
-    if (rc == R53_OK && (out->zone_id[0] == '\0' || out->fqdn[0] == '\0' || out->type[0] == '\0' ||
-                         out->value[0] == '\0' || out->ttl < 0)) {
+    deferred = out->pending_since[0] != '\0' || out->publish_failed[0] != '\0';
+    if (rc == R53_OK && ((!deferred && (out->zone_id[0] == '\0' || out->fqdn[0] == '\0')) ||
+                         out->type[0] == '\0' || out->value[0] == '\0' || out->ttl < 0)) {
         rc = r53_fail(err, R53_ERR_IO, "state file %s is incomplete", path);
     }
     return rc;

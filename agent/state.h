@@ -22,6 +22,17 @@ struct state {
      * and stop look for that one ("": ownership off, or a state file
      * from before markers). */
     char owner[128];
+    /* A deferred publish (start_api_failure=defer, agent/publisher.h):
+     * since when it is pending ("2026-12-07T03:20:00Z"; "": nothing
+     * pending), and the publisher process that carries it out, by pid
+     * and start time (/proc/<pid>/stat field 22), so that a recycled pid
+     * is never signalled (0: none). */
+    char pending_since[32];
+    long publisher_pid;
+    unsigned long long publisher_start;
+    /* Why a deferred publish ended without the record (another owner,
+     * defer_max reached); "": it did not.  The monitor reports it. */
+    char publish_failed[600];
 };
 
 /* "$HA_RSCTMP/route53-<instance>.state" (HA_RSCTMP defaults to
@@ -34,7 +45,9 @@ void state_path(const char *rsctmp, const char *instance, char *out, size_t outl
 r53_rc state_write(const char *path, const struct state *s, struct r53_error *err);
 
 /* R53_ERR_NOT_FOUND if there is no state file; R53_ERR_IO if it cannot
- * be read or is not one of ours. */
+ * be read or is not one of ours.  zone_id and fqdn may be empty while a
+ * publish is pending or after it failed (a start that never reached the
+ * API); the other fields never. */
 r53_rc state_read(const char *path, struct state *out, struct r53_error *err);
 
 /* Remove the state file; no file is success. */

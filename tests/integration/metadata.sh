@@ -119,7 +119,7 @@ expect "1.1: <version>1.1</version>" 1.1 "$(xpath 'string(/resource-agent/versio
 expect "1.1: reload-agent advertised" 1 "$(xpath "count(//action[@name='reload-agent'])" "$XML11")"
 expect "1.0: no reload-agent" 0 "$(xpath "count(//action[@name='reload-agent'])" "$XML10")"
 expect "1.1: reloadable=\"1\" on the tunables, timeouts, monitor settings and ignored names" \
-    "api_rate_limit auth_type awscli change_try_count change_try_interval connect_timeout curl_retries curl_sleep dns_servers dns_timeout monitor_api_failure monitor_method monitor_retries monitor_retry_interval request_timeout stop_action ttl wait_insync " \
+    "api_rate_limit auth_type awscli change_try_count change_try_interval connect_timeout curl_retries curl_sleep defer_max dns_servers dns_timeout monitor_api_failure monitor_method monitor_retries monitor_retry_interval request_timeout start_api_failure stop_action ttl wait_insync " \
     "$(names "//parameter[@reloadable='1']" "$XML11")"
 expect "1.1: unique-group record on what names the record" \
     "fullname hostedzoneid hostname zone zone_id " \

@@ -239,10 +239,48 @@ static void test_roundtrip_and_remove(void **unused)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* A deferred publish's fields: kept, one line each, and while pending
+ * (or failed) the zone and name may be unknown; otherwise they may not. */
+static void test_deferred_publish_fields(void **unused)
+{
+    char dir[] = "/tmp/r53-state-XXXXXX";
+    char path[600];
+    struct state in = { .type = "A", .value = "192.0.2.10", .ttl = 10 };
+    struct state out;
+    struct r53_error err = { 0 };
+
+    (void)unused;
+    assert_non_null(mkdtemp(dir));
+    state_path(dir, "dns", path, sizeof(path));
+    snprintf(in.pending_since, sizeof(in.pending_since), "2026-12-07T03:20:00Z");
+    in.publisher_pid = 4711;
+    in.publisher_start = 18446744073709551615ULL;
+    assert_int_equal(state_write(path, &in, &err), R53_OK);
+    assert_int_equal(state_read(path, &out, &err), R53_OK);
+    assert_string_equal(out.pending_since, "2026-12-07T03:20:00Z");
+    assert_int_equal(out.publisher_pid, 4711);
+    assert_true(out.publisher_start == 18446744073709551615ULL);
+    assert_string_equal(out.zone_id, "");
+    in.pending_since[0] = '\0';
+    in.publisher_pid = 0;
+    snprintf(in.publish_failed, sizeof(in.publish_failed), "owned by cluster c2\nzone_id=Z9");
+    assert_int_equal(state_write(path, &in, &err), R53_OK);
+    assert_int_equal(state_read(path, &out, &err), R53_OK);
+    assert_string_equal(out.publish_failed, "owned by cluster c2?zone_id=Z9");
+    assert_string_equal(out.zone_id, "");
+    in.publish_failed[0] = '\0';
+    assert_int_equal(state_write(path, &in, &err), R53_OK);
+    assert_int_equal(state_read(path, &out, &err), R53_ERR_IO);
+    assert_non_null(strstr(err.reason, "incomplete"));
+    assert_int_equal(state_remove(path, &err), R53_OK);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_and_remove),
+        cmocka_unit_test(test_deferred_publish_fields),
         cmocka_unit_test(test_concurrent_writers_never_tear),
     };
 
