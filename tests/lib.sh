@@ -317,3 +317,52 @@ for k in sys.argv[2:]:
 print(v if not isinstance(v, (dict, list)) else json.dumps(v))
 ' "$src" "$@"
 }
+
+# ---- one record: www.example.com in the simulator ----------------------------------
+
+# www_start [VAR=VALUE...]: the simulator with DNS and one zone,
+# example.com, for tests of the record www.example.com; sets ZONE (bare
+# id), RUN (HA_RSCTMP) and base_env (run_agent's environment: the agent
+# publishing 192.0.2.10 as owner c1, with static keys and the
+# simulator's DNS as dns_servers), plus the given variables.
+www_start()
+{
+    sim_start "$TEST_TMP/sim" --pending-seconds 0 --dns-port 0
+    ZONE=$(sim_ctl POST /_sim/zone '{"name":"example.com"}' | sim_json_field - id) || fail "zone"
+    ZONE=${ZONE#/hostedzone/}
+    RUN=$TEST_TMP/run
+    base_env=(
+        OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=dns HA_RSCTMP="$RUN" HA_debug=1
+        OCF_RESKEY_hostname=www OCF_RESKEY_zone=example.com OCF_RESKEY_ip=192.0.2.10
+        OCF_RESKEY_endpoint="$SIM_URL" OCF_RESKEY_ca_bundle="$SIM_CA" OCF_RESKEY_owner=c1
+        OCF_RESKEY_dns_servers="127.0.0.1:$SIM_DNS_PORT"
+        AWS_ACCESS_KEY_ID="$SIM_AKID" AWS_SECRET_ACCESS_KEY="$SIM_SECRET"
+        AWS_EC2_METADATA_DISABLED=true HOME="$TEST_TMP" PATH="$PATH"
+        AWS_SHARED_CREDENTIALS_FILE=/nonexistent AWS_CONFIG_FILE=/nonexistent
+        "$@" ${AGENT_ENV[@]+"${AGENT_ENV[@]}"}
+    )
+}
+
+# www_values TYPE: the values www.example.com's TYPE record holds in the
+# simulator, as JSON ("[]" for none).
+www_values()
+{
+    sim_ctl GET "/_sim/record?zone=$ZONE&name=www.example.com.&type=$1" 2>/dev/null \
+        | "$PYTHON3" -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["values"]))' 2>/dev/null \
+        || echo '[]'
+}
+
+# www_set TYPE JSON: set www.example.com's TYPE record (TTL 10) behind the
+# agent's back; "[]" removes it.
+www_set()
+{
+    sim_ctl POST /_sim/record \
+        "{\"zone\":\"$ZONE\",\"name\":\"www.example.com.\",\"type\":\"$1\",\"ttl\":10,\"values\":$2}" >/dev/null
+}
+
+# sim_requests OP: how many OP requests the simulator answered since its
+# statistics were last reset.
+sim_requests()
+{
+    sim_ctl GET /_sim/stats | sim_json_field - requests "$1" 2>/dev/null || echo 0
+}

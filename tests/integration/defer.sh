@@ -13,29 +13,13 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 
 : "${AGENT:?AGENT must name the built agent}"
-sim_start "$TEST_TMP/sim" --pending-seconds 0 --dns-port 0
-ZONE=$(sim_ctl POST /_sim/zone '{"name":"example.com"}' | sim_json_field - id) || fail "zone"
-ZONE=${ZONE#/hostedzone/}
-RUN=$TEST_TMP/run
-STATE=$RUN/route53-dns.state
 LOG=$TEST_TMP/agent.log
-base_env=(
-    OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=dns HA_RSCTMP="$RUN" HA_debug=1 HA_LOGFILE="$LOG"
-    OCF_RESKEY_hostname=www OCF_RESKEY_zone=example.com OCF_RESKEY_ip=192.0.2.10
-    OCF_RESKEY_endpoint="$SIM_URL" OCF_RESKEY_ca_bundle="$SIM_CA" OCF_RESKEY_owner=c1
-    OCF_RESKEY_dns_servers="127.0.0.1:$SIM_DNS_PORT" OCF_RESKEY_change_try_interval=0.2
-    OCF_RESKEY_start_api_failure=defer OCF_RESKEY_CRM_meta_timeout=20000
-    AWS_ACCESS_KEY_ID="$SIM_AKID" AWS_SECRET_ACCESS_KEY="$SIM_SECRET"
-    AWS_EC2_METADATA_DISABLED=true HOME="$TEST_TMP" PATH="$PATH"
-    AWS_SHARED_CREDENTIALS_FILE=/nonexistent AWS_CONFIG_FILE=/nonexistent
-    ${AGENT_ENV[@]+"${AGENT_ENV[@]}"}
-)
-values() { sim_ctl GET "/_sim/record?zone=$ZONE&name=www.example.com.&type=$1" 2>/dev/null \
-    | "$PYTHON3" -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["values"]))' 2>/dev/null \
-    || echo '[]'; }
-set_rec() { sim_ctl POST /_sim/record \
-    "{\"zone\":\"$ZONE\",\"name\":\"www.example.com.\",\"type\":\"$1\",\"ttl\":10,\"values\":$2}" >/dev/null; }
-count() { sim_ctl GET /_sim/stats | sim_json_field - requests "$1" 2>/dev/null || echo 0; }
+www_start HA_LOGFILE="$LOG" OCF_RESKEY_change_try_interval=0.2 OCF_RESKEY_start_api_failure=defer \
+    OCF_RESKEY_CRM_meta_timeout=20000
+STATE=$RUN/route53-dns.state
+values() { www_values "$1"; }
+set_rec() { www_set "$1" "$2"; }
+count() { sim_requests "$1"; }
 # Requests (of op, or any) the simulator logged after time T (seconds since the epoch).
 after() { sim_ctl GET /_sim/stats | "$PYTHON3" -c '
 import json, sys
