@@ -192,6 +192,14 @@ static r53_rc send_signed(struct aws_caller *c, const struct aws_request *req,
         (rc = c->hooks.before(c->hooks.ctx, c->retry.deadline_ms, err)) != R53_OK) {
         return r53_fail(err, rc, "%s: %s", req->op, err->reason);
     }
+    /* The budget's wait may have used up the time left: nothing is sent,
+     * and the reason stays the previous try's, which is what went wrong. */
+    if (c->retry.deadline_ms > 0 && retry_now_ms(&c->retry) >= c->retry.deadline_ms) {
+        return err->reason[0] != '\0'
+                   ? R53_ERR_TIMEOUT
+                   : r53_fail(err, R53_ERR_TIMEOUT, "%s: no time left in the action's timeout",
+                              req->op);
+    }
     c->requests++;
     c->time_refused = false;
     if ((rc = http_perform(c->http, &hreq, resp, err)) != R53_OK) {

@@ -89,6 +89,7 @@ struct fixture {
     unsigned renews;
     /* the send hooks */
     r53_rc before_rc;
+    int64_t before_wait_ms; /* what the budget's wait costs on the fake clock */
     unsigned befores;
     int64_t before_deadline;
     char afters[256]; /* each code the after hook was told, then ';' */
@@ -190,6 +191,7 @@ static r53_rc before(void *ctx, int64_t deadline_ms, struct r53_error *err)
 
     f->befores++;
     f->before_deadline = deadline_ms;
+    f->now_ms += f->before_wait_ms;
     return f->before_rc != R53_OK ? r53_fail(err, f->before_rc, "no token left") : R53_OK;
 }
 
@@ -524,6 +526,33 @@ static void deadline_stops_retries(void **state)
     fixture_close(&f);
 }
 
+/* A budget whose wait runs past the deadline: nothing more is sent, and
+ * the reason is what the last answer said, not that time ran out. */
+static void budget_wait_past_deadline_keeps_reason(void **state)
+{
+    static const struct answer script[] = {
+        { .status = 400, .body = ERROR_BODY("Throttling") },
+        { .status = 400, .body = ERROR_BODY("Throttling") },
+        { .status = 200, .body = OK_BODY },
+    };
+    struct fixture f;
+    struct retry_policy retry;
+
+    (void)state;
+    fixture_open(&f, script, ARRAY_LEN(script));
+    f.request_ms = 100;
+    f.before_wait_ms = 700;
+    retry = policy(&f, 1000, f.now_ms + 1200);
+    retry.base_ms = 0;
+    aws_caller_set_retry(f.caller, &retry);
+    assert_int_equal(get_change(&f), R53_ERR_TIMEOUT);
+    assert_int_equal(f.n_sent, 1);
+    assert_int_equal(aws_caller_requests(f.caller), 1);
+    assert_non_null(strstr(f.err.reason, "gave up after 2 tries"));
+    assert_non_null(strstr(f.err.reason, "GetChange: Throttling"));
+    fixture_close(&f);
+}
+
 /* ---- the signature --------------------------------------------------- */
 
 /* s's Authorization is the signature of what was sent, every other
@@ -758,6 +787,7 @@ int main(void)
         cmocka_unit_test(hooks_run_once_per_try),
         cmocka_unit_test(refusing_before_hook_sends_nothing),
         cmocka_unit_test(deadline_stops_retries),
+        cmocka_unit_test(budget_wait_past_deadline_keeps_reason),
         cmocka_unit_test(request_is_signed_with_token),
         cmocka_unit_test(request_is_signed_without_token),
         cmocka_unit_test(unsigned_request_asks_no_credentials),
