@@ -3,9 +3,11 @@
 #
 # Every node is a network namespace r53cl-<pid>-nI with eth0 = 10.0.1.1I/24,
 # plugged into bridge br0 of namespace r53cl-<pid>-hub (10.0.1.1), where the
-# Route 53 + IMDS simulator listens.  Inside a node's network namespace a
-# holder process keeps a private mount + UTS namespace with the node's own
-# /etc/corosync, /var/lib/corosync, /var/lib/pacemaker and /run, and the
+# Route 53 + IMDS simulator listens, and serves the zones over DNS on port
+# 53 as their name servers and as every node's resolver.  Inside a node's
+# network namespace a holder process keeps a private mount + UTS namespace
+# with the node's own /etc/corosync, /var/lib/corosync, /var/lib/pacemaker,
+# /etc/resolv.conf and /run, and the
 # build's agent at /usr/lib/ocf/resource.d/heartbeat/route53, and the
 # project's fence agent at /usr/sbin/fence_r53ns.  No address, mount or
 # process outside these namespaces is touched.
@@ -205,6 +207,7 @@ cl_node_prepare()
     chmod 750 "$dir"/var-lib-pacemaker/*
     chmod 755 "$dir" "$dir/log"
     : >"$dir/ocf-extra/route53"
+    printf 'nameserver %s\n' "$CL_HUB_IP" >"$dir/resolv.conf"
     install -m 755 "$CL_LIB_DIR/fence_r53ns" "$dir/sbin-extra/fence_r53ns"
     cl_write_corosync_conf "$dir"
     [ -f "$dir/var-lib-pacemaker/cib/cib.xml" ] || cl_write_cib "$dir"
@@ -261,7 +264,10 @@ cl_up()
         ip -n "$(cl_ns "$i")" addr add "$(cl_ip "$i")/24" dev eth0
         ip -n "$(cl_ns "$i")" link set eth0 up
     done
-    SIM_NETNS=$hub SIM_HOST=$CL_HUB_IP sim_start "$TEST_TMP/sim"
+    # The simulator is also the zone's name servers, on port 53 of the
+    # hub, and every node's resolver (cl_node_prepare): ns-*.awsdns-*
+    # resolve to the hub, as AWS's resolve for a real node.
+    SIM_NETNS=$hub SIM_HOST=$CL_HUB_IP sim_start "$TEST_TMP/sim" --dns-port 53 --dns-host "$CL_HUB_IP"
     SIM_NETNS=$hub
     CL_ZONE=$(sim_ctl POST /_sim/zone "{\"name\": \"$CL_ZONE_NAME\"}" | sim_json_field - id) \
         || fail "cannot create the zone"

@@ -10,6 +10,8 @@ hostname "$name"
 mount --bind "$dir/etc-corosync" /etc/corosync
 mount --bind "$dir/var-lib-corosync" /var/lib/corosync
 mount --bind "$dir/var-lib-pacemaker" /var/lib/pacemaker
+# Its resolver: the hub (cl_node_prepare).
+mount --bind "$dir/resolv.conf" /etc/resolv.conf
 # The fence agent reaches the other nodes (as a fence device reaches their
 # power) through their network namespaces: this run's (RUN-*) entries of
 # the host's /run/netns, and only those, appear in the node's own /run.

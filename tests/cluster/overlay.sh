@@ -98,6 +98,46 @@ scenarios()
     ACTIVE=$active
 }
 
+# api_down_crash: Route 53's API answers 503 from before the active node
+# ($ACTIVE) crashes until the service runs on the other one.  Sets TARGET
+# (the survivor), ACTIVE_BEFORE and T0 (the crash); leaves the API down.
+api_down_crash()
+{
+    ACTIVE_BEFORE=$ACTIVE TARGET=$(other_of "$ACTIVE")
+    STARTS0=$(dns_starts "$TARGET")
+    sim_ctl POST /_sim/config '{"down": "503"}' >/dev/null
+    T0=$(date +%s.%N)
+    cl_kill "${ACTIVE#node}"
+    wait_or_dump "$CONFIG API down: the service moved to $TARGET" 120 service_on "$TARGET" \
+        && ok "$CONFIG API down: $ACTIVE crashed, overlay and dns run on $TARGET, $CL_OVERLAY routed to it" \
+        && echo "# CRASH ($CONFIG, Route 53's API down): service on $TARGET in $(cl_since "$T0") s"
+}
+
+# dns_starts NODE: how many starts of dns succeeded on NODE so far.
+dns_starts() { grep -c "Result of start operation for dns on $1: ok" "$CL_DIR/n${1#node}/log/pacemaker.log"; }
+
+# service_on NODE: overlay and dns run on NODE, dns's start since STARTS0
+# done, and moto routes the overlay IP there.
+service_on()
+{
+    [ "$(cl_locate overlay)" = "$1" ] && [ "$(cl_locate dns)" = "$1" ] \
+        && [ "$(dns_starts "$1")" -gt "$STARTS0" ] && [ "$(cl_route)" = "${CL_ENI[${1#node}]}" ] \
+        || { echo "overlay on '$(cl_locate overlay)', dns on '$(cl_locate dns)' (started: $(dns_starts "$1") > $STARTS0?), route '$(cl_route)'"; return 1; }
+}
+
+# api_back_reboot: the API answers again; the crashed node boots and rejoins.
+api_back_reboot()
+{
+    sim_ctl POST /_sim/config '{"down": null}' >/dev/null
+    cl_boot "${ACTIVE_BEFORE#node}"
+    wait_or_dump "$CONFIG: $ACTIVE_BEFORE back online" 60 cl_all_online
+    cl_settle 90
+    ACTIVE=$TARGET
+}
+
+# agent_said NODE TEXT: the route53 agent logged TEXT on NODE.
+agent_said() { grep -qF "$2" "$CL_DIR/n${1#node}/log/pacemaker.log"; }
+
 cl_up 2
 echo "# cluster of 2 up after ${SECONDS}s (moto EC2, route table $CL_RTB, interfaces ${CL_ENI[*]})"
 test_defaults
@@ -120,6 +160,23 @@ CONFIG=B
 cl_apply 1 "Configuration B, crm:" "$DOC_SED" || { cl_dump; fail "doc/fencing.md's configuration B (crm) failed"; }
 check "crm_verify accepts configuration B" cl_in 1 crm_verify -L
 scenarios overlay
+
+# Route 53's API down for the whole of a crash (issue 18): the record holds
+# the overlay IP on every node, so the survivor's start is confirmed by the
+# name servers, returns 0 at once, and writes nothing, even once the API is back.
+echo "# [${SECONDS}s] B crash of $ACTIVE with Route 53's API down"
+api_down_crash
+same "B API down: dns's start on $TARGET succeeded (fail count 0)" 0 "$(cl_failcount dns "$TARGET")"
+agent_said "$TARGET" "Route 53's API is unavailable (" \
+    && agent_said "$TARGET" "but its name servers serve $CL_RECORD A $CL_OVERLAY under our marker: started with no write" \
+    && ok "B API down: $TARGET's start says the name servers confirmed the record" \
+    || not_ok "B API down: the agent's notice on $TARGET" "$(grep route53 "$CL_DIR/n${TARGET#node}/log/pacemaker.log" | tail -n 10)"
+same "B API down: the record still holds $CL_OVERLAY" "$CL_OVERLAY" "$(cl_record)"
+api_back_reboot
+sleep $((2 * ${CL_MONITOR_INTERVAL%s})) # two monitors of dns with the API back
+same "B API down: no ChangeResourceRecordSets from the crash on, the API back included" "" \
+    "$(cl_changes_since "$T0")"
+same "B API down: dns stayed on $TARGET, never failed" "$TARGET 0" "$(cl_locate dns) $(cl_failcount dns "$TARGET")"
 
 # ---- Configuration B (pcs): the same, from the pcs form; start only -------
 echo "# [${SECONDS}s] ---- configuration B, pcs form"
@@ -158,6 +215,38 @@ grep -q "Result of stop operation for dns on $active: ok" "$CL_DIR/n${active#nod
     && ok "A drift: dns's stop succeeded" || not_ok "A drift: dns's stop succeeded"
 cl_in 1 crm_resource --cleanup -r dns >/dev/null 2>&1
 cl_settle 60
+
+# start_api_failure=defer, and Route 53's API down for the whole of a crash
+# (issue 18): the record must change to the survivor's own address.  The
+# group moves and overlay runs; dns starts, its monitor says 190 (crm_mon:
+# degraded); the record follows by itself once the API is back.
+echo "# [${SECONDS}s] A crash of $active with Route 53's API down, start_api_failure=defer"
+cl_in 1 crm_resource -r dns --set-parameter start_api_failure --parameter-value defer >/dev/null 2>&1
+cl_settle 60
+ACTIVE=$active
+wait_or_dump "A defer: dns runs with defer on $ACTIVE, all right" 30 cl_right "$ACTIVE" "$(ip_of "$ACTIVE")"
+api_down_crash
+# (cl_monitor_rc lists the recurring monitor and, once it was not 0, its last failure.)
+monitor_degraded() { cl_monitor_rc dns "$TARGET" | grep -qx 190; }
+wait_or_dump "A defer: dns's recurring monitor on $TARGET says 190" 60 monitor_degraded \
+    && ok "A defer: dns's recurring monitor on $TARGET says 190 (degraded)"
+cl_in "${TARGET#node}" crm_mon -1 2>&1 | grep -q "dns .*monitor on $TARGET returned 'OCF_DEGRADED' (publishing $CL_RECORD A $(ip_of "$TARGET") is pending since" \
+    && ok "A defer: crm_mon shows dns degraded on $TARGET" \
+    || not_ok "A defer: crm_mon shows dns degraded on $TARGET" "$(cl_in "${TARGET#node}" crm_mon -1 2>&1)"
+same "A defer: nothing written while the API is down: the record holds $ACTIVE_BEFORE's address" \
+    "$(ip_of "$ACTIVE_BEFORE")" "$(cl_record)"
+t1=$(date +%s.%N)
+sim_ctl POST /_sim/config '{"down": null}' >/dev/null
+wait_or_dump "A defer: the record follows to $TARGET once the API is back" 60 cl_right "$TARGET" "$(ip_of "$TARGET")" \
+    && ok "A defer: the API back, the record follows to $TARGET in $(cl_since "$t1") s, with no action"
+same "A defer: written once, by $TARGET" "$(ip_of "$TARGET")" "$(cl_changes_since "$T0")"
+monitor_ok() { cl_monitor_rc dns "$TARGET" | grep -qx 0; }
+wait_or_dump "A defer: then dns's monitor says 0" 30 monitor_ok && ok "A defer: then dns's monitor says 0"
+same "A defer: dns never failed on $TARGET (fail count 0)" 0 "$(cl_failcount dns "$TARGET")"
+api_back_reboot
+cl_in 1 crm_resource --cleanup -r dns >/dev/null 2>&1
+cl_settle 60
+active=$ACTIVE
 
 # Partition: the active node loses the other node; both stay up and both
 # still reach Route 53 and EC2.  Both halves keep quorum (two_node), so both
