@@ -3,7 +3,8 @@
 # namespaces, tests/cluster/lib.sh), configured by the README's own pcs
 # block and doc/migration.md's crm group, credentials from the simulator's
 # IMDS role.  Scenarios: start, switchover, drift (no fencing), Route 53
-# brownout (pcs block: virtual IP, ip_resource, order + colocation);
+# brownout (the API down: the name servers confirm, 0; DNS down too: 190)
+# (pcs block: virtual IP, ip_resource, order + colocation);
 # start, node failure (fenced, timed), switchback "automatic" and
 # "intelligent" (crm group: interface).
 # Fencing is on (fence_r53ns, see lib.sh).
@@ -92,9 +93,18 @@ same "4 drift: the restart fenced nobody (stop succeeded)" "$fenced_before" "$(c
 cl_in 1 crm_resource --cleanup -r dns >/dev/null 2>&1
 cl_settle 60
 
-# 5. Brownout: Route 53 answers 503 to everything for a while.
+# 5. Brownout: Route 53's API answers 503 to everything for a while.
+# While its name servers answer, the DNS-first monitor confirms the record
+# without the API and says 0; once DNS fails too, the monitor reads the
+# API and says 190 (degraded), never 1.
 echo "# [${SECONDS}s] 5. Brownout"
+t_down=$(date +%s.%N)
 sim_ctl POST /_sim/config '{"down": "503"}' >/dev/null
+sleep $((3 * ${CL_MONITOR_INTERVAL%s})) # three monitors
+same "5 brownout, DNS up: the monitor still says 0" 0 "$(cl_monitor_rc dns "$active")"
+same "5 brownout, DNS up: no Route 53 request from $active (the name servers confirmed)" 0 \
+    "$(cl_requests_since "$(ip_of "$active")" "$t_down")"
+sim_ctl POST /_sim/config '{"dns_down": "servfail"}' >/dev/null
 if wait_or_dump "5 brownout: monitor returned 190 (degraded)" 60 monitor_rc_has dns "$active" 190; then
     ok "5 brownout: the CIB records the monitor's 190 (OCF_DEGRADED)"
 fi
@@ -109,9 +119,10 @@ same "5 brownout: fail count stays 0" 0 "$(cl_failcount dns "$active")"
 sim_ctl POST /_sim/reset-stats >/dev/null
 sim_ctl POST /_sim/config '{"down": null}' >/dev/null
 wait_or_dump "5 brownout: monitor back to ok" 60 monitor_result_is "$active" ok \
-    && ok "5 brownout: Pacemaker logs the monitor ok again once the API answers"
+    && ok "5 brownout: Pacemaker logs the monitor ok again once the API answers (DNS still down)"
 wait_or_dump "5 brownout: a read answered 200 to $active" 30 read_ok_from "$(ip_of "$active")" \
     && ok "5 brownout: $active's monitor read the record again"
+sim_ctl POST /_sim/config '{"dns_down": null}' >/dev/null
 same "5 brownout: dns still on $active" "$active" "$(cl_locate dns)"
 same "5 brownout: fail count still 0" 0 "$(cl_failcount dns "$active")"
 same "5 brownout: record unchanged" "$VIP" "$(cl_record)"
