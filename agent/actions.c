@@ -902,6 +902,17 @@ static void api_deadline(struct session *s, struct r53_client *r53, int64_t dead
     aws_caller_set_retry(r53_client_caller(r53), &s->retry);
 }
 
+/* What start writes, into st: the record set (a member with
+ * set_identifier), its address and TTL. */
+static void start_target(const struct params *p, const struct address *addr, struct state *st)
+{
+    snprintf(st->type, sizeof(st->type), "%s", addr->ipv6 ? "AAAA" : "A");
+    snprintf(st->value, sizeof(st->value), "%s", addr->text);
+    snprintf(st->set_identifier, sizeof(st->set_identifier), "%s",
+             p->rec.set_identifier != NULL ? p->rec.set_identifier : "");
+    st->ttl = p->tun.ttl;
+}
+
 static r53_rc start(const struct action_env *e, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
@@ -926,11 +937,7 @@ static r53_rc start(const struct action_env *e, struct r53_error *err)
         (rc = session_route53(&s, &r53, err)) != R53_OK) {
         goto cleanup;
     }
-    snprintf(st.type, sizeof(st.type), "%s", addr.ipv6 ? "AAAA" : "A");
-    snprintf(st.value, sizeof(st.value), "%s", addr.text);
-    snprintf(st.set_identifier, sizeof(st.set_identifier), "%s",
-             p->rec.set_identifier != NULL ? p->rec.set_identifier : "");
-    st.ttl = p->tun.ttl;
+    start_target(p, &addr, &st);
     offline = st;
     /* Where the data plane can be asked, the API gets a first share of
      * the time: then DNS, then the API again for the rest. */
