@@ -940,6 +940,8 @@ static void compare_api_record(const struct action_env *e, struct session *s,
     if (rc == R53_ERR_NO_ZONE) {
         outcome(out, MONITOR_FAILED, "%s is gone (%s); expected %s", st->fqdn, unread.reason,
                 addr->text);
+    } else if (rc == R53_ERR_NOT_INSTALLED) {
+        *out = result_of(rc, &unread); /* libcurl missing: this node cannot tell */
     } else if (rc != R53_OK) {
         unreadable(e, &unread, out);
     } else {
