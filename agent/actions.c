@@ -200,23 +200,75 @@ long action_default_poll_at_ms(long n)
 
 /* How long to wait before poll number polls+1: a fixed interval when
  * change_try_interval is set (LifeKeeper's semantics), else the default
- * schedule, counted from when the change was accepted. */
+ * schedule, counted from when the change was accepted; times of it
+ * already past (a late poll, one DNS brought forward) are not caught up. */
 static long next_pause_ms(const struct params_tunables *t, long polls, int64_t accepted_ms)
 {
-    int64_t due = 0;
+    int64_t now = util_now_ms();
+    long n = polls + 1;
 
     if (t->change_try_interval_ms > 0) {
         return t->change_try_interval_ms;
     }
-    due = accepted_ms + action_default_poll_at_ms(polls + 1) - util_now_ms();
-    return due > 0 ? (long)due : 0;
+    while (n > 1 && accepted_ms + action_default_poll_at_ms(n) <= now) {
+        n++;
+    }
+    return accepted_ms + action_default_poll_at_ms(n) > now
+               ? (long)(accepted_ms + action_default_poll_at_ms(n) - now)
+               : 0;
+}
+
+/* How often the name servers are asked while a start waits for INSYNC,
+ * and how long they alone may stand for the default schedule's polls. */
+#define DNS_FIRST_ASK_MS 250
+#define DNS_FIRST_FOR_MS 10000
+
+/* The pause before GetChange poll polls+1.  DNS costs no quota: with
+ * the default schedule and name servers to ask, its polls in the first
+ * DNS_FIRST_FOR_MS are left out, and the first poll is asked once the
+ * name servers serve st's value (INSYNC still decides; after that
+ * poll, or that time, or when DNS cannot be asked, the schedule rules). */
+static r53_rc pause_before_poll(const struct action_env *e, const struct state *st, long polls,
+                                int64_t accepted_ms, bool *dns_first)
+{
+    const struct params_tunables *t = &e->p->tun;
+    struct address addr;
+    struct r53_error unparsed = { 0 }; /* our own value: parsed when it was written */
+    int64_t due = accepted_ms + action_default_poll_at_ms(polls + 1);
+
+    if (!*dns_first || t->change_try_interval_ms > 0 || st == NULL ||
+        address_parse(st->value, &addr, &unparsed) != R53_OK || !dnscheck_can_ask(t, st)) {
+        *dns_first = false;
+        return pause_within_budget(e, next_pause_ms(t, polls, accepted_ms), 500);
+    }
+    while (due < accepted_ms + DNS_FIRST_FOR_MS) {
+        due = accepted_ms + action_default_poll_at_ms(++polls + 1);
+    }
+    *dns_first = false;
+    /* (A silent server costs dns_timeout, which may pass due by that.) */
+    while (!dnscheck_confirms(t, st, &addr, e->deadline_ms)) {
+        int64_t left = due - util_now_ms();
+
+        if (left <= 0) {
+            return R53_OK;
+        }
+        if (pause_within_budget(e, left < DNS_FIRST_ASK_MS ? (long)left : DNS_FIRST_ASK_MS, 500) !=
+            R53_OK) {
+            return R53_ERR_TIMEOUT;
+        }
+    }
+    qb_log(LOG_DEBUG, "the name servers serve %s: asking GetChange", st->value);
+    return R53_OK;
 }
 
 /* Poll GetChange until INSYNC, at most change_try_count times when set,
- * and never past the start deadline. */
+ * and never past the start deadline; st (NULL: none) gives the name
+ * servers that may bring the first poll forward. */
 static r53_rc wait_insync(const struct action_env *e, struct r53_client *r53,
-                          const struct r53_change_info *change, struct r53_error *err)
+                          const struct r53_change_info *change, const struct state *st,
+                          struct r53_error *err)
 {
+    bool dns_first = true;
     r53_rc rc = R53_OK;
     const struct params *p = e->p;
     struct r53_change_info now = *change;
@@ -232,7 +284,7 @@ static r53_rc wait_insync(const struct action_env *e, struct r53_client *r53,
                             (double)(util_now_ms() - accepted_ms) / 1000.0);
         }
         /* Keep enough budget for one more request after the pause. */
-        if (pause_within_budget(e, next_pause_ms(&p->tun, polls, accepted_ms), 500) != R53_OK) {
+        if (pause_before_poll(e, st, polls, accepted_ms, &dns_first) != R53_OK) {
             return r53_fail(err, R53_ERR_TIMEOUT,
                             "change %s still %s after %ld polls in %.1f s when the start "
                             "timeout ran out; raise the start operation's timeout",
@@ -565,7 +617,7 @@ static r53_rc wait_served(const struct action_env *e, const struct state *st, st
 static r53_rc settle(const struct action_env *e, struct r53_client *r53, struct state *st,
                      const char *comment, struct r53_change_info *info, struct r53_error *err)
 {
-    r53_rc rc = wait_insync(e, r53, info, err);
+    r53_rc rc = wait_insync(e, r53, info, st, err);
     struct owner_id me;
     char marker[300];
     struct r53_name name;
@@ -592,7 +644,7 @@ static r53_rc settle(const struct action_env *e, struct r53_client *r53, struct 
         }
         qb_log(LOG_NOTICE, "%s does not hold %s: writing it again", st->fqdn, st->value);
         if ((rc = publish(e, r53, st, comment, info, err)) == R53_OK) {
-            rc = wait_insync(e, r53, info, err);
+            rc = wait_insync(e, r53, info, st, err);
         }
     }
     return rc;
@@ -1148,6 +1200,8 @@ static void compare_api_record(const struct action_env *e, struct session *s,
     if (rc == R53_ERR_NO_ZONE) {
         outcome(out, MONITOR_FAILED, "%s is gone (%s); expected %s", st->fqdn, unread.reason,
                 addr->text);
+    } else if (rc == R53_ERR_NOT_INSTALLED) {
+        *out = result_of(rc, &unread); /* libcurl missing: this node cannot tell */
     } else if (rc != R53_OK) {
         unreadable(e, &unread, out);
     } else {
