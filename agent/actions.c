@@ -200,23 +200,75 @@ long action_default_poll_at_ms(long n)
 
 /* How long to wait before poll number polls+1: a fixed interval when
  * change_try_interval is set (LifeKeeper's semantics), else the default
- * schedule, counted from when the change was accepted. */
+ * schedule, counted from when the change was accepted; times of it
+ * already past (a late poll, one DNS brought forward) are not caught up. */
 static long next_pause_ms(const struct params_tunables *t, long polls, int64_t accepted_ms)
 {
-    int64_t due = 0;
+    int64_t now = util_now_ms();
+    long n = polls + 1;
 
     if (t->change_try_interval_ms > 0) {
         return t->change_try_interval_ms;
     }
-    due = accepted_ms + action_default_poll_at_ms(polls + 1) - util_now_ms();
-    return due > 0 ? (long)due : 0;
+    while (n > 1 && accepted_ms + action_default_poll_at_ms(n) <= now) {
+        n++;
+    }
+    return accepted_ms + action_default_poll_at_ms(n) > now
+               ? (long)(accepted_ms + action_default_poll_at_ms(n) - now)
+               : 0;
+}
+
+/* How often the name servers are asked while a start waits for INSYNC,
+ * and how long they alone may stand for the default schedule's polls. */
+#define DNS_FIRST_ASK_MS 250
+#define DNS_FIRST_FOR_MS 10000
+
+/* The pause before GetChange poll polls+1.  DNS costs no quota: with
+ * the default schedule and name servers to ask, its polls in the first
+ * DNS_FIRST_FOR_MS are left out, and the first poll is asked once the
+ * name servers serve st's value (INSYNC still decides; after that
+ * poll, or that time, or when DNS cannot be asked, the schedule rules). */
+static r53_rc pause_before_poll(const struct action_env *e, const struct state *st, long polls,
+                                int64_t accepted_ms, bool *dns_first)
+{
+    const struct params_tunables *t = &e->p->tun;
+    struct address addr;
+    struct r53_error unparsed = { 0 }; /* our own value: parsed when it was written */
+    int64_t due = accepted_ms + action_default_poll_at_ms(polls + 1);
+
+    if (!*dns_first || t->change_try_interval_ms > 0 || st == NULL ||
+        address_parse(st->value, &addr, &unparsed) != R53_OK || !dnscheck_can_ask(t, st)) {
+        *dns_first = false;
+        return pause_within_budget(e, next_pause_ms(t, polls, accepted_ms), 500);
+    }
+    while (due < accepted_ms + DNS_FIRST_FOR_MS) {
+        due = accepted_ms + action_default_poll_at_ms(++polls + 1);
+    }
+    *dns_first = false;
+    /* (A silent server costs dns_timeout, which may pass due by that.) */
+    while (!dnscheck_confirms(t, st, &addr, e->deadline_ms)) {
+        int64_t left = due - util_now_ms();
+
+        if (left <= 0) {
+            return R53_OK;
+        }
+        if (pause_within_budget(e, left < DNS_FIRST_ASK_MS ? (long)left : DNS_FIRST_ASK_MS, 500) !=
+            R53_OK) {
+            return R53_ERR_TIMEOUT;
+        }
+    }
+    qb_log(LOG_DEBUG, "the name servers serve %s: asking GetChange", st->value);
+    return R53_OK;
 }
 
 /* Poll GetChange until INSYNC, at most change_try_count times when set,
- * and never past the start deadline. */
+ * and never past the start deadline; st (NULL: none) gives the name
+ * servers that may bring the first poll forward. */
 static r53_rc wait_insync(const struct action_env *e, struct r53_client *r53,
-                          const struct r53_change_info *change, struct r53_error *err)
+                          const struct r53_change_info *change, const struct state *st,
+                          struct r53_error *err)
 {
+    bool dns_first = true;
     r53_rc rc = R53_OK;
     const struct params *p = e->p;
     struct r53_change_info now = *change;
@@ -232,7 +284,7 @@ static r53_rc wait_insync(const struct action_env *e, struct r53_client *r53,
                             (double)(util_now_ms() - accepted_ms) / 1000.0);
         }
         /* Keep enough budget for one more request after the pause. */
-        if (pause_within_budget(e, next_pause_ms(&p->tun, polls, accepted_ms), 500) != R53_OK) {
+        if (pause_before_poll(e, st, polls, accepted_ms, &dns_first) != R53_OK) {
             return r53_fail(err, R53_ERR_TIMEOUT,
                             "change %s still %s after %ld polls in %.1f s when the start "
                             "timeout ran out; raise the start operation's timeout",
@@ -254,11 +306,12 @@ static r53_rc wait_insync(const struct action_env *e, struct r53_client *r53,
 /* Reads and writes when the name keeps changing under a start. */
 #define PUBLISH_TRIES 3
 
-/* This resource's marker, or R53_OK with marker[0] == '\0' when
- * ownership is off.  known: the cluster start wrote (state file), which
- * spares monitor and stop a crm_attribute; NULL in start. */
-static r53_rc own_marker(const struct action_env *e, const char *known, struct owner_id *me,
-                         char *marker, size_t len, struct r53_error *err)
+/* This resource's marker for the record set st names (a member when
+ * st->set_identifier is set), or R53_OK with marker[0] == '\0' when
+ * ownership is off.  known: the cluster start wrote (st->owner), which
+ * spares monitor and stop a crm_attribute; false in start. */
+static r53_rc own_marker(const struct action_env *e, const struct state *st, bool known,
+                         struct owner_id *me, char *marker, size_t len, struct r53_error *err)
 {
     long t = (long)time_left(e) / 2;
     r53_rc rc = R53_OK;
@@ -267,29 +320,157 @@ static r53_rc own_marker(const struct action_env *e, const char *known, struct o
     if (e->p->own.mode == OWNERSHIP_OFF) {
         return R53_OK;
     }
-    if ((rc = owner_self(&e->p->own, e->env->instance, known,
+    if ((rc = owner_self(&e->p->own, e->env->instance, st->set_identifier, known ? st->owner : NULL,
                          t < OWNER_TIMEOUT_MS ? t : OWNER_TIMEOUT_MS, me, err)) == R53_OK) {
         owner_marker(me, marker, len);
     }
     return rc;
 }
 
-/* Whether start may write the name as read; a refusal changes nothing. */
+/* A member's policy in words, and the parameter that sets it. */
+static const char *policy_word(const struct r53_routing *r, bool parameter)
+{
+    if (r->weighted) {
+        return parameter ? "weight" : "weighted";
+    }
+    if (r->failover[0] != '\0') {
+        return "failover";
+    }
+    if (r->region[0] != '\0') {
+        return parameter ? "latency_region" : "latency";
+    }
+    return parameter ? "multivalue=true" : "multivalue";
+}
+
+/* The members of type at the name other than skip ("": none): how many,
+ * the first, and their identifiers in words ("'east', 'west'"). */
+static size_t members_of(const struct r53_name *name, const char *type, const char *skip,
+                         const struct r53_rrset **first, char *ids, size_t len)
+{
+    size_t n = 0;
+    size_t used = 0;
+
+    ids[0] = '\0';
+    *first = NULL;
+    for (size_t i = 0; i < name->n; i++) {
+        const struct r53_rrset *rr = &name->sets[i];
+
+        if (strcmp(rr->type, type) != 0 || rr->set_identifier[0] == '\0' ||
+            strcmp(rr->set_identifier, skip) == 0) {
+            continue;
+        }
+        *first = *first == NULL ? rr : *first;
+        if (used < len) {
+            used += (size_t)snprintf(ids + used, len - used, "%s'%s'", n > 0 ? ", " : "",
+                                     rr->set_identifier);
+        }
+        n++;
+    }
+    return n;
+}
+
+/* A plain configuration where members stand: refused, nothing written. */
+static r53_rc refuse_plain_on_members(const struct r53_name *name, const struct state *st,
+                                      struct r53_error *err)
+{
+    const struct r53_rrset *first = NULL;
+    char ids[300];
+    size_t n = members_of(name, st->type, "", &first, ids, sizeof(ids));
+
+    if (n == 0) {
+        return R53_OK;
+    }
+    return r53_fail(err, R53_ERR_CONFIG,
+                    "%s %s is a set of %zu %s member(s) (%s), and this resource keeps a plain "
+                    "record: set set_identifier and %s to keep a member of that set instead",
+                    st->fqdn, st->type, n, policy_word(&first->routing, false), ids,
+                    policy_word(&first->routing, true));
+}
+
+/* A member configuration against the set's rules as read: one policy
+ * per name and type, one PRIMARY and one SECONDARY, and a plain record
+ * of the type converted only when ours (me NULL: ownership off). */
+static r53_rc may_join_set(const struct action_env *e, const struct r53_name *name,
+                           const struct state *st, const struct owner_id *me, struct r53_error *err)
+{
+    const struct r53_routing *r = &e->p->rec.routing;
+    const struct r53_rrset *first = NULL;
+    const struct r53_rrset *rr = NULL;
+    struct owner_id plain_me;
+    struct owner_id other;
+    char ids[300];
+
+    if (members_of(name, st->type, st->set_identifier, &first, ids, sizeof(ids)) > 0 &&
+        strcmp(policy_word(&first->routing, false), policy_word(r, false)) != 0) {
+        return r53_fail(err, R53_ERR_CONFIG,
+                        "%s %s holds %s members (%s) and this resource's member '%s' is %s: all "
+                        "members of a name and type use one routing policy",
+                        st->fqdn, st->type, policy_word(&first->routing, false), ids,
+                        st->set_identifier, policy_word(r, false));
+    }
+    for (size_t i = 0; r->failover[0] != '\0' && i < name->n; i++) {
+        rr = &name->sets[i];
+        if (strcmp(rr->type, st->type) == 0 && rr->set_identifier[0] != '\0' &&
+            strcmp(rr->set_identifier, st->set_identifier) != 0 &&
+            strcmp(rr->routing.failover, r->failover) == 0) {
+            return r53_fail(err, R53_ERR_CONFIG,
+                            "%s %s has a %s member already ('%s'); a failover set has one "
+                            "PRIMARY and one SECONDARY: give member '%s' the other role",
+                            st->fqdn, st->type, r->failover, rr->set_identifier,
+                            st->set_identifier);
+        }
+    }
+    if (me == NULL || r53_name_find(name, st->type, "") == NULL) {
+        return R53_OK;
+    }
+    plain_me = *me;
+    plain_me.set[0] = '\0';
+    switch (owner_of(name, &plain_me, &other)) {
+    case OWNER_OTHER:
+        return r53_fail(err, R53_ERR_CONFIG,
+                        "%s %s is a plain record owned by cluster %s, resource %s (TXT marker); "
+                        "this resource will not convert it into its member '%s'",
+                        st->fqdn, st->type, other.cluster, other.resource, st->set_identifier);
+    case OWNER_NONE:
+        return e->p->own.mode != OWNERSHIP_REQUIRE
+                   ? R53_OK
+                   : r53_fail(err, R53_ERR_CONFIG,
+                              "%s %s is a plain record with no route53 marker, and "
+                              "ownership=require: set ownership=claim to convert it into "
+                              "member '%s'",
+                              st->fqdn, st->type, st->set_identifier);
+    case OWNER_US:
+        break;
+    }
+    return R53_OK;
+}
+
+/* Whether start may write the name as read; a refusal changes nothing.
+ * me NULL: ownership off, the set's rules only. */
 static r53_rc may_claim(const struct action_env *e, const struct r53_name *name,
                         const struct state *st, const struct owner_id *me, struct r53_error *err)
 {
     struct owner_id other;
-    enum owner_state owner = owner_of(name, me, &other);
+    enum owner_state owner = OWNER_NONE;
+    r53_rc rc = st->set_identifier[0] == '\0' ? refuse_plain_on_members(name, st, err)
+                                              : may_join_set(e, name, st, me, err);
 
-    if (owner == OWNER_OTHER) {
+    if (rc != R53_OK || me == NULL) {
+        return rc;
+    }
+    if ((owner = owner_of(name, me, &other)) == OWNER_OTHER) {
         return r53_fail(err, R53_ERR_CONFIG,
-                        "%s is owned by cluster %s, resource %s (TXT marker); this resource "
+                        "%s%s%s%s is owned by cluster %s, resource %s (TXT marker); this resource "
                         "(cluster %s) will not take it over: stop it there with "
-                        "stop_action=delete, or remove that marker, to hand the name over",
-                        st->fqdn, other.cluster, other.resource, me->cluster);
+                        "stop_action=delete, or remove that marker, to hand it over",
+                        st->fqdn, st->set_identifier[0] != '\0' ? " member '" : "",
+                        st->set_identifier, st->set_identifier[0] != '\0' ? "'" : "", other.cluster,
+                        other.resource, me->cluster);
     }
     if (owner == OWNER_NONE && e->p->own.mode == OWNERSHIP_REQUIRE &&
-        (r53_name_find(name, "A") != NULL || r53_name_find(name, "AAAA") != NULL)) {
+        (st->set_identifier[0] != '\0'
+             ? r53_name_find(name, st->type, st->set_identifier) != NULL
+             : (r53_name_find(name, "A", "") != NULL || r53_name_find(name, "AAAA", "") != NULL))) {
         return r53_fail(err, R53_ERR_CONFIG,
                         "%s has a record but no route53 marker, and ownership=require: set "
                         "ownership=claim to take it",
@@ -298,9 +479,55 @@ static r53_rc may_claim(const struct action_env *e, const struct r53_name *name,
     return R53_OK;
 }
 
-/* Write the record, and with ownership our marker, as one
- * compare-and-swap batch built from what was just read; when the name
- * changed in between, Route 53 refuses the batch and start reads again. */
+/* A weighted set keeps one TTL: our member joins the other members'
+ * (doc/ownership.md), with a warning naming both. */
+static void join_set_ttl(const struct action_env *e, const struct r53_name *name, struct state *st)
+{
+    const struct r53_rrset *first = NULL;
+    char ids[300];
+
+    if (!e->p->rec.routing.weighted ||
+        members_of(name, st->type, st->set_identifier, &first, ids, sizeof(ids)) == 0 ||
+        !first->routing.weighted || first->ttl < 0 || first->ttl == st->ttl) {
+        return;
+    }
+    qb_log(LOG_WARNING,
+           "%s %s: weighted members share one TTL; member '%s' joins the set's TTL %ld, not "
+           "ttl=%ld (set ttl=%ld to silence this)",
+           st->fqdn, st->type, st->set_identifier, first->ttl, st->ttl, first->ttl);
+    st->ttl = first->ttl;
+}
+
+/* Ownership off, a plain record: one UPSERT, no read.  Refused where
+ * members stand: then read, to say so in the agent's words. */
+static r53_rc upsert_plain(struct r53_client *r53, const struct state *st, const char *comment,
+                           struct r53_change_info *info, struct r53_error *err)
+{
+    const char *value[] = { st->value };
+    struct r53_change up = {
+        .action = "UPSERT",
+        .fqdn = st->fqdn,
+        .type = st->type,
+        .ttl = st->ttl,
+        .values = value,
+        .n_values = 1,
+    };
+    struct r53_name name;
+    struct r53_error unread = { 0 }; /* Route 53's own reason stands */
+    r53_rc rc = r53_change_batch(r53, st->zone_id, &up, 1, comment, info, err);
+
+    if (rc == R53_ERR_CHANGE &&
+        r53_get_name(r53, st->zone_id, st->fqdn, &name, &unread) == R53_OK &&
+        refuse_plain_on_members(&name, st, &unread) != R53_OK) {
+        return r53_fail(err, R53_ERR_CONFIG, "%s", unread.reason);
+    }
+    return rc;
+}
+
+/* Write the record (or our member), and with ownership our marker, as
+ * one compare-and-swap batch built from what was just read; when the
+ * name changed in between, Route 53 refuses the batch and start reads
+ * again. */
 static r53_rc publish(const struct action_env *e, struct r53_client *r53, struct state *st,
                       const char *comment, struct r53_change_info *info, struct r53_error *err)
 {
@@ -308,32 +535,31 @@ static r53_rc publish(const struct action_env *e, struct r53_client *r53, struct
     char marker[300];
     struct r53_name name;
     struct owner_batch b;
-    r53_rc rc = own_marker(e, NULL, &me, marker, sizeof(marker), err);
-    const char *value[] = { st->value };
+    r53_rc rc = own_marker(e, st, false, &me, marker, sizeof(marker), err);
+    const struct owner_record rec = {
+        .fqdn = st->fqdn,
+        .type = st->type,
+        .value = st->value,
+        .set_identifier = st->set_identifier,
+        .routing = &e->p->rec.routing,
+    };
 
     snprintf(st->owner, sizeof(st->owner), "%s", marker[0] != '\0' ? me.cluster : "");
-
-    if (rc == R53_OK && marker[0] == '\0') {
-        struct r53_change up = {
-            .action = "UPSERT",
-            .fqdn = st->fqdn,
-            .type = st->type,
-            .ttl = st->ttl,
-            .values = value,
-            .n_values = 1,
-        };
-
-        return r53_change_batch(r53, st->zone_id, &up, 1, comment, info, err);
+    if (rc == R53_OK && marker[0] == '\0' && st->set_identifier[0] == '\0') {
+        return upsert_plain(r53, st, comment, info, err);
     }
     for (int tries = 1; rc == R53_OK; tries++) {
-        size_t n = 0;
+        struct owner_record now = rec;
 
         if ((rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, err)) != R53_OK ||
-            (rc = may_claim(e, &name, st, &me, err)) != R53_OK) {
+            (rc = may_claim(e, &name, st, marker[0] != '\0' ? &me : NULL, err)) != R53_OK) {
             break;
         }
-        n = owner_build_claim(&name, st->fqdn, st->type, st->ttl, st->value, marker, &b);
-        rc = r53_change_batch(r53, st->zone_id, b.changes, n, comment, info, err);
+        join_set_ttl(e, &name, st);
+        now.ttl = st->ttl;
+        rc = r53_change_batch(r53, st->zone_id, b.changes,
+                              owner_build_claim(&name, &now, marker[0] != '\0' ? marker : NULL, &b),
+                              comment, info, err);
         if (rc != R53_ERR_CHANGE || tries == PUBLISH_TRIES) {
             break;
         }
@@ -344,12 +570,13 @@ static r53_rc publish(const struct action_env *e, struct r53_client *r53, struct
     return rc;
 }
 
-/* Whether name, as read, holds st's value alone and, when marked (me
- * given), our marker. */
+/* Whether name, as read, holds st's value alone in st's record set (a
+ * member when st->set_identifier is set) and, when marked (me given),
+ * our marker. */
 static bool holds_ours(const struct r53_name *name, const struct state *st,
                        const struct owner_id *me)
 {
-    const struct r53_rrset *rr = r53_name_find(name, st->type);
+    const struct r53_rrset *rr = r53_name_find(name, st->type, st->set_identifier);
     struct owner_id other;
 
     return rr != NULL && rr->n_values == 1 && address_equal(rr->values[0], st->value) &&
@@ -390,7 +617,7 @@ static r53_rc wait_served(const struct action_env *e, const struct state *st, st
 static r53_rc settle(const struct action_env *e, struct r53_client *r53, struct state *st,
                      const char *comment, struct r53_change_info *info, struct r53_error *err)
 {
-    r53_rc rc = wait_insync(e, r53, info, err);
+    r53_rc rc = wait_insync(e, r53, info, st, err);
     struct owner_id me;
     char marker[300];
     struct r53_name name;
@@ -400,7 +627,7 @@ static r53_rc settle(const struct action_env *e, struct r53_client *r53, struct 
                "%s: Route 53 no longer knows change %s (its control plane may have failed over); "
                "reading %s again",
                err->reason, info->id, st->fqdn);
-        if ((rc = own_marker(e, st->owner, &me, marker, sizeof(marker), err)) != R53_OK ||
+        if ((rc = own_marker(e, st, true, &me, marker, sizeof(marker), err)) != R53_OK ||
             (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, err)) != R53_OK) {
             return rc;
         }
@@ -417,7 +644,7 @@ static r53_rc settle(const struct action_env *e, struct r53_client *r53, struct 
         }
         qb_log(LOG_NOTICE, "%s does not hold %s: writing it again", st->fqdn, st->value);
         if ((rc = publish(e, r53, st, comment, info, err)) == R53_OK) {
-            rc = wait_insync(e, r53, info, err);
+            rc = wait_insync(e, r53, info, st, err);
         }
     }
     return rc;
@@ -487,7 +714,7 @@ static bool confirmed_by_dns(const struct action_env *e, struct state *st,
     char why[400];
     struct r53_error unknown = { 0 }; /* no marker: nothing DNS could confirm */
 
-    if (own_marker(e, NULL, &me, marker, sizeof(marker), &unknown) != R53_OK) {
+    if (own_marker(e, st, false, &me, marker, sizeof(marker), &unknown) != R53_OK) {
         qb_log(LOG_NOTICE, "cannot ask the name servers for our marker: %s", unknown.reason);
         return false;
     }
@@ -727,6 +954,17 @@ static void api_deadline(struct session *s, struct r53_client *r53, int64_t dead
     aws_caller_set_retry(r53_client_caller(r53), &s->retry);
 }
 
+/* What start writes, into st: the record set (a member with
+ * set_identifier), its address and TTL. */
+static void start_target(const struct params *p, const struct address *addr, struct state *st)
+{
+    snprintf(st->type, sizeof(st->type), "%s", addr->ipv6 ? "AAAA" : "A");
+    snprintf(st->value, sizeof(st->value), "%s", addr->text);
+    snprintf(st->set_identifier, sizeof(st->set_identifier), "%s",
+             p->rec.set_identifier != NULL ? p->rec.set_identifier : "");
+    st->ttl = p->tun.ttl;
+}
+
 static r53_rc start(const struct action_env *e, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
@@ -751,9 +989,7 @@ static r53_rc start(const struct action_env *e, struct r53_error *err)
         (rc = session_route53(&s, &r53, err)) != R53_OK) {
         goto cleanup;
     }
-    snprintf(st.type, sizeof(st.type), "%s", addr.ipv6 ? "AAAA" : "A");
-    snprintf(st.value, sizeof(st.value), "%s", addr.text);
-    st.ttl = p->tun.ttl;
+    start_target(p, &addr, &st);
     offline = st;
     /* Where the data plane can be asked, the API gets a first share of
      * the time: then DNS, then the API again for the rest. */
@@ -804,25 +1040,30 @@ static r53_rc delete_own_record(const struct action_env *e, const struct state *
     struct r53_change_info info;
     char marker[300];
     const struct r53_rrset *rr = NULL;
+    const struct owner_record rec = {
+        .fqdn = st->fqdn,
+        .type = st->type,
+        .set_identifier = st->set_identifier,
+    };
 
     session_init(&s, e->p, e->env->rsctmp, e->deadline_ms);
     if ((rc = session_route53(&s, &r53, err)) != R53_OK ||
-        (rc = own_marker(e, st->owner, &me, marker, sizeof(marker), err)) != R53_OK ||
+        (rc = own_marker(e, st, true, &me, marker, sizeof(marker), err)) != R53_OK ||
         (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, err)) != R53_OK) {
         goto cleanup;
     }
-    rr = r53_name_find(&name, st->type);
+    rr = r53_name_find(&name, st->type, st->set_identifier);
     if (!holds_ours(&name, st, marker[0] != '\0' ? &me : NULL)) {
-        qb_log(LOG_INFO, "%s %s now holds %s%s, not ours: left alone", st->fqdn, st->type,
+        qb_log(LOG_INFO, "%s %s%s%s now holds %s%s, not ours: left alone", st->fqdn, st->type,
+               st->set_identifier[0] != '\0' ? " member " : "", st->set_identifier,
                rr != NULL && rr->n_values > 0 ? rr->values[0] : "nothing",
                marker[0] != '\0' ? " or is not marked ours" : "");
         rc = rr == NULL ? r53_fail(err, R53_ERR_NOT_FOUND, "no %s record", st->type) : R53_OK;
         goto cleanup;
     }
-    rc = r53_change_batch(
-        r53, st->zone_id, b.changes,
-        owner_build_release(&name, st->fqdn, st->type, marker[0] != '\0' ? marker : NULL, &b), NULL,
-        &info, err);
+    rc = r53_change_batch(r53, st->zone_id, b.changes,
+                          owner_build_release(&name, &rec, marker[0] != '\0' ? marker : NULL, &b),
+                          NULL, &info, err);
     if (rc == R53_OK) {
         qb_log(LOG_INFO, "deleted %s %s %s (change %s)", st->fqdn, st->type, st->value, info.id);
     }
@@ -888,37 +1129,56 @@ static void unreadable(const struct action_env *e, const struct r53_error *why,
             why->reason);
 }
 
-/* The name as the API holds it: our address, and the name still ours. */
+/* The record set st names as the API holds it, against addr: a plain
+ * record, or our member alone (other members are not ours to judge). */
+static void judge_record(const struct r53_name *name, const struct state *st,
+                         const struct address *addr, struct action_result *out)
+{
+    const char *type = addr->ipv6 ? "AAAA" : "A";
+    const char *set = st->set_identifier;
+    const struct r53_rrset *rr = r53_name_find(name, type, set);
+    const struct r53_rrset *any = r53_name_find(name, type, NULL);
+    char what[200];
+
+    snprintf(what, sizeof(what), "%s %s%s%s%s", st->fqdn, type, set[0] != '\0' ? " member '" : "",
+             set, set[0] != '\0' ? "'" : "");
+    if (rr == NULL && set[0] == '\0' && any != NULL) {
+        outcome(out, MONITOR_FAILED,
+                "%s is now a routing-policy record set (member '%s'); expected %s", what,
+                any->set_identifier, addr->text);
+    } else if (rr == NULL) {
+        outcome(out, MONITOR_FAILED, "%s is gone; expected %s", what, addr->text);
+    } else if (rr->alias) {
+        outcome(out, MONITOR_FAILED, "%s is now an alias record; expected %s", what, addr->text);
+    } else if (rr->n_values != 1 || !address_equal(rr->values[0], addr->text)) {
+        outcome(out, MONITOR_FAILED, "%s points to %s%s, not to this node's %s", what,
+                rr->n_values > 0 ? rr->values[0] : "nothing", rr->n_values > 1 ? " (and more)" : "",
+                addr->text);
+    } else {
+        outcome(out, MONITOR_RUNNING, "%s holds %s", what, addr->text);
+    }
+}
+
+/* The name as the API holds it: our address, and the record still ours. */
 static void judge_name(const struct action_env *e, const struct r53_name *name,
                        const struct state *st, const struct address *addr,
                        struct action_result *out)
 {
-    const char *type = addr->ipv6 ? "AAAA" : "A";
-    const struct r53_rrset *rr = r53_name_find(name, type);
+    const struct r53_rrset *rr = r53_name_find(name, addr->ipv6 ? "AAAA" : "A", st->set_identifier);
     struct owner_id me;
     struct owner_id other;
     char marker[300];
     struct r53_error unknown = { 0 }; /* no cluster name: no takeover to tell */
 
-    if (rr == NULL) {
-        outcome(out, MONITOR_FAILED, "%s %s is gone; expected %s", st->fqdn, type, addr->text);
-    } else if (rr->alias || rr->set_identifier[0] != '\0') {
-        outcome(out, MONITOR_FAILED, "%s %s is now an %s record; expected %s", st->fqdn, type,
-                rr->alias ? "alias" : "routing-policy", addr->text);
-    } else if (rr->n_values != 1 || !address_equal(rr->values[0], addr->text)) {
-        outcome(out, MONITOR_FAILED, "%s %s points to %s%s, not to this node's %s", st->fqdn, type,
-                rr->n_values > 0 ? rr->values[0] : "nothing", rr->n_values > 1 ? " (and more)" : "",
-                addr->text);
-    } else {
-        outcome(out, MONITOR_RUNNING, "%s %s holds %s", st->fqdn, type, addr->text);
-    }
+    judge_record(name, st, addr, out);
     if (e->p->own.mode != OWNERSHIP_OFF &&
-        own_marker(e, st->owner, &me, marker, sizeof(marker), &unknown) == R53_OK &&
+        own_marker(e, st, true, &me, marker, sizeof(marker), &unknown) == R53_OK &&
         owner_of(name, &me, &other) == OWNER_OTHER) {
         outcome(out, MONITOR_FAILED,
-                "%s was taken over by cluster %s, resource %s (it now holds %s); start will "
+                "%s%s%s%s was taken over by cluster %s, resource %s (it now holds %s); start will "
                 "not take it back",
-                st->fqdn, other.cluster, other.resource,
+                st->fqdn, st->set_identifier[0] != '\0' ? " member '" : "", st->set_identifier,
+                st->set_identifier[0] != '\0' ? "'" : "", other.cluster, other.resource,
                 rr != NULL && rr->n_values > 0 ? rr->values[0] : "nothing");
     }
 }
@@ -940,6 +1200,8 @@ static void compare_api_record(const struct action_env *e, struct session *s,
     if (rc == R53_ERR_NO_ZONE) {
         outcome(out, MONITOR_FAILED, "%s is gone (%s); expected %s", st->fqdn, unread.reason,
                 addr->text);
+    } else if (rc == R53_ERR_NOT_INSTALLED) {
+        *out = result_of(rc, &unread); /* libcurl missing: this node cannot tell */
     } else if (rc != R53_OK) {
         unreadable(e, &unread, out);
     } else {
@@ -976,6 +1238,34 @@ static bool judge_deferred(const struct action_env *e, struct state *st, struct 
     return true;
 }
 
+/* The DNS-first monitor's word: a server answering exactly our address.
+ * Name servers answer a set with one member or several, so for a member
+ * every server that answers must serve our address alone and, with
+ * ownership, our member's marker; anything else leaves it to the API
+ * (DNS alone never fails a member). */
+static bool dns_confirms(const struct action_env *e, const struct state *st,
+                         const struct address *addr)
+{
+    struct owner_id me;
+    char marker[300];
+    char why[400];
+    struct r53_error unknown = { 0 }; /* no marker to look for: the API decides */
+
+    if (st->set_identifier[0] == '\0') {
+        return dnscheck_confirms(&e->p->tun, st, addr, e->deadline_ms);
+    }
+    if (own_marker(e, st, true, &me, marker, sizeof(marker), &unknown) != R53_OK) {
+        return false;
+    }
+    if (!dnscheck_confirms_ours(&e->p->tun, st, addr, marker[0] != '\0' ? marker : NULL,
+                                e->deadline_ms, why, sizeof(why))) {
+        qb_log(LOG_DEBUG, "DNS does not confirm member '%s': %s; asking the API",
+               st->set_identifier, why);
+        return false;
+    }
+    return true;
+}
+
 /* A recurring monitor on the node where the resource is active. */
 static r53_rc monitor_active(const struct action_env *e, const struct state *st, int check_level,
                              struct action_result *out, struct r53_error *err)
@@ -998,13 +1288,14 @@ static r53_rc monitor_active(const struct action_env *e, const struct state *st,
         rc = R53_OK;
         goto cleanup;
     }
-    if (check_level < 10 && !e->p->tun.monitor_method_api &&
-        dnscheck_confirms(&e->p->tun, st, &addr, e->deadline_ms)) {
+    if (check_level < 10 && !e->p->tun.monitor_method_api && dns_confirms(e, st, &addr)) {
         outcome(out, MONITOR_RUNNING, "DNS answers %s for %s: no API call", addr.text, st->fqdn);
         goto cleanup;
     }
     compare_api_record(e, &s, st, &addr, out);
-    if (out->monitor == MONITOR_RUNNING && check_level >= 10 &&
+    /* A member's name servers answer by policy: they serve the set, not
+     * our member, so they cannot all be held to our address. */
+    if (out->monitor == MONITOR_RUNNING && check_level >= 10 && st->set_identifier[0] == '\0' &&
         !dnscheck_all_agree(&e->p->tun, st, &addr, e->deadline_ms, why, sizeof(why))) {
         /* Route 53 is right; clients asking that server are not served it. */
         outcome(out, MONITOR_DEGRADED, "%s", why);

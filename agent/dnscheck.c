@@ -5,6 +5,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "owner.h"
 
 /* Room kept after the DNS step for the API read that may follow. */
 #define DNS_RESERVE_MS 500
@@ -148,15 +149,21 @@ bool dnscheck_confirms(const struct params_tunables *t, const struct state *st,
     return false;
 }
 
-/* Whether a TXT answer holds marker and no other route53 marker. */
+/* Whether a TXT answer holds marker and no other owner's marker for
+ * the same record set (other members' markers stand beside ours). */
 static bool marked_ours(const struct dns_result *r, const char *marker, char *why, size_t why_len)
 {
+    struct owner_id mine;
+    struct owner_id who;
     bool ours = false;
 
+    if (!owner_parse(marker, &mine)) {
+        mine.set[0] = '\0';
+    }
     for (size_t i = 0; i < r->n_values && i < DNS_MAX_VALUES; i++) {
         if (strcmp(r->values[i], marker) == 0) {
             ours = true;
-        } else if (strstr(r->values[i], "heritage=route53,") != NULL) {
+        } else if (owner_parse(r->values[i], &who) && strcmp(who.set, mine.set) == 0) {
             snprintf(why, why_len, "another owner's marker %s", r->values[i]);
             return false;
         }

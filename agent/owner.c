@@ -57,8 +57,9 @@ static r53_rc cib_cluster_name(long timeout_ms, char *out, size_t len, struct r5
     return R53_OK;
 }
 
-r53_rc owner_self(const struct params_ownership *o, const char *instance, const char *known,
-                  long timeout_ms, struct owner_id *me, struct r53_error *err)
+r53_rc owner_self(const struct params_ownership *o, const char *instance,
+                  const char *set_identifier, const char *known, long timeout_ms,
+                  struct owner_id *me, struct r53_error *err)
 {
     char rsc[128];
     char *colon = NULL;
@@ -70,6 +71,7 @@ r53_rc owner_self(const struct params_ownership *o, const char *instance, const 
         *colon = '\0';
     }
     clean(rsc, me->resource, sizeof(me->resource));
+    clean(set_identifier != NULL ? set_identifier : "", me->set, sizeof(me->set));
     if (o->owner != NULL || (known != NULL && known[0] != '\0')) {
         clean(o->owner != NULL ? o->owner : known, me->cluster, sizeof(me->cluster));
         return R53_OK;
@@ -85,7 +87,8 @@ r53_rc owner_self(const struct params_ownership *o, const char *instance, const 
 
 void owner_marker(const struct owner_id *me, char *out, size_t len)
 {
-    snprintf(out, len, "\"" MARKER_HERITAGE "cluster=%s,resource=%s\"", me->cluster, me->resource);
+    snprintf(out, len, "\"" MARKER_HERITAGE "cluster=%s,resource=%s%s%s\"", me->cluster,
+             me->resource, me->set[0] != '\0' ? ",set=" : "", me->set);
 }
 
 /* key=value's value in text (up to ',' or the closing quote). */
@@ -107,26 +110,32 @@ static bool take(const char *text, const char *key, char *out, size_t len)
     return true;
 }
 
-/* True when txt (one TXT value, quoted) is a route53 marker; *who set. */
-static bool owner_parse(const char *txt, struct owner_id *who)
+bool owner_parse(const char *txt, struct owner_id *who)
 {
     memset(who, 0, sizeof(*who));
-    return strncmp(txt, "\"" MARKER_HERITAGE, strlen(MARKER_HERITAGE) + 1) == 0 &&
-           take(txt, ",cluster=", who->cluster, sizeof(who->cluster)) &&
-           take(txt, ",resource=", who->resource, sizeof(who->resource));
+    if (strncmp(txt, "\"" MARKER_HERITAGE, strlen(MARKER_HERITAGE) + 1) != 0 ||
+        !take(txt, ",cluster=", who->cluster, sizeof(who->cluster)) ||
+        !take(txt, ",resource=", who->resource, sizeof(who->resource))) {
+        return false;
+    }
+    /* No set: a plain record's marker (and every marker before members). */
+    if (!take(txt, ",set=", who->set, sizeof(who->set))) {
+        who->set[0] = '\0';
+    }
+    return true;
 }
 
 enum owner_state owner_of(const struct r53_name *name, const struct owner_id *me,
                           struct owner_id *other)
 {
-    const struct r53_rrset *txt = r53_name_find(name, "TXT");
+    const struct r53_rrset *txt = r53_name_find(name, "TXT", "");
     enum owner_state state = OWNER_NONE;
 
     for (size_t i = 0; txt != NULL && i < txt->n_values && i < R53_MAX_VALUES; i++) {
         struct owner_id who;
 
-        if (!owner_parse(txt->values[i], &who)) {
-            continue;
+        if (!owner_parse(txt->values[i], &who) || strcmp(who.set, me->set) != 0) {
+            continue; /* not a marker, or another record's */
         }
         if (strcmp(who.cluster, me->cluster) == 0 && strcmp(who.resource, me->resource) == 0) {
             state = state == OWNER_NONE ? OWNER_US : state;
@@ -138,15 +147,18 @@ enum owner_state owner_of(const struct r53_name *name, const struct owner_id *me
     return state;
 }
 
-/* The TXT values at the name other than markers. */
-static size_t other_txt(const struct r53_rrset *txt, const char **out)
+/* The TXT values to keep: all but the markers of the record set ours
+ * names (set), and with drop_plain also a plain record's markers. */
+static size_t kept_txt(const struct r53_rrset *txt, const char *set, bool drop_plain,
+                       const char **out)
 {
     size_t n = 0;
 
     for (size_t i = 0; txt != NULL && i < txt->n_values && i < R53_MAX_VALUES; i++) {
         struct owner_id who;
 
-        if (!owner_parse(txt->values[i], &who)) {
+        if (!owner_parse(txt->values[i], &who) ||
+            (strcmp(who.set, set) != 0 && !(drop_plain && who.set[0] == '\0'))) {
             out[n++] = txt->values[i];
         }
     }
@@ -167,7 +179,7 @@ static struct r53_change change(const char *action, const char *fqdn, const char
     };
 }
 
-/* DELETE set exactly as read. */
+/* DELETE set exactly as read, a member's routing with it. */
 static void delete_as_read(const struct r53_rrset *set, const char **values, struct r53_change *ch)
 {
     size_t n = 0;
@@ -176,52 +188,68 @@ static void delete_as_read(const struct r53_rrset *set, const char **values, str
         values[n] = set->values[n];
     }
     *ch = change("DELETE", set->name, set->type, set->ttl, values, n);
+    ch->set_identifier = set->set_identifier;
+    ch->routing = &set->routing;
 }
 
-size_t owner_build_claim(const struct r53_name *name, const char *fqdn, const char *type, long ttl,
-                         const char *value, const char *marker, struct owner_batch *b)
+/* Our marker's set: "" for a plain record. */
+static const char *marker_set(const char *marker, struct owner_id *who)
 {
-    const struct r53_rrset *addr = r53_name_find(name, type);
-    const struct r53_rrset *txt = r53_name_find(name, "TXT");
-    size_t n = 0;
+    return owner_parse(marker, who) ? who->set : "";
+}
 
+size_t owner_build_claim(const struct r53_name *name, const struct owner_record *rec,
+                         const char *marker, struct owner_batch *b)
+{
+    const char *set = rec->set_identifier != NULL ? rec->set_identifier : "";
+    const struct r53_rrset *addr = r53_name_find(name, rec->type, set);
+    const struct r53_rrset *plain = set[0] != '\0' ? r53_name_find(name, rec->type, "") : NULL;
+    const struct r53_rrset *txt = r53_name_find(name, "TXT", "");
+    struct owner_id who;
+    size_t n = 0;
+    size_t k = 0;
+
+    if (plain != NULL) {
+        delete_as_read(plain, b->old_plain, &b->changes[n++]); /* converted in this batch */
+    }
     if (addr != NULL) {
         delete_as_read(addr, b->old_addr, &b->changes[n++]);
     }
-    b->addr_values[0] = value;
-    b->changes[n++] = change("CREATE", fqdn, type, ttl, b->addr_values, 1);
+    b->addr_values[0] = rec->value;
+    b->changes[n] = change("CREATE", rec->fqdn, rec->type, rec->ttl, b->addr_values, 1);
+    b->changes[n].set_identifier = set;
+    b->changes[n++].routing = rec->routing;
     if (marker == NULL) {
         return n;
     }
     if (txt != NULL) {
         delete_as_read(txt, b->old_txt, &b->changes[n++]);
     }
-    {
-        size_t k = other_txt(txt, b->new_txt);
-
-        b->new_txt[k++] = marker;
-        b->changes[n++] =
-            change("CREATE", fqdn, "TXT", txt != NULL ? txt->ttl : ttl, b->new_txt, k);
-    }
+    k = kept_txt(txt, marker_set(marker, &who), plain != NULL, b->new_txt);
+    b->new_txt[k++] = marker;
+    b->changes[n++] =
+        change("CREATE", rec->fqdn, "TXT", txt != NULL ? txt->ttl : rec->ttl, b->new_txt, k);
     return n;
 }
 
-size_t owner_build_release(const struct r53_name *name, const char *fqdn, const char *type,
+size_t owner_build_release(const struct r53_name *name, const struct owner_record *rec,
                            const char *marker, struct owner_batch *b)
 {
-    const struct r53_rrset *addr = r53_name_find(name, type);
-    const struct r53_rrset *txt = r53_name_find(name, "TXT");
+    const char *set = rec->set_identifier != NULL ? rec->set_identifier : "";
+    const struct r53_rrset *addr = r53_name_find(name, rec->type, set);
+    const struct r53_rrset *txt = r53_name_find(name, "TXT", "");
+    struct owner_id who;
     size_t n = 0;
 
     if (addr != NULL) {
         delete_as_read(addr, b->old_addr, &b->changes[n++]);
     }
     if (marker != NULL && txt != NULL) {
-        size_t k = other_txt(txt, b->new_txt);
+        size_t k = kept_txt(txt, marker_set(marker, &who), false, b->new_txt);
 
         delete_as_read(txt, b->old_txt, &b->changes[n++]);
         if (k > 0) {
-            b->changes[n++] = change("CREATE", fqdn, "TXT", txt->ttl, b->new_txt, k);
+            b->changes[n++] = change("CREATE", rec->fqdn, "TXT", txt->ttl, b->new_txt, k);
         }
     }
     return n;

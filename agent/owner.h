@@ -3,7 +3,13 @@
  * (as external-dns's registry), read in the same ListResourceRecordSets
  * call as the record, and the compare-and-swap batch that writes the
  * record and the marker together.  Other TXT values at the name (SPF,
- * verification tokens) are kept as they are. */
+ * verification tokens) are kept as they are.
+ *
+ * A member of a set that shares the name (weighted, failover, ...) has
+ * its own value in the same plain TXT set, ",set=<set identifier>"
+ * added; the batch that writes the member swaps the whole TXT set, so a
+ * concurrent owner's change makes it fail and start reads again
+ * (doc/ownership.md says why not a TXT member of its own). */
 #ifndef R53_OWNER_H
 #define R53_OWNER_H
 
@@ -17,18 +23,25 @@
 struct owner_id {
     char cluster[128];
     char resource[128];
+    char set[128]; /* the member's set identifier; "": the plain record */
 };
 
 /* This resource's identity: instance (OCF_RESOURCE_INSTANCE; a clone's
- * ":N" dropped), and the cluster: the owner parameter, else known (what
+ * ":N" dropped), the member it keeps (set_identifier; NULL or "" for a
+ * plain record), and the cluster: the owner parameter, else known (what
  * start wrote, from the state file; NULL or "" for none), else the CIB's
  * cluster-name (through crm_attribute, within timeout_ms).  R53_ERR_HOST
  * when no cluster name can be had. */
-r53_rc owner_self(const struct params_ownership *o, const char *instance, const char *known,
-                  long timeout_ms, struct owner_id *me, struct r53_error *err);
+r53_rc owner_self(const struct params_ownership *o, const char *instance,
+                  const char *set_identifier, const char *known, long timeout_ms,
+                  struct owner_id *me, struct r53_error *err);
 
 /* The marker value for me, quoted as Route 53 stores a TXT string. */
 void owner_marker(const struct owner_id *me, char *out, size_t len);
+
+/* True when txt (one TXT value, quoted) is a route53 marker; *who says
+ * whose (who->set "" for a plain record's). */
+bool owner_parse(const char *txt, struct owner_id *who);
 
 enum owner_state {
     OWNER_NONE,  /* no marker at the name */
@@ -36,27 +49,43 @@ enum owner_state {
     OWNER_OTHER, /* another cluster's or resource's: *other says whose */
 };
 
-/* The owner of a name from its record sets (name may hold none). */
+/* The owner of a name's record me->set names (the plain record, or that
+ * member) from the markers among its record sets (name may hold none). */
 enum owner_state owner_of(const struct r53_name *name, const struct owner_id *me,
                           struct owner_id *other);
 
-/* The batch that makes the name hold (type, ttl, value) and our marker,
- * from what was read: DELETE what is there now, CREATE what should be;
- * other TXT values kept.  with_marker false: the address only.  The
- * batch's strings point into name, value, marker and buf (which must
- * outlive it).  Returns the number of changes (at most 4). */
+/* The record a resource keeps: a plain one (set_identifier "") or one
+ * member of a set (set_identifier and routing). */
+struct owner_record {
+    const char *fqdn;
+    const char *type;
+    long ttl;
+    const char *value;
+    const char *set_identifier;        /* "" or NULL: plain */
+    const struct r53_routing *routing; /* with set_identifier */
+};
+
+/* The batch that makes the name hold rec and, marker not NULL, our
+ * marker, from what was read: DELETE what is there now (our record
+ * set; for a member also a plain set of the type, which it converts, and
+ * that plain record's marker), CREATE what should be; every other TXT
+ * value, other members' markers among them, kept.  The batch's strings
+ * point into name, rec and marker (which must outlive it).  Returns the
+ * number of changes (at most 5). */
 struct owner_batch {
-    struct r53_change changes[4];
+    struct r53_change changes[6];
     const char *addr_values[1];
+    const char *old_plain[R53_MAX_VALUES];
     const char *old_addr[R53_MAX_VALUES];
     const char *old_txt[R53_MAX_VALUES];
     const char *new_txt[R53_MAX_VALUES + 1];
 };
-size_t owner_build_claim(const struct r53_name *name, const char *fqdn, const char *type, long ttl,
-                         const char *value, const char *marker, struct owner_batch *b);
+size_t owner_build_claim(const struct r53_name *name, const struct owner_record *rec,
+                         const char *marker, struct owner_batch *b);
 
-/* The batch that removes our address and our marker, only as read. */
-size_t owner_build_release(const struct r53_name *name, const char *fqdn, const char *type,
+/* The batch that removes our record set and our marker, only as read
+ * (rec's ttl and value unused: the DELETE repeats what was read). */
+size_t owner_build_release(const struct r53_name *name, const struct owner_record *rec,
                            const char *marker, struct owner_batch *b);
 
 #endif

@@ -245,6 +245,142 @@ static r53_rc load_ip_source(env_getenv_fn get, struct params *p, struct r53_err
     return R53_OK;
 }
 
+/* An AWS region name: two letters, one or more words, a number
+ * ("eu-west-1", "us-gov-west-1", "ap-southeast-5"). */
+static bool region_name_ok(const char *v)
+{
+    static const char lower[] = "abcdefghijklmnopqrstuvwxyz";
+    size_t words = 0;
+
+    if (strlen(v) > 30 || strspn(v, lower) != 2 || v[2] != '-') {
+        return false;
+    }
+    for (v += 3; strspn(v, lower) > 0 && v[strspn(v, lower)] == '-'; words++) {
+        v += strspn(v, lower) + 1;
+    }
+    return words >= 1 && strspn(v, "0123456789") >= 1 && strspn(v, "0123456789") <= 2 &&
+           v[strspn(v, "0123456789")] == '\0';
+}
+
+/* A health check id: a UUID, 8-4-4-4-12 hex digits. */
+static bool uuid_ok(const char *v)
+{
+    static const size_t groups[] = { 8, 4, 4, 4, 12 };
+
+    for (size_t g = 0; g < 5; g++) {
+        size_t n = strspn(v, "0123456789abcdefABCDEF");
+
+        if (n != groups[g] || v[n] != (g < 4 ? '-' : '\0')) {
+            return false;
+        }
+        v += n + (g < 4 ? 1 : 0);
+    }
+    return true;
+}
+
+/* 1 to 128 printable characters, not all blank, no quote or backslash
+ * (the state file and the marker keep it on one line, unescaped). */
+static bool set_identifier_ok(const char *id)
+{
+    for (const char *c = id; *c != '\0'; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f || *c == '"' || *c == '\\') {
+            return false;
+        }
+    }
+    return strlen(id) <= 128 && strspn(id, " ") < strlen(id);
+}
+
+/* Each routing parameter's own value; the policy's name into names. */
+static r53_rc load_policy_values(env_getenv_fn get, struct params *p, const char **names, size_t *n,
+                                 struct r53_error *err)
+{
+    struct r53_routing *r = &p->rec.routing;
+    const char *w = param(get, "weight");
+    const char *f = param(get, "failover");
+    const char *l = param(get, "latency_region");
+    r53_rc rc = R53_OK;
+
+    if (w != NULL && (rc = parse_long("weight", w, 0, 255, &r->weight, err)) != R53_OK) {
+        return rc;
+    }
+    if (f != NULL && strcmp(f, "PRIMARY") != 0 && strcmp(f, "SECONDARY") != 0) {
+        return r53_fail(err, R53_ERR_CONFIG, "failover='%s' must be 'PRIMARY' or 'SECONDARY'", f);
+    }
+    if (l != NULL && !region_name_ok(l)) {
+        return r53_fail(err, R53_ERR_CONFIG,
+                        "latency_region='%s' is not an AWS region name (like eu-west-1)", l);
+    }
+    if ((rc = parse_bool("multivalue", param(get, "multivalue"), false, &r->multivalue, err)) !=
+        R53_OK) {
+        return rc;
+    }
+    r->weighted = w != NULL;
+    snprintf(r->failover, sizeof(r->failover), "%s", f != NULL ? f : "");
+    snprintf(r->region, sizeof(r->region), "%s", l != NULL ? l : "");
+    *n = 0;
+    if (w != NULL) {
+        names[(*n)++] = "weight";
+    }
+    if (f != NULL) {
+        names[(*n)++] = "failover";
+    }
+    if (l != NULL) {
+        names[(*n)++] = "latency_region";
+    }
+    if (r->multivalue) {
+        names[(*n)++] = "multivalue";
+    }
+    return R53_OK;
+}
+
+/* set_identifier, one routing policy and health_check_id: all or none. */
+static r53_rc load_routing(env_getenv_fn get, struct params *p, struct r53_error *err)
+{
+    const char *names[4] = { NULL };
+    const char *id = param(get, "set_identifier");
+    const char *hc = param(get, "health_check_id");
+    size_t n = 0;
+    r53_rc rc = load_policy_values(get, p, names, &n, err);
+
+    if (rc != R53_OK) {
+        return rc;
+    }
+    if (hc != NULL && !uuid_ok(hc)) {
+        return r53_fail(err, R53_ERR_CONFIG,
+                        "health_check_id='%s' is not a health check id (a UUID like "
+                        "abcdef01-2345-6789-abcd-ef0123456789)",
+                        hc);
+    }
+    if (id != NULL && !set_identifier_ok(id)) {
+        return r53_fail(err, R53_ERR_CONFIG,
+                        "set_identifier='%s' must be 1 to 128 characters, without quotes or "
+                        "backslashes",
+                        id);
+    }
+    if (n > 1) {
+        return r53_fail(err, R53_ERR_CONFIG,
+                        "%s and %s are both set: a member has exactly one routing policy (weight, "
+                        "failover, latency_region or multivalue)",
+                        names[0], names[1]);
+    }
+    if (n == 1 && id == NULL) {
+        return r53_fail(err, R53_ERR_CONFIG,
+                        "%s needs set_identifier: the name of this resource's member of the set",
+                        names[0]);
+    }
+    if (n == 0 && (id != NULL || hc != NULL)) {
+        return r53_fail(err, R53_ERR_CONFIG,
+                        "%s is set without a routing policy: also set one of weight, failover, "
+                        "latency_region and multivalue=true",
+                        id != NULL ? "set_identifier" : "health_check_id");
+    }
+    p->rec.set_identifier = id;
+    p->rec.policy = n == 1 ? names[0] : NULL;
+    snprintf(p->rec.routing.health_check_id, sizeof(p->rec.routing.health_check_id), "%s",
+             hc != NULL ? hc : "");
+    return R53_OK;
+}
+
 #define FIELD(f) offsetof(struct params, tun.f)
 
 /* Every tunable, its default stated once, as the meta-data states it
@@ -527,6 +663,7 @@ r53_rc params_load(env_getenv_fn get, const struct agent_env *env, struct params
         (rc = load_zone(get, out, err)) != R53_OK ||
         (rc = load_aws(get, env, out, err)) != R53_OK ||
         (rc = load_ip_source(get, out, err)) != R53_OK ||
+        (rc = load_routing(get, out, err)) != R53_OK ||
         (rc = load_tunables(get, out, err)) != R53_OK) {
         return rc;
     }

@@ -10,6 +10,7 @@
 #include "dns.h"
 #include "env.h"
 #include "rc.h"
+#include "route53.h"
 
 #define PARAMS_N_IGNORED 4
 
@@ -27,6 +28,12 @@ struct params_record {
     const char *interface;
     enum ip_source ip_source;
     char zone_id_buf[64]; /* storage for zone_id after stripping */
+    /* One member of a set sharing the name and type (weighted,
+     * failover, latency or multivalue): its set identifier and policy;
+     * NULL and all zero for a plain record. */
+    const char *set_identifier;
+    struct r53_routing routing;
+    const char *policy; /* the policy's parameter: "weight", "failover", ...; NULL: plain */
 };
 
 /* The tunables (params_table), and the monitor's DNS servers. */

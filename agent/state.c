@@ -38,10 +38,11 @@ r53_rc state_write(const char *path, const struct state *s, struct r53_error *er
     util_printable(s->publish_failed, failed, sizeof(failed));
     n = snprintf(text, sizeof(text),
                  "zone_id=%s\nfqdn=%s\ntype=%s\nvalue=%s\nttl=%ld\nprivate=%d\nname_servers=%s\n"
-                 "owner=%s\npending_since=%s\npublisher=%ld:%llu\npublish_failed=%s\n",
+                 "owner=%s\nset_identifier=%s\npending_since=%s\npublisher=%ld:%llu\n"
+                 "publish_failed=%s\n",
                  s->zone_id, s->fqdn, s->type, s->value, s->ttl, s->private_zone ? 1 : 0,
-                 s->name_servers, s->owner, s->pending_since, s->publisher_pid, s->publisher_start,
-                 failed);
+                 s->name_servers, s->owner, s->set_identifier, s->pending_since, s->publisher_pid,
+                 s->publisher_start, failed);
     if (n < 0 || (size_t)n >= sizeof(text)) {
         return r53_fail(err, R53_ERR_INTERNAL, "state for %s is too long", path);
     }
@@ -58,13 +59,16 @@ static r53_rc copy_field(const char *path, const char *key, const char *value, c
     return R53_OK;
 }
 
-/* The deferred publish's fields (pending_since, publisher,
- * publish_failed); others are ignored. */
+/* The member's set_identifier and the deferred publish's fields
+ * (pending_since, publisher, publish_failed); others are ignored. */
 static r53_rc read_publish_field(const char *path, const char *key, const char *value,
                                  struct state *out, struct r53_error *err)
 {
     char *end = NULL;
 
+    if (strcmp(key, "set_identifier") == 0) {
+        return copy_field(path, key, value, out->set_identifier, sizeof(out->set_identifier), err);
+    }
     if (strcmp(key, "pending_since") == 0) {
         return copy_field(path, key, value, out->pending_since, sizeof(out->pending_since), err);
     }

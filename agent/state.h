@@ -22,6 +22,9 @@ struct state {
      * and stop look for that one ("": ownership off, or a state file
      * from before markers). */
     char owner[128];
+    /* The member of a set sharing the name and type that start wrote
+     * (parameter set_identifier); "": a plain record. */
+    char set_identifier[129];
     /* A deferred publish (start_api_failure=defer, agent/publisher.h):
      * since when it is pending ("2026-12-07T03:20:00Z"; "": nothing
      * pending), and the publisher process that carries it out, by pid

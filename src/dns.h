@@ -1,6 +1,8 @@
-/* Asking DNS for the record, through ldns: one server at a time, UDP
- * first and TCP when the answer is truncated, every query ending by a
- * deadline.  Knows nothing of OCF or Route 53's API. */
+/* Asking DNS for the record, one server at a time, UDP first and TCP
+ * when the answer is truncated, every query ending by a deadline: the
+ * question built and the answer read by glibc's resolver functions
+ * (dn_comp, ns_initparse, ns_parserr), the exchange ours.  Knows nothing
+ * of OCF or Route 53's API. */
 #ifndef R53_DNS_H
 #define R53_DNS_H
 

@@ -2,6 +2,7 @@
 
 #include <mbedtls/platform_util.h>
 #include <qb/qblog.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,16 +223,46 @@ r53_rc r53_get_zone(struct r53_client *c, const char *zone_id, struct r53_zone *
     return get_by_id(c, "GetHostedZone", "hostedzone", zone_id, read_hosted_zone, out, err);
 }
 
+/* One ListResourceRecordSets page from (name, type, identifier); type
+ * and identifier may be "". */
+static r53_rc list_page(struct r53_client *c, const char *id, const char *name, const char *type,
+                        const char *identifier, struct r53_rrset_page *page, struct r53_error *err)
+{
+    char path[128];
+    char enc[600];
+    char enc_id[400];
+    char query[1200];
+    struct http_response resp = { 0 };
+    r53_rc rc = R53_OK;
+    int n = 0;
+
+    snprintf(path, sizeof(path), API "/hostedzone/%s/rrset", id);
+    util_percent_encode(name, enc, sizeof(enc));
+    n = snprintf(query, sizeof(query), "name=%s", enc);
+    if (type[0] != '\0') {
+        n += snprintf(query + n, sizeof(query) - (size_t)n, "&type=%s", type);
+    }
+    if (identifier[0] != '\0') {
+        util_percent_encode(identifier, enc_id, sizeof(enc_id));
+        n += snprintf(query + n, sizeof(query) - (size_t)n, "&identifier=%s", enc_id);
+    }
+    snprintf(query + n, sizeof(query) - (size_t)n, "&maxitems=%d", R53_MAX_RRSETS);
+    rc = call(c, "ListResourceRecordSets", "GET", path, query, NULL, &resp, err);
+    if (rc == R53_OK) {
+        rc = read_failure("ListResourceRecordSets",
+                          r53_xml_rrset_page(resp.body, resp.body_len, page, err), err);
+    }
+    http_response_free(&resp);
+    return rc;
+}
+
 r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn,
                     struct r53_name *out, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     char id[64];
-    char path[128];
-    char name[600];
-    char query[800];
-    struct http_response resp = { 0 };
     struct r53_rrset_page *page = NULL;
+    bool more = true;
 
     memset(out, 0, sizeof(*out));
     if ((rc = bare_id(zone_id, "/hostedzone/", id, sizeof(id), err)) != R53_OK) {
@@ -241,33 +272,89 @@ r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn,
         return r53_fail(err, R53_ERR_NOMEM, "out of memory");
     }
     /* The listing starts at the name: its record sets come first, in
-     * type order, then the names after it. */
-    snprintf(path, sizeof(path), API "/hostedzone/%s/rrset", id);
-    util_percent_encode(fqdn, name, sizeof(name));
-    snprintf(query, sizeof(query), "name=%s&maxitems=%d", name, R53_MAX_RRSETS);
-    rc = call(c, "ListResourceRecordSets", "GET", path, query, NULL, &resp, err);
-    if (rc == R53_OK) {
-        rc = read_failure("ListResourceRecordSets",
-                          r53_xml_rrset_page(resp.body, resp.body_len, page, err), err);
-    }
-    for (size_t i = 0; rc == R53_OK && i < page->n_rrsets && i < R53_MAX_RRSETS; i++) {
-        if (dnsname_equal(page->rrsets[i].name, fqdn) && out->n < R53_MAX_TYPES) {
-            out->sets[out->n++] = page->rrsets[i];
+     * type then set identifier order, then the names after it.  A page
+     * that ends inside the name says where it goes on. */
+    rc = list_page(c, id, fqdn, "", "", page, err);
+    for (int pages = 1; rc == R53_OK && more; pages++) {
+        for (size_t i = 0; i < page->n_rrsets && i < R53_MAX_RRSETS; i++) {
+            more = dnsname_equal(page->rrsets[i].name, fqdn);
+            if (more && out->n < R53_MAX_TYPES) {
+                out->sets[out->n++] = page->rrsets[i];
+            }
+        }
+        more = more && page->is_truncated && dnsname_equal(page->next_name, fqdn) &&
+               pages < R53_MAX_NAME_PAGES;
+        if (more) {
+            char type[sizeof(page->next_type)];
+            char ident[sizeof(page->next_identifier)];
+
+            /* (The page is read over: its pointers go first.) */
+            snprintf(type, sizeof(type), "%s", page->next_type);
+            snprintf(ident, sizeof(ident), "%s", page->next_identifier);
+            rc = list_page(c, id, fqdn, type, ident, page, err);
         }
     }
     free(page);
-    http_response_free(&resp);
     return rc;
 }
 
-const struct r53_rrset *r53_name_find(const struct r53_name *name, const char *type)
+const struct r53_rrset *r53_name_find(const struct r53_name *name, const char *type,
+                                      const char *set_identifier)
 {
     for (size_t i = 0; i < name->n; i++) {
-        if (strcmp(name->sets[i].type, type) == 0) {
+        if (strcmp(name->sets[i].type, type) == 0 &&
+            (set_identifier == NULL || strcmp(name->sets[i].set_identifier, set_identifier) == 0)) {
             return &name->sets[i];
         }
     }
     return NULL;
+}
+
+/* printf at body[*used]; false (and *used past cap) once it does not fit. */
+static bool put(char *body, size_t cap, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static bool put(char *body, size_t cap, size_t *used, const char *fmt, ...)
+{
+    va_list ap;
+    int n = 0;
+
+    if (*used >= cap) {
+        return false;
+    }
+    va_start(ap, fmt);
+    n = vsnprintf(body + *used, cap - *used, fmt, ap);
+    va_end(ap);
+    *used = n < 0 ? cap : *used + (size_t)n;
+    return *used < cap;
+}
+
+/* A member's SetIdentifier and policy, in the model's order (Weight,
+ * Region, Failover, MultiValueAnswer), which comes before TTL. */
+static bool put_policy(const struct r53_change *ch, char *body, size_t cap, size_t *used)
+{
+    const struct r53_routing *r = ch->routing;
+    char id[400];
+    char text[200];
+    bool ok = true;
+
+    /* Fields read back from an answer are escaped like any other text. */
+    xml_escape(ch->set_identifier, id, sizeof(id));
+    ok = put(body, cap, used, "<SetIdentifier>%s</SetIdentifier>", id);
+    if (ok && r->weighted) {
+        ok = put(body, cap, used, "<Weight>%ld</Weight>", r->weight);
+    }
+    if (ok && r->region[0] != '\0') {
+        xml_escape(r->region, text, sizeof(text));
+        ok = put(body, cap, used, "<Region>%s</Region>", text);
+    }
+    if (ok && r->failover[0] != '\0') {
+        xml_escape(r->failover, text, sizeof(text));
+        ok = put(body, cap, used, "<Failover>%s</Failover>", text);
+    }
+    if (ok && r->multivalue) {
+        ok = put(body, cap, used, "<MultiValueAnswer>true</MultiValueAnswer>");
+    }
+    return ok;
 }
 
 /* Append one Change element to the batch body at *used. */
@@ -276,33 +363,34 @@ static r53_rc append_change(const struct r53_change *ch, char *body, size_t cap,
 {
     char name[300];
     char value[1100];
-    int n = 0;
+    size_t at = *used;
+    bool member =
+        ch->set_identifier != NULL && ch->set_identifier[0] != '\0' && ch->routing != NULL;
+    bool ok = true;
 
     xml_escape(ch->fqdn, name, sizeof(name));
     /* Element order is the service model's; Route 53 rejects others. */
-    n = snprintf(body + *used, cap - *used,
-                 "<Change><Action>%s</Action><ResourceRecordSet><Name>%s</Name><Type>%s</Type>"
-                 "<TTL>%ld</TTL><ResourceRecords>",
-                 ch->action, name, ch->type, ch->ttl);
-    for (size_t i = 0; n >= 0 && (size_t)n < cap - *used && i < ch->n_values; i++) {
-        size_t at = *used + (size_t)n;
-        int m = 0;
-
+    ok = put(body, cap, &at,
+             "<Change><Action>%s</Action><ResourceRecordSet><Name>%s</Name><Type>%s</Type>",
+             ch->action, name, ch->type);
+    if (ok && member) {
+        ok = put_policy(ch, body, cap, &at);
+    }
+    ok = ok && put(body, cap, &at, "<TTL>%ld</TTL><ResourceRecords>", ch->ttl);
+    for (size_t i = 0; ok && i < ch->n_values; i++) {
         xml_escape(ch->values[i], value, sizeof(value));
-        m = snprintf(body + at, cap - at, "<ResourceRecord><Value>%s</Value></ResourceRecord>",
-                     value);
-        n = m < 0 ? m : n + m;
+        ok = put(body, cap, &at, "<ResourceRecord><Value>%s</Value></ResourceRecord>", value);
     }
-    if (n >= 0 && (size_t)n < cap - *used) {
-        int m = snprintf(body + *used + (size_t)n, cap - *used - (size_t)n,
-                         "</ResourceRecords></ResourceRecordSet></Change>");
-
-        n = m < 0 ? m : n + m;
+    ok = ok && put(body, cap, &at, "</ResourceRecords>");
+    if (ok && member && ch->routing->health_check_id[0] != '\0') {
+        xml_escape(ch->routing->health_check_id, value, sizeof(value));
+        ok = put(body, cap, &at, "<HealthCheckId>%s</HealthCheckId>", value);
     }
-    if (n < 0 || (size_t)n >= cap - *used || ch->n_values == 0) {
+    ok = ok && put(body, cap, &at, "</ResourceRecordSet></Change>");
+    if (!ok || ch->n_values == 0) {
         return r53_fail(err, R53_ERR_INTERNAL, "change for %s is too long or empty", ch->fqdn);
     }
-    *used += (size_t)n;
+    *used = at;
     return R53_OK;
 }
 

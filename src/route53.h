@@ -15,20 +15,34 @@
 /* What the client reads back, in fixed-size structs. */
 #define R53_MAX_VALUES 8       /* values kept per record set (n_values counts all) */
 #define R53_MAX_NAME_SERVERS 4 /* a delegation set has four */
-#define R53_MAX_TYPES 8        /* record sets kept per name */
+#define R53_MAX_TYPES 16       /* record sets kept per name (types and members) */
+#define R53_MAX_NAME_PAGES 8   /* ListResourceRecordSets pages read for one name */
 
 /* ChangeResourceRecordSetsResponse or GetChangeResponse. */
 struct r53_change_info {
     char id[128];    /* as given: "/change/C2682N5HXP0BZ4" */
     char status[16]; /* "PENDING" or "INSYNC" */
 };
+/* A member's routing policy: exactly one of weighted, failover,
+ * region and multivalue is set (Route 53's rule), health_check_id with
+ * any.  All zero: no policy (a plain record set). */
+struct r53_routing {
+    bool weighted;
+    long weight;              /* 0..255, when weighted */
+    char failover[12];        /* "PRIMARY", "SECONDARY" or "" */
+    char region[32];          /* latency: "eu-west-1", or "" */
+    bool multivalue;          /* MultiValueAnswer true */
+    char health_check_id[64]; /* a UUID, or "" */
+};
+
 struct r53_rrset {
-    char name[256];           /* as returned, e.g. "www.example.com." */
-    char type[8];             /* "A", "AAAA", ... */
-    char set_identifier[128]; /* empty unless a routing policy is set */
-    long ttl;                 /* -1 if absent (alias records) */
-    bool alias;               /* an AliasTarget record */
-    size_t n_values;          /* total values seen, may exceed R53_MAX_VALUES */
+    char name[256];             /* as returned, e.g. "www.example.com." */
+    char type[8];               /* "A", "AAAA", ... */
+    char set_identifier[128];   /* empty unless a routing policy is set */
+    struct r53_routing routing; /* the member's policy, with set_identifier */
+    long ttl;                   /* -1 if absent (alias records) */
+    bool alias;                 /* an AliasTarget record */
+    size_t n_values;            /* total values seen, may exceed R53_MAX_VALUES */
     char values[R53_MAX_VALUES][256];
 };
 
@@ -65,14 +79,18 @@ r53_rc r53_get_zone(struct r53_client *c, const char *zone_id, struct r53_zone *
                     struct r53_error *err);
 
 /* One change of a batch: action "CREATE", "DELETE" or "UPSERT" of a
- * simple record set (a DELETE must match the set's TTL and values). */
+ * record set: a plain one, or with set_identifier one member of a set
+ * sharing the name and type (a DELETE must match every field: TTL,
+ * values and, of a member, its routing). */
 struct r53_change {
     const char *action;
     const char *fqdn;
     const char *type;
     long ttl;
     const char *const *values;
-    size_t n_values; /* at least 1 */
+    size_t n_values;                   /* at least 1 */
+    const char *set_identifier;        /* NULL or "": a plain record set */
+    const struct r53_routing *routing; /* a member's policy; NULL for a plain set */
 };
 
 /* One ChangeResourceRecordSets batch, applied all or nothing: a DELETE
@@ -83,8 +101,11 @@ r53_rc r53_change_batch(struct r53_client *c, const char *zone_id, const struct 
                         size_t n_changes, const char *comment, struct r53_change_info *out,
                         struct r53_error *err);
 
-/* Every simple record set named fqdn (A, AAAA, TXT, ...), in one
- * ListResourceRecordSets call; n 0 when there is none. */
+/* Every record set named fqdn (A, AAAA, TXT, ..., and each member of a
+ * set that shares a name and type), through ListResourceRecordSets,
+ * following NextRecordType/NextRecordIdentifier while the listing stays
+ * at the name (at most R53_MAX_NAME_PAGES pages); n 0 when there is
+ * none; sets past R53_MAX_TYPES are not kept. */
 struct r53_name {
     size_t n;
     struct r53_rrset sets[R53_MAX_TYPES];
@@ -92,8 +113,11 @@ struct r53_name {
 r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn,
                     struct r53_name *out, struct r53_error *err);
 
-/* The set of type at the name, or NULL. */
-const struct r53_rrset *r53_name_find(const struct r53_name *name, const char *type);
+/* The set of type at the name, or NULL: set_identifier NULL, the first
+ * of that type whatever it is; "", the plain set; else that member.
+ * Points into name. */
+const struct r53_rrset *r53_name_find(const struct r53_name *name, const char *type,
+                                      const char *set_identifier);
 
 /* GetChange; change_id with or without "/change/". */
 r53_rc r53_get_change(struct r53_client *c, const char *change_id, struct r53_change_info *out,

@@ -2,6 +2,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -157,6 +158,56 @@ static r53_rc rrset_start(struct xml_ctx *c, const char *path, struct r53_error 
     return R53_OK;
 }
 
+/* A member's routing field; path below the ResourceRecordSet. */
+static r53_rc routing_field(struct xml_ctx *c, struct r53_routing *r, const char *path,
+                            struct r53_error *err)
+{
+    char text[8] = "";
+    char shown[40] = "";
+    char *end = NULL;
+
+    if (strcmp(path, "/Weight") == 0) {
+        if (xml_take(c, text, sizeof(text), "ResourceRecordSet/Weight", err) != R53_OK) {
+            return R53_ERR_PARSE;
+        }
+        r->weight = strtol(text, &end, 10);
+        if (text[0] < '0' || text[0] > '9' || *end != '\0' || r->weight > 255) {
+            return r53_fail(err, R53_ERR_PARSE, "response Weight \"%s\" is not 0 to 255",
+                            util_printable(text, shown, sizeof(shown)));
+        }
+        r->weighted = true;
+        return R53_OK;
+    }
+    if (strcmp(path, "/Region") == 0) {
+        return xml_take(c, r->region, sizeof(r->region), "ResourceRecordSet/Region", err);
+    }
+    if (strcmp(path, "/Failover") == 0) {
+        return xml_take(c, r->failover, sizeof(r->failover), "ResourceRecordSet/Failover", err);
+    }
+    if (strcmp(path, "/MultiValueAnswer") == 0) {
+        return xml_take_bool(c, &r->multivalue, "ResourceRecordSet/MultiValueAnswer", err);
+    }
+    if (strcmp(path, "/HealthCheckId") == 0) {
+        return xml_take(c, r->health_check_id, sizeof(r->health_check_id),
+                        "ResourceRecordSet/HealthCheckId", err);
+    }
+    return R53_OK;
+}
+
+/* Where a truncated listing goes on. */
+static r53_rc next_field(struct xml_ctx *c, struct r53_rrset_page *out, const char *path,
+                         struct r53_error *err)
+{
+    if (strcmp(path, "NextRecordName") == 0) {
+        return xml_take(c, out->next_name, sizeof(out->next_name), "NextRecordName", err);
+    }
+    if (strcmp(path, "NextRecordType") == 0) {
+        return xml_take(c, out->next_type, sizeof(out->next_type), "NextRecordType", err);
+    }
+    return xml_take(c, out->next_identifier, sizeof(out->next_identifier), "NextRecordIdentifier",
+                    err);
+}
+
 static r53_rc rrset_end(struct xml_ctx *c, const char *path, struct r53_error *err)
 {
     struct r53_rrset_page *out = c->out;
@@ -166,8 +217,9 @@ static r53_rc rrset_end(struct xml_ctx *c, const char *path, struct r53_error *e
         c->truncated_seen = true;
         return xml_take_bool(c, &out->is_truncated, "IsTruncated", err);
     }
-    if (strcmp(path, "NextRecordName") == 0) {
-        return xml_take(c, out->next_name, sizeof(out->next_name), "NextRecordName", err);
+    if (strcmp(path, "NextRecordName") == 0 || strcmp(path, "NextRecordType") == 0 ||
+        strcmp(path, "NextRecordIdentifier") == 0) {
+        return next_field(c, out, path, err);
     }
     if (strncmp(path, RRSET, strlen(RRSET)) != 0 || rr == NULL) {
         return R53_OK; /* not a record set, or one past the cap */
@@ -197,7 +249,7 @@ static r53_rc rrset_end(struct xml_ctx *c, const char *path, struct r53_error *e
         return xml_take(c, rr->values[rr->n_values - 1], sizeof(rr->values[0]),
                         "ResourceRecord/Value", err);
     }
-    return R53_OK;
+    return routing_field(c, &rr->routing, path, err);
 }
 
 static r53_rc rrset_finish(const struct xml_ctx *c, void *o, struct r53_error *err)

@@ -32,6 +32,8 @@ struct r53_rrset_page {
     struct r53_rrset rrsets[R53_MAX_RRSETS];
     bool is_truncated;
     char next_name[256];
+    char next_type[8];         /* NextRecordType, "" if absent */
+    char next_identifier[128]; /* NextRecordIdentifier: the next set is a member */
 };
 struct r53_zone_page {
     size_t n_zones;

@@ -73,6 +73,19 @@ run_agent start; expect "start publishes" 0
 [ -f "$RUN/route53-dns.state" ] && ok "state file written" || not_ok "no state file"
 run_agent start; expect "second start is a success" 0
 
+# ---- the default schedule: GetChange once the name servers serve the value ---
+run_agent stop; expect "stop before a start on the default schedule" 0
+set_record www.example.com. A '["192.0.2.99"]'
+sim_ctl POST /_sim/config '{"pending_seconds":3}' >/dev/null
+reset_stats
+run_agent start OCF_RESKEY_change_try_interval=; expect "start on the default GetChange schedule" 0
+[ "$(op_calls GetChange)" = 1 ] \
+    && ok "one GetChange, asked once the name servers served 192.0.2.10 (the schedule: 3 by 3 s)" \
+    || not_ok "GetChange asked $(op_calls GetChange) times while pending 3 s"
+[ "$(echo "$SECS >= 3.0" | bc)" = 1 ] && ok "start returned after INSYNC (${SECS}s)" \
+    || not_ok "start returned before INSYNC (${SECS}s)"
+sim_ctl POST /_sim/config '{"pending_seconds":1}' >/dev/null
+
 # ---- monitor ----------------------------------------------------------------
 reset_stats
 API=(OCF_RESKEY_monitor_method=api)

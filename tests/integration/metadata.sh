@@ -122,9 +122,9 @@ expect "1.1: reloadable=\"1\" on the tunables, timeouts, monitor settings and ig
     "api_rate_limit auth_type awscli change_try_count change_try_interval connect_timeout curl_retries curl_sleep defer_max dns_servers dns_timeout monitor_api_failure monitor_method monitor_retries monitor_retry_interval request_timeout start_api_failure stop_action ttl wait_insync " \
     "$(names "//parameter[@reloadable='1']" "$XML11")"
 expect "1.1: unique-group record on what names the record" \
-    "fullname hostedzoneid hostname zone zone_id " \
+    "fullname hostedzoneid hostname set_identifier zone zone_id " \
     "$(names "//parameter[@unique-group='record']" "$XML11")"
-expect "1.1: no other unique-group" 5 "$(xpath 'count(//parameter[@unique-group])' "$XML11")"
+expect "1.1: no other unique-group" 6 "$(xpath 'count(//parameter[@unique-group])' "$XML11")"
 expect "1.1: fullname replaced with hostname" hostname \
     "$(xpath "string(//parameter[@name='fullname']/deprecated/replaced-with/@name)" "$XML11")"
 expect "1.1: hostedzoneid replaced with zone_id" zone_id \

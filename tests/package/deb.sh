@@ -30,6 +30,14 @@ mv "$work"/*.deb "$work"/*.changes "$work"/*.buildinfo "$out/"
 for deb in "$out"/*.deb; do
     echo "# $(basename "$deb"): Depends: $(dpkg-deb -f "$deb" Depends)"
 done
+# libcurl is loaded at the first request (dlopen): shlibs cannot see it.
+deb=$(ls "$out"/*.deb | head -n 1)
+if dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/[|(].*//; s/ //g' | grep -qx libcurl4; then
+    echo "ok - the .deb depends on libcurl4 (loaded at run time)"
+else
+    echo "FAIL: the .deb does not depend on libcurl4 (loaded at run time)"
+    exit 1
+fi
 
 SECONDS=0
 changes=$(ls "$out"/*.changes)

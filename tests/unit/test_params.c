@@ -423,6 +423,62 @@ static void read_metadata(struct md *m)
     XML_ParserFree(parser);
 }
 
+/* A member's parameters: all or none, exactly one policy, each value checked. */
+static void test_routing(void **state)
+{
+    const char *weighted[] = { BASE, "OCF_RESKEY_ip=192.0.2.10", "OCF_RESKEY_set_identifier=east",
+                               "OCF_RESKEY_weight=0", NULL };
+    const char *failover[] = { BASE,
+                               "OCF_RESKEY_ip=192.0.2.10",
+                               "OCF_RESKEY_set_identifier=p",
+                               "OCF_RESKEY_failover=PRIMARY",
+                               "OCF_RESKEY_health_check_id=0F1E2D3C-4b5a-6978-8a9b-acbdcedf0011",
+                               NULL };
+    const char *plain[] = { BASE, "OCF_RESKEY_ip=192.0.2.10", "OCF_RESKEY_multivalue=false", NULL };
+    struct params p;
+    struct r53_error err = { 0 };
+
+    (void)state;
+    assert_int_equal(load(weighted, &p, &err), R53_OK);
+    assert_string_equal(p.rec.set_identifier, "east");
+    assert_true(p.rec.routing.weighted);
+    assert_int_equal(p.rec.routing.weight, 0);
+    assert_string_equal(p.rec.policy, "weight");
+    assert_int_equal(load(failover, &p, &err), R53_OK);
+    assert_string_equal(p.rec.routing.failover, "PRIMARY");
+    assert_false(p.rec.routing.weighted);
+    assert_string_equal(p.rec.routing.health_check_id, "0F1E2D3C-4b5a-6978-8a9b-acbdcedf0011");
+    assert_int_equal(load(plain, &p, &err), R53_OK);
+    assert_null(p.rec.set_identifier);
+    assert_null(p.rec.policy);
+    {
+        const char *e1[] = { BASE,
+                             "OCF_RESKEY_ip=192.0.2.10",
+                             "OCF_RESKEY_set_identifier=a",
+                             "OCF_RESKEY_latency_region=eu-west-1",
+                             "OCF_RESKEY_multivalue=yes",
+                             NULL };
+        const char *e2[] = { BASE, "OCF_RESKEY_ip=192.0.2.10", "OCF_RESKEY_failover=SECONDARY",
+                             NULL };
+        const char *e3[] = { BASE, "OCF_RESKEY_ip=192.0.2.10", "OCF_RESKEY_set_identifier=a",
+                             "OCF_RESKEY_latency_region=eu-west", NULL };
+        const char *e4[] = { BASE, "OCF_RESKEY_ip=192.0.2.10", "OCF_RESKEY_set_identifier=a\"b",
+                             "OCF_RESKEY_weight=1", NULL };
+        const char *e5[] = { BASE,
+                             "OCF_RESKEY_ip=192.0.2.10",
+                             "OCF_RESKEY_set_identifier=a",
+                             "OCF_RESKEY_weight=1",
+                             "OCF_RESKEY_health_check_id=0f1e2d3c-4b5a-6978-8a9b-acbdcedf001",
+                             NULL };
+
+        expect_config_error(e1, "latency_region and multivalue are both set");
+        expect_config_error(e2, "failover needs set_identifier");
+        expect_config_error(e3, "latency_region='eu-west' is not an AWS region name");
+        expect_config_error(e4, "without quotes or backslashes");
+        expect_config_error(e5, "is not a health check id");
+    }
+}
+
 static void test_defaults_match_metadata(void **state)
 {
     struct md m;
@@ -597,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_host_checks),
         cmocka_unit_test(test_peer_names),
         cmocka_unit_test(test_bad_values_from_this_node),
+        cmocka_unit_test(test_routing),
         cmocka_unit_test(test_defaults_match_metadata),
         cmocka_unit_test(test_action_timeouts_match_metadata),
         cmocka_unit_test(test_env_read_once),

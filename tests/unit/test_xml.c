@@ -471,7 +471,64 @@ static void test_rrset_aws_alias(void **state)
     assert_string_equal(p->rrsets[0].set_identifier, "eu-node");
     assert_true(p->is_truncated);
     assert_string_equal(p->next_name, "zz.example.com.");
+    assert_string_equal(p->next_type, "AAAA");
+    assert_string_equal(p->next_identifier, "x");
     body_free(&b);
+    free(p);
+}
+
+/* A member's routing fields, each kept; a weight out of range refused. */
+static void test_rrset_routing(void **state)
+{
+    static const char *const head =
+        "<?xml version=\"1.0\"?><ListResourceRecordSetsResponse xmlns=\"" R53_XML_NS "\">"
+        "<ResourceRecordSets>";
+    static const char *const tail = "</ResourceRecordSets><IsTruncated>false</IsTruncated>"
+                                    "<MaxItems>8</MaxItems></ListResourceRecordSetsResponse>";
+    char xml[2048];
+    struct r53_rrset_page *p = calloc(1, sizeof(*p));
+    struct r53_error err = { 0 };
+
+    (void)state;
+    assert_non_null(p);
+    snprintf(
+        xml, sizeof(xml),
+        "%s<ResourceRecordSet><Name>w.example.com.</Name><Type>A</Type>"
+        "<SetIdentifier>east</SetIdentifier><Weight>7</Weight><TTL>30</TTL>"
+        "<ResourceRecords><ResourceRecord><Value>192.0.2.1</Value></ResourceRecord>"
+        "</ResourceRecords></ResourceRecordSet>"
+        "<ResourceRecordSet><Name>w.example.com.</Name><Type>A</Type>"
+        "<SetIdentifier>p</SetIdentifier><Failover>PRIMARY</Failover><TTL>30</TTL>"
+        "<ResourceRecords><ResourceRecord><Value>192.0.2.2</Value></ResourceRecord>"
+        "</ResourceRecords><HealthCheckId>0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011</HealthCheckId>"
+        "</ResourceRecordSet>"
+        "<ResourceRecordSet><Name>w.example.com.</Name><Type>A</Type>"
+        "<SetIdentifier>r</SetIdentifier><Region>eu-west-1</Region><TTL>30</TTL>"
+        "<ResourceRecords><ResourceRecord><Value>192.0.2.3</Value></ResourceRecord>"
+        "</ResourceRecords></ResourceRecordSet>"
+        "<ResourceRecordSet><Name>w.example.com.</Name><Type>A</Type>"
+        "<SetIdentifier>m</SetIdentifier><MultiValueAnswer>true</MultiValueAnswer><TTL>30</TTL>"
+        "<ResourceRecords><ResourceRecord><Value>192.0.2.4</Value></ResourceRecord>"
+        "</ResourceRecords></ResourceRecordSet>%s",
+        head, tail);
+    assert_int_equal(r53_xml_rrset_page(xml, strlen(xml), p, &err), R53_OK);
+    assert_int_equal(p->n_rrsets, 4);
+    assert_true(p->rrsets[0].routing.weighted);
+    assert_int_equal(p->rrsets[0].routing.weight, 7);
+    assert_false(p->rrsets[1].routing.weighted);
+    assert_string_equal(p->rrsets[1].routing.failover, "PRIMARY");
+    assert_string_equal(p->rrsets[1].routing.health_check_id,
+                        "0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011");
+    assert_string_equal(p->rrsets[2].routing.region, "eu-west-1");
+    assert_true(p->rrsets[3].routing.multivalue);
+    assert_false(p->rrsets[0].routing.multivalue);
+    snprintf(xml, sizeof(xml),
+             "%s<ResourceRecordSet><Name>w.example.com.</Name><Type>A</Type>"
+             "<SetIdentifier>east</SetIdentifier><Weight>256</Weight><TTL>30</TTL>"
+             "</ResourceRecordSet>%s",
+             head, tail);
+    assert_int_equal(r53_xml_rrset_page(xml, strlen(xml), p, &err), R53_ERR_PARSE);
+    assert_non_null(strstr(err.reason, "Weight \"256\" is not 0 to 255"));
     free(p);
 }
 
@@ -993,6 +1050,7 @@ int main(void)
         cmocka_unit_test(test_error_long_message),
         cmocka_unit_test(test_error_bad),
         cmocka_unit_test(test_error_any_service),
+        cmocka_unit_test(test_rrset_routing),
         cmocka_unit_test(test_rrset_moto),
         cmocka_unit_test(test_rrset_truncated_moto),
         cmocka_unit_test(test_rrset_aws_alias),

@@ -1,0 +1,183 @@
+/* The ownership marker of a plain record and of a member, and the
+ * compare-and-swap batches built from a name as read: other members'
+ * markers and other TXT values kept, a plain record of ours converted. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "owner.h"
+
+/* Add a record set to name. */
+static struct r53_rrset *add(struct r53_name *name, const char *type, const char *set, long ttl,
+                             const char *v1, const char *v2)
+{
+    struct r53_rrset *rr = &name->sets[name->n++];
+
+    memset(rr, 0, sizeof(*rr));
+    snprintf(rr->name, sizeof(rr->name), "w.example.com.");
+    snprintf(rr->type, sizeof(rr->type), "%s", type);
+    snprintf(rr->set_identifier, sizeof(rr->set_identifier), "%s", set);
+    rr->ttl = ttl;
+    snprintf(rr->values[rr->n_values++], sizeof(rr->values[0]), "%s", v1);
+    if (v2 != NULL) {
+        snprintf(rr->values[rr->n_values++], sizeof(rr->values[0]), "%s", v2);
+    }
+    return rr;
+}
+
+static struct owner_id id(const char *cluster, const char *resource, const char *set)
+{
+    struct owner_id me = { 0 };
+
+    snprintf(me.cluster, sizeof(me.cluster), "%s", cluster);
+    snprintf(me.resource, sizeof(me.resource), "%s", resource);
+    snprintf(me.set, sizeof(me.set), "%s", set);
+    return me;
+}
+
+static void test_marker_round_trip(void **state)
+{
+    struct owner_id me = id("c1", "dns", "east");
+    struct owner_id plain = id("c1", "dns", "");
+    struct owner_id who;
+    char m[300];
+
+    (void)state;
+    owner_marker(&me, m, sizeof(m));
+    assert_string_equal(m, "\"heritage=route53,cluster=c1,resource=dns,set=east\"");
+    assert_true(owner_parse(m, &who));
+    assert_string_equal(who.set, "east");
+    assert_string_equal(who.resource, "dns");
+    owner_marker(&plain, m, sizeof(m));
+    assert_string_equal(m, "\"heritage=route53,cluster=c1,resource=dns\"");
+    assert_true(owner_parse(m, &who));
+    assert_string_equal(who.set, "");
+    assert_false(owner_parse("\"v=spf1 -all\"", &who));
+}
+
+/* owner_of looks at the markers of our record set only. */
+static void test_owner_of_by_set(void **state)
+{
+    struct r53_name name = { 0 };
+    struct owner_id east = id("c1", "dns", "east");
+    struct owner_id west = id("c1", "dns", "west");
+    struct owner_id plain = id("c1", "dns", "");
+    struct owner_id other;
+
+    (void)state;
+    add(&name, "TXT", "", 300, "\"heritage=route53,cluster=c1,resource=dns,set=east\"",
+        "\"heritage=route53,cluster=c2,resource=web,set=west\"");
+    assert_int_equal(owner_of(&name, &east, &other), OWNER_US);
+    assert_int_equal(owner_of(&name, &west, &other), OWNER_OTHER);
+    assert_string_equal(other.cluster, "c2");
+    assert_int_equal(owner_of(&name, &plain, &other), OWNER_NONE);
+}
+
+static void test_claim_member_keeps_others(void **state)
+{
+    struct r53_name name = { 0 };
+    struct r53_routing w10 = { .weighted = true, .weight = 10 };
+    struct owner_batch b;
+    const struct owner_record rec = { .fqdn = "w.example.com.",
+                                      .type = "A",
+                                      .ttl = 30,
+                                      .value = "192.0.2.10",
+                                      .set_identifier = "east",
+                                      .routing = &w10 };
+    const char *mine = "\"heritage=route53,cluster=c1,resource=dns,set=east\"";
+    struct r53_rrset *west = add(&name, "A", "west", 30, "198.51.100.5", NULL);
+    size_t n = 0;
+
+    (void)state;
+    west->routing.weighted = true;
+    west->routing.weight = 5;
+    add(&name, "A", "east", 30, "192.0.2.9", NULL)->routing.weighted = true;
+    add(&name, "TXT", "", 300, "\"v=spf1 -all\"",
+        "\"heritage=route53,cluster=c2,resource=web,set=west\"");
+    n = owner_build_claim(&name, &rec, mine, &b);
+    assert_int_equal(n, 4); /* DELETE east, CREATE east, DELETE TXT, CREATE TXT */
+    assert_string_equal(b.changes[0].action, "DELETE");
+    assert_string_equal(b.changes[0].set_identifier, "east");
+    assert_string_equal(b.changes[0].values[0], "192.0.2.9");
+    assert_string_equal(b.changes[1].action, "CREATE");
+    assert_string_equal(b.changes[1].set_identifier, "east");
+    assert_int_equal(b.changes[1].routing->weight, 10);
+    assert_string_equal(b.changes[3].type, "TXT");
+    assert_int_equal(b.changes[3].n_values, 3);
+    assert_string_equal(b.changes[3].values[0], "\"v=spf1 -all\"");
+    assert_string_equal(b.changes[3].values[1],
+                        "\"heritage=route53,cluster=c2,resource=web,set=west\"");
+    assert_string_equal(b.changes[3].values[2], mine);
+    assert_int_equal(b.changes[3].ttl, 300);
+}
+
+/* A plain record of ours becomes our member in one batch, its marker replaced. */
+static void test_claim_converts_plain(void **state)
+{
+    struct r53_name name = { 0 };
+    struct r53_routing w10 = { .weighted = true, .weight = 10 };
+    struct owner_batch b;
+    const struct owner_record rec = { .fqdn = "w.example.com.",
+                                      .type = "A",
+                                      .ttl = 10,
+                                      .value = "192.0.2.10",
+                                      .set_identifier = "east",
+                                      .routing = &w10 };
+    size_t n = 0;
+
+    (void)state;
+    add(&name, "A", "", 10, "192.0.2.10", NULL);
+    add(&name, "TXT", "", 10, "\"heritage=route53,cluster=c1,resource=dns\"", "\"v=spf1 -all\"");
+    n = owner_build_claim(&name, &rec, "\"heritage=route53,cluster=c1,resource=dns,set=east\"", &b);
+    assert_int_equal(n, 4); /* DELETE plain, CREATE member, DELETE TXT, CREATE TXT */
+    assert_string_equal(b.changes[0].action, "DELETE");
+    assert_string_equal(b.changes[0].set_identifier, "");
+    assert_string_equal(b.changes[1].set_identifier, "east");
+    assert_int_equal(b.changes[3].n_values, 2);
+    assert_string_equal(b.changes[3].values[0], "\"v=spf1 -all\"");
+    assert_string_equal(b.changes[3].values[1],
+                        "\"heritage=route53,cluster=c1,resource=dns,set=east\"");
+}
+
+/* Release: our member and our marker only. */
+static void test_release_member(void **state)
+{
+    struct r53_name name = { 0 };
+    struct owner_batch b;
+    const struct owner_record rec = { .fqdn = "w.example.com.",
+                                      .type = "A",
+                                      .set_identifier = "east" };
+    size_t n = 0;
+
+    (void)state;
+    add(&name, "A", "east", 30, "192.0.2.10", NULL)->routing.weighted = true;
+    add(&name, "A", "west", 30, "198.51.100.5", NULL)->routing.weighted = true;
+    add(&name, "TXT", "", 300, "\"heritage=route53,cluster=c1,resource=dns,set=east\"",
+        "\"heritage=route53,cluster=c2,resource=web,set=west\"");
+    n = owner_build_release(&name, &rec, "\"heritage=route53,cluster=c1,resource=dns,set=east\"",
+                            &b);
+    assert_int_equal(n, 3);
+    assert_string_equal(b.changes[0].set_identifier, "east");
+    assert_true(b.changes[0].routing->weighted);
+    assert_string_equal(b.changes[2].action, "CREATE");
+    assert_int_equal(b.changes[2].n_values, 1);
+    assert_string_equal(b.changes[2].values[0],
+                        "\"heritage=route53,cluster=c2,resource=web,set=west\"");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_marker_round_trip),
+        cmocka_unit_test(test_owner_of_by_set),
+        cmocka_unit_test(test_claim_member_keeps_others),
+        cmocka_unit_test(test_claim_converts_plain),
+        cmocka_unit_test(test_release_member),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
