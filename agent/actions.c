@@ -770,6 +770,11 @@ static r53_rc start_by_api(const struct action_env *e, struct r53_client *r53, s
         return rc;
     }
     qb_log(LOG_INFO, "change %s accepted (%s)", info.id, info.status);
+    /* The API took the change: it is available, and a slow INSYNC is no
+     * outage.  The wait gets the whole action's time, not the share
+     * start gave the API before asking DNS (which serves a change only
+     * once INSYNC, so would send start to write it again). */
+    aws_caller_set_deadline(r53_client_caller(r53), e->deadline_ms);
     return p->tun.wait_insync ? settle(e, r53, st, comment, &info, err) : R53_OK;
 }
 

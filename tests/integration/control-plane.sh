@@ -2,8 +2,8 @@
 # Route 53's control plane failing under a start: the API down while its
 # name servers still serve the zone (a start the data plane confirms, on
 # the same node, another node and a fresh one; one it must not confirm);
-# a change id that
-# GetChange no longer knows (NoSuchChange, after the control plane failed
+# a slow INSYNC (no outage: written once, with fail and defer); a change
+# id that GetChange no longer knows (NoSuchChange, after the control plane failed
 # over) with the record already ours, and with the change lost (the
 # record as it was before: written again); a node whose clock is 10
 # minutes behind or ahead (corrected from the answer's Date header, once,
@@ -62,6 +62,24 @@ sim_ctl POST /_sim/reset-stats >/dev/null
 run_agent start OCF_RESKEY_ownership=off; expect "AccessDenied is never taken for an outage: start fails at once" 4 "AccessDenied"
 [ "${SECS%%.*}" -lt 3 ] && ok "... in $SECS s" || not_ok "took $SECS s"
 sim_ctl POST /_sim/config '{"down": null}' >/dev/null
+
+# ---- a slow INSYNC is no outage: the API took the change, start waits for it -------------
+# (The zone cached, so start gives the API a first 5 s before asking DNS;
+# DNS serves the change only once INSYNC, 8 s later.)
+for mode in fail defer; do
+    reset
+    run_agent start; expect "$mode: the zone cached by a first start" 0
+    reset 8
+    set_rec A '["198.51.100.9"]'
+    run_agent start OCF_RESKEY_start_api_failure=$mode
+    expect "$mode: the record elsewhere, INSYNC after 8 s: start" 0
+    [ "$(count ChangeResourceRecordSets)" = 1 ] && ok "... writes once" \
+        || not_ok "writes: $(count ChangeResourceRecordSets)" "$OUT"
+    [ "${SECS%%.*}" -ge 8 ] && ok "... returning once INSYNC ($SECS s)" || not_ok "took $SECS s"
+    ! grep -q "unavailable" <<<"$OUT" && [ -z "$(sed -n 's/^pending_since=//p' "$RUN"/route53-dns.state)" ] \
+        && ok "... never calling the API unavailable, nothing pending" || not_ok "unavailable" "$OUT"
+    run_agent stop; expect "$mode: stop" 0
+done
 
 # ---- NoSuchChange: the record is ours already ----------------------------------------
 reset 1
