@@ -7,7 +7,8 @@
  *
  * A member of a set that shares the name (weighted, failover, ...) has
  * its own value in the same plain TXT set, ",set=<set identifier>"
- * added; the batch that writes the member swaps the whole TXT set, so a
+ * added (characters other than letters, digits and "._:-" as "%XX");
+ * the batch that writes the member swaps the whole TXT set, so a
  * concurrent owner's change makes it fail and start reads again
  * (doc/ownership.md says why not a TXT member of its own). */
 #ifndef R53_OWNER_H
@@ -20,10 +21,13 @@
 #include "rc.h"
 #include "route53.h"
 
+/* As the marker carries them: the cluster and resource names with
+ * characters other than letters, digits and "._:-" as '_', the set
+ * identifier with them as "%XX" (so it is carried unambiguously). */
 struct owner_id {
     char cluster[128];
     char resource[128];
-    char set[128]; /* the member's set identifier; "": the plain record */
+    char set[3 * 128 + 1]; /* the member's set identifier; "": the plain record */
 };
 
 /* This resource's identity: instance (OCF_RESOURCE_INSTANCE; a clone's

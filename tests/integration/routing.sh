@@ -188,6 +188,19 @@ for round in 1 2 3; do
     two_owners "both at once ($round)"
 done
 
+# ---- identifiers that differ in punctuation alone: a marker each --------------------------------------------
+reset
+U1=(OCF_RESKEY_set_identifier=east_1 OCF_RESKEY_weight=1)
+S1=(OCF_RESKEY_set_identifier="east 1" OCF_RESKEY_weight=1 HA_RSCTMP="$TEST_TMP/run2" OCF_RESKEY_ip=192.0.2.11)
+run_agent start "${U1[@]}"; expect "member 'east_1'" 0
+run_agent start "${S1[@]}"; expect "member 'east 1' (same cluster and resource name)" 0
+txt_is "[$(js "$(marker c1 dns east_1)"),$(js "$(marker c1 dns east%201)")]" \
+    && ok "two markers: set=east_1 and set=east%201" || not_ok "TXT $(www_values TXT)"
+run_agent stop "${S1[@]}" OCF_RESKEY_stop_action=delete; expect "stop 'east 1' with delete" 0
+[ "$(ids)" = east_1 ] && [ "$(member east_1 values)" = '["192.0.2.10"]' ] \
+    && txt_is "[$(js "$(marker c1 dns east_1)")]" && ok "member 'east_1' and its marker kept" \
+    || not_ok "east_1 $(member east_1) TXT $(www_values TXT)"
+
 # ---- a plain configuration on a set ---------------------------------------------------------------------------
 reset; theirs
 sim_ctl POST /_sim/reset-stats >/dev/null

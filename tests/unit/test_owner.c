@@ -59,6 +59,43 @@ static void test_marker_round_trip(void **state)
     assert_false(owner_parse("\"v=spf1 -all\"", &who));
 }
 
+/* owner_self's marker for set_identifier (owner c1, resource dns). */
+static void marker_for(const char *set_identifier, char *m, size_t len)
+{
+    const struct params_ownership o = { .mode = OWNERSHIP_CLAIM, .owner = "c1" };
+    struct owner_id me;
+    struct r53_error err = { 0 };
+
+    assert_int_equal(owner_self(&o, "dns:1", set_identifier, NULL, 0, &me, &err), R53_OK);
+    owner_marker(&me, m, len);
+}
+
+/* Identifiers that differ in punctuation alone have markers of their
+ * own: other characters are carried as %XX, '%' among them. */
+static void test_marker_escapes_set(void **state)
+{
+    const char *ids[] = { "east 1", "east_1", "east-1", "east%201", "east,1", "east=1" };
+    char m[6][300];
+    struct owner_id who;
+
+    (void)state;
+    for (size_t i = 0; i < 6; i++) {
+        marker_for(ids[i], m[i], sizeof(m[i]));
+        for (size_t j = 0; j < i; j++) {
+            assert_string_not_equal(m[i], m[j]);
+        }
+        assert_true(owner_parse(m[i], &who));
+        assert_string_equal(who.cluster, "c1");
+        assert_string_equal(who.resource, "dns");
+    }
+    assert_string_equal(m[0], "\"heritage=route53,cluster=c1,resource=dns,set=east%201\"");
+    assert_string_equal(m[1], "\"heritage=route53,cluster=c1,resource=dns,set=east_1\"");
+    assert_string_equal(m[3], "\"heritage=route53,cluster=c1,resource=dns,set=east%25201\"");
+    assert_string_equal(m[4], "\"heritage=route53,cluster=c1,resource=dns,set=east%2C1\"");
+    assert_true(owner_parse(m[4], &who));
+    assert_string_equal(who.set, "east%2C1");
+}
+
 /* owner_of looks at the markers of our record set only. */
 static void test_owner_of_by_set(void **state)
 {
@@ -173,6 +210,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_marker_round_trip),
+        cmocka_unit_test(test_marker_escapes_set),
         cmocka_unit_test(test_owner_of_by_set),
         cmocka_unit_test(test_claim_member_keeps_others),
         cmocka_unit_test(test_claim_converts_plain),
