@@ -322,7 +322,7 @@ static r53_rc own_marker(const struct action_env *e, const struct state *st, boo
     }
     if ((rc = owner_self(&e->p->own, e->env->instance, st->set_identifier, known ? st->owner : NULL,
                          t < OWNER_TIMEOUT_MS ? t : OWNER_TIMEOUT_MS, me, err)) == R53_OK) {
-        owner_marker(me, marker, len);
+        rc = owner_marker(me, marker, len, err);
     }
     return rc;
 }
@@ -1345,7 +1345,9 @@ static r53_rc validate(const struct action_env *e, int check_level, struct r53_e
     char fqdn[256];
     bool cached = false;
 
-    if ((rc = params_check_host(e->p, err)) != R53_OK || check_level < 10) {
+    if ((rc = params_check_host(e->p, err)) != R53_OK ||
+        (rc = owner_check(&e->p->own, e->env->instance, e->p->rec.set_identifier, err)) != R53_OK ||
+        check_level < 10) {
         return rc;
     }
     session_init(&s, e->p, e->env->rsctmp, e->deadline_ms);

@@ -72,6 +72,17 @@ v "${EAST[@]}" OCF_RESKEY_health_check_id=hc-1; expect "validate-all: bad health
 v OCF_RESKEY_health_check_id=$HC; expect "validate-all: a health check without a member" 6 "health_check_id is set without a routing policy"
 v OCF_RESKEY_set_identifier=east OCF_RESKEY_latency_region=us-gov-west-1; expect "validate-all: latency_region us-gov-west-1" 0
 v OCF_RESKEY_set_identifier=east OCF_RESKEY_multivalue=true; expect "validate-all: multivalue=true" 0
+# The member's marker is one TXT string: 255 characters at most.
+v OCF_RESKEY_set_identifier="$(printf 'e%.0s' {1..128})" OCF_RESKEY_weight=1
+expect "validate-all: a set_identifier of 128 letters (a marker of 173)" 0
+BANG=(OCF_RESKEY_set_identifier="$(printf '!%.0s' {1..90})" OCF_RESKEY_weight=1)
+v "${BANG[@]}"; expect "validate-all: 90 punctuation marks (270 in the marker)" 6 "more than the 255 of one TXT string: shorten set_identifier"
+v "${EAST[@]}" OCF_RESOURCE_INSTANCE="$(printf 'r%.0s' {1..230})"
+expect "validate-all: a resource name of 230" 6 "shorten the resource's name"
+[ "$(grep -c '^ocf-exit-reason:' <<<"$OUT")" = 1 ] && ok "one exit reason" || not_ok "$OUT"
+sim_ctl POST /_sim/reset-stats >/dev/null
+run_agent start "${BANG[@]}"; expect "start refuses it too" 6 "more than the 255"
+[ "$(changes)" = 0 ] && [ "$(ids)" = "" ] && ok "nothing written" || not_ok "changes $(changes), sets $(ids)"
 
 # ---- weighted, beside another cluster's member -----------------------------------------------------
 reset; theirs
