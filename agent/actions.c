@@ -498,8 +498,9 @@ static void join_set_ttl(const struct action_env *e, const struct r53_name *name
     st->ttl = first->ttl;
 }
 
-/* Ownership off, a plain record: one UPSERT, no read.  Refused where
- * members stand: then read, to say so in the agent's words. */
+/* Ownership off, a plain record: the plain UPSERT, after one read, so
+ * that a name whose type holds members is refused before anything is
+ * sent (Route 53 would refuse the UPSERT). */
 static r53_rc upsert_plain(struct r53_client *r53, const struct state *st, const char *comment,
                            struct r53_change_info *info, struct r53_error *err)
 {
@@ -513,13 +514,10 @@ static r53_rc upsert_plain(struct r53_client *r53, const struct state *st, const
         .n_values = 1,
     };
     struct r53_name name;
-    struct r53_error unread = { 0 }; /* Route 53's own reason stands */
-    r53_rc rc = r53_change_batch(r53, st->zone_id, &up, 1, comment, info, err);
+    r53_rc rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, err);
 
-    if (rc == R53_ERR_CHANGE &&
-        r53_get_name(r53, st->zone_id, st->fqdn, &name, &unread) == R53_OK &&
-        refuse_plain_on_members(&name, st, &unread) != R53_OK) {
-        return r53_fail(err, R53_ERR_CONFIG, "%s", unread.reason);
+    if (rc == R53_OK && (rc = refuse_plain_on_members(&name, st, err)) == R53_OK) {
+        rc = r53_change_batch(r53, st->zone_id, &up, 1, comment, info, err);
     }
     return rc;
 }

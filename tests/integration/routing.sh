@@ -222,6 +222,7 @@ run_agent start; expect "plain configuration on a weighted set: refused" 6 "set 
 run_agent start OCF_RESKEY_ownership=off; expect "the same with ownership=off: refused" 6 "set set_identifier and weight"
 [ "$(www_values A)" = '[]' ] && [ "$(member west values)" = '["198.51.100.5"]' ] && ok "nothing written" \
     || not_ok "A $(www_values A)"
+[ "$(changes)" = 0 ] && ok "found in a read: no change request sent" || not_ok "changes $(changes)"
 
 # ---- converting our own plain record ----------------------------------------------------------------------------
 reset; www_set TXT "[$(js "$SPF")]"
