@@ -514,7 +514,7 @@ static r53_rc upsert_plain(struct r53_client *r53, const struct state *st, const
         .n_values = 1,
     };
     struct r53_name name;
-    r53_rc rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, err);
+    r53_rc rc = r53_get_name(r53, st->zone_id, st->fqdn, st->type, st->set_identifier, &name, err);
 
     if (rc == R53_OK && (rc = refuse_plain_on_members(&name, st, err)) == R53_OK) {
         rc = r53_change_batch(r53, st->zone_id, &up, 1, comment, info, err);
@@ -549,7 +549,8 @@ static r53_rc publish(const struct action_env *e, struct r53_client *r53, struct
     for (int tries = 1; rc == R53_OK; tries++) {
         struct owner_record now = rec;
 
-        if ((rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, err)) != R53_OK ||
+        if ((rc = r53_get_name(r53, st->zone_id, st->fqdn, st->type, st->set_identifier, &name,
+                               err)) != R53_OK ||
             (rc = may_claim(e, &name, st, marker[0] != '\0' ? &me : NULL, err)) != R53_OK) {
             break;
         }
@@ -626,12 +627,14 @@ static r53_rc settle(const struct action_env *e, struct r53_client *r53, struct 
                "reading %s again",
                err->reason, info->id, st->fqdn);
         if ((rc = own_marker(e, st, true, &me, marker, sizeof(marker), err)) != R53_OK ||
-            (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, err)) != R53_OK) {
+            (rc = r53_get_name(r53, st->zone_id, st->fqdn, st->type, st->set_identifier, &name,
+                               err)) != R53_OK) {
             return rc;
         }
         if (holds_ours(&name, st, marker[0] != '\0' ? &me : NULL)) {
             if ((rc = wait_served(e, st, err)) != R53_OK ||
-                (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, err)) != R53_OK) {
+                (rc = r53_get_name(r53, st->zone_id, st->fqdn, st->type, st->set_identifier, &name,
+                                   err)) != R53_OK) {
                 return rc;
             }
             if (holds_ours(&name, st, marker[0] != '\0' ? &me : NULL)) {
@@ -1047,7 +1050,8 @@ static r53_rc delete_own_record(const struct action_env *e, const struct state *
     session_init(&s, e->p, e->env->rsctmp, e->deadline_ms);
     if ((rc = session_route53(&s, &r53, err)) != R53_OK ||
         (rc = own_marker(e, st, true, &me, marker, sizeof(marker), err)) != R53_OK ||
-        (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, err)) != R53_OK) {
+        (rc = r53_get_name(r53, st->zone_id, st->fqdn, st->type, st->set_identifier, &name, err)) !=
+            R53_OK) {
         goto cleanup;
     }
     rr = r53_name_find(&name, st->type, st->set_identifier);
@@ -1193,7 +1197,8 @@ static void compare_api_record(const struct action_env *e, struct session *s,
     r53_rc rc = session_route53(s, &r53, &unread);
 
     if (rc == R53_OK) {
-        rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, &unread);
+        rc = r53_get_name(r53, st->zone_id, st->fqdn, addr->ipv6 ? "AAAA" : "A", st->set_identifier,
+                          &name, &unread);
     }
     if (rc == R53_ERR_NO_ZONE) {
         outcome(out, MONITOR_FAILED, "%s is gone (%s); expected %s", st->fqdn, unread.reason,

@@ -254,4 +254,21 @@ run_agent start "${SET5[@]}"; expect "start again: the member read from its page
 run_agent stop "${SET5[@]}" OCF_RESKEY_stop_action=delete; expect "stop with delete" 0
 [ "$(member m5x)" = '{}' ] && [ "$(member m9 values)" = '["198.51.100.9"]' ] && ok "ours deleted, the others kept" \
     || not_ok "m5x $(member m5x)"
+
+# ---- more record sets than the agent keeps (16), then than it pages through (8 x 8) -------------------------------
+reset; www_set TXT "[$(js "$SPF")]"
+for i in $(seq 10 29); do set_member "m$i" '"weight":1' "[\"198.51.100.$i\"]"; done
+ZZ=(OCF_RESKEY_set_identifier=zz OCF_RESKEY_weight=1)
+run_agent start "${ZZ[@]}"; expect "member 'zz' after 20 others and before the TXT set (22 record sets)" 0
+run_agent start "${ZZ[@]}"; expect "start again: 'zz' and the TXT set read as they are, not created twice" 0
+txt_is "[$(js "$SPF"),$(js "$(marker c1 dns zz)")]" && ok "the SPF value and our marker" || not_ok "TXT $(www_values TXT)"
+mon "${ZZ[@]}" OCF_RESKEY_monitor_method=api; expect "the API monitor finds 'zz'" 0
+for i in $(seq 30 79); do set_member "m$i" '"weight":1' "[\"198.51.100.$i\"]"; done
+sim_ctl POST /_sim/reset-stats >/dev/null
+run_agent start "${ZZ[@]}"; expect "72 record sets, more than 8 pages: start again" 0
+[ "$(changes)" = 1 ] && ok "one batch, accepted" || not_ok "changes $(changes)"
+mon "${ZZ[@]}" OCF_RESKEY_monitor_method=api; expect "the API monitor finds 'zz' past the pages" 0
+run_agent stop "${ZZ[@]}" OCF_RESKEY_stop_action=delete; expect "stop with delete" 0
+[ "$(member zz)" = '{}' ] && [ "$(member m79 values)" = '["198.51.100.79"]' ] && txt_is "[$(js "$SPF")]" \
+    && ok "'zz' and its marker deleted; the others and the SPF value kept" || not_ok "zz $(member zz) TXT $(www_values TXT)"
 finish
