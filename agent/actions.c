@@ -322,7 +322,7 @@ static r53_rc own_marker(const struct action_env *e, const struct state *st, boo
     }
     if ((rc = owner_self(&e->p->own, e->env->instance, st->set_identifier, known ? st->owner : NULL,
                          t < OWNER_TIMEOUT_MS ? t : OWNER_TIMEOUT_MS, me, err)) == R53_OK) {
-        owner_marker(me, marker, len);
+        rc = owner_marker(me, marker, len, err);
     }
     return rc;
 }
@@ -498,8 +498,9 @@ static void join_set_ttl(const struct action_env *e, const struct r53_name *name
     st->ttl = first->ttl;
 }
 
-/* Ownership off, a plain record: one UPSERT, no read.  Refused where
- * members stand: then read, to say so in the agent's words. */
+/* Ownership off, a plain record: the plain UPSERT, after one read, so
+ * that a name whose type holds members is refused before anything is
+ * sent (Route 53 would refuse the UPSERT). */
 static r53_rc upsert_plain(struct r53_client *r53, const struct state *st, const char *comment,
                            struct r53_change_info *info, struct r53_error *err)
 {
@@ -513,13 +514,10 @@ static r53_rc upsert_plain(struct r53_client *r53, const struct state *st, const
         .n_values = 1,
     };
     struct r53_name name;
-    struct r53_error unread = { 0 }; /* Route 53's own reason stands */
-    r53_rc rc = r53_change_batch(r53, st->zone_id, &up, 1, comment, info, err);
+    r53_rc rc = r53_get_name(r53, st->zone_id, st->fqdn, st->type, st->set_identifier, &name, err);
 
-    if (rc == R53_ERR_CHANGE &&
-        r53_get_name(r53, st->zone_id, st->fqdn, &name, &unread) == R53_OK &&
-        refuse_plain_on_members(&name, st, &unread) != R53_OK) {
-        return r53_fail(err, R53_ERR_CONFIG, "%s", unread.reason);
+    if (rc == R53_OK && (rc = refuse_plain_on_members(&name, st, err)) == R53_OK) {
+        rc = r53_change_batch(r53, st->zone_id, &up, 1, comment, info, err);
     }
     return rc;
 }
@@ -551,7 +549,8 @@ static r53_rc publish(const struct action_env *e, struct r53_client *r53, struct
     for (int tries = 1; rc == R53_OK; tries++) {
         struct owner_record now = rec;
 
-        if ((rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, err)) != R53_OK ||
+        if ((rc = r53_get_name(r53, st->zone_id, st->fqdn, st->type, st->set_identifier, &name,
+                               err)) != R53_OK ||
             (rc = may_claim(e, &name, st, marker[0] != '\0' ? &me : NULL, err)) != R53_OK) {
             break;
         }
@@ -628,12 +627,14 @@ static r53_rc settle(const struct action_env *e, struct r53_client *r53, struct 
                "reading %s again",
                err->reason, info->id, st->fqdn);
         if ((rc = own_marker(e, st, true, &me, marker, sizeof(marker), err)) != R53_OK ||
-            (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, err)) != R53_OK) {
+            (rc = r53_get_name(r53, st->zone_id, st->fqdn, st->type, st->set_identifier, &name,
+                               err)) != R53_OK) {
             return rc;
         }
         if (holds_ours(&name, st, marker[0] != '\0' ? &me : NULL)) {
             if ((rc = wait_served(e, st, err)) != R53_OK ||
-                (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, err)) != R53_OK) {
+                (rc = r53_get_name(r53, st->zone_id, st->fqdn, st->type, st->set_identifier, &name,
+                                   err)) != R53_OK) {
                 return rc;
             }
             if (holds_ours(&name, st, marker[0] != '\0' ? &me : NULL)) {
@@ -1054,7 +1055,8 @@ static r53_rc delete_own_record(const struct action_env *e, const struct state *
     session_init(&s, e->p, e->env->rsctmp, e->deadline_ms);
     if ((rc = session_route53(&s, &r53, err)) != R53_OK ||
         (rc = own_marker(e, st, true, &me, marker, sizeof(marker), err)) != R53_OK ||
-        (rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, err)) != R53_OK) {
+        (rc = r53_get_name(r53, st->zone_id, st->fqdn, st->type, st->set_identifier, &name, err)) !=
+            R53_OK) {
         goto cleanup;
     }
     rr = r53_name_find(&name, st->type, st->set_identifier);
@@ -1200,7 +1202,8 @@ static void compare_api_record(const struct action_env *e, struct session *s,
     r53_rc rc = session_route53(s, &r53, &unread);
 
     if (rc == R53_OK) {
-        rc = r53_get_name(r53, st->zone_id, st->fqdn, &name, &unread);
+        rc = r53_get_name(r53, st->zone_id, st->fqdn, addr->ipv6 ? "AAAA" : "A", st->set_identifier,
+                          &name, &unread);
     }
     if (rc == R53_ERR_NO_ZONE) {
         outcome(out, MONITOR_FAILED, "%s is gone (%s); expected %s", st->fqdn, unread.reason,
@@ -1350,7 +1353,9 @@ static r53_rc validate(const struct action_env *e, int check_level, struct r53_e
     char fqdn[256];
     bool cached = false;
 
-    if ((rc = params_check_host(e->p, err)) != R53_OK || check_level < 10) {
+    if ((rc = params_check_host(e->p, err)) != R53_OK ||
+        (rc = owner_check(&e->p->own, e->env->instance, e->p->rec.set_identifier, err)) != R53_OK ||
+        check_level < 10) {
         return rc;
     }
     session_init(&s, e->p, e->env->rsctmp, e->deadline_ms);

@@ -11,7 +11,14 @@
 
 #define MARKER_HERITAGE "heritage=route53,"
 
-/* Letters, digits and "._:-" only: the marker splits on ',' and '='. */
+/* The characters a marker carries as they are: it splits on ',' and '='. */
+static bool plain_char(unsigned char ch)
+{
+    return isalnum(ch) || strchr("._:-", ch) != NULL;
+}
+
+/* The cluster and resource names: other characters become '_' (as
+ * released markers have them). */
 static void clean(const char *in, char *out, size_t len)
 {
     size_t o = 0;
@@ -19,7 +26,25 @@ static void clean(const char *in, char *out, size_t len)
     for (; *in != '\0' && o + 1 < len; in++) {
         unsigned char ch = (unsigned char)*in;
 
-        out[o++] = (isalnum(ch) || strchr("._:-", ch) != NULL) ? (char)ch : '_';
+        out[o++] = plain_char(ch) ? (char)ch : '_';
+    }
+    out[o] = '\0';
+}
+
+/* The set identifier: other characters as "%XX" ('%' among them), so
+ * two identifiers never share a marker (out holds 3 per character). */
+static void escape(const char *in, char *out, size_t len)
+{
+    size_t o = 0;
+
+    for (; *in != '\0' && o + 4 <= len; in++) {
+        unsigned char ch = (unsigned char)*in;
+
+        if (plain_char(ch)) {
+            out[o++] = (char)ch;
+        } else {
+            o += (size_t)snprintf(out + o, len - o, "%%%02X", ch);
+        }
     }
     out[o] = '\0';
 }
@@ -57,11 +82,11 @@ static r53_rc cib_cluster_name(long timeout_ms, char *out, size_t len, struct r5
     return R53_OK;
 }
 
-r53_rc owner_self(const struct params_ownership *o, const char *instance,
-                  const char *set_identifier, const char *known, long timeout_ms,
-                  struct owner_id *me, struct r53_error *err)
+/* me from the names as given (cluster NULL: not known yet, ""). */
+static void identity(const char *cluster, const char *instance, const char *set_identifier,
+                     struct owner_id *me)
 {
-    char rsc[128];
+    char rsc[256];
     char *colon = NULL;
 
     memset(me, 0, sizeof(*me));
@@ -71,9 +96,16 @@ r53_rc owner_self(const struct params_ownership *o, const char *instance,
         *colon = '\0';
     }
     clean(rsc, me->resource, sizeof(me->resource));
-    clean(set_identifier != NULL ? set_identifier : "", me->set, sizeof(me->set));
+    escape(set_identifier != NULL ? set_identifier : "", me->set, sizeof(me->set));
+    clean(cluster != NULL ? cluster : "", me->cluster, sizeof(me->cluster));
+}
+
+r53_rc owner_self(const struct params_ownership *o, const char *instance,
+                  const char *set_identifier, const char *known, long timeout_ms,
+                  struct owner_id *me, struct r53_error *err)
+{
+    identity(o->owner != NULL ? o->owner : known, instance, set_identifier, me);
     if (o->owner != NULL || (known != NULL && known[0] != '\0')) {
-        clean(o->owner != NULL ? o->owner : known, me->cluster, sizeof(me->cluster));
         return R53_OK;
     }
     if (cib_cluster_name(timeout_ms, me->cluster, sizeof(me->cluster), err) != R53_OK) {
@@ -85,10 +117,50 @@ r53_rc owner_self(const struct params_ownership *o, const char *instance,
     return R53_OK;
 }
 
-void owner_marker(const struct owner_id *me, char *out, size_t len)
+r53_rc owner_check(const struct params_ownership *o, const char *instance,
+                   const char *set_identifier, struct r53_error *err)
 {
-    snprintf(out, len, "\"" MARKER_HERITAGE "cluster=%s,resource=%s%s%s\"", me->cluster,
-             me->resource, me->set[0] != '\0' ? ",set=" : "", me->set);
+    struct owner_id me;
+    char marker[OWNER_MARKER_ROOM];
+
+    if (o->mode == OWNERSHIP_OFF) {
+        return R53_OK;
+    }
+    identity(o->owner, instance, set_identifier, &me);
+    return owner_marker(&me, marker, sizeof(marker), err);
+}
+
+/* The longest part of me's marker, in the words of what sets it. */
+static const char *longest_part(const struct owner_id *me, size_t *n)
+{
+    size_t c = strlen(me->cluster);
+    size_t r = strlen(me->resource);
+    size_t s = strlen(me->set);
+
+    *n = s >= c && s >= r ? s : (r >= c ? r : c);
+    if (s >= c && s >= r) {
+        return "set_identifier (characters other than letters, digits and ._:- count 3)";
+    }
+    return r >= c ? "the resource's name" : "the cluster name (owner, else the CIB's cluster-name)";
+}
+
+r53_rc owner_marker(const struct owner_id *me, char *out, size_t len, struct r53_error *err)
+{
+    size_t n = 0;
+    /* Without its quotes: one TXT string holds 255 characters. */
+    int m = snprintf(out, len, "\"" MARKER_HERITAGE "cluster=%s,resource=%s%s%s\"", me->cluster,
+                     me->resource, me->set[0] != '\0' ? ",set=" : "", me->set);
+
+    if (m < 0 || (size_t)m >= len || (size_t)m - 2 > OWNER_MARKER_MAX) {
+        const char *part = longest_part(me, &n);
+
+        out[0] = '\0';
+        return r53_fail(err, R53_ERR_CONFIG,
+                        "the ownership marker would be %d characters, more than the %d of one "
+                        "TXT string: shorten %s (%zu characters of it), or set ownership=off",
+                        m - 2, OWNER_MARKER_MAX, part, n);
+    }
+    return R53_OK;
 }
 
 /* key=value's value in text (up to ',' or the closing quote). */

@@ -7,9 +7,11 @@
  *
  * A member of a set that shares the name (weighted, failover, ...) has
  * its own value in the same plain TXT set, ",set=<set identifier>"
- * added; the batch that writes the member swaps the whole TXT set, so a
+ * added (characters other than letters, digits and "._:-" as "%XX");
+ * the batch that writes the member swaps the whole TXT set, so a
  * concurrent owner's change makes it fail and start reads again
- * (doc/ownership.md says why not a TXT member of its own). */
+ * (doc/ownership.md says why not a TXT member of its own).  A marker is
+ * one TXT string: 255 characters at most, a longer one refused. */
 #ifndef R53_OWNER_H
 #define R53_OWNER_H
 
@@ -20,10 +22,13 @@
 #include "rc.h"
 #include "route53.h"
 
+/* As the marker carries them: the cluster and resource names with
+ * characters other than letters, digits and "._:-" as '_', the set
+ * identifier with them as "%XX" (so it is carried unambiguously). */
 struct owner_id {
-    char cluster[128];
-    char resource[128];
-    char set[128]; /* the member's set identifier; "": the plain record */
+    char cluster[256];
+    char resource[256];
+    char set[3 * 128 + 1]; /* the member's set identifier; "": the plain record */
 };
 
 /* This resource's identity: instance (OCF_RESOURCE_INSTANCE; a clone's
@@ -36,8 +41,22 @@ r53_rc owner_self(const struct params_ownership *o, const char *instance,
                   const char *set_identifier, const char *known, long timeout_ms,
                   struct owner_id *me, struct r53_error *err);
 
-/* The marker value for me, quoted as Route 53 stores a TXT string. */
-void owner_marker(const struct owner_id *me, char *out, size_t len);
+/* The characters of one TXT string, so of a marker (quotes aside), and
+ * the room a quoted one needs. */
+#define OWNER_MARKER_MAX 255
+#define OWNER_MARKER_ROOM (OWNER_MARKER_MAX + 3)
+
+/* The marker value for me into out[len], quoted as Route 53 stores a
+ * TXT string.  R53_ERR_CONFIG, out "", when it would be longer than
+ * OWNER_MARKER_MAX or len: the reason names the part to shorten. */
+r53_rc owner_marker(const struct owner_id *me, char *out, size_t len, struct r53_error *err);
+
+/* What can be checked of the marker before start knows the cluster:
+ * its length with the owner parameter, or without a cluster name when
+ * that is unset (the CIB's is read at start).  R53_OK when ownership is
+ * off; else as owner_marker. */
+r53_rc owner_check(const struct params_ownership *o, const char *instance,
+                   const char *set_identifier, struct r53_error *err);
 
 /* True when txt (one TXT value, quoted) is a route53 marker; *who says
  * whose (who->set "" for a plain record's). */

@@ -21,7 +21,7 @@ struct state {
     /* The cluster named in the ownership marker start wrote; monitor
      * and stop look for that one ("": ownership off, or a state file
      * from before markers). */
-    char owner[128];
+    char owner[256];
     /* The member of a set sharing the name and type that start wrote
      * (parameter set_identifier); "": a plain record. */
     char set_identifier[129];

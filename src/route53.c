@@ -256,13 +256,94 @@ static r53_rc list_page(struct r53_client *c, const char *id, const char *name, 
     return rc;
 }
 
-r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn,
-                    struct r53_name *out, struct r53_error *err)
+/* How much a record set matters to a caller that keeps member ident
+ * (or, ident "", the plain set) of type: 0 every plain set and that
+ * member, 1 the type's other members, 2 the rest. */
+static int rank(const struct r53_rrset *rr, const char *type, const char *ident)
+{
+    bool of_type = strcmp(rr->type, type) == 0;
+
+    if (rr->set_identifier[0] == '\0' || (of_type && strcmp(rr->set_identifier, ident) == 0)) {
+        return 0;
+    }
+    return of_type ? 1 : 2;
+}
+
+/* Keep rr in out (once), in place of the set that matters least when
+ * out is full.  False when it matters (rank 0) and cannot be kept. */
+static bool keep(struct r53_name *out, const struct r53_rrset *rr, const char *type,
+                 const char *ident)
+{
+    size_t worst = 0;
+    int r = rank(rr, type, ident);
+
+    if (r53_name_find(out, rr->type, rr->set_identifier) != NULL) {
+        return true; /* seen again from a page start of our own */
+    }
+    if (out->n < R53_MAX_TYPES) {
+        out->sets[out->n++] = *rr;
+        return true;
+    }
+    for (size_t i = 1; i < out->n; i++) {
+        worst = rank(&out->sets[i], type, ident) > rank(&out->sets[worst], type, ident) ? i : worst;
+    }
+    if (rank(&out->sets[worst], type, ident) <= r) {
+        return r > 0;
+    }
+    /* (Listing order kept: the others move up, rr goes last.) */
+    memmove(&out->sets[worst], &out->sets[worst + 1], (out->n - worst - 1) * sizeof(out->sets[0]));
+    out->sets[out->n - 1] = *rr;
+    return true;
+}
+
+/* Keep the sets of page at fqdn; *at_name false once the listing has
+ * passed the name. */
+static r53_rc keep_page(const struct r53_rrset_page *page, const char *fqdn, const char *type,
+                        const char *ident, struct r53_name *out, bool *at_name,
+                        struct r53_error *err)
+{
+    for (size_t i = 0; i < page->n_rrsets && i < R53_MAX_RRSETS && *at_name; i++) {
+        *at_name = dnsname_equal(page->rrsets[i].name, fqdn);
+        if (*at_name && !keep(out, &page->rrsets[i], type, ident)) {
+            return r53_fail(err, R53_ERR_API,
+                            "%s holds more than the %d plain record sets (our member among them) "
+                            "this agent reads",
+                            fqdn, R53_MAX_TYPES);
+        }
+    }
+    return R53_OK;
+}
+
+/* Past R53_MAX_NAME_PAGES: the listing from (type, ident), our member,
+ * and from TXT (the markers' set), one page each. */
+static r53_rc keep_ours(struct r53_client *c, const char *id, const char *fqdn, const char *type,
+                        const char *ident, struct r53_rrset_page *page, struct r53_name *out,
+                        struct r53_error *err)
+{
+    const char *starts[2][2] = { { type, ident }, { "TXT", "" } };
+    r53_rc rc = R53_OK;
+
+    for (size_t i = ident[0] != '\0' ? 0 : 1; i < 2 && rc == R53_OK; i++) {
+        bool at_name = true;
+
+        if ((rc = list_page(c, id, fqdn, starts[i][0], starts[i][1], page, err)) == R53_OK &&
+            page->n_rrsets > 0 && strcmp(page->rrsets[0].type, starts[i][0]) == 0) {
+            page->n_rrsets = 1; /* that set alone */
+            rc = keep_page(page, fqdn, type, ident, out, &at_name, err);
+        }
+    }
+    return rc;
+}
+
+r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn, const char *type,
+                    const char *set_identifier, struct r53_name *out, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
     char id[64];
     struct r53_rrset_page *page = NULL;
+    const char *ident = set_identifier != NULL ? set_identifier : "";
     bool more = true;
+    int pages = 1;
 
     memset(out, 0, sizeof(*out));
     if ((rc = bare_id(zone_id, "/hostedzone/", id, sizeof(id), err)) != R53_OK) {
@@ -274,24 +355,23 @@ r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn,
     /* The listing starts at the name: its record sets come first, in
      * type then set identifier order, then the names after it.  A page
      * that ends inside the name says where it goes on. */
-    rc = list_page(c, id, fqdn, "", "", page, err);
-    for (int pages = 1; rc == R53_OK && more; pages++) {
-        for (size_t i = 0; i < page->n_rrsets && i < R53_MAX_RRSETS; i++) {
-            more = dnsname_equal(page->rrsets[i].name, fqdn);
-            if (more && out->n < R53_MAX_TYPES) {
-                out->sets[out->n++] = page->rrsets[i];
-            }
+    for (rc = list_page(c, id, fqdn, "", "", page, err); rc == R53_OK && more; pages++) {
+        if ((rc = keep_page(page, fqdn, type, ident, out, &more, err)) != R53_OK) {
+            break;
         }
-        more = more && page->is_truncated && dnsname_equal(page->next_name, fqdn) &&
-               pages < R53_MAX_NAME_PAGES;
+        more = more && page->is_truncated && dnsname_equal(page->next_name, fqdn);
+        if (more && pages == R53_MAX_NAME_PAGES) {
+            rc = keep_ours(c, id, fqdn, type, ident, page, out, err);
+            break;
+        }
         if (more) {
-            char type[sizeof(page->next_type)];
-            char ident[sizeof(page->next_identifier)];
+            char next_type[sizeof(page->next_type)];
+            char next_ident[sizeof(page->next_identifier)];
 
             /* (The page is read over: its pointers go first.) */
-            snprintf(type, sizeof(type), "%s", page->next_type);
-            snprintf(ident, sizeof(ident), "%s", page->next_identifier);
-            rc = list_page(c, id, fqdn, type, ident, page, err);
+            snprintf(next_type, sizeof(next_type), "%s", page->next_type);
+            snprintf(next_ident, sizeof(next_ident), "%s", page->next_identifier);
+            rc = list_page(c, id, fqdn, next_type, next_ident, page, err);
         }
     }
     free(page);

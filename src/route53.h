@@ -104,14 +104,20 @@ r53_rc r53_change_batch(struct r53_client *c, const char *zone_id, const struct 
 /* Every record set named fqdn (A, AAAA, TXT, ..., and each member of a
  * set that shares a name and type), through ListResourceRecordSets,
  * following NextRecordType/NextRecordIdentifier while the listing stays
- * at the name (at most R53_MAX_NAME_PAGES pages); n 0 when there is
- * none; sets past R53_MAX_TYPES are not kept. */
+ * at the name; n 0 when there is none.  The caller keeps member
+ * set_identifier of type (NULL or "": the plain set), and when the name
+ * holds more than R53_MAX_TYPES record sets, what matters to it is kept
+ * first: every plain set (TXT among them) and that member, then the
+ * type's other members, then the rest.  Past R53_MAX_NAME_PAGES pages,
+ * the listing is asked from that member and from TXT, one page each.
+ * R53_ERR_API, naming the limit, when the plain sets and that member
+ * alone are more than R53_MAX_TYPES. */
 struct r53_name {
     size_t n;
     struct r53_rrset sets[R53_MAX_TYPES];
 };
-r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn,
-                    struct r53_name *out, struct r53_error *err);
+r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn, const char *type,
+                    const char *set_identifier, struct r53_name *out, struct r53_error *err);
 
 /* The set of type at the name, or NULL: set_identifier NULL, the first
  * of that type whatever it is; "", the plain set; else that member.

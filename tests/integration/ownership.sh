@@ -131,5 +131,12 @@ run_agent stop OCF_RESKEY_stop_action=delete; expect "stop_action=delete after a
 [ "$(values A)" = '[]' ] && [ "$(values TXT)" = '[]' ] \
     && ok "stop deleted the record and the marker start wrote" || not_ok "A $(values A) TXT $(values TXT)"
 [ "$(calls)" = 1 ] && ok "monitor and stop asked crm_attribute nothing" || not_ok "crm_attribute calls: $(calls)"
+# A cluster name that makes the marker longer than one TXT string (255):
+# validate-all cannot know it (it reads no CIB); start refuses it.
+printf 'c%.0s' {1..230} >"$TEST_TMP/cluster-name"
+reset
+run_agent validate-all; expect "a long cluster-name: validate-all does not read the CIB" 0
+run_agent start; expect "a long cluster-name: start refuses it" 6 "more than the 255 of one TXT string: shorten the cluster name"
+[ "$(values A)" = '[]' ] && [ "$(changes)" = 0 ] && ok "nothing written" || not_ok "A $(values A) changes $(changes)"
 base_env=("${saved_env[@]}")
 finish

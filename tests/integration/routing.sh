@@ -72,6 +72,17 @@ v "${EAST[@]}" OCF_RESKEY_health_check_id=hc-1; expect "validate-all: bad health
 v OCF_RESKEY_health_check_id=$HC; expect "validate-all: a health check without a member" 6 "health_check_id is set without a routing policy"
 v OCF_RESKEY_set_identifier=east OCF_RESKEY_latency_region=us-gov-west-1; expect "validate-all: latency_region us-gov-west-1" 0
 v OCF_RESKEY_set_identifier=east OCF_RESKEY_multivalue=true; expect "validate-all: multivalue=true" 0
+# The member's marker is one TXT string: 255 characters at most.
+v OCF_RESKEY_set_identifier="$(printf 'e%.0s' {1..128})" OCF_RESKEY_weight=1
+expect "validate-all: a set_identifier of 128 letters (a marker of 173)" 0
+BANG=(OCF_RESKEY_set_identifier="$(printf '!%.0s' {1..90})" OCF_RESKEY_weight=1)
+v "${BANG[@]}"; expect "validate-all: 90 punctuation marks (270 in the marker)" 6 "more than the 255 of one TXT string: shorten set_identifier"
+v "${EAST[@]}" OCF_RESOURCE_INSTANCE="$(printf 'r%.0s' {1..230})"
+expect "validate-all: a resource name of 230" 6 "shorten the resource's name"
+[ "$(grep -c '^ocf-exit-reason:' <<<"$OUT")" = 1 ] && ok "one exit reason" || not_ok "$OUT"
+sim_ctl POST /_sim/reset-stats >/dev/null
+run_agent start "${BANG[@]}"; expect "start refuses it too" 6 "more than the 255"
+[ "$(changes)" = 0 ] && [ "$(ids)" = "" ] && ok "nothing written" || not_ok "changes $(changes), sets $(ids)"
 
 # ---- weighted, beside another cluster's member -----------------------------------------------------
 reset; theirs
@@ -188,6 +199,19 @@ for round in 1 2 3; do
     two_owners "both at once ($round)"
 done
 
+# ---- identifiers that differ in punctuation alone: a marker each --------------------------------------------
+reset
+U1=(OCF_RESKEY_set_identifier=east_1 OCF_RESKEY_weight=1)
+S1=(OCF_RESKEY_set_identifier="east 1" OCF_RESKEY_weight=1 HA_RSCTMP="$TEST_TMP/run2" OCF_RESKEY_ip=192.0.2.11)
+run_agent start "${U1[@]}"; expect "member 'east_1'" 0
+run_agent start "${S1[@]}"; expect "member 'east 1' (same cluster and resource name)" 0
+txt_is "[$(js "$(marker c1 dns east_1)"),$(js "$(marker c1 dns east%201)")]" \
+    && ok "two markers: set=east_1 and set=east%201" || not_ok "TXT $(www_values TXT)"
+run_agent stop "${S1[@]}" OCF_RESKEY_stop_action=delete; expect "stop 'east 1' with delete" 0
+[ "$(ids)" = east_1 ] && [ "$(member east_1 values)" = '["192.0.2.10"]' ] \
+    && txt_is "[$(js "$(marker c1 dns east_1)")]" && ok "member 'east_1' and its marker kept" \
+    || not_ok "east_1 $(member east_1) TXT $(www_values TXT)"
+
 # ---- a plain configuration on a set ---------------------------------------------------------------------------
 reset; theirs
 sim_ctl POST /_sim/reset-stats >/dev/null
@@ -198,6 +222,7 @@ run_agent start; expect "plain configuration on a weighted set: refused" 6 "set 
 run_agent start OCF_RESKEY_ownership=off; expect "the same with ownership=off: refused" 6 "set set_identifier and weight"
 [ "$(www_values A)" = '[]' ] && [ "$(member west values)" = '["198.51.100.5"]' ] && ok "nothing written" \
     || not_ok "A $(www_values A)"
+[ "$(changes)" = 0 ] && ok "found in a read: no change request sent" || not_ok "changes $(changes)"
 
 # ---- converting our own plain record ----------------------------------------------------------------------------
 reset; www_set TXT "[$(js "$SPF")]"
@@ -229,4 +254,21 @@ run_agent start "${SET5[@]}"; expect "start again: the member read from its page
 run_agent stop "${SET5[@]}" OCF_RESKEY_stop_action=delete; expect "stop with delete" 0
 [ "$(member m5x)" = '{}' ] && [ "$(member m9 values)" = '["198.51.100.9"]' ] && ok "ours deleted, the others kept" \
     || not_ok "m5x $(member m5x)"
+
+# ---- more record sets than the agent keeps (16), then than it pages through (8 x 8) -------------------------------
+reset; www_set TXT "[$(js "$SPF")]"
+for i in $(seq 10 29); do set_member "m$i" '"weight":1' "[\"198.51.100.$i\"]"; done
+ZZ=(OCF_RESKEY_set_identifier=zz OCF_RESKEY_weight=1)
+run_agent start "${ZZ[@]}"; expect "member 'zz' after 20 others and before the TXT set (22 record sets)" 0
+run_agent start "${ZZ[@]}"; expect "start again: 'zz' and the TXT set read as they are, not created twice" 0
+txt_is "[$(js "$SPF"),$(js "$(marker c1 dns zz)")]" && ok "the SPF value and our marker" || not_ok "TXT $(www_values TXT)"
+mon "${ZZ[@]}" OCF_RESKEY_monitor_method=api; expect "the API monitor finds 'zz'" 0
+for i in $(seq 30 79); do set_member "m$i" '"weight":1' "[\"198.51.100.$i\"]"; done
+sim_ctl POST /_sim/reset-stats >/dev/null
+run_agent start "${ZZ[@]}"; expect "72 record sets, more than 8 pages: start again" 0
+[ "$(changes)" = 1 ] && ok "one batch, accepted" || not_ok "changes $(changes)"
+mon "${ZZ[@]}" OCF_RESKEY_monitor_method=api; expect "the API monitor finds 'zz' past the pages" 0
+run_agent stop "${ZZ[@]}" OCF_RESKEY_stop_action=delete; expect "stop with delete" 0
+[ "$(member zz)" = '{}' ] && [ "$(member m79 values)" = '["198.51.100.79"]' ] && txt_is "[$(js "$SPF")]" \
+    && ok "'zz' and its marker deleted; the others and the SPF value kept" || not_ok "zz $(member zz) TXT $(www_values TXT)"
 finish

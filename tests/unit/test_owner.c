@@ -44,19 +44,94 @@ static void test_marker_round_trip(void **state)
     struct owner_id me = id("c1", "dns", "east");
     struct owner_id plain = id("c1", "dns", "");
     struct owner_id who;
-    char m[300];
+    struct r53_error err = { 0 };
+    char m[OWNER_MARKER_ROOM];
 
     (void)state;
-    owner_marker(&me, m, sizeof(m));
+    assert_int_equal(owner_marker(&me, m, sizeof(m), &err), R53_OK);
     assert_string_equal(m, "\"heritage=route53,cluster=c1,resource=dns,set=east\"");
     assert_true(owner_parse(m, &who));
     assert_string_equal(who.set, "east");
     assert_string_equal(who.resource, "dns");
-    owner_marker(&plain, m, sizeof(m));
+    assert_int_equal(owner_marker(&plain, m, sizeof(m), &err), R53_OK);
     assert_string_equal(m, "\"heritage=route53,cluster=c1,resource=dns\"");
     assert_true(owner_parse(m, &who));
     assert_string_equal(who.set, "");
     assert_false(owner_parse("\"v=spf1 -all\"", &who));
+}
+
+/* owner_self's marker for set_identifier (owner c1, resource dns). */
+static void marker_for(const char *set_identifier, char *m, size_t len)
+{
+    const struct params_ownership o = { .mode = OWNERSHIP_CLAIM, .owner = "c1" };
+    struct owner_id me;
+    struct r53_error err = { 0 };
+
+    assert_int_equal(owner_self(&o, "dns:1", set_identifier, NULL, 0, &me, &err), R53_OK);
+    assert_int_equal(owner_marker(&me, m, len, &err), R53_OK);
+}
+
+/* Identifiers that differ in punctuation alone have markers of their
+ * own: other characters are carried as %XX, '%' among them. */
+static void test_marker_escapes_set(void **state)
+{
+    const char *ids[] = { "east 1", "east_1", "east-1", "east%201", "east,1", "east=1" };
+    char m[6][OWNER_MARKER_ROOM];
+    struct owner_id who;
+
+    (void)state;
+    for (size_t i = 0; i < 6; i++) {
+        marker_for(ids[i], m[i], sizeof(m[i]));
+        for (size_t j = 0; j < i; j++) {
+            assert_string_not_equal(m[i], m[j]);
+        }
+        assert_true(owner_parse(m[i], &who));
+        assert_string_equal(who.cluster, "c1");
+        assert_string_equal(who.resource, "dns");
+    }
+    assert_string_equal(m[0], "\"heritage=route53,cluster=c1,resource=dns,set=east%201\"");
+    assert_string_equal(m[1], "\"heritage=route53,cluster=c1,resource=dns,set=east_1\"");
+    assert_string_equal(m[3], "\"heritage=route53,cluster=c1,resource=dns,set=east%25201\"");
+    assert_string_equal(m[4], "\"heritage=route53,cluster=c1,resource=dns,set=east%2C1\"");
+    assert_true(owner_parse(m[4], &who));
+    assert_string_equal(who.set, "east%2C1");
+}
+
+/* A marker longer than one TXT string is refused, naming what to shorten. */
+static void test_marker_too_long(void **state)
+{
+    char long_set[129];
+    char m[OWNER_MARKER_ROOM];
+    struct params_ownership o = { .mode = OWNERSHIP_CLAIM, .owner = "c1" };
+    struct owner_id me;
+    struct r53_error err = { 0 };
+
+    (void)state;
+    memset(long_set, 'x', 128);
+    long_set[128] = '\0';
+    assert_int_equal(owner_check(&o, "dns", long_set, &err), R53_OK); /* 173: fits */
+    memset(long_set, ' ', 80);                                        /* 80 * 3 + 48 */
+    assert_int_equal(owner_check(&o, "dns", long_set, &err), R53_ERR_CONFIG);
+    assert_non_null(strstr(err.reason, "would be 333 characters, more than the 255"));
+    assert_non_null(strstr(err.reason, "shorten set_identifier"));
+    assert_non_null(strstr(err.reason, "(288 characters of it)"));
+    o.owner = "a-cluster-name-of-two-hundred-and-twenty-characters-------------------------------"
+              "------------------------------------------------------------------------------"
+              "------------------------------------------------------------";
+    assert_int_equal(owner_check(&o, "dns", NULL, &err), R53_ERR_CONFIG);
+    assert_non_null(strstr(err.reason, "shorten the cluster name (owner"));
+    o.owner = NULL; /* the CIB's, not known yet: what is known is checked */
+    memset(long_set, 'r', 128);
+    assert_int_equal(owner_check(&o, long_set, long_set, &err), R53_ERR_CONFIG);
+    assert_non_null(strstr(err.reason, "would be 296 characters"));
+    o.mode = OWNERSHIP_OFF;
+    assert_int_equal(owner_check(&o, long_set, long_set, &err), R53_OK);
+    /* owner_marker itself refuses (with out "") what owner_self gave. */
+    o.mode = OWNERSHIP_CLAIM;
+    o.owner = "c1";
+    assert_int_equal(owner_self(&o, long_set, long_set, NULL, 0, &me, &err), R53_OK);
+    assert_int_equal(owner_marker(&me, m, sizeof(m), &err), R53_ERR_CONFIG);
+    assert_string_equal(m, "");
 }
 
 /* owner_of looks at the markers of our record set only. */
@@ -173,6 +248,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_marker_round_trip),
+        cmocka_unit_test(test_marker_escapes_set),
+        cmocka_unit_test(test_marker_too_long),
         cmocka_unit_test(test_owner_of_by_set),
         cmocka_unit_test(test_claim_member_keeps_others),
         cmocka_unit_test(test_claim_converts_plain),
