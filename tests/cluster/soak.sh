@@ -89,7 +89,7 @@ dnsfault_kind() { case "$1" in 0) echo drop ;; 1) echo servfail ;; *) echo wrong
 for k in $(seq "$ROUNDS"); do plan_round "$k"; done
 if [ "$PLAN" = 1 ]; then
     echo "soak plan: $ROUNDS rounds, seed $SEED"
-    for k in $(seq "$ROUNDS"); do echo "round $k: ${PLAN_KIND[k]} $(describe "${PLAN_KIND[k]}" "$k")"; done
+    for k in $(seq "$ROUNDS"); do echo "round $k: ${PLAN_KIND[k]}$(describe "${PLAN_KIND[k]}" "$k" | sed 's/^./ &/')"; done
     exit 0
 fi
 
@@ -337,8 +337,9 @@ audits()
         audit "node$i's state file says $([ "$want" = 1 ] && echo active || echo stopped)" state_says "$i" "$want"
         audit "no temporary file on node$i" no_temp_files "$i"
     done
+    # shellcheck disable=SC2046  # one node number a word
     audit "no route53 process (agent or publisher) left on any node" \
-        same_text "" "$(cl_lingering route53 2 $(up_nodes | tr -d node))"
+        same_text "" "$(cl_lingering route53 2 $(up_nodes | sed 's/^node//'))"
     # Fencing: only on purpose, and nothing from a fenced node afterwards.
     audit "fences this round: ${#FENCED[@]} (${FENCED[*]:-none})" \
         same_text "$((FENCES0 + ${#FENCED[@]}))" "$(cl_fence_events)"
@@ -445,7 +446,7 @@ for ROUND in $(seq "$ROUNDS"); do
     for i in 1 2 3; do LOGMARK[i]=$(wc -l <"$CL_DIR/n$i/log/pacemaker.log"); done
     FENCES0=$(cl_fence_events)
     FENCES_WANT=$FENCES0
-    echo "round $ROUND: $RKIND $(describe "$RKIND" "$ROUND") [active $ACTIVE, at ${SECONDS}s]"
+    echo "round $ROUND: $RKIND$(describe "$RKIND" "$ROUND" | sed 's/^./ &/') [active $ACTIVE, at ${SECONDS}s]"
     T0=$(now)
     first=$RKIND second=
     case "$RKIND" in
@@ -455,7 +456,7 @@ for ROUND in $(seq "$ROUNDS"); do
             arm api-down
             restart_in_place
             first=move ;;
-        dns-fault | drift) first= second=$RKIND ;;
+        dns-fault | drift) first='' second=$RKIND ;;
     esac
     if [ "$RKIND" != double ] && [ -n "$second" ]; then
         arm "$second"   # the fault is there before the failover starts
