@@ -45,6 +45,11 @@
 #   cl_locate R / cl_monitor_rc R N / cl_failcount R N   what the cluster says
 #   cl_route                the network interface moto routes $CL_OVERLAY/32 to
 #   cl_dump                 crm_mon + logs, on failure
+#   cl_active_nodes R / cl_failed_actions   what crm_mon shows (R's nodes; failures)
+#   cl_rsctmp I / cl_procs I NAME / cl_lingering NAME SECS I...   a node's
+#                           $HA_RSCTMP; its processes; those still there SECS later
+#   cl_a_history_since T / cl_last_requests [N] / cl_sim_counter KEY...
+#                           the record's changes; the last requests; a stats figure
 
 CL_PREFIX=r53cl
 CL_ID=$CL_PREFIX-$$
@@ -790,4 +795,94 @@ cl_wipe()
     cl_settle 60
     cl_in "$n" crm_resource --cleanup >/dev/null 2>&1
     sim_ctl POST /_sim/record "{\"zone\": \"$CL_ZONE\", \"name\": \"$CL_RECORD\", \"type\": \"A\", \"ttl\": 10, \"values\": []}" >/dev/null
+}
+
+# ---- audits of a settled cluster (tests/cluster/soak.sh) ----------------------
+
+# cl_active_nodes R: the nodes crm_mon shows R active on, one a line.
+cl_active_nodes()
+{
+    cl_in "$(cl_any_node)" crm_mon -1 --output-as=xml 2>/dev/null | "$PYTHON3" -c '
+import sys, xml.etree.ElementTree as ET
+for r in ET.parse(sys.stdin).getroot().iter("resource"):
+    if r.get("id") == sys.argv[1] and r.get("active") == "true":
+        for n in r.iter("node"):
+            print(n.get("name"))' "$1"
+}
+
+# cl_failed_actions: every failed action crm_mon shows, "RSC OP NODE EXIT" a line.
+cl_failed_actions()
+{
+    cl_in "$(cl_any_node)" crm_mon -1 --output-as=xml 2>/dev/null | "$PYTHON3" -c '
+import sys, xml.etree.ElementTree as ET
+for f in ET.parse(sys.stdin).getroot().iter("failure"):
+    op = f.get("task") or f.get("op_key", "?")
+    rsc = f.get("op_key", "?").rsplit("_" + op, 1)[0]
+    print(rsc, op, f.get("node"), f.get("exitstatus", "").replace(" ", "-"))'
+}
+
+# cl_rsctmp I: node I's $HA_RSCTMP (/run/resource-agents there), seen from here.
+cl_rsctmp() { echo "$CL_DIR/n$1/run/resource-agents"; }
+
+# cl_procs I NAME: pids of the processes called NAME on node I.
+cl_procs()
+{
+    local p
+    for p in $(ip netns pids "$(cl_ns "$1")" 2>/dev/null); do
+        [ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$2" ] && echo "$p"
+    done
+}
+
+# cl_lingering NAME SECS I...: the processes called NAME on nodes I... that
+# are still there SECS later ("nodeI:PID" a line): a monitor that happens
+# to run then is not counted.
+cl_lingering()
+{
+    local name=$1 secs=$2 before="" i p
+    shift 2
+    for i in "$@"; do
+        for p in $(cl_procs "$i" "$name"); do before="$before node$i:$p"; done
+    done
+    [ -n "$before" ] || return 0
+    sleep "$secs"
+    for i in "$@"; do
+        for p in $(cl_procs "$i" "$name"); do
+            grep -qw "node$i:$p" <<<"$before" && echo "node$i:$p"
+        done
+    done
+    return 0
+}
+
+# cl_a_history_since T: each change of the record (type A) after T (epoch)
+# as "BY VALUES" ("BY": the writer's address, or _sim behind the cluster's back).
+cl_a_history_since()
+{
+    sim_ctl GET "/_sim/history?zone=$CL_ZONE&name=$CL_RECORD&type=A" | "$PYTHON3" -c '
+import json, sys
+for h in json.load(sys.stdin):
+    if h["t"] > float(sys.argv[1]):
+        print(h["by"], ",".join(h["values"]) or "-")' "$1"
+}
+
+# cl_last_requests [N]: the simulator's last N (default 15) Route 53
+# requests (instance metadata left out): time, client, operation, status, fault.
+cl_last_requests()
+{
+    sim_ctl GET /_sim/stats | "$PYTHON3" -c '
+import json, sys, time
+for e in [e for e in json.load(sys.stdin)["log"] if e["op"] != "imds"][-int(sys.argv[1]):]:
+    print(time.strftime("%H:%M:%S", time.localtime(e["t"])) + ("%.2f" % (e["t"] % 1))[1:],
+          e.get("peer", "-"), e["op"], e["status"], e.get("fault") or "")' "${1:-15}"
+}
+
+# cl_sim_counter KEY...: a number in the simulator's /_sim/stats, by its
+# path (e.g. dns by_fault servfail); 0 if absent.
+cl_sim_counter()
+{
+    sim_ctl GET /_sim/stats | "$PYTHON3" -c '
+import json, sys
+d = json.load(sys.stdin)
+for k in sys.argv[1:]:
+    d = d.get(k, {}) if isinstance(d, dict) else {}
+print(d if isinstance(d, int) else 0)' "$@"
 }
