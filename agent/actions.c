@@ -522,10 +522,40 @@ static r53_rc upsert_plain(struct r53_client *r53, const struct state *st, const
     return rc;
 }
 
+/* Whether name, as read, holds rec exactly (its value alone, its TTL and
+ * routing) and, when marked (me given), our marker: a start that finds
+ * this (a restart in place, a move back), served, has nothing to write. */
+static bool already_ours(const struct r53_name *name, const struct owner_record *rec,
+                         const struct owner_id *me)
+{
+    const struct r53_rrset *rr = r53_name_find(name, rec->type, rec->set_identifier);
+    struct owner_id other;
+
+    return rr != NULL && !rr->alias && rr->n_values == 1 &&
+           address_equal(rr->values[0], rec->value) && rr->ttl == rec->ttl &&
+           r53_routing_equal(&rr->routing, rec->set_identifier[0] != '\0' ? rec->routing : NULL) &&
+           (me == NULL || owner_of(name, me, &other) == OWNER_US);
+}
+
+/* Whether the name servers, asked once, all serve st's value (and the
+ * marker): a change of ours still on its way to them (a restart while
+ * it is PENDING) is written again, so that start waits for its INSYNC. */
+static bool served_now(const struct action_env *e, const struct state *st, const char *marker)
+{
+    struct address addr;
+    struct r53_error unparsed = { 0 }; /* our own value: parsed when it was written */
+    char why[400];
+
+    return address_parse(st->value, &addr, &unparsed) == R53_OK &&
+           dnscheck_can_ask(&e->p->tun, st) &&
+           dnscheck_confirms_ours(&e->p->tun, st, &addr, marker, e->deadline_ms, why, sizeof(why));
+}
+
 /* Write the record (or our member), and with ownership our marker, as
  * one compare-and-swap batch built from what was just read; when the
  * name changed in between, Route 53 refuses the batch and start reads
- * again. */
+ * again.  Nothing is written (info->id "") when the name holds it all
+ * already. */
 static r53_rc publish(const struct action_env *e, struct r53_client *r53, struct state *st,
                       const char *comment, struct r53_change_info *info, struct r53_error *err)
 {
@@ -556,6 +586,16 @@ static r53_rc publish(const struct action_env *e, struct r53_client *r53, struct
         }
         join_set_ttl(e, &name, st);
         now.ttl = st->ttl;
+        if (already_ours(&name, &now, marker[0] != '\0' ? &me : NULL) &&
+            served_now(e, st, marker[0] != '\0' ? marker : NULL)) {
+            qb_log(LOG_INFO,
+                   "%s already holds %s %s (TTL %ld)%s and its name servers serve it: nothing to "
+                   "write",
+                   st->fqdn, st->type, st->value, st->ttl,
+                   marker[0] != '\0' ? " under our marker" : "");
+            info->id[0] = '\0';
+            break;
+        }
         rc = r53_change_batch(r53, st->zone_id, b.changes,
                               owner_build_claim(&name, &now, marker[0] != '\0' ? marker : NULL, &b),
                               comment, info, err);
@@ -769,6 +809,9 @@ static r53_rc start_by_api(const struct action_env *e, struct r53_client *r53, s
     }
     if (rc != R53_OK) {
         return rc;
+    }
+    if (info.id[0] == '\0') {
+        return R53_OK; /* nothing written: the name servers serve it already */
     }
     qb_log(LOG_INFO, "change %s accepted (%s)", info.id, info.status);
     /* The API took the change: it is available, and a slow INSYNC is no

@@ -522,3 +522,14 @@ r53_rc r53_get_change(struct r53_client *c, const char *change_id, struct r53_ch
 {
     return get_by_id(c, "GetChange", "change", change_id, read_change_info, out, err);
 }
+
+bool r53_routing_equal(const struct r53_routing *a, const struct r53_routing *b)
+{
+    static const struct r53_routing none = { 0 };
+
+    a = a != NULL ? a : &none;
+    b = b != NULL ? b : &none;
+    return a->weighted == b->weighted && (!a->weighted || a->weight == b->weight) &&
+           strcmp(a->failover, b->failover) == 0 && strcmp(a->region, b->region) == 0 &&
+           a->multivalue == b->multivalue && strcmp(a->health_check_id, b->health_check_id) == 0;
+}

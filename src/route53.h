@@ -125,6 +125,9 @@ r53_rc r53_get_name(struct r53_client *c, const char *zone_id, const char *fqdn,
 const struct r53_rrset *r53_name_find(const struct r53_name *name, const char *type,
                                       const char *set_identifier);
 
+/* Whether two routing policies are the same (NULL: none, as all zero). */
+bool r53_routing_equal(const struct r53_routing *a, const struct r53_routing *b);
+
 /* GetChange; change_id with or without "/change/". */
 r53_rc r53_get_change(struct r53_client *c, const char *change_id, struct r53_change_info *out,
                       struct r53_error *err);

@@ -2,7 +2,8 @@
 # Route 53's control plane failing under a start: the API down while its
 # name servers still serve the zone (a start the data plane confirms, on
 # the same node, another node and a fresh one; one it must not confirm);
-# a slow INSYNC (no outage: written once, with fail and defer); a change
+# a slow INSYNC (no outage: written once, with fail and defer); a start
+# that finds the record ours and served (no write) or still PENDING; a change
 # id that GetChange no longer knows (NoSuchChange, after the control plane failed
 # over) with the record already ours, and with the change lost (the
 # record as it was before: written again); a node whose clock is 10
@@ -80,6 +81,23 @@ for mode in fail defer; do
         && ok "... never calling the API unavailable, nothing pending" || not_ok "unavailable" "$OUT"
     run_agent stop; expect "$mode: stop" 0
 done
+
+# ---- a start that finds the record ours and served writes nothing -------------------------
+reset
+run_agent start; expect "a first start" 0
+sim_ctl POST /_sim/reset-stats >/dev/null
+run_agent start; expect "a start again on this node (a restart in place)" 0
+[ "$(count ChangeResourceRecordSets)" = 0 ] && grep -q "nothing to write" <<<"$OUT" \
+    && ok "... writes nothing: the record ours, under our marker, served" \
+    || not_ok "writes: $(count ChangeResourceRecordSets)" "$OUT"
+reset 3
+run_agent start OCF_RESKEY_wait_insync=false; expect "a start that leaves its change PENDING" 0
+sim_ctl POST /_sim/reset-stats >/dev/null
+run_agent start; expect "a start again while that change is PENDING" 0
+[ "$(count ChangeResourceRecordSets)" = 1 ] && [ "$(count GetChange)" -ge 1 ] \
+    && ok "... writes again and waits for INSYNC (the name servers do not serve it yet)" \
+    || not_ok "writes: $(count ChangeResourceRecordSets), GetChange $(count GetChange)" "$OUT"
+run_agent stop; expect "stop" 0
 
 # ---- NoSuchChange: the record is ours already ----------------------------------------
 reset 1
