@@ -5,6 +5,7 @@ Debian's python3-matplotlib."""
 
 import json
 import os
+import statistics
 import sys
 
 import matplotlib
@@ -88,7 +89,7 @@ def monitor(res, path):
         runs = next((a["runs"] for a in res["actions"].get(key, []) if a["action"] == name), [])
         if not runs:
             continue
-        cpu = sorted(r["cpu"] * 1000 for r in runs)[len(runs) // 2]
+        cpu = statistics.median(r["cpu"] * 1000 for r in runs)
         ax.bar(i, cpu, color=COLORS[key])
         ax.text(i, cpu * 1.1, "%.1f ms" % cpu, ha="center", fontsize="small")
     ax.set_xticks(range(len(rows)))
