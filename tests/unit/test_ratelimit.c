@@ -54,13 +54,15 @@ static uint32_t no_jitter(void *ctx)
     return 0;
 }
 
-static struct rate_budget *open_fake(const char *path, double max_rate, struct fake *f)
+/* A budget on an injected clock whose ctx starts with a struct fake. */
+static struct rate_budget *open_clocked(const char *path, double max_rate,
+                                        void (*sleep_ms)(void *, int64_t), void *ctx)
 {
     struct rate_clock clock = {
         .now_ms = fake_now,
-        .sleep_ms = fake_sleep,
+        .sleep_ms = sleep_ms,
         .random = no_jitter,
-        .ctx = f,
+        .ctx = ctx,
     };
     struct rate_budget *b = NULL;
     struct r53_error err = { 0 };
@@ -68,6 +70,11 @@ static struct rate_budget *open_fake(const char *path, double max_rate, struct f
     assert_int_equal(rate_budget_open_clock(path, max_rate, &clock, &b, &err), R53_OK);
     assert_non_null(b);
     return b;
+}
+
+static struct rate_budget *open_fake(const char *path, double max_rate, struct fake *f)
+{
+    return open_clocked(path, max_rate, fake_sleep, f);
 }
 
 static struct rate_budget_stats stats_of(struct rate_budget *b)
@@ -273,21 +280,6 @@ static void race_sleep(void *ctx, int64_t ms)
     }
 }
 
-static struct rate_budget *open_race(const char *path, struct race *r)
-{
-    struct rate_clock clock = {
-        .now_ms = fake_now,
-        .sleep_ms = race_sleep,
-        .random = no_jitter,
-        .ctx = r,
-    };
-    struct rate_budget *b = NULL;
-    struct r53_error err = { 0 };
-
-    assert_int_equal(rate_budget_open_clock(path, 2, &clock, &b, &err), R53_OK);
-    return b;
-}
-
 /* Two handles on one file: the one that asked first gets the next
  * token, although the other asks the moment it is due. */
 static void test_first_asked_first_served(void **unused)
@@ -301,8 +293,8 @@ static void test_first_asked_first_served(void **unused)
     (void)unused;
     make_dir(dir);
     snprintf(path, sizeof(path), "%s/%s", dir, RATE_BUDGET_NAME);
-    first = open_race(path, &r);
-    r.late = open_race(path, &r);
+    first = open_clocked(path, 2, race_sleep, &r);
+    r.late = open_clocked(path, 2, race_sleep, &r);
     assert_int_equal(rate_budget_take(first, 0, &err), R53_OK); /* the bucket's one token */
     assert_int_equal(rate_budget_take(first, 0, &err), R53_OK);
     assert_true(r.asked);
