@@ -774,11 +774,21 @@ static bool confirmed_by_dns(const struct action_env *e, struct state *st,
     return true;
 }
 
+/* The Route 53 requests' deadline from now on. */
+static void api_deadline(struct session *s, struct r53_client *r53, int64_t deadline_ms)
+{
+    s->retry.deadline_ms = deadline_ms;
+    aws_caller_set_retry(r53_client_caller(r53), &s->retry);
+}
+
 /* The API's part of start: the zone, the compare-and-swap write and the
- * wait for INSYNC, into st. */
-static r53_rc start_by_api(const struct action_env *e, struct r53_client *r53, struct state *st,
+ * wait for INSYNC, into st.  A change accepted shows the API answers:
+ * the wait for INSYNC has the action's whole deadline, not start's first
+ * share (START_API_PROBE_MS). */
+static r53_rc start_by_api(const struct action_env *e, struct session *s, struct state *st,
                            struct r53_error *err)
 {
+    struct r53_client *r53 = s->r53;
     r53_rc rc = R53_OK;
     const struct params *p = e->p;
     struct r53_zone zone = { 0 };
@@ -814,11 +824,9 @@ static r53_rc start_by_api(const struct action_env *e, struct r53_client *r53, s
         return R53_OK; /* nothing written: the name servers serve it already */
     }
     qb_log(LOG_INFO, "change %s accepted (%s)", info.id, info.status);
-    /* The API took the change: it is available, and a slow INSYNC is no
-     * outage.  The wait gets the whole action's time, not the share
-     * start gave the API before asking DNS (which serves a change only
-     * once INSYNC, so would send start to write it again). */
-    aws_caller_set_deadline(r53_client_caller(r53), e->deadline_ms);
+    /* A slow INSYNC is no outage: asking DNS, which serves a change only
+     * once INSYNC, would send start to write it again. */
+    api_deadline(s, r53, e->deadline_ms);
     return p->tun.wait_insync ? settle(e, r53, st, comment, &info, err) : R53_OK;
 }
 
@@ -870,7 +878,7 @@ static r53_rc publish_once(const struct action_env *e0, int64_t end_ms, struct s
     session_init(&s, e.p, e.env->rsctmp, e.deadline_ms);
     s.retry.max_tries = PUBLISH_REQUEST_TRIES;
     if ((rc = session_route53(&s, &r53, err)) == R53_OK) {
-        rc = start_by_api(&e, r53, st, err);
+        rc = start_by_api(&e, &s, st, err);
     }
     session_close(&s);
     return rc;
@@ -996,13 +1004,6 @@ static r53_rc end_publisher(const struct action_env *e, const struct state *st,
     return st->publisher_pid > 0 ? publisher_end(&id, e->deadline_ms, err) : R53_OK;
 }
 
-/* The Route 53 requests' deadline from now on. */
-static void api_deadline(struct session *s, struct r53_client *r53, int64_t deadline_ms)
-{
-    s->retry.deadline_ms = deadline_ms;
-    aws_caller_set_retry(r53_client_caller(r53), &s->retry);
-}
-
 /* What start writes, into st: the record set (a member with
  * set_identifier), its address and TTL. */
 static void start_target(const struct params *p, const struct address *addr, struct state *st)
@@ -1045,7 +1046,7 @@ static r53_rc start(const struct action_env *e, struct r53_error *err)
     if ((probe = offline_target(e, &offline)) || p->tun.start_api_failure_defer) {
         api_deadline(&s, r53, util_now_ms() + START_API_PROBE_MS);
     }
-    rc = start_by_api(e, r53, &st, err);
+    rc = start_by_api(e, &s, &st, err);
     /* (A timeout with no time left is this start's own, not the API's.) */
     if ((probe || p->tun.start_api_failure_defer) && api_unavailable(rc) &&
         time_left(e) > START_API_PROBE_MS / 5) {
@@ -1059,7 +1060,7 @@ static r53_rc start(const struct action_env *e, struct r53_error *err)
             goto cleanup;
         }
         api_deadline(&s, r53, e->deadline_ms);
-        rc = start_by_api(e, r53, &st, err);
+        rc = start_by_api(e, &s, &st, err);
     }
     if (rc == R53_OK) {
         rc = state_write(e->state_path, &st, err);

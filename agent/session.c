@@ -82,15 +82,27 @@ static r53_rc build_chain(struct session *s, struct r53_error *err)
 }
 
 /* Every Route 53 request, retries and GetChange polls included, takes a
- * token from the node's shared budget; Throttling lowers its rate. */
+ * token from the node's shared budget; Throttling lowers its rate.  The
+ * wait in the node's queue is this node's, not Route 53's: it is bound
+ * by the action's deadline, and a shorter deadline given to the API
+ * (start's first share, before it asks DNS) moves on by the time waited. */
 static r53_rc budget_before(void *ctx, int64_t deadline_ms, struct r53_error *err)
 {
     struct session *s = ctx;
     char last[512];
+    int64_t t0 = util_now_ms();
+    int64_t waited = 0;
 
     /* What the try before this one met, for the reason if we stop here. */
     snprintf(last, sizeof(last), "%s", err->reason);
-    if (rate_budget_take(s->budget, deadline_ms, err) != R53_OK) {
+    if (rate_budget_take(s->budget, s->deadline_ms, err) == R53_OK) {
+        waited = util_now_ms() - t0;
+        if (deadline_ms > 0 && deadline_ms < s->deadline_ms && waited > 0) {
+            s->retry.deadline_ms =
+                deadline_ms + waited < s->deadline_ms ? deadline_ms + waited : s->deadline_ms;
+            aws_caller_set_retry(r53_client_caller(s->r53), &s->retry);
+        }
+    } else {
         return r53_fail(err, R53_ERR_TIMEOUT,
                         "this node's Route 53 request budget (api_rate_limit=%.3g/s) had no "
                         "token left before the deadline%s%s",

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Draw bench/bench.py's results: plot.py DIR (reads DIR/results.json,
-writes DIR/insync.png, DIR/scale.png and DIR/calls.png).  Debian's
-python3-matplotlib."""
+writes DIR/insync.png, DIR/scale.png, DIR/calls.png and DIR/monitor.png).
+Debian's python3-matplotlib."""
 
 import json
 import os
+import statistics
 import sys
 
 import matplotlib
@@ -61,15 +62,42 @@ def scale(res, path):
                 label="%s, %s quota (%d/%d ok)" % (res["labels"][s["agent"]], s["model"],
                                                    len(ok), n))
         if s["agent"] == "ours":
-            ax.axvline(s["ideal"], color=COLORS["ours"], linestyle=styles.get(s["model"], ":"),
-                       alpha=0.35, linewidth=1)
+            ax.axvline(s.get("ideal_min", s["ideal"]), color=COLORS["ours"],
+                       linestyle=styles.get(s["model"], ":"), alpha=0.35, linewidth=1)
     ax.set_xlabel("time since the starts were launched (s)")
     ax.set_ylabel("starts done and right (%)")
     ax.set_ylim(0, 102)
-    ax.set_title("%d starts at once, INSYNC after %g s (thin lines: ideal)"
-                 % (max(len(s["runs"]) for s in res["storm"]), res.get("storm_pending", 5)))
+    ax.set_title("starts at once (%s), INSYNC after %g s (thin lines: ideal)"
+                 % (", ".join(sorted("%s: %d" % (s["model"], len(s["runs"]))
+                                     for s in res["storm"] if s["agent"] == "ours")),
+                    res.get("storm_pending", 5)), fontsize="medium")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small", loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def monitor(res, path):
+    """Median CPU of one monitor, each agent's both paths, log scale."""
+    rows = [("DNS path", "ours", "monitor (DNS answers)"),
+            ("DNS path", "peer", "monitor (dig answers)"),
+            ("API path", "ours", "monitor (monitor_method=api)"),
+            ("API path", "peer", "monitor (dig fails: API)")]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=100)
+    for i, (where, key, name) in enumerate(rows):
+        runs = next((a["runs"] for a in res["actions"].get(key, []) if a["action"] == name), [])
+        if not runs:
+            continue
+        cpu = statistics.median(r["cpu"] * 1000 for r in runs)
+        ax.bar(i, cpu, color=COLORS[key])
+        ax.text(i, cpu * 1.1, "%.1f ms" % cpu, ha="center", fontsize="small")
+    ax.set_xticks(range(len(rows)))
+    ax.set_xticklabels(["%s\n%s" % (w, res["labels"][k]) for w, k, _ in rows], fontsize="small")
+    ax.set_yscale("log")
+    ax.set_ylabel("median CPU of one monitor (ms, log)")
+    ax.set_title("monitor CPU (user + system, whole process tree)")
+    ax.grid(True, axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -154,6 +182,8 @@ def main():
         scale(res, os.path.join(out, "scale.png"))
     if res.get("insync_steps") or res.get("storm"):
         calls(res, os.path.join(out, "calls.png"))
+    if res.get("actions"):
+        monitor(res, os.path.join(out, "monitor.png"))
 
 
 if __name__ == "__main__":

@@ -56,11 +56,6 @@ void aws_caller_set_retry(struct aws_caller *c, const struct retry_policy *polic
     c->retry = *policy;
 }
 
-void aws_caller_set_deadline(struct aws_caller *c, int64_t deadline_ms)
-{
-    c->retry.deadline_ms = deadline_ms;
-}
-
 void aws_caller_set_hooks(struct aws_caller *c, const struct aws_send_hooks *hooks)
 {
     c->hooks = *hooks;

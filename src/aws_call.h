@@ -57,8 +57,6 @@ void aws_caller_free(struct aws_caller *c);
 /* Default: one try.  Throttling, 5xx and network failures are retried;
  * everything else fails at once.  The policy's deadline bounds all. */
 void aws_caller_set_retry(struct aws_caller *c, const struct retry_policy *policy);
-/* Moves the policy's deadline alone (ms on its clock; 0: none). */
-void aws_caller_set_deadline(struct aws_caller *c, int64_t deadline_ms);
 void aws_caller_set_hooks(struct aws_caller *c, const struct aws_send_hooks *hooks);
 
 /* Requests sent so far (every try counts). */

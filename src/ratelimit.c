@@ -18,26 +18,37 @@
 #include "util.h"
 
 #define REC_MAGIC 0x42333552u /* "R53B" read as little-endian bytes */
-#define REC_VERSION 1u
+#define REC_VERSION 2u
 #define FUTURE_SLACK_MS 1000 /* times further ahead are from another boot */
 #define TOKEN_EPS 1e-9       /* refill arithmetic rounds; a hair short is whole */
 #define SANE_MAX 1e6         /* no real rate or token count comes near */
 #define JITTER_MAX_MS 50
+#define POLL_MAX_MS 250 /* a waiter looks again at least this often: rates move */
+#define REC_SLOW 1u     /* flags: slow start allowed (no Throttling since reset) */
 
 /* The file: one record, native byte order (it never leaves the node),
  * no padding (checked below), the checksum over every byte before it. */
 struct rec {
     uint32_t magic;
     uint32_t version;
-    int64_t stamp_ms;   /* when tokens was last brought up to date */
-    double tokens;      /* 0..capacity */
-    double w_max;       /* the rate the last throttle hit; 0: none since reset */
-    int64_t fail_ms;    /* when it hit */
-    uint64_t granted;   /* tokens taken since the record was made */
-    uint64_t throttles; /* decreases since then */
-    uint64_t check;     /* FNV-1a 64 */
+    int64_t stamp_ms;                    /* when tokens was last brought up to date */
+    double tokens;                       /* 0..capacity */
+    double w_max;                        /* the rate the last throttle hit; 0: none since reset */
+    int64_t fail_ms;                     /* when it hit */
+    uint64_t granted;                    /* tokens taken since the record was made */
+    uint64_t throttles;                  /* decreases since then */
+    uint64_t refused;                    /* Throttling answers told since then */
+    uint64_t mark_granted, mark_refused; /* granted, refused at fail_ms */
+    double extra;                        /* tokens this slow start gave beyond the rate */
+    int64_t full_ms;                     /* when the bucket was last full: slow start's clock */
+    uint64_t next_ticket;                /* the number the next waiter draws */
+    uint64_t serving;                    /* the number whose turn it is */
+    int64_t ready_ms;                    /* since when a token has waited for serving; 0: none */
+    uint32_t flags;                      /* REC_SLOW */
+    uint32_t reserved;                   /* zero */
+    uint64_t check;                      /* FNV-1a 64 */
 };
-_Static_assert(sizeof(struct rec) == 64, "the record has no padding");
+_Static_assert(sizeof(struct rec) == 136, "the record has no padding");
 
 struct rate_budget {
     int fd;     /* -1: private */
@@ -47,6 +58,8 @@ struct rate_budget {
     struct rec mem;  /* the private bucket, or the last record seen */
     bool took;       /* this handle has taken a token... */
     int64_t took_ms; /* ...at this time */
+    bool queued;     /* this handle holds ticket, drawn from the record */
+    uint64_t ticket;
     uint64_t resets;
 };
 
@@ -96,8 +109,9 @@ static double capacity(double rate)
     return fmax(1.0, rate * RATE_BURST_S);
 }
 
-/* The allowed rate at time t: the ceiling, or the CUBIC regrowth since
- * the last throttle, clamped to [min(RATE_MIN, ceiling), ceiling]. */
+/* The allowed rate at time t: the ceiling, or the regrowth since the
+ * last throttle (CUBIC, held at w_max for RATE_HOLD_S on its way past),
+ * clamped to [min(RATE_MIN, ceiling), ceiling]. */
 static double rate_at(const struct rec *r, int64_t t, double ceiling)
 {
     double floor_rate = fmin(RATE_MIN, ceiling);
@@ -106,18 +120,38 @@ static double rate_at(const struct rec *r, int64_t t, double ceiling)
     if (r->w_max > 0) {
         double dt = t > r->fail_ms ? (double)(t - r->fail_ms) / 1000.0 : 0.0;
         double k = cbrt(r->w_max * (1.0 - RATE_BETA) / RATE_CUBIC_C);
-        double x = dt - k;
+        double x = dt < k ? dt - k : fmax(0.0, dt - k - RATE_HOLD_S);
 
         rate = RATE_CUBIC_C * x * x * x + r->w_max;
     }
     return fmax(floor_rate, fmin(ceiling, rate));
 }
 
+/* The most a slow start may give beyond the rate: RATE_SLOW_BURST_S of
+ * the ceiling, less the bucket it starts with. */
+static double extra_max(double ceiling)
+{
+    return fmax(0.0, ceiling * RATE_SLOW_BURST_S - capacity(ceiling));
+}
+
+/* Slow start's refill on top of rate at time t: rate * (2^(t/T) - 1),
+ * T = RATE_SLOW_DOUBLE_MS since the bucket was last full, while no
+ * Throttling has ended it and its burst is not spent. */
+static double extra_rate_at(const struct rec *r, int64_t t, double rate, double ceiling)
+{
+    if ((r->flags & REC_SLOW) == 0 || r->extra >= extra_max(ceiling) || t <= r->full_ms) {
+        return 0.0;
+    }
+    return rate * (exp2((double)(t - r->full_ms) / RATE_SLOW_DOUBLE_MS) - 1.0);
+}
+
 static void rec_fresh(struct rec *r, int64_t now, double ceiling)
 {
     memset(r, 0, sizeof(*r));
     r->stamp_ms = now;
+    r->full_ms = now;
     r->tokens = capacity(ceiling);
+    r->flags = REC_SLOW;
     seal(r);
 }
 
@@ -126,20 +160,40 @@ static bool rec_valid(const struct rec *r, int64_t now)
     return r->magic == REC_MAGIC && r->version == REC_VERSION &&
            r->check == fnv1a(r, offsetof(struct rec, check)) && isfinite(r->tokens) &&
            r->tokens >= 0 && r->tokens <= SANE_MAX && isfinite(r->w_max) && r->w_max >= 0 &&
-           r->w_max <= SANE_MAX && r->stamp_ms <= now + FUTURE_SLACK_MS &&
-           r->fail_ms <= now + FUTURE_SLACK_MS;
+           r->w_max <= SANE_MAX && isfinite(r->extra) && r->extra >= 0 && r->extra <= SANE_MAX &&
+           r->stamp_ms <= now + FUTURE_SLACK_MS && r->fail_ms <= now + FUTURE_SLACK_MS &&
+           r->full_ms <= now + FUTURE_SLACK_MS && r->ready_ms <= now + FUTURE_SLACK_MS &&
+           r->serving <= r->next_ticket && (r->flags & ~REC_SLOW) == 0 && r->reserved == 0;
 }
 
-/* Bring tokens up to now.  The rate at the interval's start is used for
- * all of it: the rate only grows between throttles, so this never
- * grants more than the curve allows. */
+/* Bring tokens up to now.  The rates at the interval's start are used
+ * for all of it: between throttles they only grow, so this never grants
+ * more than the curves allow.  Slow start's extra comes only while the
+ * bucket does not fill at the rate alone (demand); a bucket that fills
+ * restarts its clock and pays its extra back at the rate, as the
+ * account's bucket would refill. */
 static void refill(struct rec *r, int64_t now, double ceiling)
 {
+    double cap = capacity(rate_at(r, now, ceiling));
+
     if (now > r->stamp_ms) {
-        r->tokens += rate_at(r, r->stamp_ms, ceiling) * (double)(now - r->stamp_ms) / 1000.0;
+        double dt = (double)(now - r->stamp_ms) / 1000.0;
+        double rate = rate_at(r, r->stamp_ms, ceiling);
+        double extra = fmax(0.0, fmin(extra_rate_at(r, r->stamp_ms, rate, ceiling) * dt,
+                                      extra_max(ceiling) - r->extra));
+
+        r->tokens += rate * dt;
+        if (r->tokens >= cap) {
+            r->tokens = cap;
+            r->extra = fmax(0.0, r->extra - rate * dt);
+            r->full_ms = now;
+        } else {
+            r->tokens += extra;
+            r->extra += extra;
+        }
         r->stamp_ms = now;
     }
-    r->tokens = fmin(r->tokens, capacity(rate_at(r, now, ceiling)));
+    r->tokens = fmin(r->tokens, cap + extra_max(ceiling));
 }
 
 /* Give up the file for good, with the one line that says why.  Closing
@@ -318,6 +372,81 @@ r53_rc rate_budget_open(const char *path, double max_rate, struct rate_budget **
     return rate_budget_open_clock(path, max_rate, NULL, out, err);
 }
 
+/* This handle's place in the queue: a ticket the record knows (one
+ * drawn before a reset is drawn again). */
+static void draw_ticket(struct rate_budget *b, struct rec *r)
+{
+    if (!b->queued || b->ticket >= r->next_ticket) {
+        b->ticket = r->next_ticket++;
+        b->queued = true;
+    }
+}
+
+/* Whether it is b's turn: its ticket is served, or was passed over while
+ * it slept (it has waited longest).  A token that has waited for the
+ * turn's holder RATE_TURN_GRACE_MS passes the turn on: that holder died
+ * or gave up. */
+static bool my_turn(struct rate_budget *b, struct rec *r, int64_t now)
+{
+    if (b->ticket <= r->serving) {
+        return true;
+    }
+    if (r->tokens < 1.0 - TOKEN_EPS) {
+        r->ready_ms = 0;
+    } else if (r->ready_ms == 0) {
+        r->ready_ms = now;
+    } else if (now - r->ready_ms >= RATE_TURN_GRACE_MS) {
+        r->serving++;
+        r->ready_ms = now;
+        return b->ticket <= r->serving;
+    }
+    return false;
+}
+
+static void grant(struct rate_budget *b, struct rec *r, int64_t now)
+{
+    r->tokens = fmax(0.0, r->tokens - 1.0);
+    r->granted++;
+    if (b->ticket == r->serving) {
+        r->serving++;
+    }
+    r->ready_ms = 0;
+    b->queued = false;
+    b->took = true;
+    b->took_ms = now;
+}
+
+/* How long until b's token is due: the tokens for those ahead of it and
+ * its own, at the refill rate of now. */
+static int64_t wait_for_turn(const struct rate_budget *b, const struct rec *r, int64_t now,
+                             double *rate)
+{
+    double ahead = b->ticket > r->serving ? (double)(b->ticket - r->serving) : 0.0;
+    double need = fmax(ahead + 1.0 - r->tokens, 0.0);
+
+    *rate = rate_at(r, now, b->ceiling);
+    return (int64_t)ceil(fmax(need, 0.001) * 1000.0 /
+                         (*rate + extra_rate_at(r, now, *rate, b->ceiling)));
+}
+
+/* Give the ticket back at a deadline: the turn moves on at once if it
+ * was this one's, or the number is taken back if it was the last drawn. */
+static void leave_queue(struct rate_budget *b)
+{
+    struct rec r;
+    int64_t now = 0;
+    struct r53_error ignored = { 0 }; /* begin without a deadline cannot fail */
+
+    begin(b, 0, &r, &now, &ignored);
+    if (b->queued && b->ticket == r.serving && r.serving < r.next_ticket) {
+        r.serving++;
+    } else if (b->queued && b->ticket + 1 == r.next_ticket) {
+        r.next_ticket--;
+    }
+    b->queued = false;
+    finish(b, &r);
+}
+
 r53_rc rate_budget_take(struct rate_budget *b, int64_t deadline_ms, struct r53_error *err)
 {
     for (;;) {
@@ -330,32 +459,45 @@ r53_rc rate_budget_take(struct rate_budget *b, int64_t deadline_ms, struct r53_e
         if (rc != R53_OK) {
             return rc;
         }
-        if (r.tokens >= 1.0 - TOKEN_EPS) {
-            r.tokens = fmax(0.0, r.tokens - 1.0);
-            r.granted++;
+        draw_ticket(b, &r);
+        if (my_turn(b, &r, now) && r.tokens >= 1.0 - TOKEN_EPS) {
+            grant(b, &r, now);
             finish(b, &r);
-            b->took = true;
-            b->took_ms = now;
             return R53_OK;
         }
-        rate = rate_at(&r, now, b->ceiling);
-        wait = (int64_t)ceil((1.0 - r.tokens) * 1000.0 / rate);
+        wait = wait_for_turn(b, &r, now, &rate);
         finish(b, &r);
         if (deadline_ms > 0 && now + wait > deadline_ms) {
+            leave_queue(b);
             return r53_fail(err, R53_ERR_TIMEOUT,
                             "no Route 53 request may go before the deadline: this node's "
                             "budget allows %.2f requests/s now",
                             rate);
         }
         /* Waiters woken at once would all race for the one token: spread
-         * them a little. */
+         * them a little; and look again often, as rates change. */
         wait += (int64_t)(b->clock.random(b->clock.ctx) %
                           (uint32_t)(1 + (wait / 4 < JITTER_MAX_MS ? wait / 4 : JITTER_MAX_MS)));
+        wait = wait < POLL_MAX_MS ? wait : POLL_MAX_MS;
         if (deadline_ms > 0 && now + wait > deadline_ms) {
             wait = deadline_ms - now;
         }
-        b->clock.sleep_ms(b->clock.ctx, wait);
+        b->clock.sleep_ms(b->clock.ctx, wait > 0 ? wait : 1);
     }
+}
+
+/* The rate the account served this node between the last two throttles
+ * (requests granted less those refused), when that lasted long enough
+ * to tell; 0 when it did not. */
+static double measured_rate(const struct rec *r, int64_t now)
+{
+    double secs = (double)(now - r->fail_ms) / 1000.0;
+    double served = (double)(r->granted - r->mark_granted) - (double)(r->refused - r->mark_refused);
+
+    if (r->throttles == 0 || now - r->fail_ms < RATE_MEASURE_MIN_MS || served <= 0) {
+        return 0.0;
+    }
+    return served / secs;
 }
 
 void rate_budget_throttled(struct rate_budget *b)
@@ -365,14 +507,23 @@ void rate_budget_throttled(struct rate_budget *b)
     struct r53_error ignored = { 0 }; /* begin without a deadline cannot fail */
 
     begin(b, 0, &r, &now, &ignored);
+    r.refused++;
     /* A request sent before the last decrease met the same congestion
      * that decrease answered: one decrease per event, as TCP does. */
-    if (!(b->took && r.w_max > 0 && b->took_ms <= r.fail_ms)) {
+    if (!(b->took && r.throttles > 0 && b->took_ms <= r.fail_ms)) {
         double before = rate_at(&r, now, b->ceiling);
+        double served = measured_rate(&r, now);
 
-        r.w_max = before;
+        /* Both throttles found the account's bucket empty: what it served
+         * in between is its rate for us; hold there, not above.  (At most
+         * one more decrease's worth lower: other users come and go.) */
+        r.w_max = served > 0 ? fmin(before, fmax(served, before * RATE_BETA)) : before;
         r.fail_ms = now;
+        r.mark_granted = r.granted;
+        r.mark_refused = r.refused;
         r.tokens = 0; /* the account's bucket is empty: so is ours */
+        r.extra = 0;
+        r.flags &= ~REC_SLOW; /* the account's burst is not ours to spend */
         r.throttles++;
         qb_log(LOG_INFO, "Throttling: this node's Route 53 request rate %.2f -> %.2f per s", before,
                rate_at(&r, now, b->ceiling));
@@ -391,6 +542,9 @@ void rate_budget_stats(struct rate_budget *b, struct rate_budget_stats *out)
     out->tokens = r.tokens;
     out->granted = r.granted;
     out->throttles = r.throttles;
+    out->refused = r.refused;
+    out->extra = r.extra;
+    out->slow = (r.flags & REC_SLOW) != 0;
     out->resets = b->resets;
     finish(b, &r);
     out->shared = b->fd >= 0;
