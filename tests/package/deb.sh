@@ -31,7 +31,7 @@ for deb in "$out"/*.deb; do
     echo "# $(basename "$deb"): Depends: $(dpkg-deb -f "$deb" Depends)"
 done
 # libcurl is loaded at the first request (dlopen): shlibs cannot see it.
-deb=$(ls "$out"/*.deb | head -n 1)
+deb=$(ls "$out"/resource-agents-route53_*.deb) # (not the -dbgsym package)
 if dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/[|(].*//; s/ //g' | grep -qx libcurl4; then
     echo "ok - the .deb depends on libcurl4 (loaded at run time)"
 else
