@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "http_curl.h"
+#include "http_tls.h"
 
 struct http_client {
     const struct http_ops *ops;
@@ -13,7 +14,9 @@ struct http_client {
 
 struct http_client *http_client_new(const struct http_options *opts)
 {
-    return http_client_new_ops(http_curl_ops(), NULL, opts);
+    /* libcurl only where its breadth is needed: tunnelling through a
+     * proxy.  Loading it costs more than a whole request of our own. */
+    return http_client_new_ops(opts->proxy != NULL ? http_curl_ops() : http_tls_ops(), NULL, opts);
 }
 
 struct http_client *http_client_new_ops(const struct http_ops *ops, void *arg,
@@ -65,4 +68,32 @@ void http_response_free(struct http_response *resp)
     free(resp->body);
     resp->body = NULL;
     resp->body_len = 0;
+}
+
+long http_time_left_ms(const struct http_options *opts)
+{
+    long timeout = opts->request_timeout_ms;
+
+    if (opts->deadline_ms > 0) {
+        int64_t left = opts->deadline_ms - util_now_ms();
+
+        if (left <= 0) {
+            return 0;
+        }
+        if (timeout <= 0 || left < timeout) {
+            timeout = (long)left;
+        }
+    }
+    return timeout;
+}
+
+void http_url_for_message(const char *url, char *out, size_t outlen)
+{
+    size_t n = strcspn(url, "?");
+
+    if (n >= outlen) {
+        n = outlen - 1;
+    }
+    memcpy(out, url, n);
+    out[n] = '\0';
 }

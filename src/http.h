@@ -1,10 +1,12 @@
 /* A small HTTP(S) client behind a function table, as aws-c-auth puts
  * HTTP behind aws_auth_http_system_vtable: callers hold an opaque
  * http_client and call http_perform; which table answers is the
- * creator's choice.  http_client_new gives libcurl's (http_curl.c):
- * one client keeps one connection cache, so an action's requests share
- * a TLS session, and certificates are always verified.  Tests give a
- * table that answers from a script, with no network. */
+ * creator's choice.  http_client_new gives the project's own
+ * (http_tls.c: HTTP/1.1, TLS by mbedTLS), or libcurl's (http_curl.c,
+ * loaded at its first request) when a proxy is set.  Either keeps its
+ * connection, so an action's requests share a TLS session, and always
+ * verifies certificates.  Tests give a table that answers from a
+ * script, with no network. */
 #ifndef R53_HTTP_H
 #define R53_HTTP_H
 
@@ -62,8 +64,9 @@ struct http_ops {
 
 struct http_client;
 
-/* A libcurl client.  NULL on allocation failure.  opts is copied
- * (strings are not: they must outlive the client). */
+/* A client for opts: http_tls.c's, or libcurl's when opts->proxy is
+ * set.  NULL on allocation failure.  opts is copied (strings are not:
+ * they must outlive the client). */
 struct http_client *http_client_new(const struct http_options *opts);
 /* The same on ops (borrowed: it must outlive the client), opened with
  * arg. */
@@ -81,5 +84,13 @@ void http_response_free(struct http_response *resp);
 
 /* The deadline given in the options (0: none). */
 int64_t http_client_deadline(const struct http_client *c);
+
+/* For the tables' implementations. */
+/* How long the next request may take, in ms: the request timeout cut to
+ * what is left before the deadline; 0 when the deadline has passed. */
+long http_time_left_ms(const struct http_options *opts);
+/* url without its query string, into out: for messages (queries are not
+ * secret, but can be long). */
+void http_url_for_message(const char *url, char *out, size_t outlen);
 
 #endif

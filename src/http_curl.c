@@ -219,26 +219,13 @@ static size_t count_headers(char *ptr, size_t size, size_t nmemb, void *userdata
     return n;
 }
 
-/* The URL without its query string, for messages: queries are not
- * secret but can be long. */
-static void url_for_message(const char *url, char *out, size_t outlen)
-{
-    size_t n = strcspn(url, "?");
-
-    if (n >= outlen) {
-        n = outlen - 1;
-    }
-    memcpy(out, url, n);
-    out[n] = '\0';
-}
-
 static r53_rc curl_failure(const struct curl_client *c, CURLcode code, const char *errbuf,
                            const char *url, const struct body_buffer *buf, struct r53_error *err)
 {
     char where[256];
     const char *detail = errbuf[0] != '\0' ? errbuf : c->api->easy_strerror(code);
 
-    url_for_message(url, where, sizeof(where));
+    http_url_for_message(url, where, sizeof(where));
     if (buf->too_big) {
         return r53_fail(err, R53_ERR_HTTP, "answer from %s is larger than %d bytes; refused", where,
                         HTTP_MAX_BODY);
@@ -270,25 +257,6 @@ static r53_rc curl_failure(const struct curl_client *c, CURLcode code, const cha
     default:
         return r53_fail(err, R53_ERR_NETWORK, "cannot reach %s: %s", where, detail);
     }
-}
-
-/* Timeout for the next request: the configured one, cut to what is left
- * of the action's budget.  0 means the budget is already spent. */
-static long request_timeout_ms(const struct curl_client *c)
-{
-    long timeout = c->opts.request_timeout_ms;
-
-    if (c->opts.deadline_ms > 0) {
-        int64_t left = c->opts.deadline_ms - util_now_ms();
-
-        if (left <= 0) {
-            return 0;
-        }
-        if (timeout <= 0 || left < timeout) {
-            timeout = (long)left;
-        }
-    }
-    return timeout;
 }
 
 /* The request's headers for libcurl, or NULL when out of memory. */
@@ -377,13 +345,13 @@ static r53_rc curl_client_perform(void *state, const struct http_request *req,
     struct curl_slist *headers = NULL;
     struct body_buffer buf = { 0 };
     char errbuf[CURL_ERROR_SIZE] = "";
-    long timeout = request_timeout_ms(c);
+    long timeout = http_time_left_ms(&c->opts);
     CURLcode code = CURLE_OK;
 
     if (timeout == 0) {
         char where[256];
 
-        url_for_message(req->url, where, sizeof(where));
+        http_url_for_message(req->url, where, sizeof(where));
         return r53_fail(err, R53_ERR_TIMEOUT, "no time left in the action's timeout to call %s",
                         where);
     }
