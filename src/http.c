@@ -1,5 +1,6 @@
 #include "http.h"
 
+#include <mbedtls/platform_util.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,10 @@ void http_response_free(struct http_response *resp)
 {
     if (resp == NULL) {
         return;
+    }
+    /* An answer may hold credentials (STS, the instance metadata). */
+    if (resp->body != NULL) {
+        mbedtls_platform_zeroize(resp->body, resp->body_len);
     }
     free(resp->body);
     resp->body = NULL;

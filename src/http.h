@@ -80,6 +80,7 @@ void http_client_free(struct http_client *c);
  * its reason in *err.  Caller frees resp with http_response_free. */
 r53_rc http_perform(struct http_client *c, const struct http_request *req,
                     struct http_response *resp, struct r53_error *err);
+/* Wipes and frees resp's body.  NULL-safe. */
 void http_response_free(struct http_response *resp);
 
 /* The deadline given in the options (0: none). */

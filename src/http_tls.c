@@ -85,7 +85,10 @@ static bool copy_part(char *out, size_t outlen, const char *from, size_t n)
  * [IPv6].  False for anything else. */
 static bool parse_url(const char *url, struct url_parts *u)
 {
-    const char *p = NULL, *auth_end = NULL, *host_end = NULL, *port = NULL;
+    const char *p = NULL;
+    const char *auth_end = NULL;
+    const char *host_end = NULL;
+    const char *port = NULL;
 
     memset(u, 0, sizeof(*u));
     if (strncmp(url, "https://", 8) == 0) {
@@ -220,7 +223,8 @@ static int connect_any(const struct addrinfo *addrs, int64_t end, struct io_faul
     for (const struct addrinfo *ai = addrs; ai != NULL; ai = ai->ai_next) {
         int fd =
             socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-        int one = 1, soerr = 0, ready = 0;
+        int one = 1;
+        int soerr = 0;
         socklen_t len = sizeof(soerr);
 
         if (fd < 0) {
@@ -229,10 +233,14 @@ static int connect_any(const struct addrinfo *addrs, int64_t end, struct io_faul
         }
         if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
             soerr = errno;
-        } else if ((ready = wait_fd(fd, POLLOUT, end)) <= 0) {
-            soerr = ready == 0 ? ETIMEDOUT : errno;
-        } else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0) {
-            soerr = errno;
+        } else {
+            int ready = wait_fd(fd, POLLOUT, end);
+
+            if (ready == 0) {
+                soerr = ETIMEDOUT;
+            } else if (ready < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0) {
+                soerr = errno;
+            }
         }
         if (soerr == 0) {
             /* A request goes out in one write: no need to wait for acks. */
@@ -649,26 +657,80 @@ struct answer_head {
     int64_t date;
 };
 
+/* n decimal digits at *p followed by the character after, both
+ * consumed: their value, or -1 (nothing consumed). */
+static int take_digits(const char **p, int n, char after)
+{
+    int value = 0;
+
+    for (int i = 0; i < n; i++) {
+        char ch = (*p)[i];
+
+        if (ch < '0' || ch > '9') {
+            return -1;
+        }
+        value = value * 10 + (ch - '0');
+    }
+    if ((*p)[n] != after) {
+        return -1;
+    }
+    *p += n + 1;
+    return value;
+}
+
 /* "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110's IMF-fixdate, what AWS
  * sends) in Unix seconds; 0 when unreadable.  Not strptime: month names
  * must not follow the locale. */
 static int64_t parse_http_date(const char *value)
 {
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    char mon[4] = "";
+    const char *p = strchr(value, ',');
+    const char *month = NULL;
     struct tm tm = { 0 };
-    const char *at = NULL;
     time_t t = 0;
 
-    if (sscanf(value, "%*3s, %2d %3s %4d %2d:%2d:%2d GMT", &tm.tm_mday, mon, &tm.tm_year,
-               &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6 ||
-        strlen(mon) != 3 || (at = strstr(months, mon)) == NULL || (at - months) % 3 != 0) {
+    if (p == NULL || p[1] != ' ') {
         return 0;
     }
-    tm.tm_mon = (int)(at - months) / 3;
-    tm.tm_year -= 1900;
+    p += 2;
+    tm.tm_mday = take_digits(&p, 2, ' ');
+    month = p;
+    p += strnlen(p, 4) == 4 && p[3] == ' ' ? 4 : 0;
+    tm.tm_year = take_digits(&p, 4, ' ') - 1900;
+    tm.tm_hour = take_digits(&p, 2, ':');
+    tm.tm_min = take_digits(&p, 2, ':');
+    tm.tm_sec = take_digits(&p, 2, ' ');
+    for (int m = 0; m < 12; m++) {
+        if (strncmp(month, months + 3 * m, 3) == 0 && month[3] == ' ') {
+            tm.tm_mon = m + 1;
+        }
+    }
+    if (tm.tm_mday < 1 || tm.tm_mon == 0 || tm.tm_year < 70 || tm.tm_hour < 0 || tm.tm_min < 0 ||
+        tm.tm_sec < 0 || strcmp(p, "GMT") != 0) {
+        return 0;
+    }
+    tm.tm_mon -= 1;
     t = timegm(&tm);
     return t > 0 ? (int64_t)t : 0;
+}
+
+/* "HTTP/1.x NNN ..." into head: false when line is not a status line. */
+static bool read_status_line(const char *line, struct answer_head *head)
+{
+    const char *p = line + 9;
+    int status = 0;
+
+    if (strnlen(line, 12) < 12 || strncmp(line, "HTTP/1.", 7) != 0 ||
+        (line[7] != '0' && line[7] != '1') || line[8] != ' ') {
+        return false;
+    }
+    status = take_digits(&p, 3, line[12] == '\0' ? '\0' : ' ');
+    if (status < 100) {
+        return false;
+    }
+    head->status = status;
+    head->close = line[7] == '0'; /* HTTP/1.0 closes unless told */
+    return true;
 }
 
 /* One header line into head. */
@@ -700,21 +762,18 @@ static void read_header(const char *line, struct answer_head *head)
 /* The status line and headers, skipping 1xx interim answers. */
 static bool read_head(struct reader *r, struct answer_head *head)
 {
-    char line[HTTP_MAX_LINE];
+    char line[HTTP_MAX_LINE] = "";
     size_t total = 0;
-    int major = 0, minor = 0;
 
     for (int interim = 0; interim < 8; interim++) {
         *head = (struct answer_head){ .content_length = -1 };
         if (!rd_line(r, line, sizeof(line), &total)) {
             return false;
         }
-        if (sscanf(line, "HTTP/%d.%d %3ld", &major, &minor, &head->status) != 3 ||
-            head->status < 100 || head->status > 999) {
+        if (!read_status_line(line, head)) {
             fault_set(r->f, "the answer is not HTTP");
             return false;
         }
-        head->close = major == 1 && minor == 0; /* HTTP/1.0 closes unless told */
         for (;;) {
             if (!rd_line(r, line, sizeof(line), &total)) {
                 return false;
@@ -736,7 +795,9 @@ static bool read_head(struct reader *r, struct answer_head *head)
     return false;
 }
 
-/* Grow body to hold n more bytes (and a NUL), within HTTP_MAX_BODY. */
+/* Grow body to hold n more bytes (and a NUL), within HTTP_MAX_BODY.  Not
+ * realloc: an answer may hold credentials (STS, the instance metadata),
+ * and the old block is wiped before it is freed. */
 static bool body_room(struct http_response *resp, size_t n, struct io_fault *f)
 {
     char *grown = NULL;
@@ -745,10 +806,15 @@ static bool body_room(struct http_response *resp, size_t n, struct io_fault *f)
         f->too_big = true;
         return false;
     }
-    grown = realloc(resp->body, resp->body_len + n + 1);
+    grown = malloc(resp->body_len + n + 1);
     if (grown == NULL) {
         fault_set(f, "out of memory reading the answer");
         return false;
+    }
+    if (resp->body != NULL) {
+        memcpy(grown, resp->body, resp->body_len);
+        mbedtls_platform_zeroize(resp->body, resp->body_len);
+        free(resp->body);
     }
     resp->body = grown;
     return true;
@@ -766,7 +832,7 @@ static bool read_sized(struct reader *r, size_t n, struct http_response *resp)
 /* A chunked body: size lines, data, and the trailer's empty line. */
 static bool read_chunked(struct reader *r, struct http_response *resp)
 {
-    char line[HTTP_MAX_LINE];
+    char line[HTTP_MAX_LINE] = "";
     size_t total = 0;
 
     for (int chunk = 0; chunk < MAX_IO_TURNS; chunk++) {
