@@ -1318,8 +1318,40 @@ static bool dns_confirms(const struct action_env *e, const struct state *st,
     return true;
 }
 
+/* A start while the node's resolvers were down kept no name server, and
+ * every monitor after it would read the API for the resource's life (and
+ * a Route 53 API outage would then degrade it).  Learn them again from
+ * this node's zone cache, with no API call, and keep them.  Not while a
+ * publisher may be writing the state file. */
+static void relearn_name_servers(const struct action_env *e, struct state *st)
+{
+    struct r53_zone zone = { 0 };
+    char key[300];
+    bool cached = false;
+    int fd = -1;
+    struct r53_error unsaved = { 0 }; /* the next monitor tries again */
+
+    if (st->name_servers[0] != '\0' || st->private_zone || e->p->tun.monitor_method_api ||
+        e->p->tun.n_dns_servers > 0 || st->publisher_pid != 0 || st->pending_since[0] != '\0') {
+        return;
+    }
+    zone_cache_key(e->p, key, sizeof(key));
+    if ((fd = zonecache_open(e->env->rsctmp, key, util_now_ms() + ZONECACHE_PEEK_MS)) >= 0) {
+        cached = zonecache_read(fd, &zone);
+        zonecache_close(fd);
+    }
+    if (!cached || zone.n_name_servers == 0 ||
+        strcmp(util_strip_prefix(zone.id, "/hostedzone/"), st->zone_id) != 0) {
+        return;
+    }
+    dnscheck_learn(&e->p->tun, &zone, e->deadline_ms, st);
+    if (st->name_servers[0] != '\0' && state_write(e->state_path, st, &unsaved) != R53_OK) {
+        qb_log(LOG_WARNING, "%s", unsaved.reason);
+    }
+}
+
 /* A recurring monitor on the node where the resource is active. */
-static r53_rc monitor_active(const struct action_env *e, const struct state *st, int check_level,
+static r53_rc monitor_active(const struct action_env *e, struct state *st, int check_level,
                              struct action_result *out, struct r53_error *err)
 {
     r53_rc rc = R53_OK;
@@ -1340,6 +1372,7 @@ static r53_rc monitor_active(const struct action_env *e, const struct state *st,
         rc = R53_OK;
         goto cleanup;
     }
+    relearn_name_servers(e, st);
     if (check_level < 10 && !e->p->tun.monitor_method_api && dns_confirms(e, st, &addr)) {
         outcome(out, MONITOR_RUNNING, "DNS answers %s for %s: no API call", addr.text, st->fqdn);
         goto cleanup;

@@ -2,7 +2,8 @@
 # The DNS-first monitor with no dns_servers, as on AWS: start learns the
 # zone's name servers from GetHostedZone, resolves them through this node's
 # resolvers and keeps their addresses in the state file; a monitor then
-# asks them with no API call and no resolver.  A private zone's monitor
+# asks them with no API call and no resolver; a monitor that finds none
+# kept learns them from the node's zone cache.  A private zone's monitor
 # asks the resolvers of /etc/resolv.conf.  Name servers listen on port 53,
 # so this runs in a private network and mount namespace (root), where the
 # simulator is the name servers (127.0.0.1, 127.0.0.2) and the resolver
@@ -67,17 +68,21 @@ run_agent monitor "${MON[@]}"; expect "first name server silent: the next one an
 sim_ctl POST /_sim/config '{"dns_down":null}' >/dev/null
 run_agent stop; expect "stop" 0
 
-# A state file from before name servers were learnt: the API decides.
+# A state file without name servers (an older agent's): the monitor
+# learns them from this node's zone cache, with no API call, and keeps them.
 printf 'nameserver 127.0.0.1\n' >"$TEST_TMP/resolv.conf"
 run_agent start; expect "start again" 0
 sed -i 's/^name_servers=.*/name_servers=/' "$RUN/route53-dns.state"
 reset_stats
-run_agent monitor "${MON[@]}"; expect "no name servers known: monitor reads the API" 0
-[ "$(api_calls)" = 1 ] && [ "$(stat 's["dns"]["queries"]')" = 0 ] && ok "one API read, no DNS" \
-    || not_ok "API calls: $(api_calls), DNS $(stat 's["dns"]')"
+run_agent monitor "${MON[@]}"; expect "no name servers kept: the monitor learns them" 0
+[ "$(api_calls)" = 0 ] && ok "no API call" || not_ok "API calls: $(api_calls)"
+grep -q '^name_servers=127.0.0.1:53,127.0.0.2:53$' "$RUN/route53-dns.state" \
+    && ok "the learnt name servers are kept in the state file" \
+    || not_ok "state" "$(cat "$RUN/route53-dns.state")"
 run_agent stop; expect "stop" 0
-
-# The resolver cannot resolve the name servers at start: noted, API monitor.
+# The resolver cannot resolve the name servers at start: noted; monitors
+# read the API while it stays down, and learn the name servers once it is
+# back, for good.
 printf 'nameserver 127.0.0.9\n' >"$TEST_TMP/resolv.conf"
 reset_stats
 run_agent start; expect "start while the resolver is down" 0
@@ -85,6 +90,17 @@ grep -q '^name_servers=$' "$RUN/route53-dns.state" && ok "no name server kept" \
     || not_ok "state" "$(cat "$RUN/route53-dns.state")"
 [[ "$OUT" == *"monitor will read the API"* ]] && ok "start says monitor will read the API" \
     || not_ok "no warning" "$OUT"
+reset_stats
+run_agent monitor "${MON[@]}"; expect "resolver still down: monitor reads the API" 0
+[ "$(api_calls)" = 1 ] && ok "one API read" || not_ok "API calls: $(api_calls)"
+printf 'nameserver 127.0.0.1\n' >"$TEST_TMP/resolv.conf"
+reset_stats
+run_agent monitor "${MON[@]}"; expect "resolver back: monitor learns the name servers" 0
+[ "$(api_calls)" = 0 ] && ok "no API call" || not_ok "API calls: $(api_calls)"
+printf 'nameserver 127.0.0.9\n' >"$TEST_TMP/resolv.conf"
+reset_stats
+run_agent monitor "${MON[@]}"; expect "and keeps them: the resolver is not needed again" 0
+[ "$(api_calls)" = 0 ] && ok "no API call" || not_ok "API calls: $(api_calls)"
 run_agent stop; expect "stop" 0
 printf 'nameserver 127.0.0.1\n' >"$TEST_TMP/resolv.conf"
 
