@@ -70,13 +70,17 @@ one()
     # The starts still running (the peer's wait for INSYNC), bounded.
     settled=
     cl_in 2 crm_resource --wait --timeout=120s >/dev/null 2>&1 && settled=$(cl_since "$t0")
+    sim_ctl GET /_sim/stats >"$CL_DIR/stats.json"
+    cl_in 2 crm_mon -1 --output-as=xml >"$CL_DIR/mon.xml" 2>/dev/null
     "$PYTHON3" - "$CL_DIR/poll.json" "$settled" "$agent" "$(cl_fence_events)" \
-        "$(sim_ctl GET /_sim/stats)" "$(cl_in 2 crm_mon -1 --output-as=xml 2>/dev/null)" \
-        >"$json" <<'EOF' || fail "cannot write $json"
+        "$CL_DIR/stats.json" "$CL_DIR/mon.xml" >"$json" <<'EOF' || fail "cannot write $json"
 import json, sys, xml.etree.ElementTree as ET
 poll = json.load(open(sys.argv[1]))
-st = json.loads(sys.argv[5])
-mon = ET.fromstring(sys.argv[6]) if sys.argv[6].strip() else None
+st = json.load(open(sys.argv[5]))
+try:
+    mon = ET.parse(sys.argv[6]).getroot()
+except ET.ParseError:
+    mon = None
 running = failed = 0
 if mon is not None:
     for r in mon.iter("resource"):
