@@ -806,11 +806,52 @@ def report(res):
                          pd["runs"], s["monitors"] // max(1, pd["runs"]), pd["ok"],
                          ms(pd["median_wall"]), ms(pd["median_cpu"]),
                          pd["median_wall"] / s["median_wall"], pd["median_cpu"] / s["median_cpu"]))
+    if res.get("cluster"):
+        L.extend(cluster_report(res))
     L.append("")
     L.append("### Goals")
     L.append("")
     L.extend(goals(res))
     return "\n".join(L) + "\n"
+
+
+def cluster_report(res):
+    """bench/cluster.sh's figure: one row per agent."""
+    c = res["cluster"]
+    L = ["", "### Cluster failover: %d groups (IPaddr2, then the agent publishing the node's "
+         "own address) in the two-node cluster, fencing on; node1 crashed (every process "
+         "killed, link down); %s quota, INSYNC after %d s, Pacemaker's default "
+         "node-action-limit (bench/cluster.sh, %d s in all, %s)" % (
+             c["n"], c["quota"], c["pending"], c["elapsed"], c["date"]), "",
+         "Times from the crash, to each record's change to node2's address at the simulator "
+         "(its history).  Settled: the cluster had no action left (every start returned).", "",
+         "| agent | records right | first right | median right | all right | settled | "
+         "API calls | throttled | failed actions | route53 resources running on node2 |",
+         "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in c["runs"]:
+        t = r["times"]
+        L.append("| %s | %d of %d | %s | %s | %s | %s | %d | %d (%.1f %%) | %d | %d of %d |" % (
+            res["labels"][r["agent"]], r["right"], r["n"],
+            secs(r["first_right"]) if t else "—", secs(statistics.median(t)) if t else "—",
+            secs(r["all_right"]) if r["all_right"] is not None
+            else "**not within %d s**" % c["timeout"],
+            secs(r["settled"]) if r.get("settled") is not None else "not within 120 s more",
+            r["calls"], r["throttled"], 100.0 * r["throttled"] / max(1, r["calls"]),
+            r["failed_actions"], r["running"], r["n"]))
+        if r["wrong"]:
+            L.append("")
+            L.append("%s: wrong at the end: %s." % (res["labels"][r["agent"]], ", ".join(
+                "%s %s" % (k, ",".join(v) or "(none)") for k, v in sorted(r["wrong"].items()))))
+    missing = [k for k in c["agents"] if k not in [r["agent"] for r in c["runs"]]]
+    if missing:
+        L.append("")
+        L.append("No figure for %s (bench/cluster.sh's log says why)." % " and ".join(
+            res["labels"][k] for k in missing))
+    L.append("")
+    L.append("Calls by operation: " + "; ".join(
+        "%s: %s" % (res["labels"][r["agent"]], ", ".join(
+            "%s %d" % (op, n) for op, n in sorted(r["ops"].items()))) for r in c["runs"]))
+    return L
 
 
 def action(res, key, name):
@@ -918,6 +959,7 @@ def main():
     ap.add_argument("--parts", default="actions,insync,storm,steady",
                     help="comma-separated subset of actions,insync,storm,steady")
     ap.add_argument("--agents", default="ours,peer", help="ours, peer or both")
+    ap.add_argument("--cluster", help="bench/cluster.sh's cluster.json, to report")
     ap.add_argument("--sizes", help="storm: starts per storm, N for every model or "
                     "MODEL:N,... (default old:50,2026:100)")
     ap.add_argument("--models", default="old,2026", help="storm: quota models for ours")
@@ -1003,6 +1045,9 @@ def main():
         res["storm"].sort(key=lambda s: order.get((s["agent"], s["model"]), 9))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if args.cluster:
+        with open(args.cluster) as f:
+            res["cluster"] = json.load(f)
     res["elapsed"] = time.monotonic() - t_start
     res["load"] = load.summary()
     os.makedirs(args.out, exist_ok=True)
