@@ -28,27 +28,27 @@ one_server()
     www_set A '["192.0.2.99"]'
 }
 
-one_server DNS:localhost localhost
-run_agent start OCF_RESKEY_endpoint="https://localhost:$SIM_PORT"
-expect "certificate for DNS:localhost, endpoint https://localhost: start" 0
-[ "$(www_values A)" = '["192.0.2.10"]' ] && ok "the record was written" || not_ok "record: $(www_values A)"
-run_agent stop; www_set A '["192.0.2.99"]'; sim_ctl POST /_sim/reset-stats >/dev/null
-run_agent start OCF_RESKEY_endpoint="https://127.0.0.1:$SIM_PORT"
-expect "certificate for DNS:localhost, endpoint https://127.0.0.1: refused" 1 "does not name 127.0.0.1"
-[[ "$REASON" == *"certificate"* ]] && ok "the reason is about the certificate" || not_ok "reason: $REASON"
-[ "$(changes)" = 0 ] && [ "$(www_values A)" = '["192.0.2.99"]' ] && ok "nothing was written" \
-    || not_ok "$(changes) changes, record $(www_values A)"
+# names SAN HOST GOOD BAD REASON: against a certificate for SAN alone
+# (the simulator on HOST), endpoint https://GOOD starts and writes, and
+# https://BAD is refused with REASON in its reason, nothing written.
+names()
+{
+    local san=$1 host=$2 good=$3 bad=$4 reason=$5
+    one_server "$san" "$host"
+    run_agent start OCF_RESKEY_endpoint="https://$good:$SIM_PORT"
+    expect "certificate for $san, endpoint https://$good: start" 0
+    [ "$(www_values A)" = '["192.0.2.10"]' ] && ok "the record was written" || not_ok "record: $(www_values A)"
+    run_agent stop; www_set A '["192.0.2.99"]'; sim_ctl POST /_sim/reset-stats >/dev/null
+    run_agent start OCF_RESKEY_endpoint="https://$bad:$SIM_PORT"
+    expect "certificate for $san, endpoint https://$bad: refused" 1 "$reason"
+    [[ "$REASON" == *"certificate"*"not trusted"* ]] && ok "the reason: the certificate is not trusted" \
+        || not_ok "reason: $REASON"
+    [ "$(changes)" = 0 ] && [ "$(www_values A)" = '["192.0.2.99"]' ] && ok "nothing was written" \
+        || not_ok "$(changes) changes, record $(www_values A)"
+}
 
-one_server IP:127.0.0.1 127.0.0.1
-run_agent start OCF_RESKEY_endpoint="https://127.0.0.1:$SIM_PORT"
-expect "certificate for IP:127.0.0.1, endpoint https://127.0.0.1: start" 0
-[ "$(www_values A)" = '["192.0.2.10"]' ] && ok "the record was written" || not_ok "record: $(www_values A)"
-run_agent stop; www_set A '["192.0.2.99"]'; sim_ctl POST /_sim/reset-stats >/dev/null
-run_agent start OCF_RESKEY_endpoint="https://localhost:$SIM_PORT"
-expect "certificate for IP:127.0.0.1, endpoint https://localhost: refused" 1 "certificate"
-[[ "$REASON" == *"not trusted"* ]] && ok "the reason says not trusted" || not_ok "reason: $REASON"
-[ "$(changes)" = 0 ] && [ "$(www_values A)" = '["192.0.2.99"]' ] && ok "nothing was written" \
-    || not_ok "$(changes) changes, record $(www_values A)"
+names DNS:localhost localhost localhost 127.0.0.1 "does not name 127.0.0.1"
+names IP:127.0.0.1 127.0.0.1 127.0.0.1 localhost "certificate"
 
 # A CA file with no certificate in it: refused, with the file named.
 printf 'not a certificate\n' >"$TEST_TMP/empty-ca.pem"
