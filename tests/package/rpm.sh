@@ -43,7 +43,7 @@ check "it requires pacemaker-cli (crm_resource)" sh -c "rpm -qp --requires '$rpm
 # libcurl is loaded at the first request (dlopen): the spec names it.
 check "it requires libcurl (loaded at run time, so named in the spec)" \
     sh -c "rpm -qp --requires '$rpm' 2>/dev/null | grep -qx libcurl"
-for lib in libexpat.so.1 libjson-c.so.5 libmbedcrypto.so.7 libqb.so.100; do
+for lib in libexpat.so.1 libjson-c.so.5 libmbedcrypto.so.7 libmbedtls.so.14 libmbedx509.so.1 libqb.so.100; do
     check "it requires $lib (found by rpm's dependency generator)" \
         sh -c "rpm -qp --requires '$rpm' 2>/dev/null | grep -q '^$lib'"
 done
