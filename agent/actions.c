@@ -699,6 +699,23 @@ static r53_rc settle(const struct action_env *e, struct r53_client *r53, struct 
  * node's zone cache without the API. */
 #define ZONECACHE_PEEK_MS 1000
 
+/* The zone of the parameters from this node's zone cache alone (no API
+ * call), waiting at most ZONECACHE_PEEK_MS for its lock.  False when
+ * the cache has none. */
+static bool zone_cache_peek(const struct action_env *e, struct r53_zone *zone)
+{
+    char key[300];
+    bool cached = false;
+    int fd = -1;
+
+    zone_cache_key(e->p, key, sizeof(key));
+    if ((fd = zonecache_open(e->env->rsctmp, key, util_now_ms() + ZONECACHE_PEEK_MS)) >= 0) {
+        cached = zonecache_read(fd, zone);
+        zonecache_close(fd);
+    }
+    return cached;
+}
+
 /* Errors that say Route 53's API is unavailable rather than that it
  * refused us: no answer or a cut one, a 5xx, throttling beyond the
  * budget, the budget's own time. */
@@ -715,17 +732,10 @@ static bool offline_target(const struct action_env *e, struct state *st)
 {
     const struct params *p = e->p;
     struct r53_zone zone = { 0 };
-    char key[300];
-    bool cached = false;
+    bool cached = zone_cache_peek(e, &zone);
     const char *zone_name = p->rec.zone;
-    int fd = -1;
     struct r53_error unnamed = { 0 }; /* start says why, with the API */
 
-    zone_cache_key(p, key, sizeof(key));
-    if ((fd = zonecache_open(e->env->rsctmp, key, util_now_ms() + ZONECACHE_PEEK_MS)) >= 0) {
-        cached = zonecache_read(fd, &zone);
-        zonecache_close(fd);
-    }
     if (cached) {
         zone_name = zone.name;
     } else if (zone_name == NULL && strchr(p->rec.hostname, '.') != NULL) {
@@ -1326,21 +1336,15 @@ static bool dns_confirms(const struct action_env *e, const struct state *st,
 static void relearn_name_servers(const struct action_env *e, struct state *st)
 {
     struct r53_zone zone = { 0 };
-    char key[300];
-    bool cached = false;
-    int fd = -1;
     struct r53_error unsaved = { 0 }; /* the next monitor tries again */
 
+    /* (Checked here, before the cache's file is opened on every monitor;
+     * dnscheck_learn checks the parameters again.) */
     if (st->name_servers[0] != '\0' || st->private_zone || e->p->tun.monitor_method_api ||
         e->p->tun.n_dns_servers > 0 || st->publisher_pid != 0 || st->pending_since[0] != '\0') {
         return;
     }
-    zone_cache_key(e->p, key, sizeof(key));
-    if ((fd = zonecache_open(e->env->rsctmp, key, util_now_ms() + ZONECACHE_PEEK_MS)) >= 0) {
-        cached = zonecache_read(fd, &zone);
-        zonecache_close(fd);
-    }
-    if (!cached || zone.n_name_servers == 0 ||
+    if (!zone_cache_peek(e, &zone) || zone.n_name_servers == 0 ||
         strcmp(util_strip_prefix(zone.id, "/hostedzone/"), st->zone_id) != 0) {
         return;
     }
